@@ -1,0 +1,142 @@
+package io.mediafanout.inngest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A function served to Inngest. Declare one as a CDI bean (for example from a {@code @Produces} method) and the
+ * serve endpoint registers it:
+ *
+ * <pre>{@code
+ * FunctionDefinition.builder("resize-image")
+ *         .trigger(Trigger.event("image/uploaded"))
+ *         .retries(3)
+ *         .handler((ctx, step) -> step.run("resize", Result.class, () -> resize(ctx.event())))
+ *         .build();
+ * }</pre>
+ */
+public final class FunctionDefinition {
+
+    /** Event Inngest emits when a run fails for good; onFailure handlers are triggered by it. */
+    public static final String FAILURE_EVENT = "inngest/function.failed";
+
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
+
+    private final String id;
+    private final String name;
+    private final List<Trigger> triggers;
+    private final Optional<Integer> retries;
+    private final List<Concurrency> concurrency;
+    private final FunctionHandler handler;
+    private final Optional<FunctionHandler> onFailure;
+
+    private FunctionDefinition(Builder b) {
+        this.id = b.id;
+        this.name = b.name == null ? b.id : b.name;
+        this.triggers = List.copyOf(b.triggers);
+        this.retries = Optional.ofNullable(b.retries);
+        this.concurrency = List.copyOf(b.concurrency);
+        this.handler = Objects.requireNonNull(b.handler, "handler");
+        this.onFailure = Optional.ofNullable(b.onFailure);
+        if (triggers.isEmpty()) {
+            throw new IllegalArgumentException("function " + id + " needs at least one trigger");
+        }
+        if (concurrency.size() > 2) {
+            throw new IllegalArgumentException("function " + id + ": at most 2 concurrency limits");
+        }
+    }
+
+    public static Builder builder(String id) {
+        return new Builder(id);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Trigger> triggers() {
+        return triggers;
+    }
+
+    public Optional<Integer> retries() {
+        return retries;
+    }
+
+    public List<Concurrency> concurrency() {
+        return concurrency;
+    }
+
+    public FunctionHandler handler() {
+        return handler;
+    }
+
+    public Optional<FunctionHandler> onFailure() {
+        return onFailure;
+    }
+
+    public static final class Builder {
+        private final String id;
+        private String name;
+        private final List<Trigger> triggers = new ArrayList<>();
+        private Integer retries;
+        private final List<Concurrency> concurrency = new ArrayList<>();
+        private FunctionHandler handler;
+        private FunctionHandler onFailure;
+
+        private Builder(String id) {
+            if (id == null || !ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("function id must match [a-z0-9][a-z0-9-]*: " + id);
+            }
+            this.id = id;
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder trigger(Trigger trigger) {
+            triggers.add(Objects.requireNonNull(trigger));
+            return this;
+        }
+
+        /** Retries per step (and per discovery call), 0–20; Inngest's default (4) when not set. */
+        public Builder retries(int retries) {
+            if (retries < 0 || retries > 20) {
+                throw new IllegalArgumentException("retries must be between 0 and 20");
+            }
+            this.retries = retries;
+            return this;
+        }
+
+        public Builder concurrency(Concurrency limit) {
+            concurrency.add(Objects.requireNonNull(limit));
+            return this;
+        }
+
+        public Builder handler(FunctionHandler handler) {
+            this.handler = handler;
+            return this;
+        }
+
+        /**
+         * Runs once when a run of this function fails for good (registered as {@code <id>-failure}, triggered by
+         * {@value #FAILURE_EVENT}); {@link FunctionContext#failure()} tells what failed.
+         */
+        public Builder onFailure(FunctionHandler onFailure) {
+            this.onFailure = onFailure;
+            return this;
+        }
+
+        public FunctionDefinition build() {
+            return new FunctionDefinition(this);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.mediafanout.inngest;
+
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Inngest SDK settings. Every key can be set with the environment variable the official SDKs read
+ * ({@code INNGEST_SIGNING_KEY} maps to {@code inngest.signing-key}, and so on).
+ */
+@ConfigMapping(prefix = "inngest")
+public interface InngestConfig {
+
+    /** App id: the prefix of every function's composite id ({@code <app-id>-<function-id>}). */
+    @WithDefault("media-pipeline")
+    String appId();
+
+    /** Optional app version sent at sync time. */
+    Optional<String> appVersion();
+
+    /**
+     * {@code INNGEST_DEV}: {@code 1}/{@code true} for dev mode, {@code 0}/{@code false} for cloud mode, or the URL
+     * of an Inngest dev server (dev mode, and that URL is the API and event base). Unset means cloud mode.
+     */
+    Optional<String> dev();
+
+    /** {@code INNGEST_SIGNING_KEY}: required in cloud mode ({@code signkey-<env>-<hex>}). */
+    Optional<String> signingKey();
+
+    /** {@code INNGEST_SIGNING_KEY_FALLBACK}: the previous key during a rotation. */
+    Optional<String> signingKeyFallback();
+
+    /** {@code INNGEST_EVENT_KEY}: key used to send events. */
+    Optional<String> eventKey();
+
+    /** {@code INNGEST_BASE_URL}: base of both the API and the event API. */
+    Optional<String> baseUrl();
+
+    /** {@code INNGEST_API_BASE_URL}: base of the Inngest API (sync, run data). */
+    Optional<String> apiBaseUrl();
+
+    /** {@code INNGEST_EVENT_API_BASE_URL}: base of the event API. */
+    Optional<String> eventApiBaseUrl();
+
+    /** {@code INNGEST_SERVE_ORIGIN}: scheme and host advertised at sync, e.g. {@code https://media.example.com}. */
+    Optional<String> serveOrigin();
+
+    /** {@code INNGEST_SERVE_PATH}: path advertised at sync (when a proxy maps another path to ours). */
+    Optional<String> servePath();
+
+    /** {@code INNGEST_ENV}: branch environment name, sent as {@code X-Inngest-Env}. */
+    Optional<String> env();
+
+    /** {@code INNGEST_ALLOW_IN_BAND_SYNC}: answer in-band sync requests. */
+    @WithDefault("true")
+    boolean allowInBandSync();
+
+    /** Outbound HTTP calls (sync, events, run data). */
+    Http http();
+
+    interface Http {
+        /** Connect and request timeout of outbound calls. */
+        @WithDefault("PT10S")
+        java.time.Duration timeout();
+
+        /** Attempts for sending events on transient errors (1 = no retry). */
+        @WithName("event-attempts")
+        @WithDefault("5")
+        int eventAttempts();
+    }
+}

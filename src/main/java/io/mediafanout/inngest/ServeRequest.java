@@ -1,0 +1,30 @@
+package io.mediafanout.inngest;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * An HTTP request to the serve endpoint, independent of the web framework.
+ *
+ * @param url the absolute request URL, with its query
+ * @param header header lookup, case-insensitive
+ * @param body the raw body (empty when none)
+ */
+public record ServeRequest(String method, URI url, Map<String, String> query, Function<String, String> header,
+        byte[] body) {
+
+    public ServeRequest {
+        method = method.toUpperCase(Locale.ROOT);
+        body = body == null ? new byte[0] : body;
+    }
+
+    String query(String name) {
+        return query.get(name);
+    }
+
+    String header(String name) {
+        return header.apply(name);
+    }
+}

@@ -1,0 +1,151 @@
+package io.mediafanout.inngest;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.erdtman.jcs.JsonCanonicalizer;
+
+/**
+ * Request and response signatures ({@code X-Inngest-Signature: t=<unix s>&s=<hex>}) and the hashed signing key
+ * used as a bearer token towards the Inngest API.
+ * <p>
+ * {@code s = hex(HMAC-SHA256(key text without "signkey-<env>-", body bytes followed by decimal t))}. Requests are
+ * verified over the RFC 8785 canonical form of the body, as the TypeScript and Go SDKs do: for real Inngest
+ * traffic that is exactly the raw bytes, since the server signs the canonical JSON it sends.
+ */
+public final class Signatures {
+
+    /** Accepted clock difference between the signer and us, both directions. */
+    public static final long TOLERANCE_SECONDS = 300;
+
+    private static final Pattern PREFIX = Pattern.compile("^signkey-\\w+-");
+    private static final HexFormat HEX = HexFormat.of();
+
+    private Signatures() {
+    }
+
+    /** The key text after {@code signkey-<env>-}. */
+    public static String withoutPrefix(String signingKey) {
+        return PREFIX.matcher(signingKey).replaceFirst("");
+    }
+
+    /** {@code prefix + hex(sha256(hexDecode(key without prefix)))}: the bearer token for the Inngest API. */
+    public static String hashedKey(String signingKey) {
+        var matcher = PREFIX.matcher(signingKey);
+        String prefix = matcher.find() ? matcher.group() : "";
+        return prefix + HEX.formatHex(sha256(decodeKey(withoutPrefix(signingKey))));
+    }
+
+    /** First 12 hex characters of the hashed key, as shown by introspection. */
+    public static String shortHash(String signingKey) {
+        return HEX.formatHex(sha256(decodeKey(withoutPrefix(signingKey)))).substring(0, 12);
+    }
+
+    public static String sha256Hex(String text) {
+        return HEX.formatHex(sha256(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The hex MAC of {@code body || t} with the given signing key. */
+    public static String mac(String signingKey, byte[] body, long timestamp) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(withoutPrefix(signingKey).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update(body);
+            mac.update(Long.toString(timestamp).getBytes(StandardCharsets.US_ASCII));
+            return HEX.formatHex(mac.doFinal());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    /** A complete header value {@code t=..&s=..}. */
+    public static String header(String signingKey, byte[] body, long timestamp) {
+        return "t=" + timestamp + "&s=" + mac(signingKey, body, timestamp);
+    }
+
+    /**
+     * The bytes a request signature covers: the canonical (RFC 8785) form of a JSON body, the raw bytes when the
+     * body is not JSON, nothing for an empty body.
+     */
+    public static byte[] signedBytes(byte[] body) {
+        if (body == null || body.length == 0) {
+            return new byte[0];
+        }
+        try {
+            return new JsonCanonicalizer(body).getEncodedUTF8();
+        } catch (Exception notJson) {
+            return body;
+        }
+    }
+
+    /**
+     * Checks a request signature against the current and the fallback key.
+     *
+     * @return the key that matched, or empty when the header is missing, malformed, stale or wrong
+     */
+    public static Optional<String> verify(String header, byte[] signedBytes, long nowSeconds,
+            Optional<String> key, Optional<String> fallbackKey) {
+        if (header == null || header.isBlank()) {
+            return Optional.empty();
+        }
+        String t = null;
+        String s = null;
+        for (String part : header.split("&")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                String name = part.substring(0, eq).trim();
+                String value = part.substring(eq + 1).trim();
+                if (name.equals("t")) {
+                    t = value;
+                } else if (name.equals("s")) {
+                    s = value;
+                }
+            }
+        }
+        if (t == null || s == null) {
+            return Optional.empty();
+        }
+        long timestamp;
+        try {
+            timestamp = Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        if (Math.abs(nowSeconds - timestamp) > TOLERANCE_SECONDS) {
+            return Optional.empty();
+        }
+        byte[] given = s.toLowerCase().getBytes(StandardCharsets.US_ASCII);
+        for (Optional<String> candidate : java.util.List.of(key, fallbackKey)) {
+            if (candidate.isPresent()) {
+                byte[] expected = mac(candidate.get(), signedBytes, timestamp).getBytes(StandardCharsets.US_ASCII);
+                if (MessageDigest.isEqual(expected, given)) {
+                    return candidate;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static byte[] decodeKey(String keyText) {
+        try {
+            return HEX.parseHex(keyText);
+        } catch (IllegalArgumentException notHex) {
+            return keyText.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+-- schema of media-fanout; the media tables arrive with the pipeline
+select 1;
