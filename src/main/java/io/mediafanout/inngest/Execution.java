@@ -312,9 +312,10 @@ final class Execution implements Step {
         } else {
             op.putNull("data");
         }
-        Log.warnf(failure, "Step \"%s\" of %s failed (run %s, attempt %d)%s: %s", step.id.userId(),
+        Log.warnf("Step \"%s\" of %s failed (run %s, attempt %d)%s: %s", step.id.userId(),
                 function.compositeId(), request.runId(), request.attempt(), fin ? ", no retry" : "",
                 failure.getMessage());
+        Log.debug("Step failure", failure);
         return new ExecutionResult(206, json.createArrayNode().add(op), fin, retryAfter(failure),
                 fin ? "StepFailed" : "StepError");
     }

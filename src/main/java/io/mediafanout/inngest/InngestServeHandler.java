@@ -415,7 +415,8 @@ public class InngestServeHandler {
     }
 
     private ObjectNode internalBody(String message) {
-        return json.createObjectNode().put("type", "internal").put("name", "Error").put("message", message);
+        return json.createObjectNode().put("type", "internal").put("name", "Error").put("message", message)
+                .put("__serialized", true);
     }
 
     private ObjectNode error(String name, String message) {

@@ -1,0 +1,15 @@
+package io.mediafanout.testing;
+
+import io.quarkus.test.common.QuarkusTestResource;
+
+/**
+ * The test resources every {@code @QuarkusTest} gets: a fresh PostgreSQL and the fake Inngest API. Declared once
+ * here (unrestricted), so all test classes of one profile share one application start.
+ */
+@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(FakeInngestApi.class)
+public final class TestResources {
+
+    private TestResources() {
+    }
+}
