@@ -14,7 +14,9 @@ import io.smallrye.mutiny.Uni;
 /**
  * The function of the reference TypeScript app the transcripts were recorded from: four parallel steps, then
  * {@code assemble}, with the same step results. {@code event.data.failStep} makes a step always fail;
- * {@code event.data.flakyStep} with {@code failTimes} makes it fail that many times, then succeed.
+ * {@code event.data.flakyStep} with {@code failTimes} makes it fail that many times, then succeed;
+ * {@code rateLimitedStep} does the same with a "retry after 2 s" error; {@code nonRetriableStep} fails at once for
+ * good.
  * <p>
  * Every execution of a step body is counted per (mediaId, step), so tests can tell which bodies ran.
  */
@@ -71,6 +73,13 @@ public class ReferenceFunction {
                 || (step.equals(data.path("flakyStep").asText()) && execution <= data.path("failTimes").asInt());
         if (fails) {
             return Uni.createFrom().failure(new RuntimeException("media API failed for " + step + " (simulated)"));
+        }
+        if (step.equals(data.path("nonRetriableStep").asText())) {
+            return Uni.createFrom().failure(new NonRetriableException("unsupported codec (simulated)"));
+        }
+        if (step.equals(data.path("rateLimitedStep").asText()) && execution <= data.path("failTimes").asInt()) {
+            return Uni.createFrom().failure(
+                    new RetryAfterException("rate limited (simulated)", java.time.Duration.ofSeconds(2)));
         }
         return Uni.createFrom().item(new Task("task_" + step.replace('-', '_') + "_" + mediaId, "completed",
                 data.path("sourceUrl").asText(), Map.of("url", "https://cdn.example/" + mediaId + "/" + step + "." + extension)));
