@@ -6,7 +6,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -121,9 +120,5 @@ record RunRequest(Event event, List<Event> events, Map<String, Memo> steps, Stri
             }
         }
         return true;
-    }
-
-    static Set<String> keys(Map<String, Memo> steps) {
-        return steps.keySet();
     }
 }
