@@ -19,13 +19,16 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.mediafanout.testing.ReferenceAppProfile;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * Replays the dev-mode exchanges recorded from the official TypeScript SDK (scenarios A, F and E) and expects the
  * same answers.
  */
 @QuarkusTest
+@TestProfile(ReferenceAppProfile.class)
 class DevModeTranscriptTests {
 
     @TestHTTPResource("/api/inngest")

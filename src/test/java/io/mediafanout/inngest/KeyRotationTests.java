@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 
@@ -25,9 +24,9 @@ class KeyRotationTests {
     static final String CURRENT = "signkey-prod-" + "1".repeat(64);
     static final String PREVIOUS = "signkey-prod-" + "2".repeat(64);
 
-    public static class RotationProfile implements QuarkusTestProfile {
+    public static class RotationProfile extends io.mediafanout.testing.ReferenceAppProfile {
         @Override
-        public Map<String, String> getConfigOverrides() {
+        protected Map<String, String> extra() {
             return Map.of("inngest.dev", "0", "inngest.signing-key", CURRENT, "inngest.signing-key-fallback", PREVIOUS);
         }
     }

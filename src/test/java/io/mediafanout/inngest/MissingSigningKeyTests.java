@@ -8,7 +8,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /** Cloud mode without a signing key never serves unsigned: every request is refused with the reason. */
@@ -16,9 +15,9 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(MissingSigningKeyTests.CloudWithoutKey.class)
 class MissingSigningKeyTests {
 
-    public static class CloudWithoutKey implements QuarkusTestProfile {
+    public static class CloudWithoutKey extends io.mediafanout.testing.ReferenceAppProfile {
         @Override
-        public Map<String, String> getConfigOverrides() {
+        protected Map<String, String> extra() {
             return Map.of("inngest.dev", "0");
         }
     }

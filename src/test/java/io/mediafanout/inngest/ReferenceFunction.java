@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import io.quarkus.arc.properties.IfBuildProperty;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.smallrye.mutiny.Uni;
@@ -21,6 +23,7 @@ import io.smallrye.mutiny.Uni;
  * Every execution of a step body is counted per (mediaId, step), so tests can tell which bodies ran.
  */
 @Singleton
+@IfBuildProperty(name = "mediafanout.test.reference-function", stringValue = "true")
 public class ReferenceFunction {
 
     public record Task(String id, String status, String input, Map<String, String> output) {

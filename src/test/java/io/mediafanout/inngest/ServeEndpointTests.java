@@ -19,10 +19,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
+import io.mediafanout.testing.ReferenceAppProfile;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 
 /** Behaviour of the serve endpoint and the event client beyond the recorded transcripts (dev mode). */
 @QuarkusTest
+@TestProfile(ReferenceAppProfile.class)
 class ServeEndpointTests {
 
     static final String FN = "media-pipeline-fanout-adaptive-streaming";

@@ -3,11 +3,13 @@ package io.mediafanout.testing;
 import io.quarkus.test.common.QuarkusTestResource;
 
 /**
- * The test resources every {@code @QuarkusTest} gets: a fresh PostgreSQL and the fake Inngest API. Declared once
+ * The test resources every {@code @QuarkusTest} gets: a fresh PostgreSQL, the fake Inngest API and the
+ * fake Ittybit. Declared once
  * here (unrestricted), so all test classes of one profile share one application start.
  */
 @QuarkusTestResource(PostgresTestResource.class)
 @QuarkusTestResource(FakeInngestApi.class)
+@QuarkusTestResource(FakeIttybit.class)
 public final class TestResources {
 
     private TestResources() {

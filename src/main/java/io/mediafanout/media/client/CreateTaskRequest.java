@@ -1,0 +1,7 @@
+package io.mediafanout.media.client;
+
+import java.util.Map;
+
+/** Body of {@code POST /tasks}: the source URL, the task kind, its options and our metadata. */
+public record CreateTaskRequest(String input, String kind, Map<String, Object> options, Map<String, String> metadata) {
+}

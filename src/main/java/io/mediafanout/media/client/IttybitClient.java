@@ -1,0 +1,244 @@
+package io.mediafanout.media.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.mediafanout.media.config.MediaConfig;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Creates Ittybit tasks and waits for them. Each branch of the pipeline has its own method, hence its own
+ * {@code @Retry} for transient failures (5xx, 408, 429, timeouts, connection errors), tunable in configuration with
+ * {@code quarkus.fault-tolerance."io.mediafanout.media.client.IttybitClient/<method>".retry.*}. A retry creates the
+ * task again with the same {@code Idempotency-Key}, so Ittybit returns the task it already has.
+ */
+@ApplicationScoped
+public class IttybitClient {
+
+    /** What to create. {@code idempotencyKey} must identify (media, branch, generation). */
+    public record TaskOrder(String input, String kind, java.util.Map<String, Object> options, String mediaId,
+            String idempotencyKey) {
+    }
+
+    /** A 429 asked to wait longer than we wait in-process: the caller should retry later. */
+    public static class RateLimited extends IttybitException {
+        public RateLimited(String message, Duration retryAfter) {
+            super(message, true, Optional.of(retryAfter));
+        }
+    }
+
+    private static final Set<String> DONE = Set.of("completed", "succeeded", "ready");
+    private static final Set<String> FAILED = Set.of("failed", "error", "cancelled", "canceled");
+
+    private final IttybitRestClient api;
+    private final MediaConfig.Ittybit config;
+
+    public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config) {
+        this.api = api;
+        this.config = config.ittybit();
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> hlsPackage(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
+        return createAndAwait(order, onCreated);
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> posterImage(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
+        return createAndAwait(order, onCreated);
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> gifPreview(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
+        return createAndAwait(order, onCreated);
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> audioTranscription(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
+        return createAndAwait(order, onCreated);
+    }
+
+    /** Creates the task (or finds it again by its idempotency key) and waits until it ends. */
+    Uni<IttybitTask> createAndAwait(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
+        Instant deadline = Instant.now().plus(config.poll().branchDeadline());
+        CreateTaskRequest body = new CreateTaskRequest(order.input(), order.kind(), order.options(),
+                java.util.Map.of("mediaId", order.mediaId()));
+        return call("create " + order.kind() + " task",
+                api.create(authorization(), config.acceptVersion(), order.idempotencyKey(), body))
+                .invoke(task -> Log.debugf("Ittybit task %s (%s) for media %s: %s", task.id(), order.kind(),
+                        order.mediaId(), task.status()))
+                .call(task -> onCreated.apply(task))
+                .chain(task -> task.state() == IttybitTask.State.IN_PROGRESS
+                        ? await(task, deadline, config.poll().initialDelay())
+                        : Uni.createFrom().item(task));
+    }
+
+    private Uni<IttybitTask> await(IttybitTask task, Instant deadline, Duration delay) {
+        if (Instant.now().isAfter(deadline)) {
+            return Uni.createFrom().failure(new IttybitException("task " + task.id() + " still " + task.status()
+                    + " after " + config.poll().branchDeadline(), false, Optional.empty()));
+        }
+        Duration next = delay.multipliedBy(2).compareTo(config.poll().maxDelay()) > 0 ? config.poll().maxDelay()
+                : delay.multipliedBy(2);
+        return delay(delay)
+                .chain(() -> call("read task " + task.id(), api.get(authorization(), config.acceptVersion(), task.id())))
+                .chain(current -> current.state() == IttybitTask.State.IN_PROGRESS
+                        ? await(current, deadline, next)
+                        : Uni.createFrom().item(current));
+    }
+
+    /** Waits on the caller's Vert.x context, so what follows runs on the same event loop. */
+    private static Uni<Void> delay(Duration delay) {
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            return Uni.createFrom().voidItem().onItem().delayIt().by(delay).replaceWithVoid();
+        }
+        return Uni.createFrom().emitter(em -> context.owner().setTimer(Math.max(1, delay.toMillis()),
+                id -> context.runOnContext(ignored -> em.complete(null))));
+    }
+
+    private String authorization() {
+        return config.apiKey().map(key -> "Bearer " + key).orElse(null);
+    }
+
+    /** Turns an answer into a task, or a failure saying whether it is worth retrying. */
+    private Uni<IttybitTask> call(String what, Uni<RestResponse<JsonNode>> request) {
+        return request
+                .onFailure(WebApplicationException.class).recoverWithItem(e -> {
+                    Response r = ((WebApplicationException) e).getResponse();
+                    JsonNode entity = null;
+                    try {
+                        entity = r.hasEntity() ? r.readEntity(JsonNode.class) : null;
+                    } catch (RuntimeException notJson) {
+                        // keep the status alone
+                    }
+                    return RestResponse.ResponseBuilder.<JsonNode>create(r.getStatus()).entity(entity)
+                            .header("Retry-After", r.getHeaderString("Retry-After")).build();
+                })
+                .onFailure(f -> !(f instanceof IttybitException)).transform(f -> new IttybitException.Transient(
+                        "Ittybit unreachable (" + what + "): " + networkReason(f), Optional.empty()))
+                .map(response -> interpret(what, response))
+                .onFailure(RateLimited.class).recoverWithUni(this::waitIfShort);
+    }
+
+    /** A short 429: wait here as asked, then let {@code @Retry} try again; a long one is handed to the caller. */
+    private Uni<IttybitTask> waitIfShort(Throwable failure) {
+        Duration wait = ((RateLimited) failure).retryAfter().orElse(Duration.ZERO);
+        if (wait.compareTo(config.poll().maxInProcessRetryAfter()) > 0) {
+            return Uni.createFrom().failure(new IttybitException("Ittybit rate limit: retry after " + wait.toSeconds()
+                    + " s", false, Optional.of(wait)));
+        }
+        return delay(wait).chain(() -> Uni.createFrom().failure(new IttybitException.Transient(
+                failure.getMessage(), Optional.of(wait))));
+    }
+
+    private IttybitTask interpret(String what, RestResponse<JsonNode> response) {
+        int status = response.getStatus();
+        JsonNode body = response.getEntity();
+        if (status >= 200 && status < 300) {
+            return read(body);
+        }
+        String reason = errorMessage(body);
+        if (status == 429) {
+            Duration wait = retryAfter(response.getHeaderString("Retry-After")).orElse(Duration.ofSeconds(1));
+            throw new RateLimited("Ittybit rate limit (" + what + ")", wait);
+        }
+        if (status == 408 || status >= 500) {
+            throw new IttybitException.Transient("Ittybit answered " + status + " (" + what + ")" + reason,
+                    Optional.empty());
+        }
+        if (status == 401 || status == 403) {
+            throw new IttybitException("Ittybit refused the API key (" + status + ", " + what + ")", false,
+                    Optional.empty());
+        }
+        throw new IttybitException("Ittybit rejected the request (" + status + ", " + what + ")" + reason, false,
+                Optional.empty());
+    }
+
+    /** Reads a task in any of the shapes the API has had (see ../shared/ittybit/API.md §6). */
+    static IttybitTask read(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new IttybitException("Ittybit answered without a task object", false, Optional.empty());
+        }
+        JsonNode task = body.path("data").isObject() ? body.path("data") : body;
+        String id = text(task.get("id"));
+        if (id == null) {
+            throw new IttybitException("Ittybit answered a task without an id", false, Optional.empty());
+        }
+        String status = Optional.ofNullable(text(task.get("status"))).orElse("").toLowerCase(Locale.ROOT);
+        IttybitTask.State state = DONE.contains(status) ? IttybitTask.State.DONE
+                : FAILED.contains(status) ? IttybitTask.State.FAILED : IttybitTask.State.IN_PROGRESS;
+        JsonNode output = task.get("output");
+        String url = output == null ? null : output.isTextual() ? output.asText() : text(output.get("url"));
+        if (url == null && task.path("outputs").isArray() && task.path("outputs").size() > 0) {
+            url = text(task.path("outputs").get(0).get("url"));
+        }
+        JsonNode error = task.get("error");
+        String errorText = error == null || error.isNull() ? null
+                : error.isTextual() ? error.asText() : Optional.ofNullable(text(error.get("message"))).orElse(error.toString());
+        return new IttybitTask(id, status, state, url, errorText);
+    }
+
+    private static String text(JsonNode node) {
+        return node == null || node.isNull() || !node.isValueNode() ? null : node.asText();
+    }
+
+    private static String errorMessage(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return "";
+        }
+        JsonNode error = body.path("error").isObject() ? body.path("error") : body;
+        String message = text(error.get("message"));
+        if (message == null && body.path("error").isTextual()) {
+            message = body.path("error").asText();
+        }
+        return message == null ? "" : ": " + message;
+    }
+
+    static Optional<Duration> retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(header.trim()))));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration wait = Duration.between(Instant.now(), at);
+                return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
+            } catch (Exception unparsable) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static String networkReason(Throwable failure) {
+        String name = failure.getClass().getSimpleName();
+        if (name.contains("Timeout")) {
+            return "timed out";
+        }
+        if (name.contains("Connect")) {
+            return "connection failed";
+        }
+        return "I/O error";
+    }
+}

@@ -1,0 +1,134 @@
+package io.mediafanout.media.repository;
+
+import java.time.OffsetDateTime;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A media record: one uploaded video and what the pipeline made of it. */
+@Entity
+@Table(name = "media")
+public class Media {
+
+    public static final String PROCESSING = "processing";
+    public static final String READY = "ready";
+    public static final String FAILED = "failed";
+
+    @Id
+    private String id;
+
+    @Column(nullable = false)
+    private String status;
+
+    @Column(name = "source_url", nullable = false)
+    private String sourceUrl;
+
+    @Column(name = "hls_url")
+    private String hlsUrl;
+
+    @Column(name = "poster_url")
+    private String posterUrl;
+
+    @Column(name = "gif_url")
+    private String gifUrl;
+
+    @Column(name = "transcription_url")
+    private String transcriptionUrl;
+
+    @Column(name = "failed_branch")
+    private String failedBranch;
+
+    private String error;
+
+    @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
+    private OffsetDateTime createdAt;
+
+    @Column(name = "updated_at", nullable = false, insertable = false)
+    private OffsetDateTime updatedAt;
+
+    public String getId() {
+        return id;
+    }
+
+    public void setId(String id) {
+        this.id = id;
+    }
+
+    public String getStatus() {
+        return status;
+    }
+
+    public void setStatus(String status) {
+        this.status = status;
+    }
+
+    public String getSourceUrl() {
+        return sourceUrl;
+    }
+
+    public void setSourceUrl(String sourceUrl) {
+        this.sourceUrl = sourceUrl;
+    }
+
+    public String getHlsUrl() {
+        return hlsUrl;
+    }
+
+    public void setHlsUrl(String hlsUrl) {
+        this.hlsUrl = hlsUrl;
+    }
+
+    public String getPosterUrl() {
+        return posterUrl;
+    }
+
+    public void setPosterUrl(String posterUrl) {
+        this.posterUrl = posterUrl;
+    }
+
+    public String getGifUrl() {
+        return gifUrl;
+    }
+
+    public void setGifUrl(String gifUrl) {
+        this.gifUrl = gifUrl;
+    }
+
+    public String getTranscriptionUrl() {
+        return transcriptionUrl;
+    }
+
+    public void setTranscriptionUrl(String transcriptionUrl) {
+        this.transcriptionUrl = transcriptionUrl;
+    }
+
+    public String getFailedBranch() {
+        return failedBranch;
+    }
+
+    public void setFailedBranch(String failedBranch) {
+        this.failedBranch = failedBranch;
+    }
+
+    public String getError() {
+        return error;
+    }
+
+    public void setError(String error) {
+        this.error = error;
+    }
+
+    public OffsetDateTime getCreatedAt() {
+        return createdAt;
+    }
+
+    public OffsetDateTime getUpdatedAt() {
+        return updatedAt;
+    }
+
+    public void touch() {
+        this.updatedAt = OffsetDateTime.now();
+    }
+}

@@ -1,0 +1,110 @@
+package io.mediafanout.media.repository;
+
+import java.io.Serializable;
+import java.time.OffsetDateTime;
+import java.util.Objects;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+
+/** Progress of one branch (hls-package, poster-image…) of a media record, written as it happens. */
+@Entity
+@Table(name = "media_branch")
+@IdClass(MediaBranch.Key.class)
+public class MediaBranch {
+
+    public static final String RUNNING = "running";
+    public static final String RETRYING = "retrying";
+    public static final String COMPLETED = "completed";
+    public static final String FAILED = "failed";
+
+    /** Composite key: media id and branch name. */
+    public static class Key implements Serializable {
+        public String mediaId;
+        public String name;
+
+        public Key() {
+        }
+
+        public Key(String mediaId, String name) {
+            this.mediaId = mediaId;
+            this.name = name;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Objects.equals(mediaId, k.mediaId) && Objects.equals(name, k.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(mediaId, name);
+        }
+    }
+
+    @Id
+    @Column(name = "media_id")
+    private String mediaId;
+
+    @Id
+    private String name;
+
+    @Column(nullable = false)
+    private String status;
+
+    @Column(name = "task_id")
+    private String taskId;
+
+    @Column(name = "output_url")
+    private String outputUrl;
+
+    @Column(nullable = false)
+    private int attempts;
+
+    private String error;
+
+    @Column(name = "key_generation", nullable = false)
+    private int keyGeneration;
+
+    @Column(name = "updated_at", nullable = false, insertable = false)
+    private OffsetDateTime updatedAt;
+
+    public String getMediaId() {
+        return mediaId;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public String getStatus() {
+        return status;
+    }
+
+    public String getTaskId() {
+        return taskId;
+    }
+
+    public String getOutputUrl() {
+        return outputUrl;
+    }
+
+    public int getAttempts() {
+        return attempts;
+    }
+
+    public String getError() {
+        return error;
+    }
+
+    public int getKeyGeneration() {
+        return keyGeneration;
+    }
+
+    public OffsetDateTime getUpdatedAt() {
+        return updatedAt;
+    }
+}

@@ -1,0 +1,75 @@
+package io.mediafanout.media.service;
+
+import static io.mediafanout.media.service.Branch.AUDIO_TRANSCRIPTION;
+import static io.mediafanout.media.service.Branch.GIF_PREVIEW;
+import static io.mediafanout.media.service.Branch.HLS_PACKAGE;
+import static io.mediafanout.media.service.Branch.POSTER_IMAGE;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import io.mediafanout.inngest.FunctionContext;
+import io.mediafanout.inngest.FunctionDefinition;
+import io.mediafanout.inngest.NonRetriableException;
+import io.mediafanout.inngest.Step;
+import io.mediafanout.inngest.Trigger;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@code fanout-adaptive-streaming}: on {@code video/uploaded}, four parallel branches each create an Ittybit task
+ * and wait for it (each retried on its own), then {@code assemble} persists the media record.
+ */
+@Singleton
+public class FanoutFunction {
+
+    private final BranchService branches;
+    private final MediaService media;
+
+    public FanoutFunction(BranchService branches, MediaService media) {
+        this.branches = branches;
+        this.media = media;
+    }
+
+    @Produces
+    @Singleton
+    FunctionDefinition fanoutAdaptiveStreaming() {
+        return FunctionDefinition.builder("fanout-adaptive-streaming")
+                .trigger(Trigger.event(MediaService.UPLOADED_EVENT))
+                .retries(3)
+                .handler(this::fanOut)
+                .onFailure(this::recordFailure)
+                .build();
+    }
+
+    Uni<MediaView> fanOut(FunctionContext run, Step step) {
+        Upload upload = upload(run);
+        Uni<BranchResult> hls = branch(step, HLS_PACKAGE, upload, run);
+        Uni<BranchResult> poster = branch(step, POSTER_IMAGE, upload, run);
+        Uni<BranchResult> gif = branch(step, GIF_PREVIEW, upload, run);
+        Uni<BranchResult> transcription = branch(step, AUDIO_TRANSCRIPTION, upload, run);
+        return Uni.combine().all().unis(hls, poster, gif, transcription).asTuple()
+                .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload,
+                        done.getItem1(), done.getItem2(), done.getItem3(), done.getItem4())));
+    }
+
+    private Uni<BranchResult> branch(Step step, Branch branch, Upload upload, FunctionContext run) {
+        return step.run(branch.id(), BranchResult.class, () -> branches.run(branch, upload, run));
+    }
+
+    Uni<String> recordFailure(FunctionContext run, Step step) {
+        FunctionContext.Failure failure = run.failure().orElseThrow();
+        if (failure.originalEvent() == null || !failure.originalEvent().data().path("mediaId").isTextual()) {
+            return Uni.createFrom().item("no media record: the failed run had no mediaId");
+        }
+        String mediaId = failure.originalEvent().data().path("mediaId").asText();
+        return step.run("record-failure", String.class, () -> media.markFailed(mediaId, failure.errorMessage()));
+    }
+
+    private static Upload upload(FunctionContext run) {
+        try {
+            return Upload.fromEvent(run.event().data());
+        } catch (Upload.InvalidUploadException e) {
+            throw new NonRetriableException("invalid " + MediaService.UPLOADED_EVENT + " event: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.mediafanout.media.service;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.inngest.Event;
+import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.repository.BranchRepository;
+import io.mediafanout.media.repository.Media;
+import io.mediafanout.media.repository.MediaBranch;
+import io.mediafanout.media.repository.MediaRepository;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+
+/** Media records: created on upload, assembled when every branch is done, failed when the run fails for good. */
+@ApplicationScoped
+public class MediaService {
+
+    public static final String UPLOADED_EVENT = "video/uploaded";
+
+    /** A record with its branches. */
+    public record Details(Media media, List<MediaBranch> branches) {
+    }
+
+    /** The outcome of an upload request. */
+    public record Accepted(Details details, boolean created) {
+    }
+
+    /** The mediaId is already used for another source. */
+    public static class ConflictException extends RuntimeException {
+        public ConflictException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final MediaRepository media;
+    private final BranchRepository branches;
+    private final InngestClient inngest;
+    private final ObjectMapper json;
+
+    public MediaService(MediaRepository media, BranchRepository branches, InngestClient inngest, ObjectMapper json) {
+        this.media = media;
+        this.branches = branches;
+        this.inngest = inngest;
+        this.json = json;
+    }
+
+    /**
+     * Stores the record (if new) and starts the pipeline. The event's id is derived from the mediaId, so a repeated
+     * upload never starts a second run; sending it again is safe and makes a retried request finish the job.
+     */
+    public Uni<Accepted> upload(String sourceUrl, Optional<String> mediaId) {
+        String id = mediaId.orElseGet(() -> "med_" + UUID.randomUUID().toString().replace("-", ""));
+        Upload upload = new Upload(id, sourceUrl);
+        return store(upload)
+                .call(created -> inngest.send(Event.of(UPLOADED_EVENT,
+                        json.createObjectNode().put("mediaId", id).put("sourceUrl", sourceUrl), "video-uploaded-" + id)))
+                .chain(created -> details(id).map(d -> new Accepted(d, created)));
+    }
+
+    @WithTransaction
+    Uni<Boolean> store(Upload upload) {
+        return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl())
+                .call(created -> created ? Uni.createFrom().voidItem()
+                        : media.findById(upload.mediaId()).invoke(existing -> {
+                            if (!existing.getSourceUrl().equals(upload.sourceUrl())) {
+                                throw new ConflictException("mediaId " + upload.mediaId()
+                                        + " is already used for another sourceUrl");
+                            }
+                        }));
+    }
+
+    /** The {@code assemble} step: the record becomes ready with the four outputs (created if it did not exist). */
+    @WithTransaction
+    public Uni<MediaView> assemble(Upload upload, BranchResult hls, BranchResult poster, BranchResult gif,
+            BranchResult transcription) {
+        return media.findById(upload.mediaId())
+                .chain(found -> {
+                    Media record = found != null ? found : new Media();
+                    if (found == null) {
+                        record.setId(upload.mediaId());
+                        record.setSourceUrl(upload.sourceUrl());
+                    }
+                    record.setStatus(Media.READY);
+                    record.setHlsUrl(hls.output().url());
+                    record.setPosterUrl(poster.output().url());
+                    record.setGifUrl(gif.output().url());
+                    record.setTranscriptionUrl(transcription.output().url());
+                    record.setError(null);
+                    record.setFailedBranch(null);
+                    record.touch();
+                    return found != null ? Uni.createFrom().item(record) : media.persist(record);
+                })
+                .invoke(record -> Log.infof("Media %s is ready", record.getId()))
+                .map(MediaView::of);
+    }
+
+    /**
+     * The run failed for good: the record becomes failed, naming the failed branch (the one whose last attempt
+     * failed) and the error. Outputs of finished branches stay.
+     */
+    @WithTransaction
+    public Uni<String> markFailed(String mediaId, String error) {
+        return branches.forMedia(mediaId)
+                .map(rows -> rows.stream().filter(b -> MediaBranch.FAILED.equals(b.getStatus()))
+                        .map(MediaBranch::getName).findFirst().orElse(null))
+                .call(branch -> media.markFailed(mediaId, branch, error))
+                .invoke(branch -> Log.warnf("Media %s failed%s: %s", mediaId,
+                        branch == null ? "" : " in " + branch, error));
+    }
+
+    @WithSession
+    public Uni<Details> details(String id) {
+        return media.findById(id).chain(found -> found == null ? Uni.createFrom().nullItem()
+                : branches.forMedia(id).map(rows -> new Details(found, rows)));
+    }
+
+    @WithSession
+    public Uni<List<Details>> page(String status, int limit) {
+        return media.page(status, limit).chain(records -> {
+            if (records.isEmpty()) {
+                return Uni.createFrom().item(List.<Details>of());
+            }
+            return branches.forMedia(records.stream().map(Media::getId).toList()).map(rows -> {
+                Map<String, List<MediaBranch>> byMedia = rows.stream()
+                        .collect(Collectors.groupingBy(MediaBranch::getMediaId));
+                return records.stream().map(r -> new Details(r, byMedia.getOrDefault(r.getId(), List.of()))).toList();
+            });
+        });
+    }
+}

@@ -1,0 +1,13 @@
+package io.mediafanout.media.service;
+
+import io.mediafanout.media.repository.Media;
+
+/** What the {@code assemble} step returns and the run's result: the media record's outputs. */
+public record MediaView(String id, String status, String hlsUrl, String posterUrl, String gifUrl,
+        String transcriptionUrl) {
+
+    static MediaView of(Media media) {
+        return new MediaView(media.getId(), media.getStatus(), media.getHlsUrl(), media.getPosterUrl(),
+                media.getGifUrl(), media.getTranscriptionUrl());
+    }
+}

@@ -1,0 +1,75 @@
+package io.mediafanout.media.service;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The data of a {@code video/uploaded} event, validated. */
+public record Upload(String mediaId, String sourceUrl) {
+
+    /** Ids we accept: safe in URLs and logs. */
+    public static final Pattern MEDIA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    /** Why a value is not acceptable, naming the field. */
+    public static final class InvalidUploadException extends IllegalArgumentException {
+        private final String field;
+
+        public InvalidUploadException(String field, String message) {
+            super(message);
+            this.field = field;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
+    public static Upload fromEvent(JsonNode data) {
+        JsonNode mediaId = data.get("mediaId");
+        JsonNode sourceUrl = data.get("sourceUrl");
+        return new Upload(requireText(mediaId, "event.data.mediaId"), requireText(sourceUrl, "event.data.sourceUrl"));
+    }
+
+    private static String requireText(JsonNode value, String field) {
+        if (value == null || value.isNull()) {
+            throw new InvalidUploadException(field, field + " is required");
+        }
+        if (!value.isTextual()) {
+            throw new InvalidUploadException(field, field + " must be a string");
+        }
+        return value.asText();
+    }
+
+    public Upload {
+        validateMediaId(mediaId, "mediaId");
+        validateSourceUrl(sourceUrl, "sourceUrl");
+    }
+
+    public static void validateMediaId(String mediaId, String field) {
+        if (mediaId == null || mediaId.isBlank()) {
+            throw new InvalidUploadException(field, field + " must be a non-empty string");
+        }
+        if (!MEDIA_ID.matcher(mediaId).matches()) {
+            throw new InvalidUploadException(field,
+                    field + " may only contain letters, digits, '.', '_' and '-' (at most 128 characters)");
+        }
+    }
+
+    public static void validateSourceUrl(String sourceUrl, String field) {
+        if (sourceUrl == null || sourceUrl.isBlank()) {
+            throw new InvalidUploadException(field, field + " must be a non-empty string");
+        }
+        URI uri;
+        try {
+            uri = URI.create(sourceUrl);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidUploadException(field, field + " is not a valid URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new InvalidUploadException(field, field + " must be an http(s) URL");
+        }
+    }
+}

@@ -1,2 +1,0 @@
--- schema of media-fanout; the media tables arrive with the pipeline
-select 1;

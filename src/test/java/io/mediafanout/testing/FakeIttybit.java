@@ -1,0 +1,203 @@
+package io.mediafanout.testing;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * A faithful fake of the Ittybit task API (a real HTTP server, see ../shared/ittybit/API.md §6): {@code POST /tasks}
+ * answers 201 with a bare task in {@code pending} (200 with the same task when the {@code Idempotency-Key} was
+ * seen), {@code GET /tasks/{id}} moves it to {@code processing}, then {@code completed} with {@code output.url}, or
+ * {@code failed}. Unknown task: 404; missing or wrong key: 401. Tests script faults per (mediaId, kind).
+ */
+public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
+
+    public static final String API_KEY = "ittybit_test_secret_key_0123456789";
+
+    /** What happens to the tasks of one (mediaId, kind). */
+    public static final class Script {
+        /** Statuses answered to POSTs before a task is created (e.g. 503, 503). */
+        public final List<Integer> createFaults = new ArrayList<>();
+        /** Statuses answered to GETs before the task is reported (e.g. 500 ×5). */
+        public final List<Integer> readFaults = new ArrayList<>();
+        /** Retry-After sent with faulted 429 answers. */
+        public String retryAfter = "1";
+        /** Reads reporting the task still in progress before it ends. */
+        public int readsBeforeEnd = 1;
+        /** Tasks of this pair end failed. */
+        public boolean fail;
+
+        public Script createFaults(Integer... statuses) {
+            createFaults.addAll(List.of(statuses));
+            return this;
+        }
+
+        public Script readFaults(Integer... statuses) {
+            readFaults.addAll(List.of(statuses));
+            return this;
+        }
+
+        public Script failTasks() {
+            fail = true;
+            return this;
+        }
+    }
+
+    /** A task the fake holds. */
+    public record Task(String id, String mediaId, String kind, String idempotencyKey, ObjectNode request,
+            AtomicInteger reads) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static volatile RecordingHttpServer server;
+    private static final Map<String, Script> SCRIPTS = new ConcurrentHashMap<>();
+    private static final Map<String, Task> TASKS = new ConcurrentHashMap<>();
+    private static final Map<String, String> BY_KEY = new ConcurrentHashMap<>();
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    public static RecordingHttpServer server() {
+        return server;
+    }
+
+    public static Script script(String mediaId, String kind) {
+        return SCRIPTS.computeIfAbsent(mediaId + "/" + kind, k -> new Script());
+    }
+
+    /** Tasks created for a media, whatever their kind. */
+    public static List<Task> tasks(String mediaId) {
+        return TASKS.values().stream().filter(t -> t.mediaId().equals(mediaId)).toList();
+    }
+
+    public static List<Task> tasks(String mediaId, String kind) {
+        return tasks(mediaId).stream().filter(t -> t.kind().equals(kind)).toList();
+    }
+
+    /** Requests received about a media: POSTs carry it in metadata, GETs name one of its tasks. */
+    public static List<RecordingHttpServer.Recorded> requests(String mediaId) {
+        return server.received(r -> r.body().contains("\"mediaId\":\"" + mediaId + "\"")
+                || tasks(mediaId).stream().anyMatch(t -> r.path().equals("/tasks/" + t.id())));
+    }
+
+    public static List<RecordingHttpServer.Recorded> creates(String mediaId, String kind) {
+        return requests(mediaId).stream()
+                .filter(r -> r.method().equals("POST") && r.body().contains("\"kind\":\"" + kind + "\"")).toList();
+    }
+
+    public static String outputUrl(String mediaId, String kind, String taskId) {
+        return "https://cdn.fake-ittybit.test/" + mediaId + "/" + kind + "/" + taskId;
+    }
+
+    private static RecordingHttpServer.Reply error(int status, String kind, String message, String retryAfter) {
+        String body = "{\"kind\":\"" + kind + "\",\"message\":\"" + message + "\"}";
+        return status == 429
+                ? new RecordingHttpServer.Reply(status, body, Map.of("Content-Type", "application/json", "Retry-After", retryAfter))
+                : RecordingHttpServer.Reply.json(status, body);
+    }
+
+    private static boolean authorised(RecordingHttpServer.Recorded r) {
+        return ("Bearer " + API_KEY).equals(r.header("authorization"));
+    }
+
+    private static RecordingHttpServer.Reply create(RecordingHttpServer.Recorded r) throws Exception {
+        if (!authorised(r)) {
+            return error(401, "token_invalid", "invalid API key", null);
+        }
+        ObjectNode body = (ObjectNode) JSON.readTree(r.body());
+        String input = body.path("input").asText("");
+        if (!input.startsWith("http://") && !input.startsWith("https://")) {
+            return error(400, "invalid_input", "input must be an http(s) URL", null);
+        }
+        String mediaId = body.path("metadata").path("mediaId").asText();
+        String kind = body.path("kind").asText();
+        Script script = script(mediaId, kind);
+        synchronized (script) {
+            if (!script.createFaults.isEmpty()) {
+                int status = script.createFaults.remove(0);
+                return error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+            }
+        }
+        String key = r.header("idempotency-key");
+        if (key != null && BY_KEY.containsKey(key)) {
+            return RecordingHttpServer.Reply.json(200, render(TASKS.get(BY_KEY.get(key))).toString());
+        }
+        Task task = new Task("task_" + String.format("%016d", IDS.incrementAndGet()), mediaId, kind, key, body,
+                new AtomicInteger());
+        TASKS.put(task.id(), task);
+        if (key != null) {
+            BY_KEY.put(key, task.id());
+        }
+        return RecordingHttpServer.Reply.json(201, render(task).toString());
+    }
+
+    private static RecordingHttpServer.Reply read(RecordingHttpServer.Recorded r) {
+        if (!authorised(r)) {
+            return error(401, "token_invalid", "invalid API key", null);
+        }
+        Task task = TASKS.get(r.path().substring("/tasks/".length()));
+        if (task == null) {
+            return error(404, "task_not_found", "no such task", null);
+        }
+        Script script = script(task.mediaId(), task.kind());
+        synchronized (script) {
+            if (!script.readFaults.isEmpty()) {
+                int status = script.readFaults.remove(0);
+                return error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+            }
+        }
+        task.reads().incrementAndGet();
+        return RecordingHttpServer.Reply.json(200, render(task).toString());
+    }
+
+    private static ObjectNode render(Task task) {
+        Script script = script(task.mediaId(), task.kind());
+        int reads = task.reads().get();
+        ObjectNode json = JSON.createObjectNode();
+        json.put("id", task.id());
+        json.put("object", "task");
+        json.put("kind", task.kind());
+        json.put("input", task.request().path("input").asText());
+        json.set("options", task.request().path("options"));
+        json.set("metadata", task.request().path("metadata"));
+        json.put("created", Instant.now().toString());
+        if (reads == 0) {
+            json.put("status", "pending").putNull("output").put("progress", 0).putNull("error");
+        } else if (reads <= script.readsBeforeEnd) {
+            json.put("status", "processing").putNull("output").put("progress", 50).putNull("error");
+        } else if (script.fail) {
+            json.put("status", "failed").putNull("output").put("error", "decoder error (simulated)");
+        } else {
+            json.put("status", "completed").put("progress", 100).putNull("error");
+            json.putObject("output").put("id", "file_" + task.id().substring(5)).put("object", "source")
+                    .put("kind", task.kind()).put("url", outputUrl(task.mediaId(), task.kind(), task.id()));
+        }
+        return json;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        if (server == null) {
+            server = new RecordingHttpServer();
+            server.route("POST", "/tasks", FakeIttybit::create);
+            server.route("GET", "/tasks/", FakeIttybit::read);
+        }
+        return Map.of("quarkus.rest-client.ittybit.url", server.url(), "media.ittybit.api-key", API_KEY);
+    }
+
+    @Override
+    public void stop() {
+        // shared by every profile of the test JVM
+    }
+
+    static JsonNode parse(String body) throws Exception {
+        return JSON.readTree(body);
+    }
+}
