@@ -47,10 +47,9 @@ public class BranchService {
         boolean lastAttempt = run.maxAttempts().isPresent() && run.attempt() >= run.maxAttempts().getAsInt() - 1;
         return start(branch, upload)
                 .chain(generation -> branch.call(ittybit, order(branch, upload, generation),
-                        task -> record(branches.taskCreated(upload.mediaId(), branch.id(), task.id()))))
+                        task -> taskCreated(upload, branch, task)))
                 .chain(task -> finish(branch, upload, task))
-                .onFailure().call(failure -> record(branches.failed(upload.mediaId(), branch.id(),
-                        failure.getMessage(), lastAttempt, failure instanceof TaskFailedException)))
+                .onFailure().call(failure -> failed(upload, branch, failure, lastAttempt))
                 .onFailure(IttybitException.class).transform(failure -> {
                     IttybitException e = (IttybitException) failure;
                     String message = branch.id() + ": " + e.getMessage();
@@ -67,8 +66,19 @@ public class BranchService {
     }
 
     @WithTransaction
-    <T> Uni<Void> record(Uni<T> write) {
-        return write.replaceWithVoid();
+    Uni<Void> taskCreated(Upload upload, Branch branch, IttybitTask task) {
+        return branches.taskCreated(upload.mediaId(), branch.id(), task.id()).replaceWithVoid();
+    }
+
+    @WithTransaction
+    Uni<Void> completed(Upload upload, Branch branch, IttybitTask task) {
+        return branches.completed(upload.mediaId(), branch.id(), task.id(), task.outputUrl()).replaceWithVoid();
+    }
+
+    @WithTransaction
+    Uni<Void> failed(Upload upload, Branch branch, Throwable failure, boolean lastAttempt) {
+        return branches.failed(upload.mediaId(), branch.id(), failure.getMessage(), lastAttempt,
+                failure instanceof TaskFailedException).replaceWithVoid();
     }
 
     private Uni<BranchResult> finish(Branch branch, Upload upload, IttybitTask task) {
@@ -81,7 +91,7 @@ public class BranchService {
                     branch.id() + ": Ittybit task " + task.id() + " finished without an output URL"));
         }
         Log.infof("Branch %s of media %s done: task %s", branch.id(), upload.mediaId(), task.id());
-        return record(branches.completed(upload.mediaId(), branch.id(), task.id(), task.outputUrl()))
+        return completed(upload, branch, task)
                 .replaceWith(new BranchResult(task.id(), task.status(), upload.sourceUrl(),
                         new BranchResult.Output(task.outputUrl())));
     }

@@ -1,0 +1,67 @@
+package io.mediafanout.media.rest;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.Upload;
+import io.quarkus.logging.Log;
+
+/** Every error of the HTTP API is JSON with a clear message; no stack trace or class name reaches a client. */
+public class ErrorMappers {
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> invalid(Upload.InvalidUploadException e) {
+        return RestResponse.status(RestResponse.Status.BAD_REQUEST, new ApiError("bad_request", e.getMessage(), e.field()));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> unreadable(JsonProcessingException e) {
+        return RestResponse.status(RestResponse.Status.BAD_REQUEST,
+                ApiError.of("bad_request", "the body is not valid JSON"));
+    }
+
+    /** Replaces Quarkus' own mapper for this case, which would describe Java types. */
+    @ServerExceptionMapper
+    public RestResponse<ApiError> mismatched(MismatchedInputException e) {
+        String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+        return RestResponse.status(RestResponse.Status.BAD_REQUEST, new ApiError("bad_request",
+                field == null ? "the body does not have the expected shape" : field + " has the wrong type", field));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> conflict(MediaService.ConflictException e) {
+        return RestResponse.status(RestResponse.Status.CONFLICT, ApiError.of("conflict", e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> notStarted(InngestClient.SendException e) {
+        Log.warnf("An upload is stored but its event could not be sent: %s", e.getMessage());
+        return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
+                "the upload is stored but processing could not be started; repeat the request"));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> web(WebApplicationException e) {
+        Response r = e.getResponse();
+        String reason = r.getStatusInfo().getReasonPhrase();
+        return RestResponse.status(Response.Status.fromStatusCode(r.getStatus()) == null
+                ? RestResponse.Status.INTERNAL_SERVER_ERROR : RestResponse.Status.fromStatusCode(r.getStatus()),
+                ApiError.of(reason == null ? "error" : reason.toLowerCase().replace(' ', '_'),
+                        reason == null ? "request failed" : reason));
+    }
+
+    @ServerExceptionMapper(priority = 10_000)
+    public RestResponse<ApiError> unexpected(Throwable e) {
+        Log.error("Unexpected failure of an API request", e);
+        return RestResponse.status(RestResponse.Status.INTERNAL_SERVER_ERROR,
+                ApiError.of("internal_error", "the request could not be completed"));
+    }
+}

@@ -1,0 +1,122 @@
+package io.mediafanout.media.rest;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.Upload;
+import io.mediafanout.media.service.Upload.InvalidUploadException;
+import io.smallrye.mutiny.Uni;
+
+/** Uploads and media records. */
+@Path("/media")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "media", description = "Video uploads and what the pipeline made of them")
+public class MediaResource {
+
+    /** An upload: where the video is, and optionally the id to file it under. */
+    public record UploadRequest(
+            @Schema(description = "http(s) URL Ittybit can download the video from", required = true) String sourceUrl,
+            @Schema(description = "id of the media record (letters, digits, '.', '_', '-'); generated when absent") String mediaId) {
+    }
+
+    /** A page of records, newest first. */
+    public record MediaPage(List<MediaResponse> items, int limit) {
+    }
+
+    static final Set<String> STATUSES = Set.of("processing", "ready", "failed");
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 100;
+
+    private final MediaService media;
+
+    public MediaResource(MediaService media) {
+        this.media = media;
+    }
+
+    @POST
+    @Operation(summary = "Process a video", description = "Stores the record (status processing) and starts the "
+            + "pipeline. Repeating the request with the same mediaId returns the same record and starts no second run.")
+    @APIResponse(responseCode = "202", description = "Accepted: see Location for progress",
+            content = @Content(schema = @Schema(implementation = MediaResponse.class)))
+    @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl")
+    @APIResponse(responseCode = "503", description = "Stored, but processing could not be started: repeat the request")
+    public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri) {
+        if (request == null) {
+            throw new InvalidUploadException("sourceUrl", "a JSON body with sourceUrl is required");
+        }
+        Upload.validateSourceUrl(request.sourceUrl(), "sourceUrl");
+        Optional<String> mediaId = Optional.ofNullable(request.mediaId());
+        mediaId.ifPresent(id -> Upload.validateMediaId(id, "mediaId"));
+        return media.upload(request.sourceUrl(), mediaId).map(accepted -> {
+            MediaResponse body = MediaResponse.of(accepted.details());
+            URI location = uri.getBaseUriBuilder().path("media").path(body.id()).build();
+            return RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, body).location(location).build();
+        });
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "A media record, with the progress of each branch")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
+    @APIResponse(responseCode = "404", description = "No such record",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Uni<RestResponse<Object>> get(@PathParam("id") String id) {
+        return media.details(id).map(details -> details == null
+                ? RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", "no media record " + id))
+                : RestResponse.ok(MediaResponse.of(details)));
+    }
+
+    @GET
+    @Operation(summary = "Records, newest first")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaPage.class)))
+    @APIResponse(responseCode = "400", description = "Invalid status or limit",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Uni<MediaPage> list(
+            @Parameter(description = "processing, ready or failed") @QueryParam("status") String status,
+            @Parameter(description = "1 to 100, default 20") @QueryParam("limit") String limit) {
+        if (status != null && !STATUSES.contains(status)) {
+            throw new InvalidUploadException("status", "status must be one of processing, ready, failed");
+        }
+        int size = parseLimit(limit);
+        return media.page(status, size).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
+    }
+
+    private static int parseLimit(String limit) {
+        if (limit == null || limit.isBlank()) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int value = Integer.parseInt(limit.trim());
+            if (value >= 1 && value <= MAX_LIMIT) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidUploadException("limit", "limit must be an integer from 1 to " + MAX_LIMIT);
+    }
+}

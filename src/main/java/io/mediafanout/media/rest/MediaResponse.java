@@ -1,0 +1,40 @@
+package io.mediafanout.media.rest;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.mediafanout.media.repository.Media;
+import io.mediafanout.media.repository.MediaBranch;
+import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.service.MediaService;
+
+/** A media record as the API shows it, with the progress of its four branches. */
+public record MediaResponse(String id, String status, String sourceUrl, String hlsUrl, String posterUrl,
+        String gifUrl, String transcriptionUrl, String failedBranch, String error, OffsetDateTime createdAt,
+        OffsetDateTime updatedAt, List<BranchResponse> branches) {
+
+    /** One branch: {@code pending} until its first attempt starts. */
+    public record BranchResponse(String name, String status, String taskId, String outputUrl, int attempts,
+            String error, OffsetDateTime updatedAt) {
+    }
+
+    static MediaResponse of(MediaService.Details details) {
+        Media m = details.media();
+        Map<String, MediaBranch> rows = details.branches().stream()
+                .collect(Collectors.toMap(MediaBranch::getName, Function.identity()));
+        List<BranchResponse> branches = new ArrayList<>();
+        for (Branch branch : Branch.values()) {
+            MediaBranch row = rows.get(branch.id());
+            branches.add(row == null ? new BranchResponse(branch.id(), "pending", null, null, 0, null, null)
+                    : new BranchResponse(row.getName(), row.getStatus(), row.getTaskId(), row.getOutputUrl(),
+                            row.getAttempts(), row.getError(), row.getUpdatedAt()));
+        }
+        return new MediaResponse(m.getId(), m.getStatus(), m.getSourceUrl(), m.getHlsUrl(), m.getPosterUrl(),
+                m.getGifUrl(), m.getTranscriptionUrl(), m.getFailedBranch(), m.getError(), m.getCreatedAt(),
+                m.getUpdatedAt(), branches);
+    }
+}

@@ -1,0 +1,12 @@
+package io.mediafanout.inngest;
+
+/** Step-id hashes for tests outside the SDK package. */
+public final class TestHashes {
+
+    private TestHashes() {
+    }
+
+    public static String of(String stepId) {
+        return StepIds.hash(stepId);
+    }
+}

@@ -1,0 +1,206 @@
+package io.mediafanout.media;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.RecordingHttpServer;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * The whole pipeline: Inngest (the executor emulator) runs {@code fanout-adaptive-streaming} against the fake
+ * Ittybit and the real PostgreSQL; the media API shows the outcome.
+ */
+@QuarkusTest
+class FanoutPipelineTests {
+
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    private ExecutorEmulator emulator(String fnId, int retries) {
+        return new ExecutorEmulator(serveUrl, fnId, Optional.empty(), retries, Duration.ofMillis(200));
+    }
+
+    private static String newMediaId() {
+        return "vid_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static ObjectNode upload(String mediaId) {
+        return JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
+    }
+
+    private ExecutorEmulator.Run run(String mediaId) throws Exception {
+        return emulator(FN, 3).run("video/uploaded", upload(mediaId));
+    }
+
+    /** What Inngest does when a run fails for good: it triggers the onFailure function. */
+    private ExecutorEmulator.Run runFailureHandler(String mediaId, ExecutorEmulator.Run failed) throws Exception {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("function_id", FN);
+        data.put("run_id", "01FAILEDRUN");
+        data.set("error", failed.output());
+        data.putObject("event").put("name", "video/uploaded").put("id", "e1").put("ts", 1).<ObjectNode>set("data", upload(mediaId));
+        return emulator(FN + "-failure", 1).run("inngest/function.failed", data);
+    }
+
+    private static JsonPath media(String mediaId) {
+        return given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static String branchStatus(JsonPath media, String branch) {
+        return media.getString("branches.find { it.name == '" + branch + "' }.status");
+    }
+
+    @Test
+    void happyPathRecordsTheFourOutputsAndCreatesEachTaskOnce() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        for (String kind : KINDS) {
+            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
+            assertThat(FakeIttybit.creates(mediaId, kind)).as(kind).hasSize(1);
+        }
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        assertThat(media.getString("hlsUrl")).isEqualTo(outputOf(mediaId, "adaptive_video"));
+        assertThat(media.getString("posterUrl")).isEqualTo(outputOf(mediaId, "image"));
+        assertThat(media.getString("gifUrl")).isEqualTo(outputOf(mediaId, "video"));
+        assertThat(media.getString("transcriptionUrl")).isEqualTo(outputOf(mediaId, "audio"));
+        assertThat(media.getList("branches.status")).containsOnly("completed").hasSize(4);
+        assertThat(media.getList("branches.attempts", Integer.class)).containsOnly(1);
+        assertThat(run.output().path("gifUrl").asText()).isEqualTo(outputOf(mediaId, "video"));
+
+        RecordingHttpServer.Recorded create = FakeIttybit.creates(mediaId, "video").get(0);
+        JsonNode body = JSON.readTree(create.body());
+        assertThat(body.path("input").asText()).isEqualTo("https://uploads.example/" + mediaId + ".mp4");
+        assertThat(body.path("options")).isEqualTo(JSON.readTree("{\"start\":1,\"end\":4,\"width\":480,\"format\":\"gif\"}"));
+        assertThat(body.path("metadata").path("mediaId").asText()).isEqualTo(mediaId);
+        assertThat(create.header("authorization")).isEqualTo("Bearer " + FakeIttybit.API_KEY);
+        assertThat(create.header("accept-version")).isEqualTo("2025-08-20");
+        assertThat(create.header("idempotency-key")).hasSize(32);
+    }
+
+    private static String outputOf(String mediaId, String kind) {
+        return FakeIttybit.outputUrl(mediaId, kind, FakeIttybit.tasks(mediaId, kind).get(0).id());
+    }
+
+    @Test
+    void aGifBranchAnswered503TwiceIsTheOnlyBranchCalledAgain() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "video").createFaults(503, 503);
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "video")).hasSize(3);
+        for (String kind : List.of("adaptive_video", "image", "audio")) {
+            assertThat(FakeIttybit.creates(mediaId, kind)).as(kind).hasSize(1);
+        }
+        assertThat(FakeIttybit.tasks(mediaId, "video")).hasSize(1);
+        // the retries happened inside one step attempt: every step was called by Inngest once
+        for (ExecutorEmulator.Call call : run.calls()) {
+            assertThat(call.ops()).doesNotContain("StepError");
+        }
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
+    void aTaskThatAlwaysEndsFailedFailsTheRunAndTheRecordNamesTheBranch() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "video").failTasks();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.output().path("message").asText()).startsWith("gif-preview: Ittybit task").contains("ended failed");
+        // each Inngest attempt replaced the failed task by a new one (new Idempotency-Key)
+        assertThat(FakeIttybit.tasks(mediaId, "video")).hasSize(4);
+        assertThat(FakeIttybit.tasks(mediaId, "video")).extracting(FakeIttybit.Task::idempotencyKey).doesNotHaveDuplicates();
+        JsonPath during = media(mediaId);
+        assertThat(branchStatus(during, "gif-preview")).isEqualTo("failed");
+        assertThat(during.getInt("branches.find { it.name == 'gif-preview' }.attempts")).isEqualTo(4);
+
+        ExecutorEmulator.Run handler = runFailureHandler(mediaId, run);
+        assertThat(handler.status()).isEqualTo("completed");
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("failed");
+        assertThat(media.getString("failedBranch")).isEqualTo("gif-preview");
+        assertThat(media.getString("error")).contains("decoder error (simulated)");
+        assertThat(branchStatus(media, "hls-package")).isEqualTo("completed");
+        assertThat(media.getString("branches.find { it.name == 'hls-package' }.outputUrl"))
+                .isEqualTo(outputOf(mediaId, "adaptive_video"));
+    }
+
+    @Test
+    void a429WithRetryAfterIsHonouredBeforeTryingAgain() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "1";
+        Instant start = Instant.now();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "image")).hasSize(2);
+        assertThat(Duration.between(start, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(FakeIttybit.tasks(mediaId, "image")).hasSize(1);
+    }
+
+    @Test
+    void aStepRetriedAfterItsTaskWasCreatedFindsTheSameTask() throws Exception {
+        String mediaId = newMediaId();
+        // reads fail more often than the in-process retries allow: the step attempt fails after the task exists
+        FakeIttybit.script(mediaId, "audio").readFaults(500, 500, 500, 500, 500, 500);
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        List<RecordingHttpServer.Recorded> creates = FakeIttybit.creates(mediaId, "audio");
+        assertThat(creates.size()).isGreaterThan(1);
+        assertThat(creates).extracting(r -> r.header("idempotency-key")).doesNotContainNull().containsOnly(
+                creates.get(0).header("idempotency-key"));
+        assertThat(FakeIttybit.tasks(mediaId, "audio")).hasSize(1);
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription")))
+                .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        assertThat(media.getInt("branches.find { it.name == 'audio-transcription' }.attempts")).isEqualTo(2);
+    }
+
+    @Test
+    void badEventDataFailsAtOnceWithoutCallingIttybit() throws Exception {
+        int before = FakeIttybit.server().received().size();
+        String sourceUrl = "https://uploads.example/x.mp4";
+        for (ObjectNode data : List.of(JSON.createObjectNode().put("sourceUrl", sourceUrl),
+                JSON.createObjectNode().put("mediaId", "m-ftp").put("sourceUrl", "ftp://x"),
+                JSON.createObjectNode().put("mediaId", 42).put("sourceUrl", sourceUrl),
+                JSON.createObjectNode().put("mediaId", "").put("sourceUrl", sourceUrl))) {
+            String body = "{\"event\":{\"name\":\"video/uploaded\",\"data\":" + data + ",\"id\":\"e\",\"ts\":1,\"user\":{}},"
+                    + "\"steps\":{},\"ctx\":{\"run_id\":\"r\",\"attempt\":0,\"max_attempts\":4,\"stack\":{\"stack\":[]},"
+                    + "\"disable_immediate_execution\":false,\"use_api\":false},\"version\":-1}";
+            given().body(body).contentType("application/json").post("/api/inngest?fnId=" + FN + "&stepId=step")
+                    .then().statusCode(400)
+                    .header("X-Inngest-No-Retry", "true")
+                    .body("name", equalTo("NonRetriableError"))
+                    .body("message", org.hamcrest.Matchers.startsWith("invalid video/uploaded event: "));
+        }
+        assertThat(FakeIttybit.server().received()).hasSize(before);
+    }
+}

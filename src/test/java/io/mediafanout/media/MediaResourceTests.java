@@ -1,0 +1,157 @@
+package io.mediafanout.media;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.RecordingHttpServer;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** The media API: uploads start exactly one run, records and pages are JSON, bad input is a 400 naming the field. */
+@QuarkusTest
+class MediaResourceTests {
+
+    @BeforeEach
+    void resetFakes() {
+        FakeInngestApi.reset();
+    }
+
+    private static String newId() {
+        return "m_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    private static List<RecordingHttpServer.Recorded> sentEvents() {
+        return FakeInngestApi.server().received(r -> r.path().startsWith("/e/"));
+    }
+
+    @Test
+    void anUploadIsStoredAsProcessingAndSendsOneEvent() throws Exception {
+        String id = newId();
+        given().contentType("application/json")
+                .body("{\"sourceUrl\":\"https://uploads.example/a.mp4\",\"mediaId\":\"" + id + "\"}")
+                .post("/media")
+                .then().statusCode(202)
+                .header("Location", endsWith("/media/" + id))
+                .body("id", equalTo(id))
+                .body("status", equalTo("processing"))
+                .body("sourceUrl", equalTo("https://uploads.example/a.mp4"))
+                .body("branches", hasSize(4))
+                .body("branches.status", everyItem(equalTo("pending")));
+
+        List<RecordingHttpServer.Recorded> events = sentEvents();
+        assertThat(events).hasSize(1);
+        JsonNode event = new ObjectMapper().readTree(events.get(0).body()).get(0);
+        assertThat(event.path("name").asText()).isEqualTo("video/uploaded");
+        assertThat(event.path("id").asText()).isEqualTo("video-uploaded-" + id);
+        assertThat(event.path("data").path("mediaId").asText()).isEqualTo(id);
+        assertThat(event.path("data").path("sourceUrl").asText()).isEqualTo("https://uploads.example/a.mp4");
+
+        given().get("/media/" + id).then().statusCode(200).body("status", equalTo("processing"));
+    }
+
+    @Test
+    void aRepeatedUploadReturnsTheSameRecordAndCannotStartASecondRun() throws Exception {
+        String id = newId();
+        String body = "{\"sourceUrl\":\"https://uploads.example/b.mp4\",\"mediaId\":\"" + id + "\"}";
+        String created = given().contentType("application/json").body(body).post("/media")
+                .then().statusCode(202).extract().path("createdAt");
+        given().contentType("application/json").body(body).post("/media")
+                .then().statusCode(202).body("id", equalTo(id)).body("createdAt", equalTo(created));
+
+        // both sends carry the same event id: Inngest ignores the second, so there is one run
+        ObjectMapper json = new ObjectMapper();
+        assertThat(sentEvents()).extracting(r -> json.readTree(r.body()).get(0).path("id").asText())
+                .containsOnly("video-uploaded-" + id);
+        given().get("/media?limit=100").then().statusCode(200)
+                .body("items.findAll { it.id == '" + id + "' }", hasSize(1));
+    }
+
+    @Test
+    void anUploadWithoutMediaIdGetsAGeneratedOne() {
+        given().contentType("application/json").body("{\"sourceUrl\":\"http://uploads.example/c.mp4\"}")
+                .post("/media").then().statusCode(202).body("id", startsWith("med_"));
+    }
+
+    @Test
+    void theSameMediaIdForAnotherSourceIsAConflictAndKeepsTheRecord() {
+        String id = newId();
+        given().contentType("application/json").body("{\"sourceUrl\":\"https://uploads.example/d.mp4\",\"mediaId\":\"" + id + "\"}")
+                .post("/media").then().statusCode(202);
+        given().contentType("application/json").body("{\"sourceUrl\":\"https://uploads.example/other.mp4\",\"mediaId\":\"" + id + "\"}")
+                .post("/media").then().statusCode(409).body("error", equalTo("conflict"));
+        given().get("/media/" + id).then().statusCode(200).body("sourceUrl", equalTo("https://uploads.example/d.mp4"));
+    }
+
+    @Test
+    void badInputIsA400NamingTheField() {
+        record Case(String body, String field) {
+        }
+        for (Case c : List.of(new Case("{}", "sourceUrl"), new Case("{\"sourceUrl\":\"ftp://x/y.mp4\"}", "sourceUrl"),
+                new Case("{\"sourceUrl\":\"not a url\"}", "sourceUrl"),
+                new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":\"../etc\"}", "mediaId"),
+                new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":{\"a\":1}}", "mediaId"))) {
+            given().contentType("application/json").body(c.body()).post("/media")
+                    .then().statusCode(400).body("field", equalTo(c.field()))
+                    .body("message", not(containsString("Exception")));
+        }
+        given().contentType("application/json").body("{not json").post("/media")
+                .then().statusCode(400).body("error", equalTo("bad_request"));
+        given().get("/media?status=done").then().statusCode(400).body("field", equalTo("status"));
+        given().get("/media?limit=0").then().statusCode(400).body("field", equalTo("limit"));
+        given().get("/media?limit=abc").then().statusCode(400).body("field", equalTo("limit"));
+        assertThat(sentEvents()).isEmpty();
+    }
+
+    @Test
+    void anUnknownRecordIsA404InJson() {
+        given().get("/media/nope-" + newId()).then().statusCode(404)
+                .contentType("application/json").body("error", equalTo("not_found"));
+    }
+
+    @Test
+    void listsRecordsByStatusNewestFirst() {
+        String first = newId();
+        String second = newId();
+        for (String id : List.of(first, second)) {
+            given().contentType("application/json").body("{\"sourceUrl\":\"https://u.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}")
+                    .post("/media").then().statusCode(202);
+        }
+        List<String> ids = given().get("/media?status=processing&limit=100").then().statusCode(200)
+                .body("limit", equalTo(100)).extract().path("items.id");
+        assertThat(ids).containsSubsequence(second, first);
+        given().get("/media?status=ready&limit=5").then().statusCode(200)
+                .body("items.status", everyItem(equalTo("ready")));
+    }
+
+    @Test
+    void anUploadWhoseEventCannotBeSentIsKeptAndReportedAs503() {
+        FakeInngestApi.server().route("POST", "/e/", r -> RecordingHttpServer.Reply.json(400, "{\"error\":\"bad event\"}"));
+        String id = newId();
+        given().contentType("application/json").body("{\"sourceUrl\":\"https://u.example/e.mp4\",\"mediaId\":\"" + id + "\"}")
+                .post("/media").then().statusCode(503).body("error", equalTo("unavailable"));
+        given().get("/media/" + id).then().statusCode(200).body("status", equalTo("processing"));
+    }
+
+    @Test
+    void theApiIsDocumentedInOpenApi() {
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths.'/media'.post.responses.'202'", not(equalTo(null)))
+                .body("paths.'/media/{id}'.get.responses.'404'", not(equalTo(null)));
+    }
+}
