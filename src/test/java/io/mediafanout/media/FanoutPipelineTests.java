@@ -147,6 +147,8 @@ class FanoutPipelineTests {
         assertThat(media.getString("failedBranch")).isEqualTo("gif-preview");
         assertThat(media.getString("error")).contains("decoder error (simulated)");
         assertThat(branchStatus(media, "hls-package")).isEqualTo("completed");
+        assertThat(media.getString("hlsUrl")).isEqualTo(outputOf(mediaId, "adaptive_video"));
+        assertThat(media.getString("gifUrl")).isNull();
         assertThat(media.getString("branches.find { it.name == 'hls-package' }.outputUrl"))
                 .isEqualTo(outputOf(mediaId, "adaptive_video"));
     }

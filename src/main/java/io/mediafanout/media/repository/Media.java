@@ -17,29 +17,31 @@ public class Media {
     public static final String FAILED = "failed";
 
     @Id
+    @Column(length = 128)
     private String id;
 
-    @Column(nullable = false)
+    @Column(nullable = false, length = 16)
     private String status;
 
-    @Column(name = "source_url", nullable = false)
+    @Column(name = "source_url", nullable = false, columnDefinition = "text")
     private String sourceUrl;
 
-    @Column(name = "hls_url")
+    @Column(name = "hls_url", columnDefinition = "text")
     private String hlsUrl;
 
-    @Column(name = "poster_url")
+    @Column(name = "poster_url", columnDefinition = "text")
     private String posterUrl;
 
-    @Column(name = "gif_url")
+    @Column(name = "gif_url", columnDefinition = "text")
     private String gifUrl;
 
-    @Column(name = "transcription_url")
+    @Column(name = "transcription_url", columnDefinition = "text")
     private String transcriptionUrl;
 
-    @Column(name = "failed_branch")
+    @Column(name = "failed_branch", length = 32)
     private String failedBranch;
 
+    @Column(columnDefinition = "text")
     private String error;
 
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)

@@ -46,24 +46,26 @@ public class MediaBranch {
     }
 
     @Id
-    @Column(name = "media_id")
+    @Column(name = "media_id", length = 128)
     private String mediaId;
 
     @Id
+    @Column(length = 32)
     private String name;
 
-    @Column(nullable = false)
+    @Column(nullable = false, length = 16)
     private String status;
 
-    @Column(name = "task_id")
+    @Column(name = "task_id", length = 128)
     private String taskId;
 
-    @Column(name = "output_url")
+    @Column(name = "output_url", columnDefinition = "text")
     private String outputUrl;
 
     @Column(nullable = false)
     private int attempts;
 
+    @Column(columnDefinition = "text")
     private String error;
 
     @Column(name = "key_generation", nullable = false)

@@ -23,12 +23,6 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                 .map(rows -> rows == 1);
     }
 
-    /** Marks the record failed by a branch, unless it is already ready. Outputs already recorded stay. */
-    public Uni<Integer> markFailed(String id, String failedBranch, String error) {
-        return update("status = ?1, failedBranch = ?2, error = ?3, updatedAt = current_timestamp "
-                + "where id = ?4 and status <> ?5", Media.FAILED, failedBranch, error, id, Media.READY);
-    }
-
     public Uni<List<Media>> page(String status, int limit) {
         Sort newestFirst = Sort.descending("createdAt").and("id", Sort.Direction.Descending);
         return (status == null ? findAll(newestFirst) : find("status", newestFirst, status))

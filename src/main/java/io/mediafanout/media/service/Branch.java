@@ -46,6 +46,16 @@ public enum Branch {
         this.options = options;
     }
 
+    /** The branch with this step id. */
+    public static java.util.Optional<Branch> byId(String id) {
+        for (Branch branch : values()) {
+            if (branch.id.equals(id)) {
+                return java.util.Optional.of(branch);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The step id, also the branch's name in records and the API. */
     public String id() {
         return id;

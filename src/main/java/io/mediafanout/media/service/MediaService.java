@@ -106,16 +106,39 @@ public class MediaService {
 
     /**
      * The run failed for good: the record becomes failed, naming the failed branch (the one whose last attempt
-     * failed) and the error. Outputs of finished branches stay.
+     * failed) and the error, and shows the outputs of the branches that finished. A ready record is left alone.
      */
     @WithTransaction
     public Uni<String> markFailed(String mediaId, String error) {
-        return branches.forMedia(mediaId)
-                .map(rows -> rows.stream().filter(b -> MediaBranch.FAILED.equals(b.getStatus()))
-                        .map(MediaBranch::getName).findFirst().orElse(null))
-                .call(branch -> media.markFailed(mediaId, branch, error))
-                .invoke(branch -> Log.warnf("Media %s failed%s: %s", mediaId,
-                        branch == null ? "" : " in " + branch, error));
+        return branches.forMedia(mediaId).chain(rows -> media.findById(mediaId).map(record -> {
+            String failedBranch = rows.stream().filter(b -> MediaBranch.FAILED.equals(b.getStatus()))
+                    .map(MediaBranch::getName).findFirst().orElse(null);
+            if (record == null || Media.READY.equals(record.getStatus())) {
+                return failedBranch;
+            }
+            for (MediaBranch row : rows) {
+                if (MediaBranch.COMPLETED.equals(row.getStatus())) {
+                    setOutput(record, row.getName(), row.getOutputUrl());
+                }
+            }
+            record.setStatus(Media.FAILED);
+            record.setFailedBranch(failedBranch);
+            record.setError(error);
+            record.touch();
+            Log.warnf("Media %s failed%s: %s", mediaId, failedBranch == null ? "" : " in " + failedBranch, error);
+            return failedBranch;
+        }));
+    }
+
+    private static void setOutput(Media record, String branch, String url) {
+        Branch.byId(branch).ifPresent(b -> {
+            switch (b) {
+                case HLS_PACKAGE -> record.setHlsUrl(url);
+                case POSTER_IMAGE -> record.setPosterUrl(url);
+                case GIF_PREVIEW -> record.setGifUrl(url);
+                case AUDIO_TRANSCRIPTION -> record.setTranscriptionUrl(url);
+            }
+        });
     }
 
     @WithSession

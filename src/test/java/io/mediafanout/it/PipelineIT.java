@@ -1,0 +1,53 @@
+package io.mediafanout.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeIttybit;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * The packaged application (jar here, native executable where one is built) runs a whole pipeline: the executor
+ * emulator plays Inngest, the fake Ittybit does the work, PostgreSQL keeps the record, the media API shows it.
+ */
+@QuarkusIntegrationTest
+@TestProfile(ServeEndpointIT.DevMode.class)
+class PipelineIT {
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    @Test
+    void packagedAppRunsTheWholePipeline() throws Exception {
+        String mediaId = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        given().contentType("application/json")
+                .body("{\"sourceUrl\":\"https://uploads.example/" + mediaId + ".mp4\",\"mediaId\":\"" + mediaId + "\"}")
+                .post("/media").then().statusCode(202).body("status", equalTo("processing"));
+
+        ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming",
+                Optional.empty(), 3, Duration.ofMillis(200)).run("video/uploaded", new ObjectMapper().createObjectNode()
+                        .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+
+        assertThat(run.status()).isEqualTo("completed");
+        for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
+            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
+        }
+        given().get("/media/" + mediaId).then().statusCode(200)
+                .body("status", equalTo("ready"))
+                .body("gifUrl", equalTo(FakeIttybit.outputUrl(mediaId, "video", FakeIttybit.tasks(mediaId, "video").get(0).id())));
+    }
+}
