@@ -1,0 +1,72 @@
+package io.mediafanout.media.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The client reads every task shape the Ittybit API has had (../shared/ittybit/API.md §6). */
+class IttybitTaskReadingTests {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static IttybitTask read(String json) throws Exception {
+        return IttybitClient.read(JSON.readTree(json));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({ "completed, DONE", "succeeded, DONE", "ready, DONE", "failed, FAILED", "error, FAILED",
+            "cancelled, FAILED", "pending, IN_PROGRESS", "waiting, IN_PROGRESS", "processing, IN_PROGRESS",
+            "queued, IN_PROGRESS", "finishing, IN_PROGRESS", "Completed, DONE" })
+    void mapsEveryKnownStatus(String status, IttybitTask.State state) throws Exception {
+        assertThat(read("{\"id\":\"task_1\",\"status\":\"" + status + "\"}").state()).isEqualTo(state);
+    }
+
+    @Test
+    void readsTheOutputUrlFromAnObjectAStringOrTheFirstOfOutputs() throws Exception {
+        assertThat(read("{\"id\":\"t\",\"status\":\"completed\",\"output\":{\"url\":\"https://a\"}}").outputUrl())
+                .isEqualTo("https://a");
+        assertThat(read("{\"id\":\"t\",\"status\":\"succeeded\",\"output\":\"https://b\"}").outputUrl())
+                .isEqualTo("https://b");
+        assertThat(read("{\"id\":\"t\",\"status\":\"succeeded\",\"outputs\":[{\"url\":\"https://c\"},{\"url\":\"https://d\"}]}")
+                .outputUrl()).isEqualTo("https://c");
+        assertThat(read("{\"id\":\"t\",\"status\":\"processing\",\"output\":null}").outputUrl()).isNull();
+    }
+
+    @Test
+    void unwrapsTheDataEnvelope() throws Exception {
+        IttybitTask task = read("{\"meta\":{\"version\":\"2025-01-01\"},\"data\":{\"id\":\"task_9\",\"status\":\"ready\","
+                + "\"output\":{\"url\":\"https://e\"}},\"error\":null,\"links\":{}}");
+        assertThat(task.id()).isEqualTo("task_9");
+        assertThat(task.state()).isEqualTo(IttybitTask.State.DONE);
+        assertThat(task.outputUrl()).isEqualTo("https://e");
+    }
+
+    @Test
+    void readsTheErrorAsTextOrObject() throws Exception {
+        assertThat(read("{\"id\":\"t\",\"status\":\"failed\",\"error\":\"bad codec\"}").error()).isEqualTo("bad codec");
+        assertThat(read("{\"id\":\"t\",\"status\":\"failed\",\"error\":{\"kind\":\"x\",\"message\":\"too long\"}}").error())
+                .isEqualTo("too long");
+    }
+
+    @Test
+    void refusesAnAnswerWithoutATask() {
+        assertThatThrownBy(() -> read("[]")).isInstanceOf(IttybitException.class);
+        assertThatThrownBy(() -> read("{\"status\":\"completed\"}")).isInstanceOf(IttybitException.class)
+                .hasMessageContaining("without an id");
+    }
+
+    @Test
+    void readsRetryAfterInSecondsOrAsADate() {
+        assertThat(IttybitClient.retryAfter("7")).hasValue(Duration.ofSeconds(7));
+        assertThat(IttybitClient.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).hasValue(Duration.ZERO);
+        assertThat(IttybitClient.retryAfter("soon")).isEmpty();
+        assertThat(IttybitClient.retryAfter(null)).isEmpty();
+    }
+}
