@@ -6,6 +6,7 @@ import java.util.Optional;
 import jakarta.inject.Singleton;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -46,6 +47,10 @@ public class InngestEnvironment {
                 .orElse(modeDefault != null ? modeDefault : CLOUD_EVENT_API));
         if (dev) {
             Log.infof("Inngest SDK in dev mode: signatures are not verified; API %s", apiBaseUrl);
+        } else if (config.signingKey().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
+            throw new IllegalStateException("Inngest is in cloud mode but INNGEST_SIGNING_KEY is not set: set "
+                    + "INNGEST_SIGNING_KEY (and INNGEST_SIGNING_KEY_FALLBACK while rotating), or INNGEST_DEV=1 to "
+                    + "run against an Inngest dev server");
         } else if (config.signingKey().isEmpty()) {
             Log.error("Inngest SDK in cloud mode but INNGEST_SIGNING_KEY is not set: every request to the serve "
                     + "endpoint will be refused. Set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development.");

@@ -18,6 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jboss.logging.MDC;
+
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -41,9 +43,11 @@ public class InngestServeHandler {
     private final InngestHttp http;
     private final ObjectMapper json;
     private final Clock clock;
+    private final InngestMetrics metrics;
 
     public InngestServeHandler(InngestEnvironment environment, InngestFunctions functions, InngestHttp http,
-            ObjectMapper json, Clock clock) {
+            ObjectMapper json, Clock clock, InngestMetrics metrics) {
+        this.metrics = metrics;
         this.environment = environment;
         this.functions = functions;
         this.http = http;
@@ -83,6 +87,7 @@ public class InngestServeHandler {
     }
 
     private ServeResponse unauthorized() {
+        metrics.signatureRejected();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("x-inngest-sdk-handled", "true");
@@ -305,10 +310,13 @@ public class InngestServeHandler {
             stepId = Optional.ofNullable(request.header("X-Inngest-Step-ID")).orElse("step");
         }
         String target = stepId.equals("step") ? null : stepId;
+        MDC.put("runId", run.runId());
+        MDC.put("functionId", fnId);
         Uni<RunRequest> ready = run.useApi() ? fetchPayload(run) : Uni.createFrom().item(run);
         Executor scheduler = scheduler();
         return ready
                 .chain(r -> new Execution(function.get(), r, target, json, scheduler).run())
+                .invoke(result -> metrics.executed(fnId, result))
                 .map(result -> executed(request, result, key))
                 .onFailure().recoverWithItem(failure -> {
                     Log.errorf(failure, "Call of %s (run %s) could not be executed", fnId, run.runId());

@@ -20,6 +20,8 @@ import org.jboss.resteasy.reactive.RestResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.media.config.MediaConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -51,10 +53,12 @@ public class IttybitClient {
 
     private final IttybitRestClient api;
     private final MediaConfig.Ittybit config;
+    private final MeterRegistry registry;
 
-    public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config) {
+    public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config, MeterRegistry registry) {
         this.api = api;
         this.config = config.ittybit();
+        this.registry = registry;
     }
 
     @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
@@ -82,7 +86,7 @@ public class IttybitClient {
         Instant deadline = Instant.now().plus(config.poll().branchDeadline());
         CreateTaskRequest body = new CreateTaskRequest(order.input(), order.kind(), order.options(),
                 java.util.Map.of("mediaId", order.mediaId()));
-        return call("create " + order.kind() + " task",
+        return call("create", "create " + order.kind() + " task",
                 api.create(authorization(), config.acceptVersion(), order.idempotencyKey(), body))
                 .invoke(task -> Log.debugf("Ittybit task %s (%s) for media %s: %s", task.id(), order.kind(),
                         order.mediaId(), task.status()))
@@ -100,7 +104,7 @@ public class IttybitClient {
         Duration next = delay.multipliedBy(2).compareTo(config.poll().maxDelay()) > 0 ? config.poll().maxDelay()
                 : delay.multipliedBy(2);
         return delay(delay)
-                .chain(() -> call("read task " + task.id(), api.get(authorization(), config.acceptVersion(), task.id())))
+                .chain(() -> call("read", "read task " + task.id(), api.get(authorization(), config.acceptVersion(), task.id())))
                 .chain(current -> current.state() == IttybitTask.State.IN_PROGRESS
                         ? await(current, deadline, next)
                         : Uni.createFrom().item(current));
@@ -121,7 +125,7 @@ public class IttybitClient {
     }
 
     /** Turns an answer into a task, or a failure saying whether it is worth retrying. */
-    private Uni<IttybitTask> call(String what, Uni<RestResponse<JsonNode>> request) {
+    private Uni<IttybitTask> call(String operation, String what, Uni<RestResponse<JsonNode>> request) {
         return request
                 .onFailure(WebApplicationException.class).recoverWithItem(e -> {
                     Response r = ((WebApplicationException) e).getResponse();
@@ -134,10 +138,20 @@ public class IttybitClient {
                     return RestResponse.ResponseBuilder.<JsonNode>create(r.getStatus()).entity(entity)
                             .header("Retry-After", r.getHeaderString("Retry-After")).build();
                 })
-                .onFailure(f -> !(f instanceof IttybitException)).transform(f -> new IttybitException.Transient(
-                        "Ittybit unreachable (" + what + "): " + networkReason(f), Optional.empty()))
+                .onFailure(f -> !(f instanceof IttybitException)).transform(f -> {
+                    count(operation, "error");
+                    return new IttybitException.Transient("Ittybit unreachable (" + what + "): " + networkReason(f),
+                            Optional.empty());
+                })
+                .invoke(response -> count(operation, Integer.toString(response.getStatus())))
                 .map(response -> interpret(what, response))
                 .onFailure(RateLimited.class).recoverWithUni(this::waitIfShort);
+    }
+
+    /** {@code ittybit_requests_total{operation,status}}: every call to Ittybit by its answer (or "error"). */
+    private void count(String operation, String status) {
+        Counter.builder("ittybit.requests").description("Calls to the Ittybit API by operation and HTTP status")
+                .tag("operation", operation).tag("status", status).register(registry).increment();
     }
 
     /** A short 429: wait here as asked, then let {@code @Retry} try again; a long one is handed to the caller. */

@@ -37,7 +37,7 @@ public interface MediaConfig {
          * How long one attempt of a branch waits for its task before failing the attempt (Inngest retries it, and
          * the retry resumes waiting for the same task).
          */
-        @WithDefault("PT15M")
+        @WithDefault("PT5M")
         Duration branchDeadline();
 
         /** A 429 asking to wait longer than this is handed back to Inngest as "retry after" instead. */

@@ -21,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import io.mediafanout.media.service.MediaService;
@@ -70,7 +71,10 @@ public class MediaResource {
         }
         Upload.validateSourceUrl(request.sourceUrl(), "sourceUrl");
         Optional<String> mediaId = Optional.ofNullable(request.mediaId());
-        mediaId.ifPresent(id -> Upload.validateMediaId(id, "mediaId"));
+        mediaId.ifPresent(id -> {
+            Upload.validateMediaId(id, "mediaId");
+            MDC.put("mediaId", id);
+        });
         return media.upload(request.sourceUrl(), mediaId).map(accepted -> {
             MediaResponse body = MediaResponse.of(accepted.details());
             URI location = uri.getBaseUriBuilder().path("media").path(body.id()).build();

@@ -3,6 +3,7 @@ package io.mediafanout.media.service;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,14 +37,25 @@ public class BranchService {
     private final IttybitClient ittybit;
     private final MediaRepository media;
     private final BranchRepository branches;
+    private final MediaMetrics metrics;
 
-    public BranchService(IttybitClient ittybit, MediaRepository media, BranchRepository branches) {
+    public BranchService(IttybitClient ittybit, MediaRepository media, BranchRepository branches,
+            MediaMetrics metrics) {
         this.ittybit = ittybit;
         this.media = media;
         this.branches = branches;
+        this.metrics = metrics;
     }
 
     public Uni<BranchResult> run(Branch branch, Upload upload, FunctionContext run) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            return attempt(branch, upload, run).onTermination().invoke((result, failure, cancelled) -> metrics
+                    .branchAttempt(branch, result != null, Duration.ofNanos(System.nanoTime() - start)));
+        });
+    }
+
+    private Uni<BranchResult> attempt(Branch branch, Upload upload, FunctionContext run) {
         boolean lastAttempt = run.maxAttempts().isPresent() && run.attempt() >= run.maxAttempts().getAsInt() - 1;
         return start(branch, upload)
                 .chain(generation -> branch.call(ittybit, order(branch, upload, generation),

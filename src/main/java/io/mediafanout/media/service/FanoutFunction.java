@@ -8,6 +8,8 @@ import static io.mediafanout.media.service.Branch.POSTER_IMAGE;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import org.jboss.logging.MDC;
+
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.NonRetriableException;
@@ -43,6 +45,7 @@ public class FanoutFunction {
 
     Uni<MediaView> fanOut(FunctionContext run, Step step) {
         Upload upload = upload(run);
+        MDC.put("mediaId", upload.mediaId());
         Uni<BranchResult> hls = branch(step, HLS_PACKAGE, upload, run);
         Uni<BranchResult> poster = branch(step, POSTER_IMAGE, upload, run);
         Uni<BranchResult> gif = branch(step, GIF_PREVIEW, upload, run);
@@ -62,6 +65,7 @@ public class FanoutFunction {
             return Uni.createFrom().item("no media record: the failed run had no mediaId");
         }
         String mediaId = failure.originalEvent().data().path("mediaId").asText();
+        MDC.put("mediaId", mediaId);
         return step.run("record-failure", String.class, () -> media.markFailed(mediaId, failure.errorMessage()));
     }
 

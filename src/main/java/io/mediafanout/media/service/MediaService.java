@@ -46,8 +46,11 @@ public class MediaService {
     private final BranchRepository branches;
     private final InngestClient inngest;
     private final ObjectMapper json;
+    private final MediaMetrics metrics;
 
-    public MediaService(MediaRepository media, BranchRepository branches, InngestClient inngest, ObjectMapper json) {
+    public MediaService(MediaRepository media, BranchRepository branches, InngestClient inngest, ObjectMapper json,
+            MediaMetrics metrics) {
+        this.metrics = metrics;
         this.media = media;
         this.branches = branches;
         this.inngest = inngest;
@@ -100,7 +103,10 @@ public class MediaService {
                     record.touch();
                     return found != null ? Uni.createFrom().item(record) : media.persist(record);
                 })
-                .invoke(record -> Log.infof("Media %s is ready", record.getId()))
+                .invoke(record -> {
+                    Log.infof("Media %s is ready", record.getId());
+                    metrics.runEnded(Media.READY);
+                })
                 .map(MediaView::of);
     }
 
@@ -126,6 +132,7 @@ public class MediaService {
             record.setError(error);
             record.touch();
             Log.warnf("Media %s failed%s: %s", mediaId, failedBranch == null ? "" : " in " + failedBranch, error);
+            metrics.runEnded(Media.FAILED);
             return failedBranch;
         }));
     }

@@ -1,0 +1,45 @@
+package io.mediafanout.inngest;
+
+import jakarta.inject.Singleton;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Metrics of the serve endpoint (Prometheus names): {@code inngest_executions_total{function,op}} for every call
+ * answered ({@code op} = StepRun, StepError, StepFailed, StepPlanned, StepNotFound, complete, error),
+ * {@code inngest_runs_total{function,outcome}} for runs that ended (completed, failed) and
+ * {@code inngest_signature_rejections_total} for requests refused for their signature.
+ */
+@Singleton
+public class InngestMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter signatureRejections;
+
+    public InngestMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.signatureRejections = Counter.builder("inngest.signature.rejections")
+                .description("Requests to the serve endpoint refused because of a missing, stale or wrong signature")
+                .register(registry);
+    }
+
+    void signatureRejected() {
+        signatureRejections.increment();
+    }
+
+    void executed(String functionId, ExecutionResult result) {
+        Counter.builder("inngest.executions").description("Calls from Inngest answered, by op")
+                .tag("function", functionId).tag("op", result.opCode()).register(registry).increment();
+        if (result.status() == 200) {
+            runEnded(functionId, "completed");
+        } else if (result.status() == 400) {
+            runEnded(functionId, "failed");
+        }
+    }
+
+    private void runEnded(String functionId, String outcome) {
+        Counter.builder("inngest.runs").description("Runs that ended, as answered to Inngest")
+                .tag("function", functionId).tag("outcome", outcome).register(registry).increment();
+    }
+}

@@ -1,0 +1,35 @@
+package io.mediafanout.media.service;
+
+import java.time.Duration;
+
+import jakarta.inject.Singleton;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Pipeline metrics (Prometheus names): {@code media_branch_duration_seconds{branch,outcome}} for each branch
+ * attempt (outcome completed, failed) and {@code media_runs_total{outcome}} for records that became ready or failed.
+ */
+@Singleton
+public class MediaMetrics {
+
+    private final MeterRegistry registry;
+
+    public MediaMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void branchAttempt(Branch branch, boolean completed, Duration duration) {
+        Timer.builder("media.branch.duration").description("Duration of one attempt of a branch, Ittybit task included")
+                .tag("branch", branch.id()).tag("outcome", completed ? "completed" : "failed")
+                .publishPercentileHistogram(false)
+                .register(registry).record(duration);
+    }
+
+    void runEnded(String outcome) {
+        Counter.builder("media.runs").description("Media records that became ready or failed")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+}

@@ -1,0 +1,130 @@
+package io.mediafanout.media;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.hasItem;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.inngest.Signatures;
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeIttybit;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * What operators see: health with the database, the metrics the README lists, and logs that never contain a
+ * secret, after full signed runs (one ready, one failed) and an upload.
+ */
+@QuarkusTest
+@TestProfile(ProductionLikeProfile.class)
+class ObservabilityTests {
+
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    /** Collects every log record of the application while a test runs. */
+    static final class Capture extends Handler {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        private final SimpleFormatter formatter = new SimpleFormatter();
+
+        @Override
+        public void publish(LogRecord record) {
+            StringBuilder line = new StringBuilder(formatter.formatMessage(record));
+            if (record.getThrown() != null) {
+                StringWriter trace = new StringWriter();
+                record.getThrown().printStackTrace(new PrintWriter(trace));
+                line.append('\n').append(trace);
+            }
+            lines.add(line.toString());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private ExecutorEmulator.Run run(String mediaId, String fnId, String event, com.fasterxml.jackson.databind.JsonNode data)
+            throws Exception {
+        return new ExecutorEmulator(serveUrl, fnId, Optional.of(ProductionLikeProfile.SIGNING_KEY), fnId.endsWith("-failure") ? 1 : 3,
+                Duration.ofMillis(100)).run(event, data);
+    }
+
+    @Test
+    void aFullRunLeavesNoSecretInTheLogsOrMetricsAndShowsTheListedMetrics() throws Exception {
+        Capture capture = new Capture();
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        String metrics;
+        try {
+            ObjectMapper json = new ObjectMapper();
+            String ok = "obs_" + UUID.randomUUID().toString().substring(0, 8);
+            given().contentType("application/json")
+                    .body("{\"sourceUrl\":\"https://uploads.example/" + ok + ".mp4\",\"mediaId\":\"" + ok + "\"}")
+                    .post("/media").then().statusCode(202);
+            assertThat(run(ok, FN, "video/uploaded", json.createObjectNode().put("mediaId", ok)
+                    .put("sourceUrl", "https://uploads.example/" + ok + ".mp4")).status()).isEqualTo("completed");
+
+            String bad = "obs_" + UUID.randomUUID().toString().substring(0, 8);
+            FakeIttybit.script(bad, "image").failTasks();
+            FakeIttybit.script(bad, "audio").createFaults(503, 429);
+            ExecutorEmulator.Run failed = run(bad, FN, "video/uploaded", json.createObjectNode().put("mediaId", bad)
+                    .put("sourceUrl", "https://uploads.example/" + bad + ".mp4"));
+            assertThat(failed.status()).isEqualTo("failed");
+            var data = json.createObjectNode().put("function_id", FN).put("run_id", "r");
+            data.set("error", failed.output());
+            data.putObject("event").put("name", "video/uploaded").set("data", json.createObjectNode().put("mediaId", bad));
+            assertThat(run(bad, FN + "-failure", "inngest/function.failed", data).status()).isEqualTo("completed");
+            given().get("/api/inngest").then().statusCode(401);
+            metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        } finally {
+            root.removeHandler(capture);
+        }
+
+        List<String> secrets = List.of(ProductionLikeProfile.SIGNING_KEY,
+                Signatures.withoutPrefix(ProductionLikeProfile.SIGNING_KEY),
+                Signatures.hashedKey(ProductionLikeProfile.SIGNING_KEY), ProductionLikeProfile.EVENT_KEY,
+                FakeIttybit.API_KEY);
+        assertThat(capture.lines).as("log lines captured").hasSizeGreaterThan(5);
+        for (String secret : secrets) {
+            assertThat(capture.lines).as("logs").noneMatch(line -> line.contains(secret));
+            assertThat(metrics).as("metrics").doesNotContain(secret);
+        }
+
+        assertThat(metrics).contains("inngest_executions_total{", "op=\"StepRun\"", "op=\"StepPlanned\"",
+                "op=\"StepFailed\"", "inngest_runs_total{", "outcome=\"completed\"", "outcome=\"failed\"",
+                "inngest_signature_rejections_total", "media_branch_duration_seconds_count{",
+                "branch=\"gif-preview\"", "ittybit_requests_total{", "status=\"201\"", "status=\"503\"",
+                "status=\"429\"", "media_runs_total{outcome=\"ready\"}", "media_runs_total{outcome=\"failed\"}");
+    }
+
+    @Test
+    void readinessIncludesTheDatabase() {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.name", hasItem(org.hamcrest.Matchers.containsString("Reactive PostgreSQL")));
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/health/started").then().statusCode(200);
+    }
+}
