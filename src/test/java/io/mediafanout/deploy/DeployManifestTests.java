@@ -1,0 +1,189 @@
+package io.mediafanout.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import io.mediafanout.inngest.InngestConfig;
+
+/**
+ * The Kubernetes manifests in {@code deploy/} agree with the code: ports, health and metrics paths, the variables
+ * the application reads, the graceful-shutdown timeout, and the security settings the issue asks for.
+ */
+class DeployManifestTests {
+
+    static final Path DEPLOY = Path.of("deploy");
+    static final YAMLMapper YAML = new YAMLMapper();
+    static Map<String, JsonNode> byKind = new HashMap<>();
+    static Properties properties = new Properties();
+
+    @BeforeAll
+    static void load() throws IOException {
+        for (String file : List.of("deployment.yaml", "service.yaml", "configmap.yaml", "secret.template.yaml",
+                "hpa.yaml", "pdb.yaml")) {
+            JsonNode doc = YAML.readTree(DEPLOY.resolve("base").resolve(file).toFile());
+            byKind.put(doc.path("kind").asText(), doc);
+        }
+        try (InputStream in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
+            properties.load(in);
+        }
+    }
+
+    static JsonNode container() {
+        return byKind.get("Deployment").path("spec").path("template").path("spec").path("containers").get(0);
+    }
+
+    static int httpPort() {
+        return Integer.parseInt(properties.getProperty("quarkus.http.port", "8080"));
+    }
+
+    @Test
+    void everyKustomizationListsFilesThatExist() throws IOException {
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
+            for (Path kustomization : files.filter(p -> p.getFileName().toString().equals("kustomization.yaml")).toList()) {
+                JsonNode doc = YAML.readTree(kustomization.toFile());
+                for (String section : List.of("resources", "components")) {
+                    for (JsonNode entry : doc.path(section)) {
+                        assertThat(kustomization.getParent().resolve(entry.asText())).as(kustomization + " " + section)
+                                .exists();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theContainerServesTheApplicationPortWithTheHealthProbes() {
+        JsonNode container = container();
+        assertThat(container.path("ports").get(0).path("containerPort").asInt()).isEqualTo(httpPort());
+        assertThat(container.path("ports").get(0).path("name").asText()).isEqualTo("http");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/live");
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/ready");
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/started");
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            assertThat(container.path(probe).path("httpGet").path("port").asText()).isEqualTo("http");
+        }
+        assertThat(byKind.get("Service").path("spec").path("ports").get(0).path("targetPort").asText()).isEqualTo("http");
+    }
+
+    @Test
+    void prometheusScrapesTheMetricsPath() {
+        for (JsonNode annotations : List.of(byKind.get("Service").path("metadata").path("annotations"),
+                byKind.get("Deployment").path("spec").path("template").path("metadata").path("annotations"))) {
+            assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+            assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/q/metrics");
+            assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo(Integer.toString(httpPort()));
+        }
+    }
+
+    @Test
+    void podsRunAsNonRootOnAReadOnlyFilesystemWithoutCapabilities() {
+        JsonNode pod = byKind.get("Deployment").path("spec").path("template").path("spec");
+        assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+        JsonNode security = container().path("securityContext");
+        assertThat(security.path("readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(security.path("allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(security.path("capabilities").path("drop").get(0).asText()).isEqualTo("ALL");
+        assertThat(container().path("resources").path("requests").has("memory")).isTrue();
+        assertThat(container().path("resources").path("limits").has("memory")).isTrue();
+    }
+
+    @Test
+    void terminationWaitsLongerThanTheLongestStepCall() {
+        Duration shutdown = Duration.parse(properties.getProperty("quarkus.shutdown.timeout"));
+        Duration deadline = Duration.ofMinutes(5); // MediaConfig.Poll#branchDeadline default
+        long grace = byKind.get("Deployment").path("spec").path("template").path("spec")
+                .path("terminationGracePeriodSeconds").asLong();
+        assertThat(shutdown).isGreaterThan(deadline);
+        assertThat(Duration.ofSeconds(grace)).isGreaterThan(shutdown);
+    }
+
+    @Test
+    void theDeploymentReadsTheConfigMapAndTheSecretItDeclares() {
+        List<String> refs = new ArrayList<>();
+        for (JsonNode from : container().path("envFrom")) {
+            refs.add(from.has("configMapRef") ? "ConfigMap/" + from.path("configMapRef").path("name").asText()
+                    : "Secret/" + from.path("secretRef").path("name").asText());
+        }
+        assertThat(refs).containsExactlyInAnyOrder(
+                "ConfigMap/" + byKind.get("ConfigMap").path("metadata").path("name").asText(),
+                "Secret/" + byKind.get("Secret").path("metadata").path("name").asText());
+        assertThat(byKind.get("Secret").path("stringData").fieldNames()).toIterable().containsExactlyInAnyOrder(
+                "ITTYBIT_API_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "INNGEST_EVENT_KEY",
+                "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+        byKind.get("Secret").path("stringData").forEach(value -> assertThat(value.asText()).matches("|<.*>"));
+    }
+
+    @Test
+    void everyVariableTheManifestsSetIsReadByTheAppAndDocumented() throws IOException {
+        Set<String> names = new HashSet<>();
+        byKind.get("ConfigMap").path("data").fieldNames().forEachRemaining(names::add);
+        byKind.get("Secret").path("stringData").fieldNames().forEachRemaining(names::add);
+        String readme = Files.readString(Path.of("README.md"));
+        Set<String> inngestVariables = new HashSet<>();
+        for (Method m : InngestConfig.class.getMethods()) {
+            inngestVariables.add("INNGEST_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+        }
+        String allProperties = Files.readString(Path.of("src/main/resources/application.properties"));
+        for (String name : names) {
+            assertThat(readme).as("README documents " + name).contains("`" + name + "`");
+            if (name.startsWith("INNGEST_")) {
+                assertThat(inngestVariables).as("InngestConfig reads " + name).contains(name);
+            } else if (name.startsWith("ITTYBIT_")) {
+                assertThat(allProperties).as("application.properties reads " + name).contains("${" + name);
+            } else {
+                assertThat(name).as("a Quarkus setting").startsWith("QUARKUS_");
+            }
+        }
+    }
+
+    @Test
+    void theAutoscalerAndBudgetTargetTheDeployment() {
+        String name = byKind.get("Deployment").path("metadata").path("name").asText();
+        assertThat(byKind.get("HorizontalPodAutoscaler").path("spec").path("scaleTargetRef").path("name").asText())
+                .isEqualTo(name);
+        JsonNode podLabels = byKind.get("Deployment").path("spec").path("template").path("metadata").path("labels");
+        for (JsonNode selector : List.of(byKind.get("PodDisruptionBudget").path("spec").path("selector").path("matchLabels"),
+                byKind.get("Service").path("spec").path("selector"),
+                byKind.get("Deployment").path("spec").path("selector").path("matchLabels"))) {
+            selector.fields().forEachRemaining(e -> assertThat(podLabels.path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+        }
+    }
+
+    @Test
+    void theIngressRoutesTheServePathToTheService() throws IOException {
+        JsonNode ingress = YAML.readTree(DEPLOY.resolve("overlays/example/ingress.yaml").toFile());
+        List<String> paths = new ArrayList<>();
+        ingress.path("spec").path("rules").get(0).path("http").path("paths").forEach(p -> {
+            paths.add(p.path("path").asText());
+            assertThat(p.path("backend").path("service").path("name").asText()).isEqualTo("media-fanout");
+        });
+        assertThat(paths).contains("/api/inngest", "/media");
+        Matcher origin = Pattern.compile("INNGEST_SERVE_ORIGIN=(\\S+)")
+                .matcher(Files.readString(DEPLOY.resolve("overlays/example/kustomization.yaml")));
+        assertThat(origin.find()).isTrue();
+        assertThat(origin.group(1)).isEqualTo("https://" + ingress.path("spec").path("rules").get(0).path("host").asText());
+    }
+}
