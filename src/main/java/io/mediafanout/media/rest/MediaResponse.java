@@ -1,5 +1,7 @@
 package io.mediafanout.media.rest;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +15,13 @@ import io.mediafanout.media.service.Branch;
 import io.mediafanout.media.service.MediaService;
 
 /** A media record as the API shows it, with the progress of its four branches. */
+@RegisterForReflection
 public record MediaResponse(String id, String status, String sourceUrl, String hlsUrl, String posterUrl,
         String gifUrl, String transcriptionUrl, String failedBranch, String error, OffsetDateTime createdAt,
         OffsetDateTime updatedAt, List<BranchResponse> branches) {
 
     /** One branch: {@code pending} until its first attempt starts. */
+    @RegisterForReflection
     public record BranchResponse(String name, String status, String taskId, String outputUrl, int attempts,
             String error, OffsetDateTime updatedAt) {
     }

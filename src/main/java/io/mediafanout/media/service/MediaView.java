@@ -1,8 +1,11 @@
 package io.mediafanout.media.service;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import io.mediafanout.media.repository.Media;
 
 /** What the {@code assemble} step returns and the run's result: the media record's outputs. */
+@RegisterForReflection
 public record MediaView(String id, String status, String hlsUrl, String posterUrl, String gifUrl,
         String transcriptionUrl) {
 
