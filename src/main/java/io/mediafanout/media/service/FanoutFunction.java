@@ -15,6 +15,7 @@ import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Trigger;
+import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -34,6 +35,7 @@ public class FanoutFunction {
 
     @Produces
     @Singleton
+    @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true")
     FunctionDefinition fanoutAdaptiveStreaming() {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event(MediaService.UPLOADED_EVENT))
