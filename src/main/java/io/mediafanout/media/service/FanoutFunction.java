@@ -35,7 +35,7 @@ public class FanoutFunction {
 
     @Produces
     @Singleton
-    @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true")
+    @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true", lookupIfMissing = true)
     FunctionDefinition fanoutAdaptiveStreaming() {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event(MediaService.UPLOADED_EVENT))
