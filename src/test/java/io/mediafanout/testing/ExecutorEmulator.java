@@ -52,6 +52,9 @@ public final class ExecutorEmulator {
     private final Optional<String> signingKey;
     private final int maxAttempts;
     private final Duration maxRetryWait;
+    private volatile java.util.function.BiConsumer<String, Integer> beforeCall = (stepId, attempt) -> {
+    };
+    private volatile Duration connectionRetryDelay = Duration.ofSeconds(2);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** Planned steps are called concurrently, as the server does (not on the 1-thread common pool of 2 cores). */
     private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -71,6 +74,18 @@ public final class ExecutorEmulator {
         this.signingKey = signingKey;
         this.maxAttempts = retries + 1;
         this.maxRetryWait = maxRetryWait;
+    }
+
+    /** Runs {@code hook(stepId, attempt)} before every call (fault injection in tests). */
+    public ExecutorEmulator beforeCall(java.util.function.BiConsumer<String, Integer> hook) {
+        this.beforeCall = hook;
+        return this;
+    }
+
+    /** How long to wait before retrying a call that could not connect (the service is restarting). */
+    public ExecutorEmulator connectionRetryDelay(Duration delay) {
+        this.connectionRetryDelay = delay;
+        return this;
     }
 
     /** Runs the function for one event until it completes or fails for good. */
@@ -177,7 +192,22 @@ public final class ExecutorEmulator {
     private record Response(int status, JsonNode body, String noRetry, String retryAfter) {
     }
 
+    /**
+     * One call. A connection failure counts as a failed attempt answered 500, as the Inngest executor treats it
+     * (it retries the same queue item later).
+     */
     private Response call(RunState run, String stepId, int attempt) throws Exception {
+        beforeCall.accept(stepId, attempt);
+        try {
+            return send(run, stepId, attempt);
+        } catch (java.io.IOException unreachable) {
+            run.calls.add(new Call(stepId, attempt, 0, List.of(), null, null));
+            Thread.sleep(connectionRetryDelay.toMillis());
+            return new Response(503, JSON.nullNode(), "false", null);
+        }
+    }
+
+    private Response send(RunState run, String stepId, int attempt) throws Exception {
         ObjectNode body = run.body(stepId, attempt, maxAttempts);
         byte[] bytes = new JsonCanonicalizer(JSON.writeValueAsString(body)).getEncodedUTF8();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(serveUrl + "?fnId=" + fnId + "&stepId=" + stepId))
