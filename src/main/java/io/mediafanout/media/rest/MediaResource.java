@@ -89,6 +89,11 @@ public class MediaResource {
     @APIResponse(responseCode = "404", description = "No such record",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Uni<RestResponse<Object>> get(@PathParam("id") String id) {
+        if (!Upload.MEDIA_ID.matcher(id).matches()) {
+            // no record can have this id: answer without asking the database
+            return Uni.createFrom().item(RestResponse.status(RestResponse.Status.NOT_FOUND,
+                    ApiError.of("not_found", "no media record with this id")));
+        }
         return media.details(id).map(details -> details == null
                 ? RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", "no media record " + id))
                 : RestResponse.ok(MediaResponse.of(details)));

@@ -1,0 +1,262 @@
+package io.mediafanout.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.inngest.Signatures;
+import io.mediafanout.media.ProductionLikeProfile;
+import io.quarkus.logging.Log;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * More than 10,000 malformed, oversized, unsigned, replayed and tampered requests to {@code /api/inngest} and
+ * {@code /media} (cloud mode, as in production): every answer is a 4xx with a JSON reason and no internals, and
+ * the service is healthy afterwards. The seed and the counts are printed.
+ */
+@QuarkusTest
+@TestProfile(ProductionLikeProfile.class)
+class FuzzTests {
+
+    static final String KEY = ProductionLikeProfile.SIGNING_KEY;
+    static final List<String> INTERNALS = List.of("Exception", "java.", "io.mediafanout", "org.jboss", "io.vertx",
+            "com.fasterxml", "\tat ", "hibernate");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final ObjectMapper json = new ObjectMapper();
+
+    record Probe(String category, HttpRequest request) {
+    }
+
+    static final String RUN_BODY = "{\"ctx\":{\"attempt\":0,\"disable_immediate_execution\":false,\"max_attempts\":4,"
+            + "\"run_id\":\"01FUZZ\",\"stack\":{\"current\":0,\"stack\":[]},\"step_id\":\"step\",\"use_api\":false},"
+            + "\"event\":{\"data\":{\"mediaId\":\"fz\",\"sourceUrl\":\"https://u.example/v.mp4\"},\"id\":\"e1\","
+            + "\"name\":\"video/uploaded\",\"ts\":1,\"user\":{}},\"steps\":{},\"version\":-1}";
+
+    private String randomText(Random random, int max) {
+        int length = random.nextInt(max + 1);
+        StringBuilder s = new StringBuilder(length);
+        String alphabet = "{}[]\":,.-_ abcxyz0123456789\\/\u00e9\u4e2d\u0000\n\t'<>%&=?";
+        for (int i = 0; i < length; i++) {
+            s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return s.toString();
+    }
+
+    /** A body whose canonical form differs from the signed one (a change JCS ignores would not be tampering). */
+    private String mutate(Random random, String body) {
+        byte[] original = Signatures.signedBytes(body.getBytes(StandardCharsets.UTF_8));
+        while (true) {
+            String mutated = mutateOnce(random, body);
+            if (!java.util.Arrays.equals(original, Signatures.signedBytes(mutated.getBytes(StandardCharsets.UTF_8)))) {
+                return mutated;
+            }
+        }
+    }
+
+    private String mutateOnce(Random random, String body) {
+        StringBuilder s = new StringBuilder(body);
+        int edits = 1 + random.nextInt(3);
+        for (int i = 0; i < edits && s.length() > 0; i++) {
+            int at = random.nextInt(s.length());
+            switch (random.nextInt(3)) {
+                case 0 -> s.setCharAt(at, (char) ('a' + random.nextInt(26)));
+                case 1 -> s.deleteCharAt(at);
+                default -> s.insert(at, (char) ('0' + random.nextInt(10)));
+            }
+        }
+        return s.toString();
+    }
+
+    private HttpRequest post(String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return b.build();
+    }
+
+    private String serve(Random random) {
+        return "api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId="
+                + (random.nextBoolean() ? "step" : Signatures.sha256Hex(randomText(random, 8)).substring(0, 40));
+    }
+
+    private List<Probe> probes(Random random) {
+        List<Probe> probes = new ArrayList<>();
+        long now = System.currentTimeMillis() / 1000;
+        Map<String, Supplier<Probe>> generators = new java.util.LinkedHashMap<>();
+        generators.put("inngest-unsigned", () -> new Probe("inngest-unsigned", post(serve(random),
+                random.nextBoolean() ? RUN_BODY : randomText(random, 400), Map.of("Content-Type", "application/json"))));
+        generators.put("inngest-tampered", () -> {
+            String header = Signatures.header(KEY, RUN_BODY.getBytes(StandardCharsets.UTF_8), now);
+            return new Probe("inngest-tampered", post(serve(random), mutate(random, RUN_BODY),
+                    Map.of("Content-Type", "application/json", "X-Inngest-Signature", header)));
+        });
+        generators.put("inngest-replayed", () -> {
+            long t = now - 301 - random.nextInt(100_000);
+            return new Probe("inngest-replayed", post(serve(random), RUN_BODY, Map.of("Content-Type",
+                    "application/json", "X-Inngest-Signature", Signatures.header(KEY, RUN_BODY.getBytes(StandardCharsets.UTF_8), t))));
+        });
+        generators.put("inngest-bad-signature", () -> new Probe("inngest-bad-signature", post(serve(random), RUN_BODY,
+                Map.of("Content-Type", "application/json", "X-Inngest-Signature",
+                        random.nextBoolean() ? "t=" + now + "&s=" + randomText(random, 64).replaceAll("[^a-z0-9]", "0")
+                                : randomText(random, 200).replaceAll("[\\u0000\\n\\t\\u00e9\\u4e2d]", "x")))));
+        generators.put("inngest-put-in-band", () -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("api/inngest")).timeout(Duration.ofSeconds(30))
+                    .header("x-inngest-sync-kind", "in_band").header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(random.nextBoolean() ? "{\"url\":\"http://evil.example\"}"
+                            : randomText(random, 100)));
+            if (random.nextBoolean()) {
+                b.header("X-Inngest-Signature", Signatures.header(KEY, new byte[0], now - 10_000));
+            }
+            return new Probe("inngest-put-in-band", b.build());
+        });
+        generators.put("media-malformed", () -> {
+            String[] bodies = { randomText(random, 300),
+                    "{\"sourceUrl\":" + json.valueToTree(randomText(random, 50)) + "}",
+                    "{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":" + json.valueToTree("/" + randomText(random, 200)) + "}",
+                    "{\"sourceUrl\":" + random.nextInt() + "}", "{\"sourceUrl\":[1,2]}", "[]", "null", "",
+                    "{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":\"" + "x".repeat(129 + random.nextInt(500)) + "\"}",
+                    "{\"sourceUrl\":\"javascript:alert(1)\"}", "{\"sourceUrl\":\"file:///etc/passwd\"}" };
+            String contentType = random.nextInt(10) == 0 ? "text/plain" : "application/json";
+            return new Probe("media-malformed", post("media", bodies[random.nextInt(bodies.length)],
+                    Map.of("Content-Type", contentType)));
+        });
+        generators.put("media-bad-query", () -> {
+            String path = random.nextBoolean()
+                    ? "media/" + URLEncoder.encode("nope-" + randomText(random, 40), StandardCharsets.UTF_8).replace("+", "%20")
+                    : "media?" + (random.nextBoolean() ? "status=" : "limit=")
+                            + URLEncoder.encode("x" + randomText(random, 20), StandardCharsets.UTF_8);
+            return new Probe("media-bad-query", HttpRequest.newBuilder(base.resolve(path)).GET().build());
+        });
+        generators.put("media-method", () -> new Probe("media-method", HttpRequest.newBuilder(base.resolve("media"))
+                .method(random.nextBoolean() ? "DELETE" : "PATCH", HttpRequest.BodyPublishers.noBody()).build()));
+        List<Supplier<Probe>> all = new ArrayList<>(generators.values());
+        for (int i = 0; i < 10_400; i++) {
+            probes.add(all.get(random.nextInt(all.size())).get());
+        }
+        return probes;
+    }
+
+    @Test
+    void tenThousandHostileRequestsGetAJsonReasonAndLeaveTheServiceHealthy() throws Exception {
+        long seed = Long.getLong("fuzz.seed", System.nanoTime());
+        List<Probe> probes = probes(new Random(seed));
+        Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+        List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Probe probe : probes) {
+                futures.add(pool.submit(() -> {
+                    try {
+                        HttpResponse<String> r = http.send(probe.request(), HttpResponse.BodyHandlers.ofString());
+                        counts.computeIfAbsent(probe.category() + " " + r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+                        String problem = check(r);
+                        if (problem != null && problems.stream().filter(p -> p.startsWith(probe.category())).count() < 3) {
+                            problems.add(probe.category() + " " + probe.request().method() + " " + probe.request().uri()
+                                    + " -> " + r.statusCode() + " " + problem + ": " + r.body().substring(0, Math.min(300, r.body().length())));
+                        }
+                    } catch (Exception e) {
+                        counts.computeIfAbsent(probe.category() + " io-error", k -> new AtomicInteger()).incrementAndGet();
+                        if (!probe.category().equals("oversized") && problems.size() < 20) {
+                            problems.add(probe.category() + " " + e);
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        StringBuilder report = new StringBuilder("fuzz seed " + seed + ", " + probes.size() + " requests:");
+        new java.util.TreeMap<>(counts).forEach((k, v) -> report.append("\n  ").append(k).append(": ").append(v));
+        Log.info(report);
+        System.err.println(report);
+        assertThat(problems).as("answers that are not a 4xx with a JSON reason (seed " + seed + ")").isEmpty();
+        assertThat(probes).hasSizeGreaterThanOrEqualTo(10_000);
+
+        HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(200);
+        long now = System.currentTimeMillis() / 1000;
+        HttpResponse<String> signed = http.send(HttpRequest.newBuilder(base.resolve("api/inngest"))
+                .header("X-Inngest-Signature", Signatures.header(KEY, new byte[0], now)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(signed.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void oversizedBodiesAreRefusedWithAJson413BeforeTheyAreRead() throws Exception {
+        for (String path : List.of("/media", "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step")) {
+            try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                StringBuilder answer = new StringBuilder();
+                byte[] buffer = new byte[1024];
+                int read;
+                while (answer.indexOf("}") < 0 && (read = socket.getInputStream().read(buffer)) > 0) {
+                    answer.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+                }
+                assertThat(answer.toString()).as(path).startsWith("HTTP/1.1 413").contains("application/json")
+                        .contains("\"error\":\"payload_too_large\"");
+            }
+        }
+        assertThat(http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+    }
+
+    private String check(HttpResponse<String> r) {
+        if (r.statusCode() < 400 || r.statusCode() >= 500) {
+            return "status";
+        }
+        if (!r.headers().firstValue("content-type").orElse("").startsWith("application/json")) {
+            return "content type";
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(r.body());
+        } catch (Exception e) {
+            return "not JSON";
+        }
+        if (body == null || !body.isObject() || !(body.path("message").isTextual() || body.path("error").isTextual())) {
+            return "no reason";
+        }
+        for (String internal : INTERNALS) {
+            if (r.body().contains(internal)) {
+                return "leaks " + internal;
+            }
+        }
+        return null;
+    }
+}
