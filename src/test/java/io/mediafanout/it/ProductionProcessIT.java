@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.AppProcess;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PostgresTestResource;
 
@@ -34,7 +35,6 @@ import io.mediafanout.testing.PostgresTestResource;
  */
 class ProductionProcessIT {
 
-    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     static PostgresTestResource postgres = new PostgresTestResource();
     static Map<String, String> database;
     static Map<String, String> ittybit;
@@ -42,7 +42,7 @@ class ProductionProcessIT {
 
     @BeforeAll
     static void start() {
-        assumeTrue(Files.exists(JAR), "the JVM jar is built");
+        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
         database = postgres.start();
         ittybit = new FakeIttybit().start();
         inngestApi = new FakeInngestApi().start();
@@ -56,21 +56,14 @@ class ProductionProcessIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return AppProcess.freePort();
     }
 
-    /** The jar with the given settings (as -D properties) and an environment without any INNGEST_ or ITTYBIT_ value. */
+    /** The jar with the database and the given settings. */
     private static Process launch(Map<String, String> settings, Path output) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", JAR.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
-        builder.environment().keySet().removeIf(k -> k.startsWith("INNGEST_") || k.startsWith("ITTYBIT_")
-                || k.startsWith("QUARKUS_"));
-        return builder.start();
+        Map<String, String> all = new java.util.HashMap<>(database);
+        all.putAll(settings);
+        return AppProcess.launch(all, output);
     }
 
     @Test
@@ -103,7 +96,7 @@ class ProductionProcessIT {
         Process app = launch(settings, output);
         HttpClient http = HttpClient.newHttpClient();
         try {
-            waitUntilReady(http, port);
+            AppProcess.waitUntilReady(port);
             String mediaId = "sig_" + UUID.randomUUID().toString().substring(0, 8);
             // the HLS task needs several reads (about 4 s with the default polling) before it completes
             FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 3;
@@ -135,19 +128,4 @@ class ProductionProcessIT {
                 .contains("\"mediaId\""));
     }
 
-    private static void waitUntilReady(HttpClient http, int port) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // starting
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the application did not become ready");
-    }
 }

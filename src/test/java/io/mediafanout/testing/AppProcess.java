@@ -1,0 +1,64 @@
+package io.mediafanout.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The production jar started as a separate process, with settings passed as {@code -D} properties and an
+ * environment cleared of every {@code INNGEST_}, {@code ITTYBIT_} and {@code QUARKUS_} variable.
+ */
+public final class AppProcess {
+
+    public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+
+    private AppProcess() {
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public static Process launch(Map<String, String> settings, Path output) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        builder.environment().keySet().removeIf(k -> k.startsWith("INNGEST_") || k.startsWith("ITTYBIT_")
+                || k.startsWith("QUARKUS_"));
+        return builder.start();
+    }
+
+    public static void waitUntilReady(int port) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the application did not become ready");
+    }
+
+    public static boolean jarExists() {
+        return Files.exists(JAR);
+    }
+}
