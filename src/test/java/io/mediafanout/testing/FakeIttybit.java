@@ -25,16 +25,25 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
 
     /** What happens to the tasks of one (mediaId, kind). */
     public static final class Script {
-        /** Statuses answered to POSTs before a task is created (e.g. 503, 503). */
+        /** Statuses answered to POSTs before a task is created (e.g. 503, 503); 0 drops the connection. */
         public final List<Integer> createFaults = new ArrayList<>();
-        /** Statuses answered to GETs before the task is reported (e.g. 500 ×5). */
+        /** Statuses answered to GETs before the task is reported (e.g. 500 ×5); 0 drops the connection. */
         public final List<Integer> readFaults = new ArrayList<>();
+        /** How many of the next POSTs are answered only after {@link #slowBy} (the task is created meanwhile). */
+        public int slowCreates;
+        /** The delay of slow answers. */
+        public java.time.Duration slowBy = java.time.Duration.ofSeconds(2);
         /** Retry-After sent with faulted 429 answers. */
         public String retryAfter = "1";
         /** Reads reporting the task still in progress before it ends. */
         public int readsBeforeEnd = 1;
         /** Tasks of this pair end failed. */
         public boolean fail;
+        /**
+         * When set, a task is in progress until this long after its creation (whatever the number of reads), then
+         * ends; when null (the default), {@link #readsBeforeEnd} decides.
+         */
+        public java.time.Duration completeAfter;
 
         public Script createFaults(Integer... statuses) {
             createFaults.addAll(List.of(statuses));
@@ -50,6 +59,12 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
             fail = true;
             return this;
         }
+
+        /** Tasks take this long from their creation, however often they are read. */
+        public Script completeAfter(java.time.Duration duration) {
+            completeAfter = duration;
+            return this;
+        }
     }
 
     /** A task the fake holds. */
@@ -62,6 +77,8 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
     private static final Map<String, Script> SCRIPTS = new ConcurrentHashMap<>();
     private static final Map<String, Task> TASKS = new ConcurrentHashMap<>();
     private static final Map<String, String> BY_KEY = new ConcurrentHashMap<>();
+    /** Creation time (System.nanoTime) of each task, for {@link Script#completeAfter}. */
+    private static final Map<String, Long> CREATED_NANOS = new ConcurrentHashMap<>();
     private static final AtomicInteger IDS = new AtomicInteger();
 
     public static RecordingHttpServer server() {
@@ -122,20 +139,37 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         synchronized (script) {
             if (!script.createFaults.isEmpty()) {
                 int status = script.createFaults.remove(0);
-                return error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+                return status == 0 ? null : error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+            }
+        }
+        boolean slow;
+        synchronized (script) {
+            slow = script.slowCreates > 0;
+            if (slow) {
+                script.slowCreates--;
             }
         }
         String key = r.header("idempotency-key");
         if (key != null && BY_KEY.containsKey(key)) {
-            return RecordingHttpServer.Reply.json(200, render(TASKS.get(BY_KEY.get(key))).toString());
+            return slowly(slow, script, RecordingHttpServer.Reply.json(200, render(TASKS.get(BY_KEY.get(key))).toString()));
         }
         Task task = new Task("task_" + String.format("%016d", IDS.incrementAndGet()), mediaId, kind, key, body,
                 new AtomicInteger());
+        CREATED_NANOS.put(task.id(), System.nanoTime());
         TASKS.put(task.id(), task);
         if (key != null) {
             BY_KEY.put(key, task.id());
         }
-        return RecordingHttpServer.Reply.json(201, render(task).toString());
+        return slowly(slow, script, RecordingHttpServer.Reply.json(201, render(task).toString()));
+    }
+
+    /** Answers after the script's delay: the task exists, the client may have given up waiting. */
+    private static RecordingHttpServer.Reply slowly(boolean slow, Script script, RecordingHttpServer.Reply reply)
+            throws InterruptedException {
+        if (slow) {
+            Thread.sleep(script.slowBy.toMillis());
+        }
+        return reply;
     }
 
     private static RecordingHttpServer.Reply read(RecordingHttpServer.Recorded r) {
@@ -150,7 +184,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         synchronized (script) {
             if (!script.readFaults.isEmpty()) {
                 int status = script.readFaults.remove(0);
-                return error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+                return status == 0 ? null : error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
             }
         }
         task.reads().incrementAndGet();
@@ -170,7 +204,9 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         json.put("created", Instant.now().toString());
         if (reads == 0) {
             json.put("status", "pending").putNull("output").put("progress", 0).putNull("error");
-        } else if (reads <= script.readsBeforeEnd) {
+        } else if (script.completeAfter != null
+                ? System.nanoTime() - CREATED_NANOS.get(task.id()) < script.completeAfter.toNanos()
+                : reads <= script.readsBeforeEnd) {
             json.put("status", "processing").putNull("output").put("progress", 50).putNull("error");
         } else if (script.fail) {
             json.put("status", "failed").putNull("output").put("error", "decoder error (simulated)");

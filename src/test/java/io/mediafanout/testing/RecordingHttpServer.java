@@ -100,8 +100,11 @@ public class RecordingHttpServer implements AutoCloseable {
                 }
             }
             if (reply == null) {
-                // simulate a dropped connection
-                exchange.getResponseBody().close();
+                // a connection that breaks mid-answer: announce 1000 bytes, send 10, close
+                exchange.sendResponseHeaders(200, 1000);
+                exchange.getResponseBody().write("{\"id\":\"tas".getBytes(StandardCharsets.UTF_8));
+                exchange.getResponseBody().flush();
+                exchange.getHttpContext().getServer();
                 return;
             }
             reply.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));

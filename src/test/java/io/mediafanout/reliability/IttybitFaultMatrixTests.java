@@ -1,0 +1,125 @@
+package io.mediafanout.reliability;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeIttybit;
+import io.quarkus.logging.Log;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * Runs in parallel against an Ittybit that misbehaves — 5xx bursts, 429 with Retry-After, answers slower than the
+ * client's timeout, broken connections, tasks ending failed, and all of them at once: every run ends ready, or
+ * failed with a reason, and no (media, branch) ever gets a second task unless its first one ended failed.
+ */
+@QuarkusTest
+@TestProfile(IttybitFaultMatrixTests.ShortTimeouts.class)
+class IttybitFaultMatrixTests {
+
+    /** A one-second Ittybit read timeout, so "slower than the timeout" stays quick. */
+    public static class ShortTimeouts implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.rest-client.ittybit.read-timeout", "1000");
+        }
+    }
+
+    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    private ExecutorEmulator.Run run(String fnId, String event, ObjectNode data, int retries) {
+        try {
+            return new ExecutorEmulator(serveUrl, fnId, Optional.empty(), retries, Duration.ofMillis(300))
+                    .connectionRetryDelay(Duration.ofMillis(100)).run(event, data);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The whole lifecycle: the run, and Inngest's failure handler when the run failed. */
+    private String runToTheEnd(String mediaId) {
+        ObjectNode upload = JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
+        ExecutorEmulator.Run run = run(FN, "video/uploaded", upload, 3);
+        if (run.status().equals("failed")) {
+            ObjectNode data = JSON.createObjectNode().put("function_id", FN).put("run_id", "r");
+            data.set("error", run.output());
+            data.putObject("event").put("name", "video/uploaded").set("data", upload);
+            run(FN + "-failure", "inngest/function.failed", data, 1);
+        }
+        return run.status();
+    }
+
+    @Test
+    void everyRunEndsReadyOrFailedWithAReasonAndNoBranchGetsASecondLiveTask() throws Exception {
+        Map<String, Consumer<String>> faults = new LinkedHashMap<>();
+        faults.put("5xx bursts", m -> FakeIttybit.script(m, "image").createFaults(500, 502, 503));
+        faults.put("429 with Retry-After", m -> FakeIttybit.script(m, "video").readFaults(429).retryAfter = "1");
+        faults.put("slower than the timeout", m -> FakeIttybit.script(m, "audio").slowCreates = 1);
+        faults.put("broken connections", m -> FakeIttybit.script(m, "adaptive_video").readFaults(0, 0));
+        faults.put("tasks ending failed", m -> FakeIttybit.script(m, "image").failTasks());
+        faults.put("all at once", m -> {
+            FakeIttybit.script(m, "image").createFaults(503, 0);
+            FakeIttybit.script(m, "video").readFaults(429, 500, 0).retryAfter = "1";
+            FakeIttybit.script(m, "audio").slowCreates = 2;
+            FakeIttybit.script(m, "adaptive_video").readFaults(500, 500, 500, 500, 500, 500);
+        });
+        Map<String, String> mediaByFault = new LinkedHashMap<>();
+        List<CompletableFuture<String>> runs = new ArrayList<>();
+        for (var fault : faults.entrySet()) {
+            String mediaId = "fault_" + UUID.randomUUID().toString().substring(0, 8);
+            fault.getValue().accept(mediaId);
+            mediaByFault.put(fault.getKey(), mediaId);
+            runs.add(CompletableFuture.supplyAsync(() -> runToTheEnd(mediaId)));
+        }
+        CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).join();
+
+        StringBuilder report = new StringBuilder("Ittybit fault matrix:");
+        for (var entry : mediaByFault.entrySet()) {
+            String mediaId = entry.getValue();
+            JsonPath media = given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+            String status = media.getString("status");
+            report.append("\n  ").append(entry.getKey()).append(": ").append(status)
+                    .append(status.equals("failed") ? " (" + media.getString("failedBranch") + ": " + media.getString("error") + ")" : "");
+            assertThat(status).as(entry.getKey()).isIn("ready", "failed");
+            if (status.equals("failed")) {
+                assertThat(media.getString("error")).as(entry.getKey() + " reason").isNotBlank();
+                assertThat(media.getString("failedBranch")).as(entry.getKey() + " branch").isNotBlank();
+            }
+            for (String kind : KINDS) {
+                List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId, kind);
+                boolean failing = FakeIttybit.script(mediaId, kind).fail;
+                assertThat(tasks.size()).as(entry.getKey() + ": tasks of " + kind).isEqualTo(failing ? 4 : 1);
+            }
+        }
+        Log.info(report);
+        assertThat(given().get("/media/" + mediaByFault.get("tasks ending failed")).jsonPath().getString("status"))
+                .isEqualTo("failed");
+        assertThat(given().get("/media/" + mediaByFault.get("all at once")).jsonPath().getString("status"))
+                .isEqualTo("ready");
+    }
+}
