@@ -117,6 +117,13 @@ class IttybitFaultMatrixTests {
             }
         }
         Log.info(report);
+        // the faults did happen: the client had to try again
+        assertThat(FakeIttybit.creates(mediaByFault.get("5xx bursts"), "image")).hasSize(4);
+        assertThat(FakeIttybit.creates(mediaByFault.get("slower than the timeout"), "audio")).hasSizeGreaterThan(1);
+        String broken = mediaByFault.get("broken connections");
+        String hlsTask = FakeIttybit.tasks(broken, "adaptive_video").get(0).id();
+        assertThat(FakeIttybit.server().received(r -> r.path().equals("/tasks/" + hlsTask))).hasSizeGreaterThan(2);
+        assertThat(FakeIttybit.script(broken, "adaptive_video").readFaults).as("every broken read was used").isEmpty();
         assertThat(given().get("/media/" + mediaByFault.get("tasks ending failed")).jsonPath().getString("status"))
                 .isEqualTo("failed");
         assertThat(given().get("/media/" + mediaByFault.get("all at once")).jsonPath().getString("status"))
