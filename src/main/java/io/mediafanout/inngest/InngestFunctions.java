@@ -1,6 +1,5 @@
 package io.mediafanout.inngest;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,9 +83,5 @@ public class InngestFunctions {
         String separator = serveUrl.contains("?") ? "&" : "?";
         return serveUrl + separator + "fnId=" + java.net.URLEncoder.encode(compositeId, java.nio.charset.StandardCharsets.UTF_8)
                 + "&stepId=step";
-    }
-
-    List<String> ids() {
-        return new ArrayList<>(byId.keySet());
     }
 }

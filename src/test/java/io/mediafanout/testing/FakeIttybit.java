@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -231,9 +230,5 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         // shared by every profile of the test JVM
-    }
-
-    static JsonNode parse(String body) throws Exception {
-        return JSON.readTree(body);
     }
 }

@@ -104,7 +104,6 @@ public class RecordingHttpServer implements AutoCloseable {
                 exchange.sendResponseHeaders(200, 1000);
                 exchange.getResponseBody().write("{\"id\":\"tas".getBytes(StandardCharsets.UTF_8));
                 exchange.getResponseBody().flush();
-                exchange.getHttpContext().getServer();
                 return;
             }
             reply.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
