@@ -42,7 +42,11 @@ public class InngestClient {
     /** Dev servers accept any key; the official SDKs use this one when none is set. */
     static final String DEV_EVENT_KEY = "NO_EVENT_KEY_SET";
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Per instance, not static: Quarkus initialises application classes at native-image build time, and GraalVM
+     * rejects a SecureRandom created then in the image heap.
+     */
+    private final SecureRandom random = new SecureRandom();
 
     private final InngestHttp http;
     private final InngestEnvironment environment;
@@ -78,7 +82,7 @@ public class InngestClient {
             return Uni.createFrom().failure(new SendException("events cannot be serialised as JSON", false));
         }
         byte[] seed = new byte[10];
-        RANDOM.nextBytes(seed);
+        random.nextBytes(seed);
         Map<String, String> headers = Map.of("x-inngest-event-id-seed",
                 now + "," + Base64.getEncoder().encodeToString(seed));
         String url = InngestHttp.join(environment.eventApiBaseUrl(), "/e/" + key);
