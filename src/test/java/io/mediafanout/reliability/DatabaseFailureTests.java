@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -24,8 +25,9 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * PostgreSQL drops every connection of the service (what a restart or a failover does to it) just before
- * {@code assemble} runs: the step fails, Inngest retries it, and the record is written once, ready.
+ * PostgreSQL goes down just before {@code assemble} runs — open connections terminated, new ones refused, as
+ * during a restart — and is back when Inngest retries: the step fails, is retried, and the record is written once,
+ * ready.
  */
 @QuarkusTest
 class DatabaseFailureTests {
@@ -33,46 +35,69 @@ class DatabaseFailureTests {
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
 
-    private static Connection admin() throws Exception {
+    private static String jdbcUrl() {
+        return ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+    }
+
+    private static String databaseName() {
+        return jdbcUrl().replaceFirst("^.*/([^/?]+).*$", "$1");
+    }
+
+    /** A connection to the service's database, or to the server's maintenance database. */
+    private static Connection connect(boolean maintenance) throws Exception {
         var config = ConfigProvider.getConfig();
-        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
+        String url = maintenance ? jdbcUrl().replace("/" + databaseName(), "/postgres") : jdbcUrl();
+        return DriverManager.getConnection(url, config.getValue("quarkus.datasource.username", String.class),
                 config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
     }
 
-    /** Terminates every other session on the service's database, as a server restart would. */
-    private static int dropConnections() {
-        try (Connection c = admin(); ResultSet rs = c.createStatement().executeQuery(
-                "select count(pg_terminate_backend(pid)) from pg_stat_activity "
-                        + "where datname = current_database() and pid <> pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
+    /** Takes the service's database down (refuses and terminates its connections) or brings it back. */
+    private static int database(boolean up) {
+        try (Connection c = connect(true)) {
+            c.createStatement().execute("alter database " + databaseName() + " with allow_connections " + up);
+            if (up) {
+                return 0;
+            }
+            try (ResultSet rs = c.createStatement().executeQuery("select count(pg_terminate_backend(pid)) "
+                    + "from pg_stat_activity where datname = '" + databaseName() + "'")) {
+                rs.next();
+                return rs.getInt(1);
+            }
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
     @Test
-    void connectionsDroppedWhileAssembleRunsAreRetriedAndTheRecordIsWrittenOnce() throws Exception {
+    void aDatabaseRestartWhileAssembleRunsIsRetriedAndTheRecordIsWrittenOnce() throws Exception {
         String mediaId = "db_" + UUID.randomUUID().toString().substring(0, 8);
-        String assemble = TestHashes.of("assemble");
-        AtomicInteger dropped = new AtomicInteger();
+        AtomicInteger terminated = new AtomicInteger(-1);
+        AtomicBoolean restored = new AtomicBoolean();
         ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming",
                 Optional.empty(), 3, Duration.ofMillis(100)).beforeCall((stepId, attempt) -> {
-                    // assemble runs in the discovery call that follows the four branches
-                    if (stepId.equals("step") && attempt == 0 && dropped.get() == 0 && branchesDone(mediaId)) {
-                        dropped.set(Math.max(1, dropConnections()));
+                    if (terminated.get() < 0 && stepId.equals("step") && branchesDone(mediaId)) {
+                        // assemble runs in the discovery call that follows the four branches: the database is down
+                        terminated.set(database(false));
+                    } else if (terminated.get() >= 0 && !restored.get()) {
+                        // Inngest retries the call later: the database is back
+                        database(true);
+                        restored.set(true);
                     }
                 });
-        ExecutorEmulator.Run run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
-                .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+        ExecutorEmulator.Run run;
+        try {
+            run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
+                    .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+        } finally {
+            database(true);
+        }
 
-        assertThat(dropped.get()).as("connections were dropped").isPositive();
+        assertThat(terminated.get()).as("the database went down").isGreaterThanOrEqualTo(0);
+        assertThat(restored).isTrue();
         assertThat(run.status()).isEqualTo("completed");
-        List<ExecutorEmulator.Call> discovery = run.callsFor("step");
-        assertThat(discovery).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
-        assertThat(run.steps()).containsKey(assemble);
-        try (Connection c = admin(); ResultSet rs = c.createStatement().executeQuery(
+        assertThat(run.callsFor("step")).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
+        assertThat(run.steps()).containsKey(TestHashes.of("assemble"));
+        try (Connection c = connect(false); ResultSet rs = c.createStatement().executeQuery(
                 "select count(*), min(status) from media where id = '" + mediaId + "'")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(1);
@@ -82,7 +107,7 @@ class DatabaseFailureTests {
     }
 
     private static boolean branchesDone(String mediaId) {
-        try (Connection c = admin(); ResultSet rs = c.createStatement().executeQuery(
+        try (Connection c = connect(false); ResultSet rs = c.createStatement().executeQuery(
                 "select count(*) from media_branch where status = 'completed' and media_id = '" + mediaId + "'")) {
             rs.next();
             return rs.getInt(1) == 4;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The benchmark, in one command (see bench/README.md): our serve endpoint against the official Inngest TypeScript SDK,
+# then the real pipeline end to end. Writes docs/benchmarks.md.
+#
+#   bench/run.sh                                  # about 6-8 minutes on 2 cores
+#   BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_E2E_RUNS=5 BENCH_E2E_CONCURRENT=200 bench/run.sh    # a quick pass
+#
+# Needs a JDK 17+ and Node.js 20+ with npm; installs the npm packages of bench/reference (npm ci) and builds the
+# production jar when it is missing or older than the sources.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+command="bench/run.sh"
+for var in BENCH_DURATION BENCH_WARMUP BENCH_CONCURRENCY BENCH_E2E_RUNS BENCH_E2E_CONCURRENT \
+           BENCH_E2E_POLL_INITIAL BENCH_E2E_POLL_MAX BENCH_PARTS BENCH_OUTPUT; do
+  if [ -n "${!var:-}" ]; then command="$var=${!var} $command"; fi
+done
+export BENCH_COMMAND="$command"
+
+for tool in java node npm; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required (JDK 17+, Node.js 20+ with npm)" >&2; exit 1; }
+done
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "bench: Node.js 20 or newer is required (inngest 4 needs it); found $(node --version)" >&2
+  exit 1
+fi
+
+# 1. the production jar, rebuilt when missing or older than the sources or the pom
+jar=target/quarkus-app/quarkus-run.jar
+if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -type f -print -quit)" ]; then
+  echo "bench: building the production jar"
+  ./mvnw -B -ntp -q package -DskipTests
+fi
+
+# 2. the reference server's npm packages (pinned by package-lock.json)
+if [ ! -d bench/reference/node_modules/inngest ] || [ bench/reference/package-lock.json -nt bench/reference/node_modules/.package-lock.json ]; then
+  echo "bench: installing the reference server's npm packages"
+  (cd bench/reference && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# 3. the driver (src/test/java/io/mediafanout/bench/Benchmark.java) does the rest and writes docs/benchmarks.md
+echo "bench: running $command"
+exec ./mvnw -B -ntp -q -Pbench test-compile exec:exec

@@ -1,0 +1,243 @@
+package io.mediafanout.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The benchmark behind {@code bench/run.sh} (see bench/README.md): our service (production jar, bench mode) against
+ * the official Inngest TypeScript SDK (Express adapter) serving the same function, with identical executor requests
+ * in dev and in signed cloud mode, then the real pipeline end to end through the executor emulator. Writes
+ * {@code docs/benchmarks.md}.
+ * <p>
+ * Options (environment): {@code BENCH_DURATION} (s measured per scenario, 10), {@code BENCH_WARMUP} (s of warm-up per
+ * scenario, run for the three scenarios in turn after the server starts, 5),
+ * {@code BENCH_CONCURRENCY} (32), {@code BENCH_E2E_RUNS} (sequential runs per polling setting, 15),
+ * {@code BENCH_E2E_CONCURRENT} (1000), {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_E2E_POLL_INITIAL} / {@code BENCH_E2E_POLL_MAX} (the fast
+ * polling setting, PT0.05S / PT0.1S), {@code BENCH_PARTS} ({@code serve,e2e}), {@code BENCH_OUTPUT}
+ * ({@code docs/benchmarks.md}).
+ */
+public final class Benchmark {
+
+    static final String SIGNING_KEY = "signkey-test-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    /** Nothing listens there: neither SDK must call out during the benchmark. */
+    static final String UNUSED_BASE_URL = "http://127.0.0.1:9";
+
+    /** Load before each measured window (connections open, steady state) after the warm-up. */
+    static final Duration RAMP = Duration.ofSeconds(2);
+
+    private static final Deque<Runnable> CLEANUP = new ConcurrentLinkedDeque<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> CLEANUP.forEach(Runnable::run), "bench-cleanup-resources"));
+    }
+
+    /** One server in one mode. */
+    record Side(String server, String mode, double firstOkMs, long rssIdleKb, long rssAfterLoadKb, long rssPeakKb,
+            Map<String, Load.Result> results) {
+    }
+
+    record Options(Duration duration, Duration warmup, int concurrency, int e2eRuns, int e2eConcurrent,
+            Duration e2eRamp, String fastPollInitial, String fastPollMax, List<String> parts, Path output, String command) {
+
+        static Options fromEnvironment() {
+            return new Options(Duration.ofSeconds(intEnv("BENCH_DURATION", 10)),
+                    Duration.ofSeconds(intEnv("BENCH_WARMUP", 5)), intEnv("BENCH_CONCURRENCY", 32),
+                    intEnv("BENCH_E2E_RUNS", 15), intEnv("BENCH_E2E_CONCURRENT", 1000),
+                    Duration.ofSeconds(intEnv("BENCH_E2E_RAMP", 0)),
+                    env("BENCH_E2E_POLL_INITIAL", "PT0.05S"), env("BENCH_E2E_POLL_MAX", "PT0.1S"),
+                    List.of(env("BENCH_PARTS", "serve,e2e").split(",")), Path.of(env("BENCH_OUTPUT",
+                            "docs/benchmarks.md")),
+                    env("BENCH_COMMAND", "bench/run.sh"));
+        }
+    }
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        // the fakes (FakeIttybit, FakeInngestApi) are JDK HttpServers: without TCP_NODELAY their answers, written in
+        // two parts, can wait for the client's delayed ACK (~40 ms), which would be counted against the pipeline
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        int status = 0;
+        try {
+            run();
+        } catch (Throwable e) {
+            System.err.println("bench: FAILED: " + e);
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            CLEANUP.forEach(Runnable::run);
+        }
+        // the fakes' HTTP servers keep non-daemon threads
+        System.exit(status);
+    }
+
+    private static void run() throws Exception {
+        Options options = Options.fromEnvironment();
+        Path root = Path.of("").toAbsolutePath();
+        Path jar = root.resolve("target/quarkus-app/quarkus-run.jar");
+        Path reference = root.resolve("bench/reference");
+        Path logs = root.resolve("target/bench");
+        Files.createDirectories(logs);
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("no " + jar + ": build it with ./mvnw -B -ntp package -DskipTests");
+        }
+        Instant started = Instant.now();
+        Environment environment = Environment.read(root, reference);
+        System.out.println("bench: " + environment.summary());
+
+        List<Side> sides = new ArrayList<>();
+        if (options.parts().contains("serve")) {
+            if (!Files.isDirectory(reference.resolve("node_modules/inngest"))) {
+                throw new IllegalStateException("bench/reference/node_modules is missing: run npm ci in bench/reference");
+            }
+            for (String mode : List.of("dev", "cloud")) {
+                sides.add(serve("ours", mode, options, root, jar, reference, logs));
+                sides.add(serve("typescript", mode, options, root, jar, reference, logs));
+            }
+        }
+        List<EndToEnd.Result> e2e = new ArrayList<>();
+        if (options.parts().contains("e2e")) {
+            EndToEnd endToEnd = new EndToEnd(root, jar, logs);
+            EndToEnd.Polling defaults = new EndToEnd.Polling("default-polling", Optional.empty(), Optional.empty());
+            EndToEnd.Polling fast = new EndToEnd.Polling("fast-polling", Optional.of(options.fastPollInitial()),
+                    Optional.of(options.fastPollMax()));
+            e2e.add(endToEnd.run(defaults, options.e2eRuns(), options.e2eConcurrent(), options.e2eRamp()));
+            e2e.add(endToEnd.run(fast, options.e2eRuns(), 0, options.e2eRamp()));
+        }
+        String markdown = Report.markdown(options, environment, started, Duration.between(started, Instant.now()),
+                sides, e2e);
+        Path output = root.resolve(options.output());
+        Files.createDirectories(output.getParent());
+        Files.writeString(output, markdown);
+        System.out.println("bench: wrote " + root.relativize(output));
+        System.out.println(Report.summary(sides, e2e));
+    }
+
+    /** Starts one server in one mode, checks its answers, measures the three scenarios, stops it. */
+    private static Side serve(String server, String mode, Options options, Path root, Path jar, Path reference,
+            Path logs) throws Exception {
+        Optional<String> key = mode.equals("cloud") ? Optional.of(SIGNING_KEY) : Optional.empty();
+        int port = ServerProcess.freePort();
+        Map<String, String> env = new LinkedHashMap<>();
+        if (key.isPresent()) {
+            env.put("INNGEST_SIGNING_KEY", key.get());
+        } else {
+            env.put("INNGEST_DEV", "1");
+        }
+        env.put("INNGEST_BASE_URL", UNUSED_BASE_URL);
+        List<String> command = new ArrayList<>();
+        Path directory;
+        Runnable stopDatabase = () -> {
+        };
+        if (server.equals("ours")) {
+            io.mediafanout.testing.PostgresTestResource postgres = new io.mediafanout.testing.PostgresTestResource();
+            Map<String, String> database = postgres.start();
+            stopDatabase = onExit(postgres::stop);
+            command.add(java());
+            command.addAll(serviceJvmOptions());
+            command.add("-Dmediafanout.bench-function=true");
+            database.forEach((k, v) -> command.add("-D" + k + "=" + v));
+            command.addAll(List.of("-jar", jar.toString()));
+            env.put("ITTYBIT_API_KEY", "unused");
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            directory = root;
+        } else {
+            command.addAll(List.of("node", "server.mjs"));
+            env.put("PORT", Integer.toString(port));
+            env.put("NODE_ENV", "production");
+            directory = reference;
+        }
+        String label = server + " " + mode;
+        System.out.println("bench: starting " + label + ": " + String.join(" ", command));
+        try (ServerProcess process = ServerProcess.start(label, command, env, directory,
+                logs.resolve("serve-" + server + "-" + mode + ".log"), port)) {
+            double firstOkMs = process.awaitFirst200(key, Duration.ofSeconds(120)).toNanos() / 1e6;
+            Thread.sleep(2000);
+            long rssIdle = process.rssKb();
+            String serverKind = key.isPresent() ? "cloud" : "dev";
+            List<String> problems = new ArrayList<>();
+            for (Protocol.Case c : Protocol.cases()) {
+                problems.addAll(Protocol.check(process, c, key, serverKind));
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException("the answers of " + label + " are not the expected protocol ops:\n  "
+                        + String.join("\n  ", problems));
+            }
+            System.out.printf("bench: %s up in %.0f ms, RSS %d MiB, answers checked%n", label, firstOkMs,
+                    rssIdle / 1024);
+            // warm-up: every request kind in turn (JIT compilation of the whole serve path happens here)
+            for (Protocol.Case c : Protocol.cases()) {
+                Load.Result w = Load.run(process, c.scenario(), key, serverKind, options.concurrency(), Duration.ZERO,
+                        options.warmup());
+                if (!w.valid()) {
+                    throw new IllegalStateException(label + " failed during the warm-up of " + c.scenario().key()
+                            + ": " + w.errorKinds());
+                }
+            }
+            Map<String, Load.Result> results = new LinkedHashMap<>();
+            for (Protocol.Case c : Protocol.cases()) {
+                Load.Result r = Load.run(process, c.scenario(), key, serverKind, options.concurrency(), RAMP,
+                        options.duration());
+                results.put(c.scenario().key(), r);
+                System.out.printf("bench: %-16s %-10s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %.3f ms/req"
+                        + "  (load generator %.3f ms/req, other processes %.2f cores)  errors %d%s%n", label,
+                        c.scenario().key(), r.requestsPerSecond(), r.p50Ms(), r.p99Ms(), r.cpuMsPerRequest(),
+                        r.clientCpuMsPerRequest(), r.otherCores(),
+                        r.errors(), r.errorKinds().isEmpty() ? "" : " " + r.errorKinds());
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(label + " died; log: " + process.log);
+                }
+            }
+            Thread.sleep(3000);
+            return new Side(server, mode, firstOkMs, rssIdle, process.rssKb(), process.peakRssKb(), results);
+        } finally {
+            stopDatabase.run();
+        }
+    }
+
+    /** Runs {@code action} once: now, or at exit if the benchmark ends first. */
+    static Runnable onExit(Runnable action) {
+        AtomicBoolean done = new AtomicBoolean();
+        Runnable once = () -> {
+            if (done.compareAndSet(false, true)) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    System.err.println("bench: cleanup failed: " + e);
+                }
+            }
+        };
+        CLEANUP.push(once);
+        return once;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** {@code BENCH_JVM_OPTS}: extra JVM options for our service (e.g. a JFR recording to profile it); none by default. */
+    static List<String> serviceJvmOptions() {
+        String opts = env("BENCH_JVM_OPTS", "");
+        return opts.isEmpty() ? List.of() : List.of(opts.split("\\s+"));
+    }
+
+    static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    static int intEnv(String name, int fallback) {
+        return Integer.parseInt(env(name, Integer.toString(fallback)));
+    }
+}
