@@ -1,5 +1,8 @@
 package io.mediafanout.inngest;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
@@ -16,6 +19,8 @@ public class InngestMetrics {
 
     private final MeterRegistry registry;
     private final Counter signatureRejections;
+    /** Counters by function and op or outcome: looked up once, not on every call. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public InngestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -29,8 +34,9 @@ public class InngestMetrics {
     }
 
     void executed(String functionId, ExecutionResult result) {
-        Counter.builder("inngest.executions").description("Calls from Inngest answered, by op")
-                .tag("function", functionId).tag("op", result.opCode()).register(registry).increment();
+        counters.computeIfAbsent("executions " + functionId + " " + result.opCode(), k -> Counter
+                .builder("inngest.executions").description("Calls from Inngest answered, by op")
+                .tag("function", functionId).tag("op", result.opCode()).register(registry)).increment();
         if (result.status() == 200) {
             runEnded(functionId, "completed");
         } else if (result.status() == 400) {
@@ -39,7 +45,8 @@ public class InngestMetrics {
     }
 
     private void runEnded(String functionId, String outcome) {
-        Counter.builder("inngest.runs").description("Runs that ended, as answered to Inngest")
-                .tag("function", functionId).tag("outcome", outcome).register(registry).increment();
+        counters.computeIfAbsent("runs " + functionId + " " + outcome, k -> Counter.builder("inngest.runs")
+                .description("Runs that ended, as answered to Inngest").tag("function", functionId)
+                .tag("outcome", outcome).register(registry)).increment();
     }
 }
