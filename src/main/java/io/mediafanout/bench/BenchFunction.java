@@ -1,6 +1,7 @@
 package io.mediafanout.bench;
 
 import java.util.Map;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -33,32 +34,53 @@ public class BenchFunction {
             String transcriptionUrl) {
     }
 
+    /** A branch step body: the task made for {@code step} from the event data. */
+    @FunctionalInterface
+    public interface BranchBody {
+        Uni<Task> run(JsonNode data, String step);
+    }
+
+    private static final Map<String, String> EXTENSIONS = Map.of("hls-package", "m3u8", "poster-image", "jpg",
+            "gif-preview", "gif", "audio-transcription", "vtt");
+
     @Produces
     @Singleton
     @LookupIfProperty(name = PROPERTY, stringValue = "true")
     FunctionDefinition benchFanout() {
+        return definition((data, step) -> Uni.createFrom().item(completedTask(data, step)), data -> {
+        });
+    }
+
+    /**
+     * The reference function's shape: four parallel steps whose bodies are {@code branch}, then {@code assemble}
+     * (after {@code beforeAssemble}). Shared with the test twin that adds failure switches.
+     */
+    public static FunctionDefinition definition(BranchBody branch, Consumer<JsonNode> beforeAssemble) {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event("video/uploaded"))
                 .retries(3)
                 .handler((ctx, step) -> {
                     JsonNode data = ctx.event().data();
-                    Uni<Task> hls = step.run("hls-package", Task.class, () -> task(data, "hls-package", "m3u8"));
-                    Uni<Task> poster = step.run("poster-image", Task.class, () -> task(data, "poster-image", "jpg"));
-                    Uni<Task> gif = step.run("gif-preview", Task.class, () -> task(data, "gif-preview", "gif"));
+                    Uni<Task> hls = step.run("hls-package", Task.class, () -> branch.run(data, "hls-package"));
+                    Uni<Task> poster = step.run("poster-image", Task.class, () -> branch.run(data, "poster-image"));
+                    Uni<Task> gif = step.run("gif-preview", Task.class, () -> branch.run(data, "gif-preview"));
                     Uni<Task> audio = step.run("audio-transcription", Task.class,
-                            () -> task(data, "audio-transcription", "vtt"));
+                            () -> branch.run(data, "audio-transcription"));
                     return Uni.combine().all().unis(hls, poster, gif, audio).asTuple()
-                            .chain(t -> step.run("assemble", Media.class, () -> Uni.createFrom().item(new Media(
-                                    data.path("mediaId").asText(), "ready", t.getItem1().output().get("url"),
-                                    t.getItem2().output().get("url"), t.getItem3().output().get("url"),
-                                    t.getItem4().output().get("url")))));
+                            .chain(t -> step.run("assemble", Media.class, () -> {
+                                beforeAssemble.accept(data);
+                                return Uni.createFrom().item(new Media(data.path("mediaId").asText(), "ready",
+                                        t.getItem1().output().get("url"), t.getItem2().output().get("url"),
+                                        t.getItem3().output().get("url"), t.getItem4().output().get("url")));
+                            }));
                 })
                 .build();
     }
 
-    private static Uni<Task> task(JsonNode data, String step, String extension) {
+    /** The finished task the reference app returns for {@code step}. */
+    public static Task completedTask(JsonNode data, String step) {
         String mediaId = data.path("mediaId").asText();
-        return Uni.createFrom().item(new Task("task_" + step.replace('-', '_') + "_" + mediaId, "completed",
-                data.path("sourceUrl").asText(), Map.of("url", "https://cdn.example/" + mediaId + "/" + step + "." + extension)));
+        return new Task("task_" + step.replace('-', '_') + "_" + mediaId, "completed", data.path("sourceUrl").asText(),
+                Map.of("url", "https://cdn.example/" + mediaId + "/" + step + "." + EXTENSIONS.get(step)));
     }
 }

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import io.mediafanout.bench.BenchFunction;
+import io.mediafanout.bench.BenchFunction.Task;
 import io.quarkus.arc.properties.IfBuildProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,13 +28,6 @@ import io.smallrye.mutiny.Uni;
 @IfBuildProperty(name = "mediafanout.test.reference-function", stringValue = "true")
 public class ReferenceFunction {
 
-    public record Task(String id, String status, String input, Map<String, String> output) {
-    }
-
-    public record Media(String id, String status, String hlsUrl, String posterUrl, String gifUrl,
-            String transcriptionUrl) {
-    }
-
     private static final Map<String, AtomicInteger> EXECUTIONS = new ConcurrentHashMap<>();
 
     public static int executions(String mediaId, String step) {
@@ -43,25 +38,7 @@ public class ReferenceFunction {
     @Produces
     @Singleton
     FunctionDefinition fanout() {
-        return FunctionDefinition.builder("fanout-adaptive-streaming")
-                .trigger(Trigger.event("video/uploaded"))
-                .retries(3)
-                .handler((ctx, step) -> {
-                    JsonNode data = ctx.event().data();
-                    Uni<Task> hls = step.run("hls-package", Task.class, () -> task(data, "hls-package", "m3u8"));
-                    Uni<Task> poster = step.run("poster-image", Task.class, () -> task(data, "poster-image", "jpg"));
-                    Uni<Task> gif = step.run("gif-preview", Task.class, () -> task(data, "gif-preview", "gif"));
-                    Uni<Task> audio = step.run("audio-transcription", Task.class,
-                            () -> task(data, "audio-transcription", "vtt"));
-                    return Uni.combine().all().unis(hls, poster, gif, audio).asTuple()
-                            .chain(t -> step.run("assemble", Media.class, () -> {
-                                count(data, "assemble");
-                                return Uni.createFrom().item(new Media(data.path("mediaId").asText(), "ready",
-                                        t.getItem1().output().get("url"), t.getItem2().output().get("url"),
-                                        t.getItem3().output().get("url"), t.getItem4().output().get("url")));
-                            }));
-                })
-                .build();
+        return BenchFunction.definition(ReferenceFunction::task, data -> count(data, "assemble"));
     }
 
     private static int count(JsonNode data, String step) {
@@ -69,9 +46,8 @@ public class ReferenceFunction {
                 .incrementAndGet();
     }
 
-    private static Uni<Task> task(JsonNode data, String step, String extension) {
+    private static Uni<Task> task(JsonNode data, String step) {
         int execution = count(data, step);
-        String mediaId = data.path("mediaId").asText();
         boolean fails = step.equals(data.path("failStep").asText())
                 || (step.equals(data.path("flakyStep").asText()) && execution <= data.path("failTimes").asInt());
         if (fails) {
@@ -84,7 +60,6 @@ public class ReferenceFunction {
             return Uni.createFrom().failure(
                     new RetryAfterException("rate limited (simulated)", java.time.Duration.ofSeconds(2)));
         }
-        return Uni.createFrom().item(new Task("task_" + step.replace('-', '_') + "_" + mediaId, "completed",
-                data.path("sourceUrl").asText(), Map.of("url", "https://cdn.example/" + mediaId + "/" + step + "." + extension)));
+        return Uni.createFrom().item(BenchFunction.completedTask(data, step));
     }
 }
