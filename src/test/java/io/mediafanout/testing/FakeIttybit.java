@@ -1,10 +1,19 @@
 package io.mediafanout.testing;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +25,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * A faithful fake of the Ittybit task API (a real HTTP server, see ../shared/ittybit/API.md §6): {@code POST /tasks}
  * answers 201 with a bare task in {@code pending} (200 with the same task when the {@code Idempotency-Key} was
  * seen), {@code GET /tasks/{id}} moves it to {@code processing}, then {@code completed} with {@code output.url}, or
- * {@code failed}. Unknown task: 404; missing or wrong key: 401. Tests script faults per (mediaId, kind).
+ * {@code failed}. Unknown task: 404; missing or wrong key: 401. Tests script faults per (mediaId, kind). A task
+ * created with a {@code webhook_url} and a fixed duration ({@link Script#completeAfter}) is POSTed to that URL when
+ * it ends, as Ittybit does (API.md §3; no signature header: Ittybit's scheme is undocumented).
  */
 public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
 
@@ -31,7 +42,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         /** How many of the next POSTs are answered only after {@link #slowBy} (the task is created meanwhile). */
         public int slowCreates;
         /** The delay of slow answers. */
-        public java.time.Duration slowBy = java.time.Duration.ofSeconds(2);
+        public Duration slowBy = Duration.ofSeconds(2);
         /** Retry-After sent with faulted 429 answers. */
         public String retryAfter = "1";
         /** Reads reporting the task still in progress before it ends. */
@@ -42,7 +53,9 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
          * When set, a task is in progress until this long after its creation (whatever the number of reads), then
          * ends; when null (the default), {@link #readsBeforeEnd} decides.
          */
-        public java.time.Duration completeAfter;
+        public Duration completeAfter;
+        /** Whether tasks that end by time call their {@code webhook_url}. */
+        public boolean webhooks = true;
 
         public Script createFaults(Integer... statuses) {
             createFaults.addAll(List.of(statuses));
@@ -60,7 +73,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         }
 
         /** Tasks take this long from their creation, however often they are read. */
-        public Script completeAfter(java.time.Duration duration) {
+        public Script completeAfter(Duration duration) {
             completeAfter = duration;
             return this;
         }
@@ -79,6 +92,16 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
     /** Creation time (System.nanoTime) of each task, for {@link Script#completeAfter}. */
     private static final Map<String, Long> CREATED_NANOS = new ConcurrentHashMap<>();
     private static final AtomicInteger IDS = new AtomicInteger();
+    /** Webhook calls made: task id and the status the service answered (-1: no answer). */
+    private static final List<Map.Entry<String, Integer>> WEBHOOK_CALLS = new CopyOnWriteArrayList<>();
+    private static final ScheduledExecutorService WEBHOOK_TIMER =
+            Executors.newScheduledThreadPool(2, r -> {
+                Thread t = new Thread(r, "fake-ittybit-webhooks");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final HttpClient WEBHOOK_CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     public static RecordingHttpServer server() {
         return server;
@@ -106,6 +129,11 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
     public static List<RecordingHttpServer.Recorded> creates(String mediaId, String kind) {
         return requests(mediaId).stream()
                 .filter(r -> r.method().equals("POST") && r.body().contains("\"kind\":\"" + kind + "\"")).toList();
+    }
+
+    /** Webhook calls made for a task: the statuses the service answered (-1: no answer). */
+    public static List<Integer> webhookCalls(String taskId) {
+        return WEBHOOK_CALLS.stream().filter(e -> e.getKey().equals(taskId)).map(Map.Entry::getValue).toList();
     }
 
     public static String outputUrl(String mediaId, String kind, String taskId) {
@@ -159,6 +187,11 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         if (key != null) {
             BY_KEY.put(key, task.id());
         }
+        String webhookUrl = body.path("webhook_url").asText(null);
+        if (webhookUrl != null && script.completeAfter != null && script.webhooks) {
+            WEBHOOK_TIMER.schedule(() -> callWebhook(task, webhookUrl), script.completeAfter.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         return slowly(slow, script, RecordingHttpServer.Reply.json(201, render(task).toString()));
     }
 
@@ -190,9 +223,27 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         return RecordingHttpServer.Reply.json(200, render(task).toString());
     }
 
+    /** POSTs the ended task to its webhook URL, once (Ittybit retries failed deliveries; the tests need not). */
+    private static void callWebhook(Task task, String url) {
+        int status;
+        try {
+            status = WEBHOOK_CLIENT.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(render(task, true).toString())).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            status = -1;
+        }
+        WEBHOOK_CALLS.add(Map.entry(task.id(), status));
+    }
+
     private static ObjectNode render(Task task) {
+        return render(task, false);
+    }
+
+    private static ObjectNode render(Task task, boolean ended) {
         Script script = script(task.mediaId(), task.kind());
-        int reads = task.reads().get();
+        int reads = ended ? Math.max(1, task.reads().get()) : task.reads().get();
         ObjectNode json = JSON.createObjectNode();
         json.put("id", task.id());
         json.put("object", "task");

@@ -1,10 +1,18 @@
 package io.mediafanout.media.client;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
 import java.util.Map;
 
-/** Body of {@code POST /tasks}: the source URL, the task kind, its options and our metadata. */
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Body of {@code POST /tasks}: the source URL, the task kind, its options, our metadata and, when webhooks are
+ * enabled, the URL Ittybit calls when the task ends.
+ */
 @RegisterForReflection
-public record CreateTaskRequest(String input, String kind, Map<String, Object> options, Map<String, String> metadata) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CreateTaskRequest(String input, String kind, Map<String, Object> options, Map<String, String> metadata,
+        @JsonProperty("webhook_url") String webhookUrl) {
 }

@@ -53,11 +53,16 @@ public class IttybitClient {
 
     private final IttybitRestClient api;
     private final MediaConfig.Ittybit config;
+    private final IttybitWebhooks webhooks;
+    private final TaskWaiters waiters;
     private final MeterRegistry registry;
 
-    public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config, MeterRegistry registry) {
+    public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config, IttybitWebhooks webhooks,
+            TaskWaiters waiters, MeterRegistry registry) {
         this.api = api;
         this.config = config.ittybit();
+        this.webhooks = webhooks;
+        this.waiters = waiters;
         this.registry = registry;
     }
 
@@ -81,32 +86,40 @@ public class IttybitClient {
         return createAndAwait(order, onCreated);
     }
 
-    /** Creates the task (or finds it again by its idempotency key) and waits until it ends. */
+    /**
+     * Creates the task (or finds it again by its idempotency key) and waits until it ends: reads it again after a
+     * growing delay, or at once when its webhook arrives.
+     */
     Uni<IttybitTask> createAndAwait(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-        Instant deadline = Instant.now().plus(config.poll().branchDeadline());
-        CreateTaskRequest body = new CreateTaskRequest(order.input(), order.kind(), order.options(),
-                java.util.Map.of("mediaId", order.mediaId()));
-        return call("create", "create " + order.kind() + " task",
-                api.create(authorization(), config.acceptVersion(), order.idempotencyKey(), body))
-                .invoke(task -> Log.debugf("Ittybit task %s (%s) for media %s: %s", task.id(), order.kind(),
-                        order.mediaId(), task.status()))
-                .call(task -> onCreated.apply(task))
-                .chain(task -> task.state() == IttybitTask.State.IN_PROGRESS
-                        ? await(task, deadline, config.poll().initialDelay())
-                        : Uni.createFrom().item(task));
+        return Uni.createFrom().deferred(() -> {
+            Instant deadline = Instant.now().plus(config.poll().branchDeadline());
+            CreateTaskRequest body = new CreateTaskRequest(order.input(), order.kind(), order.options(),
+                    java.util.Map.of("mediaId", order.mediaId()), webhooks.url(order.idempotencyKey()).orElse(null));
+            TaskWaiters.Waiter waiter = waiters.register(order.idempotencyKey());
+            return call("create", "create " + order.kind() + " task",
+                    api.create(authorization(), config.acceptVersion(), order.idempotencyKey(), body))
+                    .invoke(task -> Log.debugf("Ittybit task %s (%s) for media %s: %s", task.id(), order.kind(),
+                            order.mediaId(), task.status()))
+                    .call(task -> onCreated.apply(task))
+                    .chain(task -> task.state() == IttybitTask.State.IN_PROGRESS
+                            ? await(task, waiter, deadline, config.poll().initialDelay())
+                            : Uni.createFrom().item(task))
+                    .onTermination().invoke(waiter::close);
+        });
     }
 
-    private Uni<IttybitTask> await(IttybitTask task, Instant deadline, Duration delay) {
+    private Uni<IttybitTask> await(IttybitTask task, TaskWaiters.Waiter waiter, Instant deadline, Duration delay) {
         if (Instant.now().isAfter(deadline)) {
             return Uni.createFrom().failure(new IttybitException("task " + task.id() + " still " + task.status()
                     + " after " + config.poll().branchDeadline(), false, Optional.empty()));
         }
         Duration next = delay.multipliedBy(2).compareTo(config.poll().maxDelay()) > 0 ? config.poll().maxDelay()
                 : delay.multipliedBy(2);
-        return delay(delay)
+        Duration left = Duration.between(Instant.now(), deadline);
+        return waiter.sleep(delay.compareTo(left) > 0 ? left : delay)
                 .chain(() -> call("read", "read task " + task.id(), api.get(authorization(), config.acceptVersion(), task.id())))
                 .chain(current -> current.state() == IttybitTask.State.IN_PROGRESS
-                        ? await(current, deadline, next)
+                        ? await(current, waiter, deadline, next)
                         : Uni.createFrom().item(current));
     }
 

@@ -1,5 +1,6 @@
 package io.mediafanout.media.config;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -22,6 +23,24 @@ public interface MediaConfig {
 
         /** Waiting for a task to finish. */
         Poll poll();
+
+        /** Webhooks that wake a waiting branch as soon as its task ends (polling stays as a safety net). */
+        Webhook webhook();
+    }
+
+    interface Webhook {
+        /**
+         * {@code ITTYBIT_WEBHOOK_BASE_URL}: the public origin Ittybit can reach this service at (e.g.
+         * {@code https://media.example.com}). When set, each task is created with a {@code webhook_url} under
+         * {@code /ittybit/webhooks/}; unset, branches only poll.
+         */
+        Optional<URI> baseUrl();
+
+        /**
+         * {@code ITTYBIT_WEBHOOK_SECRET}: signs the webhook URLs (an HMAC in the path). Defaults to a key derived from
+         * the Ittybit API key. Never logged.
+         */
+        Optional<String> secret();
     }
 
     interface Poll {
