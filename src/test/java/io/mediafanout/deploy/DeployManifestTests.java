@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.mediafanout.inngest.InngestConfig;
+import io.mediafanout.media.client.IttybitWebhooks;
 
 /**
  * The Kubernetes manifests in {@code deploy/} agree with the code: ports, health and metrics paths, the variables
@@ -131,7 +132,7 @@ class DeployManifestTests {
                 "ConfigMap/" + byKind.get("ConfigMap").path("metadata").path("name").asText(),
                 "Secret/" + byKind.get("Secret").path("metadata").path("name").asText());
         assertThat(byKind.get("Secret").path("stringData").fieldNames()).toIterable().containsExactlyInAnyOrder(
-                "ITTYBIT_API_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "INNGEST_EVENT_KEY",
+                "ITTYBIT_API_KEY", "ITTYBIT_WEBHOOK_SECRET", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "INNGEST_EVENT_KEY",
                 "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
         byKind.get("Secret").path("stringData").forEach(value -> assertThat(value.asText()).matches("|<.*>"));
     }
@@ -180,10 +181,13 @@ class DeployManifestTests {
             paths.add(p.path("path").asText());
             assertThat(p.path("backend").path("service").path("name").asText()).isEqualTo("media-fanout");
         });
-        assertThat(paths).contains("/api/inngest", "/media");
-        Matcher origin = Pattern.compile("INNGEST_SERVE_ORIGIN=(\\S+)")
-                .matcher(Files.readString(DEPLOY.resolve("overlays/example/kustomization.yaml")));
-        assertThat(origin.find()).isTrue();
-        assertThat(origin.group(1)).isEqualTo("https://" + ingress.path("spec").path("rules").get(0).path("host").asText());
+        assertThat(paths).contains("/api/inngest", "/media", IttybitWebhooks.PATH);
+        String overlay = Files.readString(DEPLOY.resolve("overlays/example/kustomization.yaml"));
+        String host = "https://" + ingress.path("spec").path("rules").get(0).path("host").asText();
+        for (String variable : List.of("INNGEST_SERVE_ORIGIN", "ITTYBIT_WEBHOOK_BASE_URL")) {
+            Matcher origin = Pattern.compile(variable + "=(\\S+)").matcher(overlay);
+            assertThat(origin.find()).as(variable + " in the example overlay").isTrue();
+            assertThat(origin.group(1)).as(variable).isEqualTo(host);
+        }
     }
 }

@@ -34,8 +34,8 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * More than 10,000 malformed, oversized, unsigned, replayed and tampered requests to {@code /api/inngest} and
- * {@code /media} (cloud mode, as in production): every answer is a 4xx with a JSON reason and no internals, and
- * the service is healthy afterwards. The seed and the counts are printed.
+ * {@code /media}, and forged Ittybit webhooks (cloud mode, as in production): every answer is a 4xx with a JSON
+ * reason and no internals, and the service is healthy afterwards. The seed and the counts are printed.
  */
 @QuarkusTest
 @TestProfile(ProductionLikeProfile.class)
@@ -156,6 +156,14 @@ class FuzzTests {
         });
         generators.put("media-method", () -> new Probe("media-method", HttpRequest.newBuilder(base.resolve("media"))
                 .method(random.nextBoolean() ? "DELETE" : "PATCH", HttpRequest.BodyPublishers.noBody()).build()));
+        generators.put("webhook-forged", () -> {
+            String key = random.nextBoolean() ? Signatures.sha256Hex(randomText(random, 8)).substring(0, 32)
+                    : URLEncoder.encode("k" + randomText(random, 40), StandardCharsets.UTF_8).replace("+", "%20");
+            String token = random.nextBoolean() ? Signatures.sha256Hex(randomText(random, 8)).substring(0, 32)
+                    : URLEncoder.encode("t" + randomText(random, 40), StandardCharsets.UTF_8).replace("+", "%20");
+            return new Probe("webhook-forged", post("ittybit/webhooks/" + key + "/" + token, randomText(random, 300),
+                    Map.of("Content-Type", random.nextBoolean() ? "application/json" : "text/plain")));
+        });
         List<Supplier<Probe>> all = new ArrayList<>(generators.values());
         for (int i = 0; i < 10_400; i++) {
             probes.add(all.get(random.nextInt(all.size())).get());
