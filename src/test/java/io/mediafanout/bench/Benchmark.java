@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * Options (environment): {@code BENCH_DURATION} (s measured per scenario, 10), {@code BENCH_WARMUP} (s of warm-up per
  * scenario, run for the three scenarios in turn after the server starts, 5),
- * {@code BENCH_CONCURRENCY} (32), {@code BENCH_E2E_RUNS} (sequential runs per polling setting, 15),
+ * {@code BENCH_CONCURRENCY} (32), {@code BENCH_E2E_RUNS} (sequential runs per setting (webhooks, default polling, fast polling), 15),
  * {@code BENCH_E2E_CONCURRENT} (1000), {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_E2E_POLL_INITIAL} / {@code BENCH_E2E_POLL_MAX} (the fast
  * polling setting, PT0.05S / PT0.1S), {@code BENCH_PARTS} ({@code serve,e2e}), {@code BENCH_OUTPUT}
  * ({@code docs/benchmarks.md}).
@@ -109,10 +109,14 @@ public final class Benchmark {
         List<EndToEnd.Result> e2e = new ArrayList<>();
         if (options.parts().contains("e2e")) {
             EndToEnd endToEnd = new EndToEnd(root, jar, logs);
-            EndToEnd.Polling defaults = new EndToEnd.Polling("default-polling", Optional.empty(), Optional.empty());
+            // production's setting (webhooks, default polling as the safety net) carries the concurrent runs too
+            EndToEnd.Polling webhooks = new EndToEnd.Polling("webhooks", Optional.empty(), Optional.empty(), true);
+            EndToEnd.Polling defaults = new EndToEnd.Polling("default-polling", Optional.empty(), Optional.empty(),
+                    false);
             EndToEnd.Polling fast = new EndToEnd.Polling("fast-polling", Optional.of(options.fastPollInitial()),
-                    Optional.of(options.fastPollMax()));
-            e2e.add(endToEnd.run(defaults, options.e2eRuns(), options.e2eConcurrent(), options.e2eRamp()));
+                    Optional.of(options.fastPollMax()), false);
+            e2e.add(endToEnd.run(webhooks, options.e2eRuns(), options.e2eConcurrent(), options.e2eRamp()));
+            e2e.add(endToEnd.run(defaults, options.e2eRuns(), 0, options.e2eRamp()));
             e2e.add(endToEnd.run(fast, options.e2eRuns(), 0, options.e2eRamp()));
         }
         String markdown = Report.markdown(options, environment, started, Duration.between(started, Instant.now()),

@@ -50,13 +50,18 @@ final class EndToEnd {
             "posterUrl", "video", "gifUrl", "audio", "transcriptionUrl");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How the service polls Ittybit: empty values keep the service's defaults. */
-    record Polling(String label, Optional<String> initialDelay, Optional<String> maxDelay) {
+    /**
+     * How the service learns that a task ended: polling (empty values keep the service's defaults) and, with
+     * {@code webhooks}, the task's webhook ({@code ITTYBIT_WEBHOOK_BASE_URL} set; the fake calls it when the task
+     * ends).
+     */
+    record Polling(String label, Optional<String> initialDelay, Optional<String> maxDelay, boolean webhooks) {
         String describe() {
-            return initialDelay.isEmpty() && maxDelay.isEmpty() ? "service defaults (first read after 250 ms, "
-                    + "doubling, at most 5 s apart)"
-                    : "MEDIA_ITTYBIT_POLL_INITIAL_DELAY=" + initialDelay.orElse("(default)")
+            String polling = initialDelay.isEmpty() && maxDelay.isEmpty() ? "polling: service defaults (first read "
+                    + "after 250 ms, doubling, at most 5 s apart)"
+                    : "polling: MEDIA_ITTYBIT_POLL_INITIAL_DELAY=" + initialDelay.orElse("(default)")
                             + ", MEDIA_ITTYBIT_POLL_MAX_DELAY=" + maxDelay.orElse("(default)");
+            return webhooks ? "**webhooks** (`ITTYBIT_WEBHOOK_BASE_URL` set) + " + polling : polling + ", no webhooks";
         }
     }
 
@@ -123,6 +128,9 @@ final class EndToEnd {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         polling.initialDelay().ifPresent(v -> env.put("MEDIA_ITTYBIT_POLL_INITIAL_DELAY", v));
         polling.maxDelay().ifPresent(v -> env.put("MEDIA_ITTYBIT_POLL_MAX_DELAY", v));
+        if (polling.webhooks()) {
+            env.put("ITTYBIT_WEBHOOK_BASE_URL", "http://127.0.0.1:" + port);
+        }
         try (ServerProcess server = ServerProcess.start("media-fanout e2e (" + polling.label() + ")", command, env,
                 root, logs.resolve("e2e-" + polling.label() + ".log"), port)) {
             server.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));

@@ -86,7 +86,7 @@ final class Report {
                 .append(Benchmark.RAMP.toSeconds()).append(" s of load and ").append(o.duration().toSeconds())
                 .append(" s measured, ").append(o.concurrency())
                 .append(" concurrent keep-alive connections (closed loop); end to end: ").append(o.e2eRuns())
-                .append(" sequential runs per polling setting, ").append(o.e2eConcurrent()).append(" concurrent runs.\n\n");
+                .append(" sequential runs per setting (webhooks, default polling, fast polling), ").append(o.e2eConcurrent()).append(" concurrent runs.\n\n");
 
         md.append("## Machine and versions\n\n| | |\n|---|---|\n");
         row(md, "CPUs", env.cpus() + " × " + env.cpuModel() + " — the load generator, the server under test "
@@ -224,7 +224,7 @@ final class Report {
                 + "concurrently, `assemble`, final call). Each run is preceded by `POST /media` (not timed), as a "
                 + "client would. Overhead = wall time of the run (first executor call to the final 200) − 3.0 s.\n\n");
         md.append("### Overhead of one run above its slowest branch (runs one after the other)\n\n");
-        md.append("| Ittybit polling | runs | overhead p50 | min | max | run wall time p50 | failed |\n"
+        md.append("| how a branch learns its task ended | runs | overhead p50 | min | max | run wall time p50 | failed |\n"
                 + "|---|--:|--:|--:|--:|--:|--:|\n");
         for (EndToEnd.Result r : e2e) {
             EndToEnd.Sequential s = r.sequential();
@@ -235,13 +235,15 @@ final class Report {
                     .append(fmt(EndToEnd.percentile(s.wallMs(), 0.5), 0)).append(" ms | ").append(s.failed())
                     .append(" |\n");
         }
-        md.append("\nWhy two polling settings: a branch learns that its Ittybit task ended only at its next read of "
-                + "the task. With the service's defaults (reads 0.25 s, 0.75 s, 1.75 s, 3.75 s, … after the task is "
-                + "created: the delay doubles from 250 ms up to 5 s) the 3.0 s task is seen done at about 3.75 s, so "
-                + "about 750 ms of the overhead is the polling schedule, not the SDK or the pipeline. The second "
-                + "setting (passed to the service as environment variables) reads every ≤ 100 ms and shows what "
-                + "remains: the protocol round trips, the database writes of the branches and `assemble`, and at most "
-                + "one polling interval.\n\n");
+        md.append("\nWhy three settings: without webhooks a branch learns that its Ittybit task ended only at its "
+                + "next read of the task. With the service's default polling (reads 0.25 s, 0.75 s, 1.75 s, 3.75 s, "
+                + "… after the task is created: the delay doubles from 250 ms up to 5 s) the 3.0 s task is seen done "
+                + "at about 3.75 s, so about 750 ms of that overhead is the polling schedule, not the SDK or the "
+                + "pipeline. With webhooks (the production setting: the fake Ittybit POSTs each task's `webhook_url` "
+                + "when it ends; the service publishes it with PostgreSQL `NOTIFY` and the waiting branch reads the "
+                + "task at once) the schedule no longer matters. Fast polling (every ≤ 100 ms, passed as environment "
+                + "variables) is the same check without webhooks: what remains is the protocol round trips, the "
+                + "database writes of the branches and `assemble`.\n\n");
         for (EndToEnd.Result r : e2e) {
             EndToEnd.Concurrent c = r.concurrent();
             if (c == null) {
@@ -253,7 +255,7 @@ final class Report {
                     .append(" (one thread and one "
                     + "`ExecutorEmulator` each, plus one thread per planned step: up to ").append(c.runs() * 4)
                     .append(" step calls in flight); **").append(c.maxInFlight()).append(" runs were in flight at "
-                    + "the same time** at the peak. Ittybit polling: ").append(c.polling().describe())
+                    + "the same time** at the peak. Tasks: ").append(c.polling().describe())
                     .append(". The wall time counts from the first start to the last completion.\n\n");
             md.append("| runs | completed | failed | wall time | run time p50 | p99 | "
                     + "max | records `ready` with their four URLs (`GET /media/{id}`) | CPU: service / driver (emulators, "
@@ -273,7 +275,7 @@ final class Report {
                             + "request timeout, fixed in `ExecutorEmulator`) gave up on a call. During the batch the "
                             + "whole machine's CPU is used (see the CPU column: the emulators and the fakes in the "
                             + "driver take as much as the service), so a client thread can wait long for a core. "
-                            + "The service's log (`target/bench/e2e-default-polling.log`) shows whether it "
+                            + "The service's log (`target/bench/e2e-" + c.polling().label() + ".log`) shows whether it "
                             + "reported any error.\n\n");
                 }
                 md.append("Problems (first ones):\n\n");

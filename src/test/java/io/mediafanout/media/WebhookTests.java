@@ -124,6 +124,8 @@ class WebhookTests {
         ExecutorEmulator.Run run = startRun(mediaId).get(WOKEN_WITHIN.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(run.status()).isEqualTo("completed");
+        awaitCondition("Ittybit has its four webhook answers", () -> FakeIttybit.tasks(mediaId).stream()
+                .allMatch(task -> !FakeIttybit.webhookCalls(task.id()).isEmpty()));
         assertThat(FakeIttybit.tasks(mediaId)).hasSize(4).allSatisfy(task -> {
             assertThat(task.request().path("webhook_url").asText())
                     .isEqualTo(webhooks.url(task.idempotencyKey()).orElseThrow())

@@ -55,7 +55,11 @@ public final class ExecutorEmulator {
     private volatile java.util.function.BiConsumer<String, Integer> beforeCall = (stepId, attempt) -> {
     };
     private volatile Duration connectionRetryDelay = Duration.ofSeconds(2);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Generous timeouts, as Inngest's own: a step call may last as long as the service's branch deadline (5 min),
+     * and on a saturated machine (1,000 runs on 2 cores) connecting can take seconds.
+     */
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     /** Planned steps are called concurrently, as the server does (not on the 1-thread common pool of 2 cores). */
     private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "executor-emulator");
@@ -211,7 +215,7 @@ public final class ExecutorEmulator {
         ObjectNode body = run.body(stepId, attempt, maxAttempts);
         byte[] bytes = new JsonCanonicalizer(JSON.writeValueAsString(body)).getEncodedUTF8();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(serveUrl + "?fnId=" + fnId + "&stepId=" + stepId))
-                .timeout(Duration.ofSeconds(60))
+                .timeout(Duration.ofMinutes(6))
                 .header("Content-Type", "application/json")
                 .header("X-Inngest-Server-Kind", signingKey.isPresent() ? "cloud" : "dev")
                 .header("X-Run-ID", run.runId)

@@ -101,7 +101,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
                 return t;
             });
     private static final HttpClient WEBHOOK_CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
 
     public static RecordingHttpServer server() {
         return server;
@@ -225,16 +225,12 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
 
     /** POSTs the ended task to its webhook URL, once (Ittybit retries failed deliveries; the tests need not). */
     private static void callWebhook(Task task, String url) {
-        int status;
-        try {
-            status = WEBHOOK_CLIENT.send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(render(task, true).toString())).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            status = -1;
-        }
-        WEBHOOK_CALLS.add(Map.entry(task.id(), status));
+        WEBHOOK_CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(render(task, true).toString())).build(),
+                HttpResponse.BodyHandlers.discarding())
+                .whenComplete((response, failure) -> WEBHOOK_CALLS.add(
+                        Map.entry(task.id(), response == null ? -1 : response.statusCode())));
     }
 
     private static ObjectNode render(Task task) {
