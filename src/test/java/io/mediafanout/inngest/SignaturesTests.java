@@ -71,6 +71,18 @@ class SignaturesTests {
     }
 
     @Test
+    void aBodySignedOverItsRawNonCanonicalBytesIsRejectedAsTheTypeScriptSdkDoes() {
+        // transcript 41: the SDKs verify over the canonical form only; Inngest itself always signs canonical JSON
+        String sent = "{\"b\": 1,  \"a\": [true, null]}";
+        String header = Signatures.header(KEY, bytes(sent), 1700000000L);
+        assertThat(Signatures.verify(header, Signatures.signedBytes(bytes(sent)), 1700000000L, Optional.of(KEY),
+                Optional.empty())).isEmpty();
+        String signedCanonical = Signatures.header(KEY, bytes("{\"a\":[true,null],\"b\":1}"), 1700000000L);
+        assertThat(Signatures.verify(signedCanonical, Signatures.signedBytes(bytes(sent)), 1700000000L,
+                Optional.of(KEY), Optional.empty())).hasValue(KEY);
+    }
+
+    @Test
     void fallsBackToTheRotatedKey() {
         String old = "signkey-prod-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
         String header = Signatures.header(old, bytes("{}"), 1700000000L);

@@ -1,5 +1,10 @@
 package io.mediafanout.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -12,13 +17,64 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 /**
  * A real PostgreSQL for tests, with a fresh database for every run: an embedded server (zonky binaries, no Docker)
  * unless {@code TEST_PG_ADMIN_URL} points at a running server whose role may create databases, e.g.
- * {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=media&password=media}.
+ * {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=media&password=media}. The embedded server keeps its data
+ * directory and port, so a test can restart it for real ({@link #stopServer}, {@link #startAgain}).
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
-    private EmbeddedPostgres embedded;
+    /** The embedded server of the running application, for restarts; null with an external server. */
+    private static volatile PostgresTestResource current;
+
+    private volatile EmbeddedPostgres embedded;
+    private Path dataDirectory;
+    private int port;
     private String adminUrl;
     private String database;
+
+    /** Whether {@link #stopServer} can stop the server the application uses (embedded, not external). */
+    public static boolean restartable() {
+        return current != null;
+    }
+
+    /**
+     * Stops the PostgreSQL server the way a restart does (a fast shutdown: sessions are terminated, the server
+     * process exits); {@link #startAgain} brings it back on the same port with the same data.
+     */
+    public static void stopServer() {
+        PostgresTestResource resource = embeddedResource();
+        synchronized (resource) {
+            try {
+                resource.embedded.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Starts the server stopped by {@link #stopServer} again: same port, same data directory. */
+    public static void startAgain() {
+        PostgresTestResource resource = embeddedResource();
+        synchronized (resource) {
+            try {
+                resource.embedded = resource.startEmbedded();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static PostgresTestResource embeddedResource() {
+        PostgresTestResource resource = current;
+        if (resource == null) {
+            throw new IllegalStateException("no embedded PostgreSQL to restart (TEST_PG_ADMIN_URL is set)");
+        }
+        return resource;
+    }
+
+    private EmbeddedPostgres startEmbedded() throws IOException {
+        return EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false).setPort(port)
+                .start();
+    }
 
     @Override
     public Map<String, String> start() {
@@ -35,7 +91,12 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                 user = params.getOrDefault("user", "postgres");
                 password = params.getOrDefault("password", "");
             } else {
-                embedded = EmbeddedPostgres.builder().start();
+                dataDirectory = Files.createTempDirectory("media-test-pg");
+                try (ServerSocket socket = new ServerSocket(0)) {
+                    port = socket.getLocalPort();
+                }
+                embedded = startEmbedded();
+                current = this;
                 hostPort = "127.0.0.1:" + embedded.getPort();
                 user = "postgres";
                 password = "postgres";
@@ -52,6 +113,17 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                     "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + hostPort + "/" + database);
         } catch (Exception e) {
             throw new IllegalStateException("could not start a PostgreSQL for the tests", e);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (directory == null || !Files.exists(directory)) {
+            return;
+        }
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 
@@ -72,7 +144,13 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     public void stop() {
         try {
             if (embedded != null) {
-                embedded.close();
+                if (current == this) {
+                    current = null;
+                }
+                synchronized (this) {
+                    embedded.close();
+                }
+                deleteRecursively(dataDirectory);
             } else if (adminUrl != null && database != null) {
                 try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
                     s.execute("drop database if exists " + database + " with (force)");
