@@ -2,9 +2,9 @@ package io.mediafanout.media;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 
 import java.net.URI;
 import java.sql.Connection;
@@ -138,19 +138,28 @@ class WebhookTests {
 
     @Test
     void aNotificationFromAnotherReplicaWakesTheBranchWaitingHere() throws Exception {
-        String mediaId = newMediaId();
-        script(mediaId, Duration.ofMillis(200), false);
         awaitCondition("subscribed to task notifications", notifications::listening);
 
+        String mediaId = runWokenByAnotherReplica();
+
+        given().get("/media/" + mediaId).then().statusCode(200).body("status", equalTo("ready"));
+    }
+
+    /**
+     * Starts a run whose tasks end after 200 ms without calling their webhooks; once they ended, another replica
+     * (a JDBC connection) notifies their keys, and the run must complete long before the next poll.
+     */
+    private String runWokenByAnotherReplica() throws Exception {
+        String mediaId = newMediaId();
+        script(mediaId, Duration.ofMillis(200), false);
         CompletableFuture<ExecutorEmulator.Run> run = startRun(mediaId);
         awaitCondition("the four tasks are created", () -> FakeIttybit.tasks(mediaId).size() == 4);
         Thread.sleep(300);
         for (FakeIttybit.Task task : FakeIttybit.tasks(mediaId)) {
             notifyFromAnotherReplica(task.idempotencyKey());
         }
-
         assertThat(run.get(WOKEN_WITHIN.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo("completed");
-        given().get("/media/" + mediaId).then().statusCode(200).body("status", equalTo("ready"));
+        return mediaId;
     }
 
     @Test
@@ -204,15 +213,7 @@ class WebhookTests {
         awaitCondition("subscribed again on a new connection", () -> notifications.listening() && listenerPidOrZero() != before
                 && listenerPidOrZero() != 0);
 
-        String mediaId = newMediaId();
-        script(mediaId, Duration.ofMillis(200), false);
-        CompletableFuture<ExecutorEmulator.Run> run = startRun(mediaId);
-        awaitCondition("the four tasks are created", () -> FakeIttybit.tasks(mediaId).size() == 4);
-        Thread.sleep(300);
-        for (FakeIttybit.Task task : FakeIttybit.tasks(mediaId)) {
-            notifyFromAnotherReplica(task.idempotencyKey());
-        }
-        assertThat(run.get(WOKEN_WITHIN.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo("completed");
+        runWokenByAnotherReplica();
     }
 
     /** The server process of the service's LISTEN connection. */
