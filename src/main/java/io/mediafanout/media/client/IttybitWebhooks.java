@@ -60,21 +60,20 @@ public class IttybitWebhooks {
     }
 
     private String token(String taskKey) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key.orElseThrow());
-            return HexFormat.of().formatHex(mac.doFinal(taskKey.getBytes(StandardCharsets.UTF_8)), 0, 16);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return HexFormat.of().formatHex(hmacSha256(key.orElseThrow(), taskKey), 0, 16);
     }
 
     /** A webhook key derived from the API key, so webhooks need no extra secret. */
     private static byte[] derivedSecret(String apiKey) {
+        return hmacSha256(new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"),
+                "media-fanout ittybit webhook url");
+    }
+
+    private static byte[] hmacSha256(SecretKeySpec key, String data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return mac.doFinal("media-fanout ittybit webhook url".getBytes(StandardCharsets.UTF_8));
+            mac.init(key);
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
