@@ -2,15 +2,8 @@ package io.mediafanout.inngest;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -18,29 +11,25 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.UniEmitter;
 
 /**
- * One call request: replays the function from the top against the memoised steps, then decides what to answer
- * (the classic protocol, PROTOCOL §4.4):
- * <ul>
- * <li>targeted call ({@code stepId=<hash>}): run exactly that step, answer {@code 206 [StepRun|StepError|StepFailed]};
- * <li>discovery ({@code stepId=step}): the function returned ⇒ 200; it threw ⇒ 500/400; one new step and immediate
- * execution allowed ⇒ run it; otherwise ⇒ 206 with every new step as {@code StepPlanned}.
- * </ul>
+ * The engine of one call request: replays the function from the top against the memoised steps, collects the new
+ * steps it reaches, and applies the {@link Decision} table each time the function stalls or settles, running at most
+ * one step body. {@link StepTools} is what the function calls; {@link Ops} writes the answer.
+ * <p>
  * Memoised steps resolve synchronously when subscribed, so every parallel branch reaches its first new step before
  * the decision, which is taken on the next turn of the request's event loop after the last activity.
  */
-final class Execution implements Step {
+final class Execution {
 
     /** A step the function reached that has no memoised state. */
     private static final class FoundStep {
-        final StepIds.Resolved id;
+        final StepOp op;
         final Supplier<? extends Uni<?>> body;
         boolean started;
-        long startedEpochMillis;
-        long startedNanos;
+        Ops.Timing timing;
         ExecutionResult outcome;
 
-        FoundStep(StepIds.Resolved id, Supplier<? extends Uni<?>> body) {
-            this.id = id;
+        FoundStep(StepOp op, Supplier<? extends Uni<?>> body) {
+            this.op = op;
             this.body = body;
         }
     }
@@ -48,14 +37,15 @@ final class Execution implements Step {
     private final InngestFunctions.Served function;
     private final RunRequest request;
     private final String target;
-    private final ObjectMapper json;
+    private final Ops ops;
     private final Executor scheduler;
+    private final StepTools tools;
     private final StepIds ids = new StepIds();
     private final List<FoundStep> found = new ArrayList<>();
 
     private UniEmitter<? super ExecutionResult> emitter;
     private Cancellable functionSubscription;
-    private FoundStep immediate;
+    private int immediate = -1;
     private boolean functionDone;
     private Object functionResult;
     private Throwable functionFailure;
@@ -66,13 +56,14 @@ final class Execution implements Step {
      * @param target the hashed step id to run, or null for a discovery call
      * @param scheduler runs a task on a later turn of the request's event loop
      */
-    Execution(InngestFunctions.Served function, RunRequest request, String target, ObjectMapper json,
+    Execution(InngestFunctions.Served function, RunRequest request, String target, Ops ops, StepTools.Services services,
             Executor scheduler) {
         this.function = function;
         this.request = request;
         this.target = target;
-        this.json = json;
+        this.ops = ops;
         this.scheduler = scheduler;
+        this.tools = new StepTools(this, ops, services);
     }
 
     Uni<ExecutionResult> run() {
@@ -85,7 +76,7 @@ final class Execution implements Step {
                     request.runId(), request.attempt(), request.maxAttempts());
             Uni<?> body;
             try {
-                body = function.handler().handle(context, this);
+                body = function.handler().handle(context, tools);
             } catch (Throwable t) {
                 body = Uni.createFrom().failure(t);
             }
@@ -100,33 +91,22 @@ final class Execution implements Step {
         });
     }
 
-    @Override
-    public <T> Uni<T> run(String id, Class<T> type, Supplier<Uni<T>> body) {
-        return Uni.createFrom().deferred(() -> reach(id, type, body));
-    }
-
-    private <T> Uni<T> reach(String id, Class<T> type, Supplier<Uni<T>> body) {
-        StepIds.Resolved resolved;
+    /**
+     * The function reached a step: resolves its id and emits its memoised state; a step without state is recorded
+     * (its body runs if the decision says so) and this branch waits for ever.
+     */
+    Uni<RunRequest.Memo> reach(String userId, StepOp.Kind kind, String name,
+            com.fasterxml.jackson.databind.node.ObjectNode opts, Supplier<? extends Uni<?>> body) {
         RunRequest.Memo memo;
         synchronized (this) {
-            resolved = ids.resolve(id);
+            StepIds.Resolved resolved = ids.resolve(userId);
             memo = request.steps().get(resolved.hash());
             if (memo == null) {
-                found.add(new FoundStep(resolved, body));
+                found.add(new FoundStep(new StepOp(resolved, kind, name, opts), body));
             }
         }
-        if (memo instanceof RunRequest.Data data) {
-            try {
-                JsonNode value = data.value();
-                return Uni.createFrom().item(value == null || value.isNull() ? null : json.treeToValue(value, type));
-            } catch (Exception e) {
-                return Uni.createFrom().failure(new NonRetriableException(
-                        "the memoised result of step \"" + id + "\" cannot be read as " + type.getSimpleName()));
-            }
-        }
-        if (memo instanceof RunRequest.Failure failure) {
-            return Uni.createFrom().failure(
-                    new StepFailedException(id, failure.name(), failure.message(), failure.stack()));
+        if (memo != null) {
+            return Uni.createFrom().item(memo);
         }
         scheduleDecision();
         // this branch waits here: the step runs in its own call, or in this one once the decision is taken
@@ -168,14 +148,26 @@ final class Execution implements Step {
             if (decided) {
                 return;
             }
-            result = evaluate();
-            if (result == null) {
-                toRun = startableStep();
-                if (toRun == null) {
+            Decision.Action action = Decision.decide(snapshot());
+            switch (action.kind()) {
+                case WAIT -> {
                     return;
                 }
-                toRun.started = true;
-            } else {
+                case RUN -> {
+                    toRun = found.get(action.step());
+                    toRun.started = true;
+                    if (target == null) {
+                        immediate = action.step();
+                    }
+                    result = null;
+                }
+                case ANSWER_STEP -> result = found.get(action.step()).outcome;
+                case ANSWER_FUNCTION -> result = functionOutcome();
+                case REPORT -> result = ops.report(found.stream().map(f -> f.op).toList());
+                case STEP_NOT_FOUND -> result = ops.stepNotFound(target, found.stream().map(f -> f.op).toList());
+                default -> throw new IllegalStateException("unknown decision " + action);
+            }
+            if (result != null) {
                 decided = true;
             }
             em = emitter;
@@ -187,52 +179,24 @@ final class Execution implements Step {
         em.complete(result);
     }
 
-    /** The answer, if the call has settled; null while waiting. Caller holds the lock. */
-    private ExecutionResult evaluate() {
-        if (target != null) {
-            FoundStep step = findTarget();
-            if (step != null) {
-                return step.outcome;
-            }
-            if (functionDone) {
-                return functionOutcome();
-            }
-            // every branch stopped at other new steps: the requested one is not reachable
-            return found.isEmpty() ? null : stepNotFound();
-        }
-        if (immediate != null) {
-            return immediate.outcome;
-        }
-        if (functionDone) {
-            return found.isEmpty() ? functionOutcome() : planned();
-        }
-        if (found.isEmpty()) {
-            return null;
-        }
-        if (found.size() == 1 && !request.disableImmediateExecution()) {
-            immediate = found.get(0);
-            return null;
-        }
-        return planned();
-    }
-
-    private FoundStep startableStep() {
-        FoundStep step = target != null ? findTarget() : immediate;
-        return step != null && !step.started ? step : null;
-    }
-
-    private FoundStep findTarget() {
-        for (FoundStep step : found) {
-            if (step.id.hash().equals(target)) {
-                return step;
+    /** The decision's view of this call. Caller holds the lock. */
+    private Decision.State snapshot() {
+        List<Decision.Found> views = new ArrayList<>(found.size());
+        int targetIndex = -1;
+        for (int i = 0; i < found.size(); i++) {
+            FoundStep step = found.get(i);
+            boolean runnable = step.op.kind().runnable();
+            views.add(new Decision.Found(runnable, step.started, step.outcome != null));
+            if (target != null && runnable && targetIndex < 0 && step.op.id().hash().equals(target)) {
+                targetIndex = i;
             }
         }
-        return null;
+        return new Decision.State(target != null, targetIndex, immediate, views, functionDone,
+                request.disableImmediateExecution());
     }
 
     private void runStep(FoundStep step) {
-        step.startedEpochMillis = System.currentTimeMillis();
-        step.startedNanos = System.nanoTime();
+        step.timing = Ops.Timing.start();
         Uni<?> body;
         try {
             body = step.body.get();
@@ -248,7 +212,7 @@ final class Execution implements Step {
     private void onStepDone(FoundStep step, Object item, Throwable failure) {
         ExecutionResult outcome;
         try {
-            outcome = failure == null ? stepRun(step, item) : stepError(step, failure);
+            outcome = failure == null ? ops.stepRun(step.op, item, step.timing) : stepError(step, failure);
         } catch (RuntimeException e) {
             outcome = stepError(step, new NonRetriableException("the step's result cannot be serialised as JSON", e));
         }
@@ -256,6 +220,29 @@ final class Execution implements Step {
             step.outcome = outcome;
         }
         scheduleDecision();
+    }
+
+    private ExecutionResult stepError(FoundStep step, Throwable failure) {
+        boolean fin = isFinal(failure);
+        Log.warnf("Step \"%s\" of %s failed (run %s, attempt %d)%s: %s", step.op.id().userId(),
+                function.compositeId(), request.runId(), request.attempt(), fin ? ", no retry" : "",
+                failure.getMessage());
+        Log.debug("Step failure", failure);
+        return ops.stepError(step.op, failure, fin, step.timing);
+    }
+
+    private ExecutionResult functionOutcome() {
+        boolean fin = functionFailure != null
+                && (isFinal(functionFailure) || functionFailure instanceof StepFailedException);
+        if (functionFailure != null && !(functionFailure instanceof StepFailedException)) {
+            Log.warnf(functionFailure, "Function %s failed (run %s, attempt %d)%s", function.compositeId(),
+                    request.runId(), request.attempt(), fin ? ", no retry" : "");
+        }
+        return ops.functionOutcome(functionResult, functionFailure, fin);
+    }
+
+    private boolean isFinal(Throwable failure) {
+        return failure instanceof NonRetriableException || request.isLastAttempt();
     }
 
     private void cancelFunction() {
@@ -267,126 +254,5 @@ final class Execution implements Step {
         if (subscription != null) {
             subscription.cancel();
         }
-    }
-
-    // ---- answers -------------------------------------------------------------------------------------------------
-
-    private ObjectNode op(StepIds.Resolved id, String opName) {
-        ObjectNode op = json.createObjectNode();
-        op.put("id", id.hash());
-        op.put("op", opName);
-        op.put("name", id.userId());
-        op.putObject("opts");
-        op.put("displayName", id.userId());
-        ObjectNode userland = op.putObject("userland").put("id", id.userId());
-        if (id.index() > 0) {
-            userland.put("index", id.index());
-        }
-        return op;
-    }
-
-    private ExecutionResult planned() {
-        ArrayNode ops = json.createArrayNode();
-        for (FoundStep step : found) {
-            ops.add(op(step.id, "StepPlanned").putNull("data"));
-        }
-        return ExecutionResult.of(206, ops, "StepPlanned");
-    }
-
-    private ExecutionResult stepRun(FoundStep step, Object item) {
-        ObjectNode op = op(step.id, "StepRun");
-        op.set("data", item == null ? NullNode.instance : json.valueToTree(item));
-        timing(op, step);
-        return ExecutionResult.of(206, json.createArrayNode().add(op), "StepRun");
-    }
-
-    private ExecutionResult stepError(FoundStep step, Throwable failure) {
-        boolean fin = isFinal(failure);
-        ObjectNode error = serialize(failure);
-        ObjectNode op = op(step.id, fin ? "StepFailed" : "StepError");
-        op.set("error", error);
-        timing(op, step);
-        if (fin) {
-            op.putObject("data").put("__serialized", true).put("name", error.path("name").asText())
-                    .put("message", error.path("message").asText()).put("stack", "");
-        } else {
-            op.putNull("data");
-        }
-        Log.warnf("Step \"%s\" of %s failed (run %s, attempt %d)%s: %s", step.id.userId(),
-                function.compositeId(), request.runId(), request.attempt(), fin ? ", no retry" : "",
-                failure.getMessage());
-        Log.debug("Step failure", failure);
-        return new ExecutionResult(206, json.createArrayNode().add(op), fin, retryAfter(failure),
-                fin ? "StepFailed" : "StepError");
-    }
-
-    private void timing(ObjectNode op, FoundStep step) {
-        op.putObject("timing").put("a", step.startedEpochMillis * 1_000_000L)
-                .put("b", System.nanoTime() - step.startedNanos);
-    }
-
-    private ExecutionResult functionOutcome() {
-        if (functionFailure == null) {
-            return ExecutionResult.of(200, functionResult == null ? NullNode.instance : json.valueToTree(functionResult),
-                    "complete");
-        }
-        boolean fin = isFinal(functionFailure) || functionFailure instanceof StepFailedException;
-        if (!(functionFailure instanceof StepFailedException)) {
-            Log.warnf(functionFailure, "Function %s failed (run %s, attempt %d)%s", function.compositeId(),
-                    request.runId(), request.attempt(), fin ? ", no retry" : "");
-        }
-        return new ExecutionResult(fin ? 400 : 500, serialize(functionFailure), fin, retryAfter(functionFailure),
-                "error");
-    }
-
-    private ExecutionResult stepNotFound() {
-        ArrayNode foundSteps = json.createArrayNode();
-        for (FoundStep step : found) {
-            foundSteps.addObject().put("id", step.id.hash()).put("name", step.id.userId())
-                    .put("displayName", step.id.userId());
-        }
-        ObjectNode body = json.createObjectNode();
-        body.put("error", "Could not find step \"" + target + "\" to run; the function settled without reaching it");
-        body.put("requestedStep", target);
-        body.set("foundSteps", foundSteps);
-        body.put("totalFoundSteps", found.size());
-        return new ExecutionResult(500, body, false, OptionalLong.empty(), "StepNotFound");
-    }
-
-    private boolean isFinal(Throwable failure) {
-        return failure instanceof NonRetriableException || request.isLastAttempt();
-    }
-
-    private static OptionalLong retryAfter(Throwable failure) {
-        return failure instanceof RetryAfterException retry ? OptionalLong.of(retry.retryAfterSeconds())
-                : OptionalLong.empty();
-    }
-
-    /**
-     * The error as the SDKs serialise it. Java class names and stack traces stay in our logs; a memoised error
-     * keeps the stack Inngest recorded.
-     */
-    private ObjectNode serialize(Throwable failure) {
-        ObjectNode error = json.createObjectNode();
-        String name;
-        String stack = null;
-        if (failure instanceof StepFailedException stepFailure) {
-            name = stepFailure.errorName();
-            stack = stepFailure.errorStack();
-        } else if (failure instanceof NonRetriableException) {
-            name = "NonRetriableError";
-        } else if (failure instanceof RetryAfterException) {
-            name = "RetryAfterError";
-        } else {
-            name = "Error";
-        }
-        error.put("name", name == null || name.isBlank() ? "Error" : name);
-        String message = failure.getMessage();
-        error.put("message", message == null || message.isBlank() ? "unexpected error" : message);
-        if (stack != null && !stack.isEmpty()) {
-            error.put("stack", stack);
-        }
-        error.put("__serialized", true);
-        return error;
     }
 }

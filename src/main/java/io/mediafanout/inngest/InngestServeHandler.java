@@ -44,10 +44,14 @@ public class InngestServeHandler {
     private final ObjectMapper json;
     private final Clock clock;
     private final InngestMetrics metrics;
+    private final Ops ops;
+    private final StepTools.Services services;
 
     public InngestServeHandler(InngestEnvironment environment, InngestFunctions functions, InngestHttp http,
-            ObjectMapper json, Clock clock, InngestMetrics metrics) {
+            ObjectMapper json, Clock clock, InngestMetrics metrics, InngestClient events) {
         this.metrics = metrics;
+        this.ops = new Ops(json);
+        this.services = new StepTools.Services(events);
         this.environment = environment;
         this.functions = functions;
         this.http = http;
@@ -315,7 +319,7 @@ public class InngestServeHandler {
         Uni<RunRequest> ready = run.useApi() ? fetchPayload(run) : Uni.createFrom().item(run);
         Executor scheduler = scheduler();
         return ready
-                .chain(r -> new Execution(function.get(), r, target, json, scheduler).run())
+                .chain(r -> new Execution(function.get(), r, target, ops, services, scheduler).run())
                 .invoke(result -> metrics.executed(fnId, result))
                 .map(result -> executed(request, result, key))
                 .onFailure().recoverWithItem(failure -> {
