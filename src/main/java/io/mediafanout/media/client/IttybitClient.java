@@ -7,7 +7,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
@@ -28,17 +27,19 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * Creates Ittybit tasks and waits for them. Each branch of the pipeline has its own method, hence its own
- * {@code @Retry} for transient failures (5xx, 408, 429, timeouts, connection errors), tunable in configuration with
- * {@code quarkus.fault-tolerance."io.mediafanout.media.client.IttybitClient/<method>".retry.*}. A retry creates the
- * task again with the same {@code Idempotency-Key}, so Ittybit returns the task it already has.
+ * Creates and reads Ittybit tasks. Every call finishes in bounded time (client timeouts, and a deadline on the
+ * retries), so a step that calls Ittybit never holds Inngest's request for long: waiting for a task is done by
+ * Inngest, between steps. Each branch has its own create and read methods, hence its own {@code @Retry} for
+ * transient failures (5xx, 408, 429, timeouts, connection errors), tunable with
+ * {@code quarkus.fault-tolerance."io.mediafanout.media.client.IttybitClient/<method>".retry.*}. A retried create
+ * sends the same {@code Idempotency-Key}, so Ittybit returns the task it already has.
  */
 @ApplicationScoped
 public class IttybitClient {
 
-    /** What to create. {@code idempotencyKey} must identify (media, branch, generation). */
-    public record TaskOrder(String input, String kind, java.util.Map<String, Object> options, String mediaId,
-            String idempotencyKey) {
+    /** What to create. {@code idempotencyKey} identifies (app, environment, media, source, branch, generation). */
+    public record TaskOrder(String input, String kind, java.util.Map<String, Object> options,
+            java.util.Map<String, String> metadata, String idempotencyKey) {
     }
 
     /** A 429 asked to wait longer than we wait in-process: the caller should retry later. */
@@ -54,73 +55,71 @@ public class IttybitClient {
     private final IttybitRestClient api;
     private final MediaConfig.Ittybit config;
     private final IttybitWebhooks webhooks;
-    private final TaskWaiters waiters;
     private final MeterRegistry registry;
 
     public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config, IttybitWebhooks webhooks,
-            TaskWaiters waiters, MeterRegistry registry) {
+            MeterRegistry registry) {
         this.api = api;
         this.config = config.ittybit();
         this.webhooks = webhooks;
-        this.waiters = waiters;
         this.registry = registry;
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> hlsPackage(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-        return createAndAwait(order, onCreated);
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> createHlsPackage(TaskOrder order) {
+        return create(order);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> posterImage(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-        return createAndAwait(order, onCreated);
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> readHlsPackage(String taskId) {
+        return read(taskId);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> gifPreview(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-        return createAndAwait(order, onCreated);
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> createPosterImage(TaskOrder order) {
+        return create(order);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> audioTranscription(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-        return createAndAwait(order, onCreated);
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> readPosterImage(String taskId) {
+        return read(taskId);
     }
 
-    /**
-     * Creates the task (or finds it again by its idempotency key) and waits until it ends: reads it again after a
-     * growing delay, or at once when its webhook arrives.
-     */
-    Uni<IttybitTask> createAndAwait(TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> createGifPreview(TaskOrder order) {
+        return create(order);
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> readGifPreview(String taskId) {
+        return read(taskId);
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> createAudioTranscription(TaskOrder order) {
+        return create(order);
+    }
+
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 30_000, retryOn = IttybitException.Transient.class)
+    public Uni<IttybitTask> readAudioTranscription(String taskId) {
+        return read(taskId);
+    }
+
+    /** Creates the task, or finds it again by its idempotency key; with webhooks on, Ittybit calls back when it ends. */
+    Uni<IttybitTask> create(TaskOrder order) {
         return Uni.createFrom().deferred(() -> {
-            Instant deadline = Instant.now().plus(config.poll().branchDeadline());
             CreateTaskRequest body = new CreateTaskRequest(order.input(), order.kind(), order.options(),
-                    java.util.Map.of("mediaId", order.mediaId()), webhooks.url(order.idempotencyKey()).orElse(null));
-            TaskWaiters.Waiter waiter = waiters.register(order.idempotencyKey());
+                    order.metadata(), webhooks.url(order.idempotencyKey()).orElse(null));
             return call("create", "create " + order.kind() + " task",
                     api.create(authorization(), config.acceptVersion(), order.idempotencyKey(), body))
-                    .invoke(task -> Log.debugf("Ittybit task %s (%s) for media %s: %s", task.id(), order.kind(),
-                            order.mediaId(), task.status()))
-                    .call(task -> onCreated.apply(task))
-                    .chain(task -> task.state() == IttybitTask.State.IN_PROGRESS
-                            ? await(task, waiter, deadline, config.poll().initialDelay())
-                            : Uni.createFrom().item(task))
-                    .onTermination().invoke(waiter::close);
+                    .invoke(task -> Log.debugf("Ittybit task %s (%s): %s", task.id(), order.kind(), task.status()));
         });
     }
 
-    private Uni<IttybitTask> await(IttybitTask task, TaskWaiters.Waiter waiter, Instant deadline, Duration delay) {
-        if (Instant.now().isAfter(deadline)) {
-            return Uni.createFrom().failure(new IttybitException("task " + task.id() + " still " + task.status()
-                    + " after " + config.poll().branchDeadline(), false, Optional.empty()));
-        }
-        Duration next = delay.multipliedBy(2).compareTo(config.poll().maxDelay()) > 0 ? config.poll().maxDelay()
-                : delay.multipliedBy(2);
-        Duration left = Duration.between(Instant.now(), deadline);
-        return waiter.sleep(delay.compareTo(left) > 0 ? left : delay)
-                .chain(() -> call("read", "read task " + task.id(), api.get(authorization(), config.acceptVersion(), task.id())))
-                .chain(current -> current.state() == IttybitTask.State.IN_PROGRESS
-                        ? await(current, waiter, deadline, next)
-                        : Uni.createFrom().item(current));
+    /** Reads a task as it is now. */
+    Uni<IttybitTask> read(String taskId) {
+        return Uni.createFrom().deferred(() -> call("read", "read task " + taskId,
+                api.get(authorization(), config.acceptVersion(), taskId)));
     }
 
     /** Waits on the caller's Vert.x context, so what follows runs on the same event loop. */
@@ -222,7 +221,8 @@ public class IttybitClient {
         JsonNode error = task.get("error");
         String errorText = error == null || error.isNull() ? null
                 : error.isTextual() ? error.asText() : Optional.ofNullable(text(error.get("message"))).orElse(error.toString());
-        return new IttybitTask(id, status, state, url, errorText);
+        return new IttybitTask(id, status, state, url, errorText, text(task.get("kind")),
+                text(task.path("metadata").get("mediaId")));
     }
 
     private static String text(JsonNode node) {

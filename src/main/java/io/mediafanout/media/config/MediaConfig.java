@@ -21,10 +21,10 @@ public interface MediaConfig {
         @WithDefault("2025-08-20")
         String acceptVersion();
 
-        /** Waiting for a task to finish. */
+        /** How a branch waits for its task: Inngest holds every wait (step.waitForEvent, step.sleep). */
         Poll poll();
 
-        /** Webhooks that wake a waiting branch as soon as its task ends (polling stays as a safety net). */
+        /** Webhooks that end a branch's wait as soon as its task ends (reads on a schedule stay as a safety net). */
         Webhook webhook();
     }
 
@@ -32,7 +32,8 @@ public interface MediaConfig {
         /**
          * {@code ITTYBIT_WEBHOOK_BASE_URL}: the public origin Ittybit can reach this service at (e.g.
          * {@code https://media.example.com}). When set, each task is created with a {@code webhook_url} under
-         * {@code /ittybit/webhooks/}; unset, branches only poll.
+         * {@code /ittybit/webhooks/}, whose calls become {@code ittybit/task.ended} events; unset, branches read
+         * their task on a schedule (durable polling).
          */
         Optional<URI> baseUrl();
 
@@ -41,26 +42,39 @@ public interface MediaConfig {
          * the Ittybit API key. Never logged.
          */
         Optional<String> secret();
+
+        /**
+         * With webhooks, how long a branch waits for its task's webhook before it reads the task anyway (then on
+         * the polling schedule).
+         */
+        @WithDefault("PT30M")
+        Duration waitTimeout();
     }
 
     interface Poll {
-        /** First delay between two reads of a task; doubles after each read. */
-        @WithDefault("PT0.25S")
+        /**
+         * First delay before a task is read when no webhook will come, and the first backoff after a read that
+         * found it still running; doubles after each read.
+         */
+        @WithDefault("PT2S")
         Duration initialDelay();
 
         /** Longest delay between two reads of a task. */
-        @WithDefault("PT5S")
+        @WithDefault("PT10M")
         Duration maxDelay();
 
         /**
-         * How long one attempt of a branch waits for its task before failing the attempt (Inngest retries it, and
-         * the retry resumes waiting for the same task).
+         * Reads of one task before its branch fails as still running. Each read and each sleep is an Inngest step:
+         * with 4 tasks per branch at most (the function's 3 retries), a run stays under Inngest's 1,000 steps while
+         * this is at most 30 (4 branches × 4 tasks × (2 + 2 × 30 − 1) + 2 = 978). With the defaults a task may run
+         * for about 3.5 hours (plus the webhook wait).
          */
-        @WithDefault("PT5M")
-        Duration branchDeadline();
+        @WithDefault("30")
+        @io.smallrye.config.WithName("max-reads")
+        int maxReads();
 
         /** A 429 asking to wait longer than this is handed back to Inngest as "retry after" instead. */
-        @WithDefault("PT30S")
+        @WithDefault("PT10S")
         Duration maxInProcessRetryAfter();
     }
 }

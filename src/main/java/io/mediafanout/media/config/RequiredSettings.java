@@ -6,14 +6,25 @@ import jakarta.inject.Singleton;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
-/** In production the service refuses to start without the settings it cannot work without. */
+/**
+ * The service refuses to start with settings it cannot work with: in production without an Ittybit key, anywhere
+ * with more reads per task than a run's step budget allows.
+ */
 @Singleton
 public class RequiredSettings {
+
+    /** Keeps a run under Inngest's 1,000 steps (see {@link MediaConfig.Poll#maxReads()}). */
+    public static final int MAX_READS = 30;
 
     void check(@Observes StartupEvent start, MediaConfig config) {
         if (LaunchMode.current() == LaunchMode.NORMAL && config.ittybit().apiKey().isEmpty()) {
             throw new IllegalStateException("ITTYBIT_API_KEY is not set: the pipeline cannot create Ittybit tasks "
                     + "without it (set ITTYBIT_API_KEY, and ITTYBIT_API_URL for an Ittybit-compatible server)");
+        }
+        int maxReads = config.ittybit().poll().maxReads();
+        if (maxReads < 1 || maxReads > MAX_READS) {
+            throw new IllegalStateException("media.ittybit.poll.max-reads is " + maxReads + ": it must be between 1 and "
+                    + MAX_READS + ", so that a run stays under Inngest's 1,000 steps");
         }
     }
 }

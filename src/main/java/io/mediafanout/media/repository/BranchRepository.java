@@ -1,5 +1,7 @@
 package io.mediafanout.media.repository;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,17 +16,20 @@ import io.smallrye.mutiny.Uni;
 @WithSession
 public class BranchRepository implements PanacheRepositoryBase<MediaBranch, MediaBranch.Key> {
 
-    /** Records the start of an attempt; emits the key generation to use for the task. */
-    public Uni<Integer> started(String mediaId, String name) {
+    /**
+     * Records an attempt to create the task of {@code generation}. The recorded generation only moves forward, so a
+     * late attempt of an older generation never takes it back.
+     */
+    public Uni<Void> started(String mediaId, String name, int generation) {
         return getSession().chain(session -> session.createNativeQuery(
-                "insert into media_branch (media_id, name, status, attempts) values (:media, :name, 'running', 1) "
+                "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
+                        + "values (:media, :name, 'running', 1, :generation, now()) "
                         + "on conflict (media_id, name) do update set status = 'running', "
-                        + "attempts = media_branch.attempts + 1, updated_at = now()")
-                .setParameter("media", mediaId).setParameter("name", name).executeUpdate()
-                .chain(() -> session.createNativeQuery(
-                        "select key_generation from media_branch where media_id = :media and name = :name",
-                        Integer.class)
-                        .setParameter("media", mediaId).setParameter("name", name).getSingleResult()));
+                        + "attempts = media_branch.attempts + 1, "
+                        + "key_generation = greatest(media_branch.key_generation, :generation), "
+                        + "started_at = coalesce(media_branch.started_at, now()), updated_at = now()")
+                .setParameter("media", mediaId).setParameter("name", name).setParameter("generation", generation)
+                .executeUpdate()).replaceWithVoid();
     }
 
     public Uni<Integer> taskCreated(String mediaId, String name, String taskId) {
@@ -32,19 +37,35 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
                 taskId, mediaId, name);
     }
 
-    public Uni<Integer> completed(String mediaId, String name, String taskId, String outputUrl) {
+    /** Records the branch's output; emits how long the branch took since its first task was created. */
+    public Uni<Duration> completed(String mediaId, String name, String taskId, String outputUrl) {
         return update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", MediaBranch.COMPLETED, taskId, outputUrl, mediaId, name);
+                + "where mediaId = ?4 and name = ?5", MediaBranch.COMPLETED, taskId, outputUrl, mediaId, name)
+                .chain(() -> sinceStart(mediaId, name));
     }
 
     /**
-     * Records a failed attempt. When the task itself ended failed, the key generation moves on so the next attempt
-     * creates a new task instead of finding the failed one again.
+     * The task of {@code generation} ended without an output. Unless it was the last one, the branch moves to the
+     * next generation with a compare-and-set: of two overlapping attempts that saw the same failed task, one moves it
+     * and the other finds it moved, so the generation (and the next task's key) advances exactly once.
      */
-    public Uni<Integer> failed(String mediaId, String name, String error, boolean finalAttempt, boolean taskFailed) {
-        return update("status = ?1, error = ?2, keyGeneration = keyGeneration + ?3, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", finalAttempt ? MediaBranch.FAILED : MediaBranch.RETRYING,
-                error, taskFailed ? 1 : 0, mediaId, name);
+    public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, boolean lastGeneration) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update media_branch set status = :status, error = :error, updated_at = now(), "
+                        + "key_generation = case when key_generation = :generation and not :last "
+                        + "then :generation + 1 else key_generation end "
+                        + "where media_id = :media and name = :name")
+                .setParameter("status", lastGeneration ? MediaBranch.FAILED : MediaBranch.RETRYING)
+                .setParameter("error", error).setParameter("generation", generation)
+                .setParameter("last", lastGeneration).setParameter("media", mediaId).setParameter("name", name)
+                .executeUpdate())
+                .chain(() -> sinceStart(mediaId, name));
+    }
+
+    /** Records a failed attempt: {@code retrying}, or {@code failed} when no attempt will follow. */
+    public Uni<Integer> failed(String mediaId, String name, String error, boolean fin) {
+        return update("status = ?1, error = ?2, updatedAt = current_timestamp where mediaId = ?3 and name = ?4",
+                fin ? MediaBranch.FAILED : MediaBranch.RETRYING, error, mediaId, name);
     }
 
     public Uni<List<MediaBranch>> forMedia(String mediaId) {
@@ -53,5 +74,13 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
 
     public Uni<List<MediaBranch>> forMedia(List<String> mediaIds) {
         return list("mediaId in ?1", Sort.ascending("mediaId", "name"), mediaIds);
+    }
+
+    private Uni<Duration> sinceStart(String mediaId, String name) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "select started_at from media_branch where media_id = :media and name = :name", OffsetDateTime.class)
+                .setParameter("media", mediaId).setParameter("name", name).getSingleResultOrNull())
+                .map(started -> started == null ? Duration.ZERO
+                        : Duration.between(started.toInstant(), java.time.Instant.now()));
     }
 }

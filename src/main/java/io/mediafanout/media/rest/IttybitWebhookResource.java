@@ -12,9 +12,12 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.mediafanout.media.client.IttybitWebhooks;
-import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.mediafanout.media.service.TaskWebhookService;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /** Where Ittybit reports that a task ended ({@code webhook_url} of each task, see {@link IttybitWebhooks}). */
@@ -24,26 +27,48 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "ittybit", description = "Callbacks from Ittybit")
 public class IttybitWebhookResource {
 
+    /** Webhook bodies are small task objects; anything larger is not read. */
+    static final int MAX_BODY = 64 * 1024;
+
     /** The answer to an accepted webhook. */
     @RegisterForReflection
     public record Received(boolean received) {
     }
 
     private final TaskWebhookService service;
+    private final ObjectMapper json;
 
-    public IttybitWebhookResource(TaskWebhookService service) {
+    public IttybitWebhookResource(TaskWebhookService service, ObjectMapper json) {
         this.service = service;
+        this.json = json;
     }
 
     @POST
-    @Operation(summary = "A task ended", description = "Wakes the branch waiting for the task; it then reads the task "
-            + "from Ittybit (the body is not trusted).")
+    @Operation(summary = "A task ended", description = "Sends ittybit/task.ended for the task, which ends the wait "
+            + "of the branch that created it; the branch then reads the task from Ittybit (the body is not trusted).")
     @APIResponse(responseCode = "200", description = "Accepted")
     @APIResponse(responseCode = "404", description = "Not a webhook URL this service handed out")
-    public Uni<RestResponse<Object>> taskEnded(@PathParam("taskKey") String taskKey, @PathParam("token") String token) {
-        return service.taskEnded(taskKey, token).map(accepted -> accepted
-                ? RestResponse.ok(new Received(true))
-                : RestResponse.status(RestResponse.Status.NOT_FOUND,
-                        ApiError.of("not_found", "no such webhook: the URL is not one this service gave Ittybit")));
+    @APIResponse(responseCode = "503", description = "The event could not be sent to Inngest; Ittybit retries")
+    public Uni<RestResponse<Object>> taskEnded(@PathParam("taskKey") String taskKey, @PathParam("token") String token,
+            byte[] body) {
+        return service.taskEnded(taskKey, token, parse(body)).map(outcome -> switch (outcome) {
+            case ACCEPTED -> RestResponse.ok(new Received(true));
+            case REJECTED -> RestResponse.status(RestResponse.Status.NOT_FOUND,
+                    ApiError.of("not_found", "no such webhook: the URL is not one this service gave Ittybit"));
+            case UNAVAILABLE -> RestResponse.ResponseBuilder.<Object>create(RestResponse.Status.SERVICE_UNAVAILABLE,
+                    ApiError.of("unavailable", "the task's end could not be recorded; retry later"))
+                    .header("Retry-After", "5").build();
+        });
+    }
+
+    private JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0 || body.length > MAX_BODY) {
+            return null;
+        }
+        try {
+            return json.readTree(body);
+        } catch (Exception notJson) {
+            return null;
+        }
     }
 }

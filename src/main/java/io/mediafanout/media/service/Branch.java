@@ -1,38 +1,58 @@
 package io.mediafanout.media.service;
 
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Optional;
 
 import io.mediafanout.media.client.IttybitClient;
 import io.mediafanout.media.client.IttybitClient.TaskOrder;
 import io.mediafanout.media.client.IttybitTask;
 import io.smallrye.mutiny.Uni;
 
-/** The four outputs made from an upload: step id, Ittybit task kind and options, and its guarded client call. */
+/** The four outputs made from an upload: step id, Ittybit task kind and options, and its guarded client calls. */
 public enum Branch {
 
     HLS_PACKAGE("hls-package", "adaptive_video", Map.of("format", "hls")) {
         @Override
-        Uni<IttybitTask> call(IttybitClient client, TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-            return client.hlsPackage(order, onCreated);
+        Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
+            return client.createHlsPackage(order);
+        }
+
+        @Override
+        Uni<IttybitTask> read(IttybitClient client, String taskId) {
+            return client.readHlsPackage(taskId);
         }
     },
     POSTER_IMAGE("poster-image", "image", Map.of("start", 2, "width", 1280, "format", "webp")) {
         @Override
-        Uni<IttybitTask> call(IttybitClient client, TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-            return client.posterImage(order, onCreated);
+        Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
+            return client.createPosterImage(order);
+        }
+
+        @Override
+        Uni<IttybitTask> read(IttybitClient client, String taskId) {
+            return client.readPosterImage(taskId);
         }
     },
     GIF_PREVIEW("gif-preview", "video", Map.of("start", 1, "end", 4, "width", 480, "format", "gif")) {
         @Override
-        Uni<IttybitTask> call(IttybitClient client, TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-            return client.gifPreview(order, onCreated);
+        Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
+            return client.createGifPreview(order);
+        }
+
+        @Override
+        Uni<IttybitTask> read(IttybitClient client, String taskId) {
+            return client.readGifPreview(taskId);
         }
     },
     AUDIO_TRANSCRIPTION("audio-transcription", "audio", Map.of("format", "json", "language", "en")) {
         @Override
-        Uni<IttybitTask> call(IttybitClient client, TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated) {
-            return client.audioTranscription(order, onCreated);
+        Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
+            return client.createAudioTranscription(order);
+        }
+
+        @Override
+        Uni<IttybitTask> read(IttybitClient client, String taskId) {
+            return client.readAudioTranscription(taskId);
         }
     };
 
@@ -47,13 +67,13 @@ public enum Branch {
     }
 
     /** The branch with this step id. */
-    public static java.util.Optional<Branch> byId(String id) {
+    public static Optional<Branch> byId(String id) {
         for (Branch branch : values()) {
             if (branch.id.equals(id)) {
-                return java.util.Optional.of(branch);
+                return Optional.of(branch);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** The step id, also the branch's name in records and the API. */
@@ -69,6 +89,8 @@ public enum Branch {
         return options;
     }
 
-    /** Each branch goes through its own client method, hence its own retry policy. */
-    abstract Uni<IttybitTask> call(IttybitClient client, TaskOrder order, Function<IttybitTask, Uni<Void>> onCreated);
+    /** Each branch goes through its own client methods, hence its own retry policies. */
+    abstract Uni<IttybitTask> create(IttybitClient client, TaskOrder order);
+
+    abstract Uni<IttybitTask> read(IttybitClient client, String taskId);
 }

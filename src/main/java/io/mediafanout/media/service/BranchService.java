@@ -5,10 +5,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.mediafanout.inngest.FunctionContext;
+import io.mediafanout.inngest.InngestEnvironment;
+import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.RetryAfterException;
 import io.mediafanout.media.client.IttybitClient;
 import io.mediafanout.media.client.IttybitClient.TaskOrder;
@@ -21,60 +25,135 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Runs one branch: records the attempt, creates the Ittybit task (idempotently) and waits for it, and records the
- * outcome, so that {@code GET /media/{id}} shows progress live.
+ * The two step bodies of a branch: create its Ittybit task (idempotently) and read it. Neither waits for the task:
+ * Inngest holds the waits between steps. Both record progress, so that {@code GET /media/{id}} shows it live.
  */
 @ApplicationScoped
 public class BranchService {
-
-    /** A branch's task ended failed: a step error Inngest retries (with a new task). */
-    public static class TaskFailedException extends RuntimeException {
-        TaskFailedException(String message) {
-            super(message, null, false, false);
-        }
-    }
 
     private final IttybitClient ittybit;
     private final MediaRepository media;
     private final BranchRepository branches;
     private final MediaMetrics metrics;
+    private final String keyScope;
 
-    public BranchService(IttybitClient ittybit, MediaRepository media, BranchRepository branches,
-            MediaMetrics metrics) {
+    public BranchService(IttybitClient ittybit, MediaRepository media, BranchRepository branches, MediaMetrics metrics,
+            InngestEnvironment inngest) {
         this.ittybit = ittybit;
         this.media = media;
         this.branches = branches;
         this.metrics = metrics;
+        this.keyScope = inngest.appId() + "\n" + inngest.env().orElse("");
     }
 
-    public Uni<BranchResult> run(Branch branch, Upload upload, FunctionContext run) {
-        return Uni.createFrom().deferred(() -> {
-            long start = System.nanoTime();
-            return attempt(branch, upload, run).onTermination().invoke((result, failure, cancelled) -> metrics
-                    .branchAttempt(branch, result != null, Duration.ofNanos(System.nanoTime() - start)));
-        });
+    /**
+     * 32 hex characters derived from (app id, Inngest environment, media, source URL, branch, generation): the same
+     * task for every retry of a step, a new one for each generation, and never another app's or environment's task
+     * on a shared Ittybit account.
+     */
+    public String taskKey(Upload upload, Branch branch, int generation) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.join("\n", keyScope,
+                    upload.mediaId(), upload.sourceUrl(), branch.id(), Integer.toString(generation))
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    private Uni<BranchResult> attempt(Branch branch, Upload upload, FunctionContext run) {
-        boolean lastAttempt = run.maxAttempts().isPresent() && run.attempt() >= run.maxAttempts().getAsInt() - 1;
-        return start(branch, upload)
-                .chain(generation -> branch.call(ittybit, order(branch, upload, generation),
-                        task -> taskCreated(upload, branch, task)))
-                .chain(task -> finish(branch, upload, task))
-                .onFailure().call(failure -> failed(upload, branch, failure, lastAttempt))
-                .onFailure(IttybitException.class).transform(failure -> {
-                    IttybitException e = (IttybitException) failure;
-                    String message = branch.id() + ": " + e.getMessage();
-                    return e.retryAfter().isPresent() && !e.isTransient()
-                            ? new RetryAfterException(message, e.retryAfter().get())
-                            : new RuntimeException(message);
-                });
+    /** The create step: records the attempt and creates the task of this generation (or finds it again). */
+    public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, FunctionContext run) {
+        return Uni.createFrom().deferred(() -> started(branch, upload, generation)
+                .chain(() -> branch.create(ittybit, new TaskOrder(upload.sourceUrl(), branch.kind(), branch.options(),
+                        Map.of("mediaId", upload.mediaId(), "branch", branch.id()), key)))
+                .invoke(task -> verify(branch, upload, task))
+                .call(task -> taskCreated(upload, branch, task))
+                .map(task -> new TaskRef(task.id(), key, generation, task.status()))
+                .onFailure().call(failure -> failed(upload, branch, failure, run))
+                .onFailure().transform(failure -> forInngest(branch, failure)));
+    }
+
+    /**
+     * The read step: what the task is now. A finished task is recorded with its output; a failed one moves the
+     * branch to its next generation ({@code lastGeneration}: the branch fails); a running one is reported as such
+     * ({@code lastRead}: the branch fails as still running).
+     */
+    public Uni<TaskCheck> read(Branch branch, Upload upload, TaskRef task, boolean lastGeneration, boolean lastRead,
+            FunctionContext run) {
+        return Uni.createFrom().deferred(() -> branch.read(ittybit, task.id())
+                .invoke(current -> verify(branch, upload, current))
+                .chain(current -> switch (current.state()) {
+                    case DONE -> current.outputUrl() != null ? completed(upload, branch, current)
+                            : ended(upload, branch, task, current, "finished without an output URL", lastGeneration);
+                    case FAILED -> ended(upload, branch, task, current,
+                            "ended " + current.status() + (current.error() == null ? "" : ": " + current.error()),
+                            lastGeneration);
+                    case IN_PROGRESS -> lastRead
+                            ? stillRunning(upload, branch, current)
+                            : Uni.createFrom().item(check(current, TaskCheck.Outcome.RUNNING, null));
+                })
+                .onFailure().call(failure -> failed(upload, branch, failure, run))
+                .onFailure().transform(failure -> forInngest(branch, failure)));
+    }
+
+    private Uni<TaskCheck> completed(Upload upload, Branch branch, IttybitTask task) {
+        Log.infof("Branch %s of media %s done: task %s", branch.id(), upload.mediaId(), task.id());
+        return recordCompleted(upload, branch, task)
+                .invoke(started -> metrics.branchEnded(branch, true, started))
+                .replaceWith(check(task, TaskCheck.Outcome.COMPLETED, null));
+    }
+
+    private Uni<TaskCheck> ended(Upload upload, Branch branch, TaskRef ref, IttybitTask task, String what,
+            boolean lastGeneration) {
+        String error = branch.id() + ": Ittybit task " + task.id() + " " + what;
+        Log.warnf("Media %s: %s%s", upload.mediaId(), error, lastGeneration ? "" : "; a new task replaces it");
+        return recordEnded(upload, branch, ref.generation(), error, lastGeneration)
+                .invoke(started -> {
+                    if (lastGeneration) {
+                        metrics.branchEnded(branch, false, started);
+                    }
+                })
+                .replaceWith(check(task, TaskCheck.Outcome.FAILED, error));
+    }
+
+    private Uni<TaskCheck> stillRunning(Upload upload, Branch branch, IttybitTask task) {
+        String error = branch.id() + ": Ittybit task " + task.id() + " still " + task.status()
+                + " after the last read allowed (media.ittybit.poll.max-reads)";
+        return recordFailed(upload, branch, error, true)
+                .replaceWith(check(task, TaskCheck.Outcome.RUNNING, error));
+    }
+
+    private static TaskCheck check(IttybitTask task, TaskCheck.Outcome outcome, String error) {
+        return new TaskCheck(task.id(), task.status(), outcome, task.outputUrl(), error);
+    }
+
+    /** A task that is not what we asked for (another media's, or another kind) must never become our output. */
+    private static void verify(Branch branch, Upload upload, IttybitTask task) {
+        if ((task.mediaId() != null && !Objects.equals(task.mediaId(), upload.mediaId()))
+                || (task.kind() != null && !Objects.equals(task.kind(), branch.kind()))) {
+            throw new NonRetriableException(branch.id() + ": Ittybit answered task " + task.id() + " of "
+                    + (task.kind() == null ? "another kind" : "kind " + task.kind()) + " for media "
+                    + (task.mediaId() == null ? "unknown" : task.mediaId()) + ", not the task this branch created");
+        }
+    }
+
+    private static Throwable forInngest(Branch branch, Throwable failure) {
+        if (!(failure instanceof IttybitException e)) {
+            return failure;
+        }
+        String message = branch.id() + ": " + e.getMessage();
+        if (e.isTransient()) {
+            return new RuntimeException(message);
+        }
+        return e.retryAfter().isPresent() ? new RetryAfterException(message, e.retryAfter().get())
+                : new NonRetriableException(message);
     }
 
     @WithTransaction
-    Uni<Integer> start(Branch branch, Upload upload) {
+    Uni<Void> started(Branch branch, Upload upload, int generation) {
         return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl())
-                .chain(() -> branches.started(upload.mediaId(), branch.id()));
+                .chain(() -> branches.started(upload.mediaId(), branch.id(), generation));
     }
 
     @WithTransaction
@@ -83,47 +162,29 @@ public class BranchService {
     }
 
     @WithTransaction
-    Uni<Void> completed(Upload upload, Branch branch, IttybitTask task) {
-        return branches.completed(upload.mediaId(), branch.id(), task.id(), task.outputUrl()).replaceWithVoid();
+    Uni<Duration> recordCompleted(Upload upload, Branch branch, IttybitTask task) {
+        return branches.completed(upload.mediaId(), branch.id(), task.id(), task.outputUrl());
     }
 
     @WithTransaction
-    Uni<Void> failed(Upload upload, Branch branch, Throwable failure, boolean lastAttempt) {
-        return branches.failed(upload.mediaId(), branch.id(), failure.getMessage(), lastAttempt,
-                failure instanceof TaskFailedException).replaceWithVoid();
+    Uni<Duration> recordEnded(Upload upload, Branch branch, int generation, String error, boolean lastGeneration) {
+        return branches.taskEnded(upload.mediaId(), branch.id(), generation, error, lastGeneration);
     }
 
-    private Uni<BranchResult> finish(Branch branch, Upload upload, IttybitTask task) {
-        if (task.state() == IttybitTask.State.FAILED) {
-            return Uni.createFrom().failure(new TaskFailedException(branch.id() + ": Ittybit task " + task.id()
-                    + " ended " + task.status() + (task.error() == null ? "" : ": " + task.error())));
-        }
-        if (task.outputUrl() == null) {
-            return Uni.createFrom().failure(new TaskFailedException(
-                    branch.id() + ": Ittybit task " + task.id() + " finished without an output URL"));
-        }
-        Log.infof("Branch %s of media %s done: task %s", branch.id(), upload.mediaId(), task.id());
-        return completed(upload, branch, task)
-                .replaceWith(new BranchResult(task.id(), task.status(), upload.sourceUrl(),
-                        new BranchResult.Output(task.outputUrl())));
+    @WithTransaction
+    Uni<Void> recordFailed(Upload upload, Branch branch, String error, boolean fin) {
+        return branches.failed(upload.mediaId(), branch.id(), error, fin).replaceWithVoid();
     }
 
-    private static TaskOrder order(Branch branch, Upload upload, int generation) {
-        return new TaskOrder(upload.sourceUrl(), branch.kind(), branch.options(), upload.mediaId(),
-                idempotencyKey(upload.mediaId(), branch, generation));
+    /** A step attempt failed: the branch is retrying, or failed when Inngest will not retry it. */
+    private Uni<Void> failed(Upload upload, Branch branch, Throwable failure, FunctionContext run) {
+        boolean fin = failure instanceof NonRetriableException || (failure instanceof IttybitException e
+                && !e.isTransient() && e.retryAfter().isEmpty()) || isLastAttempt(run);
+        return recordFailed(upload, branch, failure.getMessage(), fin)
+                .onFailure().recoverWithNull();
     }
 
-    /**
-     * 32 hex characters derived from (media, branch, generation): the same task for every retry of an attempt, a new
-     * one once a task ended failed.
-     */
-    static String idempotencyKey(String mediaId, Branch branch, int generation) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
-                    (mediaId + "\n" + branch.id() + "\n" + generation).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static boolean isLastAttempt(FunctionContext run) {
+        return run.maxAttempts().isPresent() && run.attempt() >= run.maxAttempts().getAsInt() - 1;
     }
 }

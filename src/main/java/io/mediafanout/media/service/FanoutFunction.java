@@ -5,6 +5,8 @@ import static io.mediafanout.media.service.Branch.GIF_PREVIEW;
 import static io.mediafanout.media.service.Branch.HLS_PACKAGE;
 import static io.mediafanout.media.service.Branch.POSTER_IMAGE;
 
+import java.util.List;
+
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -20,15 +22,19 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * {@code fanout-adaptive-streaming}: on {@code video/uploaded}, four parallel branches each create an Ittybit task
- * and wait for it (each retried on its own), then {@code assemble} persists the media record.
+ * and let Inngest hold the wait for it ({@link BranchFlow}; each step retried on its own), then {@code assemble}
+ * persists the media record and {@code media-ready} tells other apps. A run that fails for good marks the record
+ * failed and sends {@code media/failed}.
  */
 @Singleton
 public class FanoutFunction {
 
-    private final BranchService branches;
+    static final int RETRIES = 3;
+
+    private final BranchFlow branches;
     private final MediaService media;
 
-    public FanoutFunction(BranchService branches, MediaService media) {
+    public FanoutFunction(BranchFlow branches, MediaService media) {
         this.branches = branches;
         this.media = media;
     }
@@ -39,7 +45,7 @@ public class FanoutFunction {
     FunctionDefinition fanoutAdaptiveStreaming() {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event(MediaService.UPLOADED_EVENT))
-                .retries(3)
+                .retries(RETRIES)
                 .handler(this::fanOut)
                 .onFailure(this::recordFailure)
                 .build();
@@ -48,17 +54,14 @@ public class FanoutFunction {
     Uni<MediaView> fanOut(FunctionContext run, Step step) {
         Upload upload = upload(run);
         MDC.put("mediaId", upload.mediaId());
-        Uni<BranchResult> hls = branch(step, HLS_PACKAGE, upload, run);
-        Uni<BranchResult> poster = branch(step, POSTER_IMAGE, upload, run);
-        Uni<BranchResult> gif = branch(step, GIF_PREVIEW, upload, run);
-        Uni<BranchResult> transcription = branch(step, AUDIO_TRANSCRIPTION, upload, run);
+        Uni<BranchResult> hls = branches.run(step, HLS_PACKAGE, upload, run);
+        Uni<BranchResult> poster = branches.run(step, POSTER_IMAGE, upload, run);
+        Uni<BranchResult> gif = branches.run(step, GIF_PREVIEW, upload, run);
+        Uni<BranchResult> transcription = branches.run(step, AUDIO_TRANSCRIPTION, upload, run);
         return Uni.combine().all().unis(hls, poster, gif, transcription).asTuple()
                 .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload,
-                        done.getItem1(), done.getItem2(), done.getItem3(), done.getItem4())));
-    }
-
-    private Uni<BranchResult> branch(Step step, Branch branch, Upload upload, FunctionContext run) {
-        return step.run(branch.id(), BranchResult.class, () -> branches.run(branch, upload, run));
+                        done.getItem1(), done.getItem2(), done.getItem3(), done.getItem4())))
+                .call(view -> step.sendEvent("media-ready", List.of(MediaService.readyEvent(view, run.runId()))));
     }
 
     Uni<String> recordFailure(FunctionContext run, Step step) {
@@ -68,7 +71,9 @@ public class FanoutFunction {
         }
         String mediaId = failure.originalEvent().data().path("mediaId").asText();
         MDC.put("mediaId", mediaId);
-        return step.run("record-failure", String.class, () -> media.markFailed(mediaId, failure.errorMessage()));
+        return step.run("record-failure", String.class, () -> media.markFailed(mediaId, failure.errorMessage()))
+                .call(branch -> step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, branch,
+                        failure.errorMessage(), failure.runId()))));
     }
 
     private static Upload upload(FunctionContext run) {

@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Pipeline metrics (Prometheus names): {@code media_branch_duration_seconds{branch,outcome}} for each branch
- * attempt (outcome completed, failed) and {@code media_runs_total{outcome}} for records that became ready or failed.
+ * that ended (outcome completed, failed) and {@code media_runs_total{outcome}} for records that became ready or failed.
  */
 @Singleton
 public class MediaMetrics {
@@ -21,8 +21,9 @@ public class MediaMetrics {
         this.registry = registry;
     }
 
-    void branchAttempt(Branch branch, boolean completed, Duration duration) {
-        Timer.builder("media.branch.duration").description("Duration of one attempt of a branch, Ittybit task included")
+    /** A branch ended: its duration from the creation of its first task to its output, or to its final failure. */
+    void branchEnded(Branch branch, boolean completed, Duration duration) {
+        Timer.builder("media.branch.duration").description("Duration of a branch, from its first Ittybit task to its end")
                 .tag("branch", branch.id()).tag("outcome", completed ? "completed" : "failed")
                 .publishPercentileHistogram(false)
                 .register(registry).record(duration);

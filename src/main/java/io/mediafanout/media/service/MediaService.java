@@ -9,6 +9,8 @@ import java.util.stream.Collectors;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.Event;
 import io.mediafanout.inngest.InngestClient;
@@ -26,6 +28,10 @@ import io.smallrye.mutiny.Uni;
 public class MediaService {
 
     public static final String UPLOADED_EVENT = "video/uploaded";
+    /** Sent when a record became ready: {@code {mediaId, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl}}. */
+    public static final String READY_EVENT = "media/ready";
+    /** Sent when a run failed for good: {@code {mediaId, branch, reason}} ({@code branch} null when none failed). */
+    public static final String FAILED_EVENT = "media/failed";
 
     /** A record with its branches. */
     public record Details(Media media, List<MediaBranch> branches) {
@@ -146,6 +152,21 @@ public class MediaService {
                 case AUDIO_TRANSCRIPTION -> record.setTranscriptionUrl(url);
             }
         });
+    }
+
+    /** {@value #READY_EVENT} for a ready record; its id makes a retried send one event. */
+    public static Event readyEvent(MediaView view, String runId) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status())
+                .put("hlsUrl", view.hlsUrl()).put("posterUrl", view.posterUrl()).put("gifUrl", view.gifUrl())
+                .put("transcriptionUrl", view.transcriptionUrl());
+        return Event.of(READY_EVENT, data, "media-ready-" + runId);
+    }
+
+    /** {@value #FAILED_EVENT} for the failed run {@code runId}. */
+    public static Event failedEvent(String mediaId, String branch, String reason, String runId) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", branch)
+                .put("reason", reason);
+        return Event.of(FAILED_EVENT, data, "media-failed-" + runId);
     }
 
     @WithSession

@@ -1,61 +1,78 @@
 package io.mediafanout.media.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.mediafanout.inngest.Event;
+import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.client.IttybitWebhooks;
-import io.mediafanout.media.client.TaskWaiters;
-import io.mediafanout.media.repository.TaskNotifications;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Ittybit webhooks: a call to a webhook URL this service handed out wakes the branch waiting for that task, on
- * whichever replica it runs (through {@link TaskNotifications}; locally while the subscription is down). The body is
- * not trusted or needed: the woken branch reads the task from Ittybit.
+ * Ittybit webhooks: a call to a webhook URL this service handed out becomes the event {@value BranchFlow#TASK_ENDED}
+ * {@code {key, taskId, status}}, which ends the wait of the branch that created the task (Inngest holds that wait;
+ * any replica may receive the webhook). The event's id is derived from the task key, so repeated deliveries are one
+ * event. The body is not trusted: the woken branch reads the task from Ittybit; its id and status are only copied
+ * into the event for people reading it.
  */
 @ApplicationScoped
 public class TaskWebhookService {
 
+    /** What a webhook call came to. */
+    public enum Outcome {
+        ACCEPTED, REJECTED, UNAVAILABLE
+    }
+
     private final IttybitWebhooks webhooks;
-    private final TaskWaiters waiters;
-    private final TaskNotifications notifications;
+    private final InngestClient inngest;
     private final Counter accepted;
     private final Counter rejected;
+    private final Counter unavailable;
 
-    public TaskWebhookService(IttybitWebhooks webhooks, TaskWaiters waiters, TaskNotifications notifications,
-            MeterRegistry registry) {
+    public TaskWebhookService(IttybitWebhooks webhooks, InngestClient inngest, MeterRegistry registry) {
         this.webhooks = webhooks;
-        this.waiters = waiters;
-        this.notifications = notifications;
+        this.inngest = inngest;
         this.accepted = counter(registry, "accepted");
         this.rejected = counter(registry, "rejected");
+        this.unavailable = counter(registry, "unavailable");
     }
 
-    void start(@Observes StartupEvent event) {
-        if (webhooks.enabled()) {
-            notifications.listen(waiters::wake);
-        }
-    }
-
-    /** Handles a webhook call; emits false when the URL is not one this service handed out. */
-    public Uni<Boolean> taskEnded(String taskKey, String token) {
+    /**
+     * Handles a webhook call: {@code REJECTED} when the URL is not one this service handed out, {@code UNAVAILABLE}
+     * when the event could not be sent (Ittybit retries the delivery).
+     */
+    public Uni<Outcome> taskEnded(String taskKey, String token, JsonNode body) {
         if (!webhooks.verify(taskKey, token)) {
             rejected.increment();
-            return Uni.createFrom().item(false);
+            return Uni.createFrom().item(Outcome.REJECTED);
         }
-        accepted.increment();
-        if (!notifications.listening()) {
-            waiters.wake(taskKey);
-            return Uni.createFrom().item(true);
-        }
-        return notifications.publish(taskKey).replaceWith(true)
+        JsonNode task = body != null && body.path("data").isObject() ? body.path("data") : body;
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("key", taskKey)
+                .put("taskId", field(task, "id")).put("status", field(task, "status"));
+        return inngest.send(Event.of(BranchFlow.TASK_ENDED, data, "ittybit-task-ended-" + taskKey))
+                .map(id -> {
+                    accepted.increment();
+                    return Outcome.ACCEPTED;
+                })
                 .onFailure().recoverWithItem(failure -> {
-                    waiters.wake(taskKey);
-                    return true;
+                    unavailable.increment();
+                    return Outcome.UNAVAILABLE;
                 });
+    }
+
+    /** A short printable string from the untrusted body, or null. */
+    private static String field(JsonNode node, String name) {
+        JsonNode value = node == null ? null : node.get(name);
+        if (value == null || !value.isTextual()) {
+            return null;
+        }
+        String text = value.asText();
+        return text.length() <= 128 && text.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? text : null;
     }
 
     private static Counter counter(MeterRegistry registry, String outcome) {
