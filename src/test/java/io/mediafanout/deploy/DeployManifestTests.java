@@ -112,13 +112,24 @@ class DeployManifestTests {
     }
 
     @Test
-    void terminationWaitsLongerThanTheLongestStepCall() {
+    void terminationWaitsForTheShutdownTimeoutWhichCoversTheLongestIttybitCall() {
         Duration shutdown = Duration.parse(properties.getProperty("quarkus.shutdown.timeout"));
-        Duration deadline = Duration.ofMinutes(5); // MediaConfig.Poll#branchDeadline default
+        // a step makes one guarded Ittybit call: retries for at most 20 s (@Retry maxDuration on IttybitClient's
+        // methods) plus one call's read timeout
+        Duration longestCall = Duration.ofSeconds(20).plusMillis(Long.parseLong(
+                properties.getProperty("quarkus.rest-client.ittybit.read-timeout")));
         long grace = byKind.get("Deployment").path("spec").path("template").path("spec")
                 .path("terminationGracePeriodSeconds").asLong();
-        assertThat(shutdown).isGreaterThan(deadline);
-        assertThat(Duration.ofSeconds(grace)).isGreaterThan(shutdown);
+        assertThat(shutdown).isGreaterThanOrEqualTo(longestCall).isLessThanOrEqualTo(Duration.ofSeconds(30));
+        assertThat(Duration.ofSeconds(grace)).isGreaterThan(shutdown).isLessThanOrEqualTo(shutdown.plusSeconds(15));
+    }
+
+    @Test
+    void theIngressKeepsTheControllersDefaultTimeoutsBecauseStepCallsAreShort() throws IOException {
+        JsonNode annotations = YAML.readTree(DEPLOY.resolve("overlays/example/ingress.yaml").toFile())
+                .path("metadata").path("annotations");
+        assertThat(annotations.has("nginx.ingress.kubernetes.io/proxy-read-timeout")).isFalse();
+        assertThat(annotations.has("nginx.ingress.kubernetes.io/proxy-send-timeout")).isFalse();
     }
 
     @Test

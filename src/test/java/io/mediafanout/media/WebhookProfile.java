@@ -8,8 +8,9 @@ import java.util.Map;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
- * Ittybit webhooks enabled: the service listens on a fixed free port and gives Ittybit webhook URLs on it; polling is
- * so slow (ten minutes) that a run finishing in seconds proves the webhook woke its branches.
+ * Ittybit webhooks enabled: the service listens on a fixed free port and gives Ittybit webhook URLs on it; a branch
+ * waits 30 minutes for its webhook and then reads every ten minutes, so a run finishing in seconds proves the webhook
+ * ended its wait.
  */
 public class WebhookProfile implements QuarkusTestProfile {
 
@@ -21,7 +22,7 @@ public class WebhookProfile implements QuarkusTestProfile {
                 "media.ittybit.webhook.base-url", "http://127.0.0.1:" + PORT,
                 "media.ittybit.poll.initial-delay", "PT10M",
                 "media.ittybit.poll.max-delay", "PT10M",
-                "media.ittybit.poll.branch-deadline", "PT30M");
+                "media.ittybit.webhook.wait-timeout", "PT30M");
     }
 
     private static int freePort() {
