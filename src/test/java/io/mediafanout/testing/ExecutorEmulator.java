@@ -4,22 +4,36 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.erdtman.jcs.JsonCanonicalizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.Signatures;
@@ -31,21 +45,80 @@ import io.mediafanout.inngest.Signatures;
  * per-step attempts up to {@code max_attempts}, {@code Retry-After}, {@code X-Inngest-No-Retry}, and completion.
  * In cloud mode it signs every request (over canonical JSON, as the server does) and verifies every response
  * signature.
+ * <p>
+ * Async ops: a {@code WaitForEvent} creates a pause (de-duplicated by op id, as Inngest does: the SDK reports a
+ * pending wait on every discovery call) that resolves with the whole matching event, or with {@code null} at its
+ * timeout; a {@code Sleep} memoises {@code null} when it elapses. Wait ops of an answer are registered before its
+ * planned steps are called, so an event sent while such a step runs matches. Times are multiplied by
+ * {@link #timeScale(double)}. Events reach the emulator through {@link #deliver(List)} (one emulator) or
+ * {@link #deliverToAll(List)} (every live emulator: what {@link FakeInngestApi}'s event API does); an emulator is
+ * live while one of its runs is in progress, or from {@link #register()} until {@link #close()}.
  */
-public final class ExecutorEmulator {
+public final class ExecutorEmulator implements AutoCloseable {
 
-    /** One HTTP call the emulator made. */
-    public record Call(String stepId, int attempt, int status, List<String> ops, String noRetry, String retryAfter) {
+    /** One HTTP call the emulator made; {@code durationMillis} is its wall-clock time. */
+    public record Call(String stepId, int attempt, int status, List<String> ops, String noRetry, String retryAfter,
+            double durationMillis) {
+        public Call(String stepId, int attempt, int status, List<String> ops, String noRetry, String retryAfter) {
+            this(stepId, attempt, status, ops, noRetry, retryAfter, 0);
+        }
     }
 
-    /** How a run ended: {@code completed} (200) or {@code failed}. */
-    public record Run(String status, JsonNode output, List<Call> calls, Map<String, JsonNode> steps) {
+    /**
+     * A pause ({@code WaitForEvent}) or sleep ({@code Sleep}) of a run. {@code event}/{@code expression} only for
+     * waits; {@code scheduledMillis} is the (scaled) timeout or sleep; {@code outcome} is {@code event},
+     * {@code timeout}, {@code elapsed} or {@code pending} (the run ended first); {@code waitedMillis} is how long it
+     * lasted.
+     */
+    public record Pause(String id, String op, String event, String expression, long scheduledMillis, String outcome,
+            double waitedMillis) {
+    }
+
+    /**
+     * How a run ended: {@code completed} (200) or {@code failed}. {@code waitedMillis} is the time the run spent
+     * blocked on pending waits and sleeps with nothing else to do.
+     */
+    public record Run(String status, JsonNode output, List<Call> calls, Map<String, JsonNode> steps, List<Pause> pauses,
+            double waitedMillis) {
         public List<Call> callsFor(String stepHash) {
             return calls.stream().filter(c -> c.stepId().equals(stepHash)).toList();
+        }
+
+        /** Time spent inside calls to the service: what Inngest counts against a function's concurrency. */
+        public double slotMillis() {
+            return calls.stream().mapToDouble(Call::durationMillis).sum();
+        }
+
+        /**
+         * Calls that executed something: discovery calls that got an answer, and targeted calls answered 206 with a
+         * {@code StepRun}, {@code StepError} or {@code StepFailed} (each call counted once).
+         */
+        public long stepExecutions() {
+            return calls.stream().filter(c -> c.status() != 0 && (c.stepId().equals("step") || (c.status() == 206
+                    && c.ops().stream().anyMatch(op -> op.equals("StepRun") || op.equals("StepError")
+                            || op.equals("StepFailed")))))
+                    .count();
+        }
+
+        public List<Pause> pausesFor(String stepHash) {
+            return pauses.stream().filter(p -> p.id().equals(stepHash)).toList();
         }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_CALLS = 2_000;
+    private static final Duration EVENT_ID_DEDUPLICATION = Duration.ofHours(24);
+    /** Emulators that receive events from {@link #deliverToAll(List)}. */
+    private static final Set<ExecutorEmulator> LIVE = ConcurrentHashMap.newKeySet();
+    private static final AtomicLong EVENT_IDS = new AtomicLong();
+    private static final ScheduledThreadPoolExecutor TIMERS = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "executor-emulator-timers");
+        t.setDaemon(true);
+        return t;
+    });
+    static {
+        TIMERS.setRemoveOnCancelPolicy(true);
+    }
 
     private final URI serveUrl;
     private final String fnId;
@@ -55,6 +128,13 @@ public final class ExecutorEmulator {
     private volatile java.util.function.BiConsumer<String, Integer> beforeCall = (stepId, attempt) -> {
     };
     private volatile Duration connectionRetryDelay = Duration.ofSeconds(2);
+    private volatile double timeScale = 1.0;
+    /** Runs in progress: the ones whose pauses an event may resolve. */
+    private final Set<RunState> activeRuns = ConcurrentHashMap.newKeySet();
+    private boolean registered;
+    private final Map<String, Long> recentEventIds = new ConcurrentHashMap<>();
+    private final List<JsonNode> receivedEvents = new CopyOnWriteArrayList<>();
+    private final AtomicInteger duplicateEvents = new AtomicInteger();
     /**
      * Generous timeouts, as Inngest's own: a step call may last as long as the service's branch deadline (5 min),
      * and on a saturated machine (1,000 runs on 2 cores) connecting can take seconds.
@@ -92,11 +172,129 @@ public final class ExecutorEmulator {
         return this;
     }
 
+    /**
+     * Multiplies every wait timeout and sleep duration (0.001 makes a {@code 2h} timeout last 7.2 s), so tests can
+     * simulate hours.
+     */
+    public ExecutorEmulator timeScale(double scale) {
+        if (!(scale >= 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("time scale must be a finite number >= 0: " + scale);
+        }
+        this.timeScale = scale;
+        return this;
+    }
+
+    /** Receives events from {@link #deliverToAll(List)} even between runs, until {@link #close()}. */
+    public ExecutorEmulator register() {
+        synchronized (activeRuns) {
+            registered = true;
+            LIVE.add(this);
+        }
+        return this;
+    }
+
+    /** Stops receiving events and stops its threads; runs still in progress lose their timers. */
+    @Override
+    public void close() {
+        synchronized (activeRuns) {
+            registered = false;
+            LIVE.remove(this);
+        }
+        for (RunState run : activeRuns) {
+            run.cancelTimers();
+        }
+        pool.shutdown();
+    }
+
+    /** Hands events to every live emulator (what the event API of {@link FakeInngestApi} does). */
+    public static void deliverToAll(List<? extends JsonNode> events) {
+        for (ExecutorEmulator emulator : LIVE) {
+            emulator.deliver(events);
+        }
+    }
+
+    /**
+     * Events that Inngest received through its event API: each one (not seen before with the same {@code id} in the
+     * last 24 h) resolves every pending pause of this emulator's runs whose event name it has and whose {@code if}
+     * expression holds. An event without {@code id} or {@code ts} gets one.
+     */
+    public void deliver(List<? extends JsonNode> events) {
+        long now = System.currentTimeMillis();
+        for (JsonNode raw : events) {
+            ObjectNode event = normaliseEvent(raw, () -> "01EMUEVT" + EVENT_IDS.incrementAndGet());
+            String id = event.path("id").asText();
+            Long previous = recentEventIds.put(id, now);
+            if (previous != null && now - previous < EVENT_ID_DEDUPLICATION.toMillis()) {
+                recentEventIds.put(id, previous);
+                duplicateEvents.incrementAndGet();
+                continue;
+            }
+            receivedEvents.add(event);
+            for (RunState run : activeRuns) {
+                run.offer(event);
+            }
+        }
+    }
+
+    /** Events this emulator accepted (duplicates excluded), in order, as memoised for a matching wait. */
+    public List<JsonNode> receivedEvents() {
+        return List.copyOf(receivedEvents);
+    }
+
+    /** Events ignored because an event with the same {@code id} was received in the last 24 h. */
+    public int duplicateEventsIgnored() {
+        return duplicateEvents.get();
+    }
+
+    /**
+     * An event as Inngest stores it: {@code name}, {@code data} (an object), {@code id} (given, or a new one),
+     * {@code ts} (given, or now), {@code user}, then any other field.
+     */
+    public static ObjectNode normaliseEvent(JsonNode raw, java.util.function.Supplier<String> newId) {
+        if (raw == null || !raw.isObject()) {
+            throw new IllegalArgumentException("an event must be a JSON object: " + raw);
+        }
+        ObjectNode event = JSON.createObjectNode();
+        event.set("name", raw.path("name").isMissingNode() ? NullNode.getInstance() : raw.get("name"));
+        JsonNode data = raw.get("data");
+        event.set("data", data == null || data.isNull() ? JSON.createObjectNode() : data.deepCopy());
+        String id = raw.path("id").isTextual() && !raw.path("id").asText().isEmpty() ? raw.get("id").asText()
+                : newId.get();
+        event.put("id", id);
+        event.put("ts", raw.path("ts").canConvertToLong() ? raw.get("ts").asLong() : System.currentTimeMillis());
+        event.set("user", raw.path("user").isObject() ? raw.get("user").deepCopy() : JSON.createObjectNode());
+        raw.fields().forEachRemaining(f -> {
+            if (!event.has(f.getKey())) {
+                event.set(f.getKey(), f.getValue().deepCopy());
+            }
+        });
+        return event;
+    }
+
     /** Runs the function for one event until it completes or fails for good. */
     public Run run(String eventName, JsonNode eventData) throws Exception {
         RunState run = new RunState(eventName, eventData);
+        synchronized (activeRuns) {
+            activeRuns.add(run);
+            LIVE.add(this);
+        }
+        try {
+            return drive(run);
+        } finally {
+            run.cancelTimers();
+            synchronized (activeRuns) {
+                activeRuns.remove(run);
+                if (activeRuns.isEmpty() && !registered) {
+                    LIVE.remove(this);
+                }
+            }
+        }
+    }
+
+    private Run drive(RunState run) throws Exception {
         int attempt = 0;
-        for (int calls = 0; calls < 200; calls++) {
+        for (int calls = 0; calls < MAX_CALLS; calls++) {
+            long seen = run.progress();
             Response response = call(run, "step", attempt);
             boolean last = attempt >= maxAttempts - 1 || "true".equals(response.noRetry);
             if (response.status == 200) {
@@ -128,14 +326,32 @@ public final class ExecutorEmulator {
             if (ops.size() > 1) {
                 run.disableImmediateExecution = true;
             }
+            // the server handles waits (and sleeps) of a batch first: the pause exists before a sibling step runs
+            for (JsonNode op : ops) {
+                switch (op.path("op").asText()) {
+                    case "WaitForEvent" -> run.waitForEvent(op);
+                    case "Sleep" -> run.sleep(op);
+                    default -> {
+                    }
+                }
+            }
+            boolean stepWork = false;
             List<CompletableFuture<Void>> planned = new ArrayList<>();
             for (JsonNode op : ops) {
                 String kind = op.path("op").asText();
                 String id = op.path("id").asText();
                 switch (kind) {
                     case "StepPlanned" -> planned.add(CompletableFuture.runAsync(() -> runStep(run, id), pool));
-                    case "StepRun" -> run.memoise(id, JSON.createObjectNode().set("data", op.get("data")));
-                    case "StepFailed" -> run.memoise(id, JSON.createObjectNode().set("error", op.get("error")));
+                    case "StepRun" -> {
+                        run.memoise(id, JSON.createObjectNode().set("data", op.get("data")));
+                        stepWork = true;
+                    }
+                    case "StepFailed" -> {
+                        run.memoise(id, JSON.createObjectNode().set("error", op.get("error")));
+                        stepWork = true;
+                    }
+                    case "WaitForEvent", "Sleep" -> {
+                    }
                     default -> throw new AssertionError("unexpected op in a discovery answer: " + op);
                 }
             }
@@ -147,8 +363,12 @@ public final class ExecutorEmulator {
                 // version 2: the parallel group is done, the server lets the next single step run immediately
                 run.disableImmediateExecution = false;
             }
+            if (!stepWork && planned.isEmpty()) {
+                // only waits and sleeps (or nothing): the next discovery call comes when one of them resolves
+                run.awaitProgress(seen, ops);
+            }
         }
-        throw new AssertionError("the run did not settle after 200 calls");
+        throw new AssertionError("the run did not settle after " + MAX_CALLS + " calls");
     }
 
     /** Calls one planned step by id until it succeeds or fails for good, then memoises the outcome. */
@@ -202,16 +422,17 @@ public final class ExecutorEmulator {
      */
     private Response call(RunState run, String stepId, int attempt) throws Exception {
         beforeCall.accept(stepId, attempt);
+        long start = System.nanoTime();
         try {
-            return send(run, stepId, attempt);
+            return send(run, stepId, attempt, start);
         } catch (java.io.IOException unreachable) {
-            run.calls.add(new Call(stepId, attempt, 0, List.of(), null, null));
+            run.calls.add(new Call(stepId, attempt, 0, List.of(), null, null, (System.nanoTime() - start) / 1e6));
             Thread.sleep(connectionRetryDelay.toMillis());
             return new Response(503, JSON.nullNode(), "false", null);
         }
     }
 
-    private Response send(RunState run, String stepId, int attempt) throws Exception {
+    private Response send(RunState run, String stepId, int attempt, long start) throws Exception {
         ObjectNode body = run.body(stepId, attempt, maxAttempts);
         byte[] bytes = new JsonCanonicalizer(JSON.writeValueAsString(body)).getEncodedUTF8();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(serveUrl + "?fnId=" + fnId + "&stepId=" + stepId))
@@ -224,6 +445,7 @@ public final class ExecutorEmulator {
         signingKey.ifPresent(key -> request.header("X-Inngest-Signature",
                 Signatures.header(key, bytes, System.currentTimeMillis() / 1000)));
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        double durationMillis = (System.nanoTime() - start) / 1e6;
         if (response.headers().firstValue("x-inngest-sdk").isEmpty()) {
             throw new AssertionError("answer without X-Inngest-SDK: the server would reject it");
         }
@@ -236,17 +458,242 @@ public final class ExecutorEmulator {
         }
         String noRetry = response.headers().firstValue("x-inngest-no-retry").orElse(null);
         String retryAfter = response.headers().firstValue("retry-after").orElse(null);
-        run.calls.add(new Call(stepId, attempt, response.statusCode(), ops, noRetry, retryAfter));
+        run.calls.add(new Call(stepId, attempt, response.statusCode(), ops, noRetry, retryAfter, durationMillis));
         return new Response(response.statusCode(), json, noRetry, retryAfter);
     }
 
-    /** The run's state as the executor keeps it. */
-    private static final class RunState {
+    // ---------------------------------------------------------------------------------------------------------
+    // time strings
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h|d|w)");
+
+    /**
+     * An Inngest/TS time string: a concatenation of {@code <number><unit>} with units {@code w, d, h, m, s, ms}
+     * (and Go's {@code us, ns}), e.g. {@code 2h}, {@code 1h30m}, {@code 30s}.
+     */
+    public static Duration parseDuration(String text) {
+        String s = text == null ? "" : text.trim();
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("not a time string: \"" + text + "\"");
+        }
+        Matcher m = DURATION_PART.matcher(s);
+        double nanos = 0;
+        int pos = 0;
+        while (pos < s.length()) {
+            m.region(pos, s.length());
+            if (!m.lookingAt()) {
+                throw new IllegalArgumentException("not a time string: \"" + text + "\"");
+            }
+            double value = Double.parseDouble(m.group(1));
+            nanos += value * switch (m.group(2)) {
+                case "ns" -> 1d;
+                case "us", "µs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                case "h" -> 3600e9;
+                case "d" -> 86_400e9;
+                default -> 604_800e9; // w
+            };
+            pos = m.end();
+        }
+        return Duration.ofNanos(Math.round(nanos));
+    }
+
+    /** A "sleep until" value: at least 10 characters that parse as an ISO-8601 instant; else empty. */
+    public static Optional<Instant> parseInstant(String text) {
+        if (text == null || text.trim().length() < 10) {
+            return Optional.empty();
+        }
+        String s = text.trim();
+        try {
+            return Optional.of(Instant.parse(s));
+        } catch (RuntimeException notInstant) {
+            // try the other ISO forms
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(s).toInstant());
+        } catch (RuntimeException notOffset) {
+            // try without zone
+        }
+        try {
+            return Optional.of(LocalDateTime.parse(s).toInstant(ZoneOffset.UTC));
+        } catch (RuntimeException notLocal) {
+            return Optional.empty();
+        }
+    }
+
+    /** How long a {@code Sleep} op lasts, scaled: {@code opts.duration} first, then {@code name}. */
+    static long sleepMillis(JsonNode op, double scale, long nowMillis) {
+        String value = op.path("opts").path("duration").isTextual() ? op.path("opts").path("duration").asText()
+                : op.path("name").asText();
+        Optional<Instant> until = parseInstant(value);
+        if (until.isPresent()) {
+            return Math.max(0, Math.round((until.get().toEpochMilli() - nowMillis) * scale));
+        }
+        return Math.round(parseDuration(value).toNanos() / 1e6 * scale);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // `if` expressions of waits
+
+    /**
+     * The subset of CEL the emulator understands in a wait's {@code if}: {@code &&} of equalities between
+     * {@code event.<path>} (the run's triggering event), {@code async.<path>} (the candidate event) and quoted
+     * string literals, e.g. {@code async.data.key == 'abc'} or {@code event.data.id == async.data.id}. Anything else
+     * fails with an {@link AssertionError} naming the expression. A reference to a missing or null field makes the
+     * expression false (an evaluation error in CEL: no match).
+     */
+    public static final class Condition {
+        private static final Pattern REFERENCE = Pattern.compile("(event|async)((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
+
+        private record Operand(String root, List<String> path, String literal) {
+        }
+
+        private final String source;
+        private final List<Operand[]> terms;
+
+        private Condition(String source, List<Operand[]> terms) {
+            this.source = source;
+            this.terms = terms;
+        }
+
+        public static Condition parse(String expression) {
+            List<Operand[]> terms = new ArrayList<>();
+            for (String term : splitOutsideQuotes(expression, "&&")) {
+                List<String> sides = splitOutsideQuotes(term, "==");
+                if (sides.size() != 2) {
+                    throw unsupported(expression);
+                }
+                terms.add(new Operand[] { operand(sides.get(0), expression), operand(sides.get(1), expression) });
+            }
+            return new Condition(expression, terms);
+        }
+
+        public String source() {
+            return source;
+        }
+
+        /** Whether {@code async} (the candidate event) satisfies the expression for a run triggered by {@code event}. */
+        public boolean test(JsonNode event, JsonNode async) {
+            for (Operand[] term : terms) {
+                JsonNode left = value(term[0], event, async);
+                JsonNode right = value(term[1], event, async);
+                if (left == null || right == null || !left.equals(right)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static JsonNode value(Operand operand, JsonNode event, JsonNode async) {
+            if (operand.literal != null) {
+                return JSON.getNodeFactory().textNode(operand.literal);
+            }
+            JsonNode node = operand.root.equals("event") ? event : async;
+            for (String field : operand.path) {
+                node = node == null ? null : node.get(field);
+            }
+            return node == null || node.isNull() ? null : node;
+        }
+
+        private static Operand operand(String text, String expression) {
+            String s = text.trim();
+            if (s.length() >= 2 && (s.charAt(0) == '\'' || s.charAt(0) == '"') && s.charAt(s.length() - 1) == s.charAt(0)) {
+                char quote = s.charAt(0);
+                StringBuilder literal = new StringBuilder();
+                for (int i = 1; i < s.length() - 1; i++) {
+                    char c = s.charAt(i);
+                    if (c == '\\' && i + 1 < s.length() - 1) {
+                        literal.append(s.charAt(++i));
+                    } else if (c == quote) {
+                        throw unsupported(expression);
+                    } else {
+                        literal.append(c);
+                    }
+                }
+                return new Operand(null, null, literal.toString());
+            }
+            Matcher m = REFERENCE.matcher(s);
+            if (!m.matches()) {
+                throw unsupported(expression);
+            }
+            return new Operand(m.group(1), List.of(m.group(2).substring(1).split("\\.")), null);
+        }
+
+        private static List<String> splitOutsideQuotes(String text, String separator) {
+            List<String> parts = new ArrayList<>();
+            char quote = 0;
+            int from = 0;
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (quote != 0) {
+                    if (c == '\\') {
+                        i++;
+                    } else if (c == quote) {
+                        quote = 0;
+                    }
+                } else if (c == '\'' || c == '"') {
+                    quote = c;
+                } else if (text.startsWith(separator, i)) {
+                    parts.add(text.substring(from, i));
+                    from = i + separator.length();
+                    i = from - 1;
+                }
+            }
+            parts.add(text.substring(from));
+            return parts;
+        }
+
+        private static AssertionError unsupported(String expression) {
+            return new AssertionError("the executor emulator does not understand the wait expression \"" + expression
+                    + "\" (supported: async.data.<f> == '<literal>', event.data.<f> == async.data.<g>, and && of such)");
+        }
+
+        @Override
+        public String toString() {
+            return source;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // run state
+
+    /** A pending wait or sleep. */
+    private static final class Pending {
+        final String id;
+        final String op;
+        final String event;
+        final Condition condition;
+        final long scheduledMillis;
+        final long createdNanos = System.nanoTime();
+        volatile ScheduledFuture<?> timer;
+
+        Pending(String id, String op, String event, Condition condition, long scheduledMillis) {
+            this.id = id;
+            this.op = op;
+            this.event = event;
+            this.condition = condition;
+            this.scheduledMillis = scheduledMillis;
+        }
+
+        Pause outcome(String outcome) {
+            return new Pause(id, op, event, condition == null ? null : condition.source(), scheduledMillis, outcome,
+                    (System.nanoTime() - createdNanos) / 1e6);
+        }
+    }
+
+    /** The run's state as the executor keeps it. Everything below is guarded by {@code steps}. */
+    private final class RunState {
         final String runId = "01EMU" + UUID.randomUUID().toString().replace("-", "").substring(0, 21).toUpperCase();
         final ObjectNode event;
         final Map<String, JsonNode> steps = Collections.synchronizedMap(new LinkedHashMap<>());
         final List<String> stack = Collections.synchronizedList(new ArrayList<>());
         final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+        final Map<String, Pending> pending = new LinkedHashMap<>();
+        final List<Pause> pauses = new ArrayList<>();
+        long memoised;
+        double waitedMillis;
         volatile boolean disableImmediateExecution;
         volatile Response settledBy;
         volatile int version = -1;
@@ -264,6 +711,111 @@ public final class ExecutorEmulator {
             synchronized (steps) {
                 steps.put(hash, state);
                 stack.add(hash);
+                memoised++;
+                steps.notifyAll();
+            }
+        }
+
+        long progress() {
+            synchronized (steps) {
+                return memoised;
+            }
+        }
+
+        /** Blocks until something was memoised after {@code seen}; fails if nothing could ever be. */
+        void awaitProgress(long seen, List<JsonNode> ops) throws InterruptedException {
+            long start = System.nanoTime();
+            synchronized (steps) {
+                while (memoised == seen) {
+                    if (pending.isEmpty()) {
+                        throw new AssertionError("the run is stuck: the service answered " + ops
+                                + " with no step to run and no wait or sleep pending");
+                    }
+                    steps.wait();
+                }
+                waitedMillis += (System.nanoTime() - start) / 1e6;
+            }
+        }
+
+        void waitForEvent(JsonNode op) {
+            String id = op.path("id").asText();
+            JsonNode opts = op.path("opts");
+            String eventName = opts.path("event").isTextual() && !opts.path("event").asText().isEmpty()
+                    ? opts.path("event").asText()
+                    : op.path("name").asText();
+            String timeout = opts.path("timeout").asText(null);
+            if (timeout == null || timeout.isBlank()) {
+                throw new AssertionError("a WaitForEvent without timeout: " + op);
+            }
+            String expression = opts.path("if").asText("");
+            Condition condition = expression.isBlank() ? null : Condition.parse(expression);
+            long millis = Math.round(parseDuration(timeout).toNanos() / 1e6 * timeScale);
+            schedule(new Pending(id, "WaitForEvent", eventName, condition, millis), "timeout");
+        }
+
+        void sleep(JsonNode op) {
+            String id = op.path("id").asText();
+            long millis = sleepMillis(op, timeScale, System.currentTimeMillis());
+            schedule(new Pending(id, "Sleep", null, null, millis), "elapsed");
+        }
+
+        /** Registers a wait or sleep unless one with the same id is pending or memoised (Inngest de-duplicates ops). */
+        private void schedule(Pending pause, String outcomeWhenDue) {
+            synchronized (steps) {
+                if (steps.containsKey(pause.id) || pending.containsKey(pause.id)) {
+                    return;
+                }
+                pending.put(pause.id, pause);
+            }
+            pause.timer = TIMERS.schedule(() -> resolve(pause.id, NullNode.getInstance(), outcomeWhenDue),
+                    pause.scheduledMillis, TimeUnit.MILLISECONDS);
+        }
+
+        /** Memoises a pending pause; false if it was no longer pending. */
+        boolean resolve(String id, JsonNode state, String outcome) {
+            Pending pause;
+            synchronized (steps) {
+                pause = pending.remove(id);
+                if (pause == null) {
+                    return false;
+                }
+                pauses.add(pause.outcome(outcome));
+                memoise(id, state);
+            }
+            ScheduledFuture<?> timer = pause.timer;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            return true;
+        }
+
+        /** A received event: resolves every pending wait it matches. */
+        void offer(ObjectNode candidate) {
+            List<String> matched = new ArrayList<>();
+            synchronized (steps) {
+                for (Pending pause : pending.values()) {
+                    if (pause.op.equals("WaitForEvent") && pause.event.equals(candidate.path("name").asText())
+                            && (pause.condition == null || pause.condition.test(event, candidate))) {
+                        matched.add(pause.id);
+                    }
+                }
+                for (String id : matched) {
+                    resolve(id, candidate.deepCopy(), "event");
+                }
+            }
+        }
+
+        void cancelTimers() {
+            synchronized (steps) {
+                for (Pending pause : pending.values()) {
+                    ScheduledFuture<?> timer = pause.timer;
+                    if (timer != null) {
+                        timer.cancel(false);
+                    }
+                    pauses.add(pause.outcome("pending"));
+                }
+                pending.clear();
+                steps.notifyAll();
             }
         }
 
@@ -292,7 +844,11 @@ public final class ExecutorEmulator {
         }
 
         Run finish(String status, JsonNode output) {
-            return new Run(status, output, List.copyOf(calls), Map.copyOf(steps));
+            synchronized (steps) {
+                List<Pause> all = new ArrayList<>(pauses);
+                pending.values().forEach(p -> all.add(p.outcome("pending")));
+                return new Run(status, output, List.copyOf(calls), Map.copyOf(steps), List.copyOf(all), waitedMillis);
+            }
         }
     }
 }

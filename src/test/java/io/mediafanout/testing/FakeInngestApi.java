@@ -1,8 +1,16 @@
 package io.mediafanout.testing;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -10,12 +18,23 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * A stand-in for the Inngest API and event API (a real HTTP server): {@code POST /fn/register},
  * {@code GET /v0/runs/{id}/batch|actions} and {@code POST /e/{key}}. The app points at it through
  * {@code inngest.base-url}.
+ * <p>
+ * The event API accepts a JSON array of events (or one event object), ignores an event whose {@code id} it received in
+ * the last 24 h (as Inngest does; counted by {@link #duplicateEventsIgnored()}), keeps the others
+ * ({@link #receivedEvents()}) and hands them to every live {@link ExecutorEmulator}, where they resolve matching
+ * waits. It answers {@code {"ids":[...],"status":200}} with one stable id per event: {@code 01EVENT} followed by the
+ * event's own {@code id} when it has one, else a new {@code 01EVENT<n>} (which then becomes the event's id).
  */
 public class FakeInngestApi implements QuarkusTestResourceLifecycleManager {
 
     private static volatile RecordingHttpServer server;
     private static final Map<String, String[]> RUN_PAYLOADS = new ConcurrentHashMap<>();
     private static final AtomicInteger EVENT_COUNTER = new AtomicInteger();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration EVENT_ID_DEDUPLICATION = Duration.ofHours(24);
+    private static final Map<String, Long> RECENT_EVENT_IDS = new ConcurrentHashMap<>();
+    private static final List<JsonNode> RECEIVED_EVENTS = new CopyOnWriteArrayList<>();
+    private static final AtomicInteger DUPLICATE_EVENTS = new AtomicInteger();
 
     public static RecordingHttpServer server() {
         return server;
@@ -26,11 +45,24 @@ public class FakeInngestApi implements QuarkusTestResourceLifecycleManager {
         RUN_PAYLOADS.put(runId, new String[] { batchJson, actionsJson });
     }
 
-    /** Restores the default answers and forgets recorded requests. */
+    /** Events the event API accepted (duplicates excluded), in order, as handed to the emulators. */
+    public static List<JsonNode> receivedEvents() {
+        return List.copyOf(RECEIVED_EVENTS);
+    }
+
+    /** Events the event API ignored because an event with the same {@code id} came in the last 24 h. */
+    public static int duplicateEventsIgnored() {
+        return DUPLICATE_EVENTS.get();
+    }
+
+    /** Restores the default answers and forgets recorded requests and received events. */
     public static void reset() {
         server.clearRecords();
         server.clearRoutes();
         RUN_PAYLOADS.clear();
+        RECENT_EVENT_IDS.clear();
+        RECEIVED_EVENTS.clear();
+        DUPLICATE_EVENTS.set(0);
         defaultRoutes(server);
     }
 
@@ -45,8 +77,52 @@ public class FakeInngestApi implements QuarkusTestResourceLifecycleManager {
             }
             return RecordingHttpServer.Reply.json(200, r.path().endsWith("/batch") ? payload[0] : payload[1]);
         });
-        s.route("POST", "/e/", r -> RecordingHttpServer.Reply.json(200,
-                "{\"ids\":[\"01EVENT" + EVENT_COUNTER.incrementAndGet() + "\"],\"status\":200}"));
+        s.route("POST", "/e/", FakeInngestApi::eventApi);
+    }
+
+    /** {@code POST /e/{key}}. */
+    static RecordingHttpServer.Reply eventApi(RecordingHttpServer.Recorded request) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(request.body());
+        } catch (Exception e) {
+            return RecordingHttpServer.Reply.json(400, "{\"error\":\"body is not JSON\",\"status\":400}");
+        }
+        List<JsonNode> raw = new ArrayList<>();
+        if (body != null && body.isArray()) {
+            body.forEach(raw::add);
+        } else if (body != null && body.isObject()) {
+            raw.add(body);
+        }
+        if (raw.isEmpty() || raw.stream().anyMatch(e -> !e.isObject() || !e.path("name").isTextual())) {
+            return RecordingHttpServer.Reply.json(400, "{\"error\":\"expected events with a name\",\"status\":400}");
+        }
+        List<String> ids = new ArrayList<>();
+        List<JsonNode> fresh = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        synchronized (RECENT_EVENT_IDS) {
+            for (JsonNode e : raw) {
+                boolean own = e.path("id").isTextual() && !e.path("id").asText().isEmpty();
+                ObjectNode event = ExecutorEmulator.normaliseEvent(e,
+                        () -> "01EVENT" + EVENT_COUNTER.incrementAndGet());
+                String id = event.path("id").asText();
+                ids.add(own ? "01EVENT" + id : id);
+                Long previous = RECENT_EVENT_IDS.get(id);
+                if (previous != null && now - previous < EVENT_ID_DEDUPLICATION.toMillis()) {
+                    DUPLICATE_EVENTS.incrementAndGet();
+                    continue;
+                }
+                RECENT_EVENT_IDS.put(id, now);
+                RECEIVED_EVENTS.add(event);
+                fresh.add(event);
+            }
+        }
+        // outside the lock: delivering resolves pauses, which takes the runs' locks
+        ExecutorEmulator.deliverToAll(fresh);
+        ObjectNode answer = JSON.createObjectNode();
+        ids.forEach(answer.putArray("ids")::add);
+        answer.put("status", 200);
+        return RecordingHttpServer.Reply.json(200, answer.toString());
     }
 
     @Override

@@ -1,0 +1,384 @@
+package io.mediafanout.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The emulator's handling of waits, sleeps and events, without Quarkus: time strings, {@code if} expressions, and
+ * whole runs against a tiny stand-in "SDK" that replays a fixed function.
+ */
+class ExecutorEmulatorTests {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WAIT = "7ec6cbd674b658d0c1d79226b0df087f78166e17";
+    private static final String CREATE = "49b8afc35da4245710dc756f82d3e19c32e7370b";
+    private static final String RESULT = "48ceed167f59d44e45aac3f2fedcd35dc16e6eed";
+    private static final String SLEEP = "7a514cd7d0c84793285acf0abd3587593ab6dd9d";
+
+    private HttpServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    // ---- time strings
+
+    @Test
+    void parsesInngestTimeStrings() {
+        assertThat(ExecutorEmulator.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(ExecutorEmulator.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(ExecutorEmulator.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ExecutorEmulator.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(ExecutorEmulator.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(ExecutorEmulator.parseDuration("1w2d")).isEqualTo(Duration.ofDays(9));
+        assertThat(ExecutorEmulator.parseDuration("1m1ms")).isEqualTo(Duration.ofMillis(60_001));
+        for (String bad : new String[] { "", "2", "h", "2 h", "2hours", "-1s", "1.h" }) {
+            assertThatThrownBy(() -> ExecutorEmulator.parseDuration(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void sleepsForADurationOrUntilAnInstantScaled() {
+        long now = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+        ObjectNode byName = JSON.createObjectNode().put("op", "Sleep").put("name", "30s");
+        assertThat(ExecutorEmulator.sleepMillis(byName, 1.0, now)).isEqualTo(30_000);
+        assertThat(ExecutorEmulator.sleepMillis(byName, 0.001, now)).isEqualTo(30);
+        ObjectNode byOpts = JSON.createObjectNode().put("op", "Sleep").put("name", "cool-down");
+        byOpts.putObject("opts").put("duration", "2h");
+        assertThat(ExecutorEmulator.sleepMillis(byOpts, 0.001, now)).isEqualTo(7_200);
+        ObjectNode until = JSON.createObjectNode().put("op", "Sleep").put("name", "2026-01-01T01:00:00.000Z");
+        assertThat(ExecutorEmulator.sleepMillis(until, 0.01, now)).isEqualTo(36_000);
+        ObjectNode past = JSON.createObjectNode().put("op", "Sleep").put("name", "2025-01-01T00:00:00Z");
+        assertThat(ExecutorEmulator.sleepMillis(past, 1.0, now)).isZero();
+    }
+
+    // ---- if expressions
+
+    @Test
+    void matchesTheSupportedExpressions() {
+        JsonNode trigger = JSON.createObjectNode().set("data", JSON.createObjectNode().put("mediaId", "m1"));
+        ObjectNode ended = event("ittybit/task.ended", "e1", "m1:hls:0");
+        ((ObjectNode) ended.get("data")).put("mediaId", "m1");
+
+        assertThat(ExecutorEmulator.Condition.parse("async.data.key == 'm1:hls:0'").test(trigger, ended)).isTrue();
+        assertThat(ExecutorEmulator.Condition.parse("async.data.key == \"m1:hls:0\"").test(trigger, ended)).isTrue();
+        assertThat(ExecutorEmulator.Condition.parse("async.data.key == 'm1:gif:0'").test(trigger, ended)).isFalse();
+        assertThat(ExecutorEmulator.Condition.parse("event.data.mediaId == async.data.mediaId").test(trigger, ended))
+                .isTrue();
+        assertThat(ExecutorEmulator.Condition.parse("async.data.mediaId == event.data.mediaId").test(trigger, ended))
+                .isTrue();
+        assertThat(ExecutorEmulator.Condition
+                .parse("event.data.mediaId == async.data.mediaId && async.data.key == 'm1:hls:0'")
+                .test(trigger, ended)).isTrue();
+        assertThat(ExecutorEmulator.Condition
+                .parse("event.data.mediaId == async.data.mediaId&&async.data.key == 'other'")
+                .test(trigger, ended)).isFalse();
+        // a literal may contain the operators
+        assertThat(ExecutorEmulator.Condition.parse("async.data.key == 'a && b == c'")
+                .test(trigger, event("x", "e2", "a && b == c"))).isTrue();
+        // a missing field never matches (a CEL evaluation error)
+        assertThat(ExecutorEmulator.Condition.parse("event.data.nope == async.data.nope").test(trigger, ended))
+                .isFalse();
+    }
+
+    @Test
+    void failsLoudlyOnUnsupportedExpressions() {
+        for (String bad : new String[] { "async.data.key != 'x'", "async.data.key == 'x' || async.data.key == 'y'",
+                "async.data.n == 3", "size(async.data.key) == 'x'", "async.data.key == 'x", "", "async.data.key" }) {
+            assertThatThrownBy(() -> ExecutorEmulator.Condition.parse(bad)).as(bad)
+                    .isInstanceOf(AssertionError.class).hasMessageContaining("\"" + bad + "\"");
+        }
+    }
+
+    // ---- whole runs against a stand-in SDK
+
+    /**
+     * The reference branch: {@code Promise.all([waitForEvent("hls-package-ended", 2h), run("hls-package")])}, then
+     * {@code sleep("hls-package-backoff", "30s")} if the wait timed out, then {@code run("hls-package-result")}.
+     * Like the TS SDK, a pending wait is reported again on every discovery call.
+     */
+    private final class BranchFunction implements Function<JsonNode, Answer> {
+        final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+        volatile Runnable duringCreate = () -> {
+        };
+
+        @Override
+        public Answer apply(JsonNode body) {
+            requests.add(body);
+            String stepId = body.path("ctx").path("step_id").asText();
+            JsonNode steps = body.path("steps");
+            if (stepId.equals(CREATE)) {
+                duringCreate.run();
+                return new Answer(206, ops(stepRun(CREATE, "hls-package",
+                        JSON.createObjectNode().put("id", "task_hls").put("status", "processing"))));
+            }
+            if (stepId.equals(RESULT)) {
+                return new Answer(206, ops(stepRun(RESULT, "hls-package-result", JSON.createObjectNode().put("ok", 1))));
+            }
+            List<JsonNode> found = new ArrayList<>();
+            if (!steps.has(WAIT)) {
+                found.add(waitOp());
+            }
+            if (!steps.has(CREATE)) {
+                found.add(op("StepPlanned", CREATE, "hls-package"));
+            }
+            if (found.isEmpty()) {
+                boolean timedOut = steps.get(WAIT).isNull();
+                if (timedOut && !steps.has(SLEEP)) {
+                    return new Answer(206, ops(op("Sleep", SLEEP, "30s")));
+                }
+                if (!steps.has(RESULT)) {
+                    return body.path("ctx").path("disable_immediate_execution").asBoolean()
+                            ? new Answer(206, ops(op("StepPlanned", RESULT, "hls-package-result")))
+                            : new Answer(206, ops(stepRun(RESULT, "hls-package-result",
+                                    JSON.createObjectNode().put("ok", 1))));
+                }
+                ObjectNode out = JSON.createObjectNode();
+                out.set("ended", steps.get(WAIT));
+                return new Answer(200, out);
+            }
+            return new Answer(206, ops(found.toArray(JsonNode[]::new)));
+        }
+    }
+
+    private record Answer(int status, JsonNode body) {
+    }
+
+    private URI serve(Function<JsonNode, Answer> function) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/api/inngest", (HttpExchange exchange) -> {
+            try (exchange) {
+                JsonNode body = JSON.readTree(exchange.getRequestBody());
+                Answer answer = function.apply(body);
+                byte[] bytes = JSON.writeValueAsBytes(answer.body());
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.getResponseHeaders().add("X-Inngest-SDK", "stub:v0");
+                exchange.getResponseHeaders().add("X-Inngest-Req-Version", "2");
+                exchange.sendResponseHeaders(answer.status(), bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        });
+        server.start();
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/inngest");
+    }
+
+    private static ExecutorEmulator emulator(URI url) {
+        return new ExecutorEmulator(url, "fn", Optional.empty(), 3, Duration.ofMillis(10));
+    }
+
+    @Test
+    void anEventSentWhileTheCreatingStepRunsResolvesTheWaitWithTheWholeEvent() throws Exception {
+        BranchFunction function = new BranchFunction();
+        URI url = serve(function);
+        try (ExecutorEmulator emulator = emulator(url)) {
+            function.duringCreate = () -> emulator.deliver(List.of(event("ittybit/task.ended", "evt-1", "m1:hls:0")));
+
+            ExecutorEmulator.Run run = emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", "m1"));
+
+            assertThat(run.status()).isEqualTo("completed");
+            JsonNode memo = run.steps().get(WAIT);
+            assertThat(memo.path("name").asText()).isEqualTo("ittybit/task.ended");
+            assertThat(memo.path("id").asText()).isEqualTo("evt-1");
+            assertThat(memo.path("data").path("key").asText()).isEqualTo("m1:hls:0");
+            assertThat(memo.has("ts")).isTrue();
+            assertThat(run.output().path("ended")).isEqualTo(memo);
+            // discovery [wait, planned] -> create -> discovery: the result runs immediately -> final discovery
+            assertThat(run.calls()).extracting(ExecutorEmulator.Call::stepId)
+                    .containsExactly("step", CREATE, "step", "step");
+            assertThat(run.calls().get(0).ops()).containsExactly("WaitForEvent", "StepPlanned");
+            assertThat(run.calls().get(2).ops()).containsExactly("StepRun");
+            assertThat(function.requests.get(1).path("ctx").path("disable_immediate_execution").asBoolean()).isTrue();
+            assertThat(function.requests.get(2).path("ctx").path("disable_immediate_execution").asBoolean()).isFalse();
+            // memoised in completion order: the wait (during the create call) before the create
+            assertThat(function.requests.get(3).path("ctx").path("stack").path("stack"))
+                    .extracting(JsonNode::asText).containsExactly(WAIT, CREATE, RESULT);
+            assertThat(run.pauses()).singleElement().satisfies(p -> {
+                assertThat(p.outcome()).isEqualTo("event");
+                assertThat(p.expression()).isEqualTo("async.data.key == 'm1:hls:0'");
+            });
+            assertThat(run.slotMillis()).isPositive();
+            assertThat(run.stepExecutions()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aPendingWaitReportedAgainIsNotDuplicatedAndTheRunBlocksUntilTheEvent() throws Exception {
+        BranchFunction function = new BranchFunction();
+        URI url = serve(function);
+        try (ExecutorEmulator emulator = emulator(url)) {
+            var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", "m1"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // discovery, create, discovery that only reports the pending wait again: then nothing until the event
+            awaitCalls(function, 3);
+            Thread.sleep(300);
+            assertThat(function.requests).hasSize(3);
+            // an event of another name or another key does not match; a matching one does, once
+            ExecutorEmulator.deliverToAll(List.of(event("ittybit/task.ended", "x-1", "m1:gif:0"),
+                    event("other/event", "x-2", "m1:hls:0")));
+            Thread.sleep(100);
+            assertThat(function.requests).hasSize(3);
+            ExecutorEmulator.deliverToAll(List.of(event("ittybit/task.ended", "ok-1", "m1:hls:0")));
+
+            ExecutorEmulator.Run done = run.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(done.status()).isEqualTo("completed");
+            assertThat(done.calls().get(2).ops()).containsExactly("WaitForEvent");
+            assertThat(done.pausesFor(WAIT)).singleElement()
+                    .satisfies(p -> assertThat(p.outcome()).isEqualTo("event"));
+            assertThat(done.steps().get(WAIT).path("id").asText()).isEqualTo("ok-1");
+            assertThat(done.waitedMillis()).isGreaterThan(250);
+            // a duplicate of an event id is ignored and counted
+            emulator.deliver(List.of(event("ittybit/task.ended", "ok-1", "m1:hls:0")));
+            assertThat(emulator.duplicateEventsIgnored()).isEqualTo(1);
+            assertThat(emulator.receivedEvents()).extracting(e -> e.path("id").asText())
+                    .containsExactly("x-1", "x-2", "ok-1");
+        }
+    }
+
+    @Test
+    void anEventReceivedBeforeThePauseDoesNotMatchItSoTheWaitTimesOutThenTheSleepElapses() throws Exception {
+        BranchFunction function = new BranchFunction();
+        URI url = serve(function);
+        // 2h * 0.0001 = 720 ms, 30 s * 0.0001 = 3 ms
+        try (ExecutorEmulator emulator = emulator(url).timeScale(0.0001).register()) {
+            ExecutorEmulator.deliverToAll(List.of(event("ittybit/task.ended", "early", "m1:hls:0")));
+            long t0 = System.nanoTime();
+
+            ExecutorEmulator.Run run = emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", "m1"));
+
+            double millis = (System.nanoTime() - t0) / 1e6;
+            assertThat(run.status()).isEqualTo("completed");
+            assertThat(run.steps().get(WAIT).isNull()).isTrue();
+            assertThat(run.steps().get(SLEEP).isNull()).isTrue();
+            assertThat(run.output().path("ended").isNull()).isTrue();
+            assertThat(millis).isGreaterThanOrEqualTo(700);
+            assertThat(run.pauses()).extracting(ExecutorEmulator.Pause::op, ExecutorEmulator.Pause::outcome,
+                    ExecutorEmulator.Pause::scheduledMillis)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("WaitForEvent", "timeout", 720L),
+                            org.assertj.core.groups.Tuple.tuple("Sleep", "elapsed", 3L));
+            assertThat(emulator.receivedEvents()).hasSize(1);
+        }
+    }
+
+    @Test
+    void anAnswerWithNothingToDoAndNothingPendingFailsLoudly() throws Exception {
+        URI url = serve(body -> new Answer(206, JSON.createArrayNode()));
+        try (ExecutorEmulator emulator = emulator(url)) {
+            assertThatThrownBy(() -> emulator.run("video/uploaded", JSON.createObjectNode()))
+                    .isInstanceOf(AssertionError.class).hasMessageContaining("stuck");
+        }
+    }
+
+    @Test
+    void theFakeEventApiHandsEventsToLiveEmulatorsOnceAndAnswersStableIds() throws Exception {
+        FakeInngestApi api = new FakeInngestApi();
+        String base = api.start().get("inngest.base-url");
+        FakeInngestApi.reset();
+        try (ExecutorEmulator emulator = new ExecutorEmulator(URI.create("http://127.0.0.1:1/"), "fn",
+                Optional.empty(), 0, Duration.ZERO).register()) {
+            HttpClient http = HttpClient.newHttpClient();
+            String events = "[{\"name\":\"a/b\",\"data\":{\"k\":1},\"id\":\"same\"},{\"name\":\"a/c\"}]";
+            JsonNode first = post(http, base, events);
+            JsonNode second = post(http, base, "{\"name\":\"a/b\",\"data\":{\"k\":2},\"id\":\"same\"}");
+
+            assertThat(first.path("ids").get(0).asText()).isEqualTo("01EVENTsame");
+            assertThat(first.path("ids").get(1).asText()).startsWith("01EVENT");
+            assertThat(second.path("ids").get(0).asText()).isEqualTo("01EVENTsame");
+            assertThat(FakeInngestApi.duplicateEventsIgnored()).isEqualTo(1);
+            assertThat(FakeInngestApi.receivedEvents()).hasSize(2);
+            assertThat(FakeInngestApi.receivedEvents().get(1).path("id").asText())
+                    .isEqualTo(first.path("ids").get(1).asText());
+            assertThat(emulator.receivedEvents()).isEqualTo(FakeInngestApi.receivedEvents());
+            assertThat(emulator.receivedEvents().get(0).path("data").path("k").asInt()).isEqualTo(1);
+        } finally {
+            FakeInngestApi.reset();
+        }
+    }
+
+    private static JsonNode post(HttpClient http, String base, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/e/KEY"))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static void awaitCalls(BranchFunction function, int calls) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (function.requests.size() < calls && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(function.requests).hasSizeGreaterThanOrEqualTo(calls);
+    }
+
+    private static ObjectNode event(String name, String id, String key) {
+        ObjectNode event = JSON.createObjectNode().put("name", name).put("id", id);
+        event.putObject("data").put("key", key);
+        return event;
+    }
+
+    private static JsonNode waitOp() {
+        ObjectNode op = op("WaitForEvent", WAIT, "ittybit/task.ended");
+        op.putObject("opts").put("timeout", "2h").put("if", "async.data.key == 'm1:hls:0'");
+        return op;
+    }
+
+    private static ObjectNode op(String kind, String id, String name) {
+        ObjectNode op = JSON.createObjectNode().put("displayName", name).put("op", kind).put("id", id).put("name", name);
+        op.putObject("opts");
+        op.putNull("data");
+        return op;
+    }
+
+    private static ObjectNode stepRun(String id, String name, JsonNode data) {
+        ObjectNode op = op("StepRun", id, name);
+        op.set("data", data);
+        return op;
+    }
+
+    private static ArrayNode ops(JsonNode... ops) {
+        ArrayNode array = JSON.createArrayNode();
+        for (JsonNode op : ops) {
+            array.add(op);
+        }
+        return array;
+    }
+}
