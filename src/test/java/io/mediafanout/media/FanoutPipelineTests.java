@@ -167,10 +167,12 @@ class FanoutPipelineTests {
     }
 
     @Test
-    void aStepRetriedAfterItsTaskWasCreatedFindsTheSameTask() throws Exception {
+    void aCreateStepRetriedAfterItsTaskWasCreatedFindsTheSameTask() throws Exception {
         String mediaId = newMediaId();
-        // reads fail more often than the in-process retries allow: the step attempt fails after the task exists
-        FakeIttybit.script(mediaId, "audio").readFaults(500, 500, 500, 500, 500, 500);
+        // every answer of the first attempt comes after the client's read timeout: the task exists, the step fails
+        FakeIttybit.Script script = FakeIttybit.script(mediaId, "audio");
+        script.slowCreates = 5;
+        script.slowBy = Duration.ofMillis(2500);
         ExecutorEmulator.Run run = run(mediaId);
 
         assertThat(run.status()).isEqualTo("completed");
@@ -180,10 +182,25 @@ class FanoutPipelineTests {
                 creates.get(0).header("idempotency-key"));
         assertThat(FakeIttybit.tasks(mediaId, "audio")).hasSize(1);
         assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription")))
-                .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
+                .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"), List.of("StepRun"));
         JsonPath media = media(mediaId);
         assertThat(media.getString("status")).isEqualTo("ready");
         assertThat(media.getInt("branches.find { it.name == 'audio-transcription' }.attempts")).isEqualTo(2);
+    }
+
+    @Test
+    void aReadStepThatFailsIsRetriedAloneWithoutCreatingTheTaskAgain() throws Exception {
+        String mediaId = newMediaId();
+        // reads fail more often than the in-process retries allow: the read step fails once, then succeeds
+        FakeIttybit.script(mediaId, "audio").readFaults(500, 500, 500, 500, 500, 500);
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "audio")).hasSize(1);
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription"))).hasSize(1);
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription-result")))
+                .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"), List.of("StepRun"));
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
     }
 
     @Test
