@@ -34,7 +34,12 @@ final class Ops {
             userland(node, op);
             node.putNull("data");
         }
-        return ExecutionResult.of(206, array, ops.size() == 1 ? ops.get(0).kind().reportedOp() : "planned");
+        return ExecutionResult.of(206, array, reportLabel(ops));
+    }
+
+    /** The metric label of a report: {@code StepPlanned} when it plans a step, else its first pause's op. */
+    private static String reportLabel(List<StepOp> ops) {
+        return ops.stream().anyMatch(op -> op.kind().runnable()) ? "StepPlanned" : ops.get(0).kind().reportedOp();
     }
 
     /** {@code 206 [StepRun]}: the step ran and returned {@code item}. */

@@ -90,6 +90,8 @@ class ObservabilityTests {
             String bad = "obs_" + UUID.randomUUID().toString().substring(0, 8);
             FakeIttybit.script(bad, "image").failTasks();
             FakeIttybit.script(bad, "audio").createFaults(503, 429);
+            // Ittybit refuses the GIF task (400): its create step fails for good
+            FakeIttybit.script(bad, "video").createFaults(400);
             ExecutorEmulator.Run failed = run(bad, FN, "video/uploaded", json.createObjectNode().put("mediaId", bad)
                     .put("sourceUrl", "https://uploads.example/" + bad + ".mp4"));
             assertThat(failed.status()).isEqualTo("failed");
@@ -114,7 +116,7 @@ class ObservabilityTests {
         }
 
         assertThat(metrics).contains("inngest_executions_total{", "op=\"StepRun\"", "op=\"StepPlanned\"",
-                "op=\"StepFailed\"", "inngest_runs_total{", "outcome=\"completed\"", "outcome=\"failed\"",
+                "op=\"StepFailed\"", "op=\"WaitForEvent\"", "inngest_runs_total{", "outcome=\"completed\"", "outcome=\"failed\"",
                 "inngest_signature_rejections_total", "media_branch_duration_seconds_count{",
                 "branch=\"gif-preview\"", "ittybit_requests_total{", "status=\"201\"", "status=\"503\"",
                 "status=\"429\"", "media_runs_total{outcome=\"ready\"}", "media_runs_total{outcome=\"failed\"}");

@@ -70,7 +70,6 @@ public interface MediaConfig {
          * for about 3.5 hours (plus the webhook wait).
          */
         @WithDefault("30")
-        @io.smallrye.config.WithName("max-reads")
         int maxReads();
 
         /** A 429 asking to wait longer than this is handed back to Inngest as "retry after" instead. */
