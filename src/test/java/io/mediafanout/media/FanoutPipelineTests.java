@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -58,7 +59,7 @@ class FanoutPipelineTests {
     private ExecutorEmulator.Run runFailureHandler(String mediaId, ExecutorEmulator.Run failed) throws Exception {
         ObjectNode data = JSON.createObjectNode();
         data.put("function_id", FN);
-        data.put("run_id", "01FAILEDRUN");
+        data.put("run_id", "01FAILED" + mediaId);
         data.set("error", failed.output());
         data.putObject("event").put("name", "video/uploaded").put("id", "e1").put("ts", 1).<ObjectNode>set("data", upload(mediaId));
         return emulator(FN + "-failure", 1).run("inngest/function.failed", data);
@@ -154,6 +155,51 @@ class FanoutPipelineTests {
     }
 
     @Test
+    void aReadyRunTellsOtherAppsWithOneMediaReadyEvent() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        List<JsonNode> ready = eventsFor("media/ready", mediaId);
+        assertThat(ready).singleElement().satisfies(event -> {
+            assertThat(event.path("id").asText()).startsWith("media-ready-");
+            assertThat(event.path("data").path("status").asText()).isEqualTo("ready");
+            assertThat(event.path("data").path("hlsUrl").asText()).isEqualTo(outputOf(mediaId, "adaptive_video"));
+            assertThat(event.path("data").path("transcriptionUrl").asText()).isEqualTo(outputOf(mediaId, "audio"));
+        });
+        assertThat(run.steps()).containsKey(io.mediafanout.inngest.TestHashes.of("media-ready"));
+    }
+
+    @Test
+    void aTaskThatIsNotOursIsNeverRecordedAsAnOutputAndTheFailureIsAnnounced() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "image").answerAsMedia = "someone-elses-video";
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.output().path("message").asText()).contains("not the task this branch created");
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("poster-image")))
+                .extracting(ExecutorEmulator.Call::ops).containsExactly(List.of("StepFailed"));
+
+        assertThat(runFailureHandler(mediaId, run).status()).isEqualTo("completed");
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("failed");
+        assertThat(media.getString("posterUrl")).isNull();
+        assertThat(media.getString("failedBranch")).isEqualTo("poster-image");
+        assertThat(eventsFor("media/failed", mediaId)).singleElement().satisfies(event -> {
+            assertThat(event.path("id").asText()).isEqualTo("media-failed-01FAILED" + mediaId);
+            assertThat(event.path("data").path("branch").asText()).isEqualTo("poster-image");
+            assertThat(event.path("data").path("reason").asText()).contains("not the task this branch created");
+        });
+        assertThat(eventsFor("media/ready", mediaId)).isEmpty();
+    }
+
+    private static List<JsonNode> eventsFor(String name, String mediaId) {
+        return FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals(name)
+                && e.path("data").path("mediaId").asText().equals(mediaId)).toList();
+    }
+
+    @Test
     void a429WithRetryAfterIsHonouredBeforeTryingAgain() throws Exception {
         String mediaId = newMediaId();
         FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "1";
@@ -172,7 +218,7 @@ class FanoutPipelineTests {
         // every answer of the first attempt comes after the client's read timeout: the task exists, the step fails
         FakeIttybit.Script script = FakeIttybit.script(mediaId, "audio");
         script.slowCreates = 5;
-        script.slowBy = Duration.ofMillis(2500);
+        script.slowBy = Duration.ofSeconds(6);
         ExecutorEmulator.Run run = run(mediaId);
 
         assertThat(run.status()).isEqualTo("completed");

@@ -56,6 +56,11 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         public Duration completeAfter;
         /** Whether tasks that end by time call their {@code webhook_url}. */
         public boolean webhooks = true;
+        /**
+         * When set, tasks are answered as belonging to this media ({@code metadata.mediaId}): what a key collision
+         * with another app on a shared account would look like.
+         */
+        public String answerAsMedia;
 
         public Script createFaults(Integer... statuses) {
             createFaults.addAll(List.of(statuses));
@@ -246,7 +251,8 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         json.put("kind", task.kind());
         json.put("input", task.request().path("input").asText());
         json.set("options", task.request().path("options"));
-        json.set("metadata", task.request().path("metadata"));
+        json.set("metadata", script.answerAsMedia == null ? task.request().path("metadata")
+                : JSON.createObjectNode().put("mediaId", script.answerAsMedia));
         json.put("created", Instant.now().toString());
         if (reads == 0) {
             json.put("status", "pending").putNull("output").put("progress", 0).putNull("error");

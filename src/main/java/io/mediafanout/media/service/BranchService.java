@@ -43,7 +43,7 @@ public class BranchService {
         this.media = media;
         this.branches = branches;
         this.metrics = metrics;
-        this.keyScope = inngest.appId() + "\n" + inngest.env().orElse("");
+        this.keyScope = keyScope(inngest.appId(), inngest.env().orElse(""));
     }
 
     /**
@@ -52,14 +52,23 @@ public class BranchService {
      * on a shared Ittybit account.
      */
     public String taskKey(Upload upload, Branch branch, int generation) {
+        return taskKey(keyScope, upload, branch, generation);
+    }
+
+    /** {@link #taskKey(Upload, Branch, int)} for the scope {@code "<app id>\n<Inngest environment>"}. */
+    static String taskKey(String scope, Upload upload, Branch branch, int generation) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.join("\n", keyScope,
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.join("\n", scope,
                     upload.mediaId(), upload.sourceUrl(), branch.id(), Integer.toString(generation))
                     .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static String keyScope(String appId, String env) {
+        return appId + "\n" + env;
     }
 
     /** The create step: records the attempt and creates the task of this generation (or finds it again). */

@@ -1,0 +1,38 @@
+package io.mediafanout.media.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+/** Ittybit idempotency keys: one task per (app, environment, media, source, branch, generation), nothing shared. */
+class TaskKeyTests {
+
+    private static final Upload UPLOAD = new Upload("vid_1", "https://uploads.example/vid_1.mp4");
+    private static final String SCOPE = BranchService.keyScope("media-pipeline", "production");
+
+    @Test
+    void theKeyIsStableAcrossCallsSoARetriedStepFindsItsTask() {
+        assertThat(BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 0))
+                .isEqualTo(BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 0))
+                .matches("[0-9a-f]{32}");
+    }
+
+    @Test
+    void everyPartOfTheIdentityChangesTheKey() {
+        List<String> keys = List.of(
+                BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 0),
+                BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 1),
+                BranchService.taskKey(SCOPE, UPLOAD, Branch.POSTER_IMAGE, 0),
+                BranchService.taskKey(SCOPE, new Upload("vid_2", UPLOAD.sourceUrl()), Branch.GIF_PREVIEW, 0),
+                BranchService.taskKey(SCOPE, new Upload("vid_1", "https://uploads.example/other.mp4"),
+                        Branch.GIF_PREVIEW, 0),
+                BranchService.taskKey(BranchService.keyScope("other-app", "production"), UPLOAD, Branch.GIF_PREVIEW, 0),
+                BranchService.taskKey(BranchService.keyScope("media-pipeline", "staging"), UPLOAD, Branch.GIF_PREVIEW, 0));
+        Set<String> distinct = new HashSet<>(keys);
+        assertThat(distinct).hasSize(keys.size());
+    }
+}
