@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -95,8 +97,8 @@ final class Execution {
      * The function reached a step: resolves its id and emits its memoised state; a step without state is recorded
      * (its body runs if the decision says so) and this branch waits for ever.
      */
-    Uni<RunRequest.Memo> reach(String userId, StepOp.Kind kind, String name,
-            com.fasterxml.jackson.databind.node.ObjectNode opts, Supplier<? extends Uni<?>> body) {
+    Uni<RunRequest.Memo> reach(String userId, StepOp.Kind kind, String name, ObjectNode opts,
+            Supplier<? extends Uni<?>> body) {
         RunRequest.Memo memo;
         synchronized (this) {
             StepIds.Resolved resolved = ids.resolve(userId);

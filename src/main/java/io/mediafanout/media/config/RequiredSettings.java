@@ -3,11 +3,13 @@ package io.mediafanout.media.config;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import io.mediafanout.inngest.InngestEnvironment;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * The service refuses to start with settings it cannot work with: in production without an Ittybit key, anywhere
+ * The service refuses to start with settings it cannot work with: in production without an Ittybit key or (cloud
+ * mode) an Inngest event key, anywhere
  * with more reads per task than a run's step budget allows.
  */
 @Singleton
@@ -16,7 +18,11 @@ public class RequiredSettings {
     /** Keeps a run under Inngest's 1,000 steps (see {@link MediaConfig.Poll#maxReads()}). */
     public static final int MAX_READS = 30;
 
-    void check(@Observes StartupEvent start, MediaConfig config) {
+    void check(@Observes StartupEvent start, MediaConfig config, InngestEnvironment inngest) {
+        if (LaunchMode.current() == LaunchMode.NORMAL && !inngest.isDev() && inngest.eventKey().isEmpty()) {
+            throw new IllegalStateException("INNGEST_EVENT_KEY is not set: uploads, Ittybit webhooks and the "
+                    + "media/ready and media/failed events are sent to Inngest with it (or set INNGEST_DEV=1 locally)");
+        }
         if (LaunchMode.current() == LaunchMode.NORMAL && config.ittybit().apiKey().isEmpty()) {
             throw new IllegalStateException("ITTYBIT_API_KEY is not set: the pipeline cannot create Ittybit tasks "
                     + "without it (set ITTYBIT_API_KEY, and ITTYBIT_API_URL for an Ittybit-compatible server)");
