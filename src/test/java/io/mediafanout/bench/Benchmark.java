@@ -136,6 +136,8 @@ public final class Benchmark {
         Map<String, String> env = new LinkedHashMap<>();
         if (key.isPresent()) {
             env.put("INNGEST_SIGNING_KEY", key.get());
+            // production refuses to start in cloud mode without it; the benchmark sends no event
+            env.put("INNGEST_EVENT_KEY", "evtkey-bench-unused");
         } else {
             env.put("INNGEST_DEV", "1");
         }
