@@ -29,7 +29,8 @@ public class DurableReferenceProfile implements QuarkusTestProfile {
     public static class Cloud extends DurableReferenceProfile {
         @Override
         protected Map<String, String> extra() {
-            return Map.of("inngest.dev", "0", "inngest.signing-key", CloudModeProfile.SIGNING_KEY);
+            return Map.of("inngest.dev", "0", "inngest.signing-key", CloudModeProfile.SIGNING_KEY,
+                    "inngest.event-key", "evtkey-durable-reference");
         }
     }
 }
