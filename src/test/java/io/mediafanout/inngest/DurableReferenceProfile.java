@@ -3,34 +3,25 @@ package io.mediafanout.inngest;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.quarkus.test.junit.QuarkusTestProfile;
-
 /**
- * The app as the TypeScript reference app of scenario W (transcripts 60–73) was: only {@code durable-branches}, the
- * function the jar serves in benchmark mode next to the bench twin of the fan-out function and {@code repeat-demo}.
+ * The app as the TypeScript reference app of scenario W (transcripts 60–73) was: bench mode with only
+ * {@code durable-branches} (the bench twin of the fan-out function and {@code repeat-demo} left out).
  */
-public class DurableReferenceProfile implements QuarkusTestProfile {
+public class DurableReferenceProfile extends BenchModeProfile {
 
     @Override
-    public Map<String, String> getConfigOverrides() {
-        Map<String, String> config = new HashMap<>();
-        config.put("mediafanout.bench-function", "true");
-        config.put("quarkus.arc.exclude-types",
-                "io.mediafanout.bench.BenchFunction,io.mediafanout.bench.RepeatDemoFunction");
-        config.putAll(extra());
-        return config;
-    }
-
     protected Map<String, String> extra() {
-        return Map.of();
+        return Map.of("quarkus.arc.exclude-types",
+                "io.mediafanout.bench.BenchFunction,io.mediafanout.bench.RepeatDemoFunction");
     }
 
     /** The same in cloud mode, with the signing key of the cloud transcripts. */
     public static class Cloud extends DurableReferenceProfile {
         @Override
         protected Map<String, String> extra() {
-            return Map.of("inngest.dev", "0", "inngest.signing-key", CloudModeProfile.SIGNING_KEY,
-                    "inngest.event-key", "evtkey-durable-reference");
+            Map<String, String> config = new HashMap<>(super.extra());
+            config.putAll(new BenchModeProfile.Cloud().extra());
+            return config;
         }
     }
 }
