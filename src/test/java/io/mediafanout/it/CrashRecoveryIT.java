@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,9 +33,9 @@ import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PostgresTestResource;
 
 /**
- * The service is killed ({@code kill -9}) while a branch waits for its Ittybit task, then started again: the run
- * completes, the branches already memoised are not called again, and the interrupted branch finds its task again
- * instead of creating a second one.
+ * The service is killed ({@code kill -9}) mid-run, while Inngest holds a branch's wait for its Ittybit task, then
+ * started again: the run completes, no memoised step body runs again (one create per kind, no read of a finished
+ * branch), and the interrupted branch goes on reading the task it created.
  */
 class CrashRecoveryIT {
 
@@ -62,16 +64,30 @@ class CrashRecoveryIT {
         settings.put("quarkus.http.port", Integer.toString(port));
         Path output = Files.createTempFile("media-fanout-crash", ".log");
         String mediaId = "crash_" + UUID.randomUUID().toString().substring(0, 8);
-        // the HLS task needs several reads: the service is killed while it waits
+        // the HLS task needs 5 reads (a 2 s wait, then sleeps of 2, 4, 8, 16 s, halved by the emulator): the service
+        // is killed while Inngest holds that branch's sleep
         FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 4;
 
         Process first = AppProcess.launch(settings, output);
         Process second = null;
+        AtomicBoolean down = new AtomicBoolean();
+        CountDownLatch restarted = new CountDownLatch(1);
         try {
             AppProcess.waitUntilReady(port);
             ExecutorEmulator emulator = new ExecutorEmulator(URI.create("http://localhost:" + port + "/api/inngest"),
                     "media-pipeline-fanout-adaptive-streaming", Optional.empty(), 3, Duration.ofMillis(200))
-                    .connectionRetryDelay(Duration.ofSeconds(4));
+                    .connectionRetryDelay(Duration.ofSeconds(1)).timeScale(0.5)
+                    .beforeCall((stepId, attempt) -> {
+                        // while the service is down, Inngest's next call waits for it (its retries back off for
+                        // longer than a restart takes)
+                        if (down.get()) {
+                            try {
+                                restarted.await(120, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
             CompletableFuture<ExecutorEmulator.Run> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return emulator.run("video/uploaded", new ObjectMapper().createObjectNode().put("mediaId", mediaId)
@@ -81,25 +97,38 @@ class CrashRecoveryIT {
                 }
             });
             waitForBranches(port, mediaId, 3);
+            Thread.sleep(300); // the read steps that recorded those branches have answered
+            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video")).singleElement()
+                    .satisfies(t -> assertThat(t.reads().get()).as("HLS reads before the kill").isBetween(1, 4));
+            down.set(true);
             first.destroyForcibly(); // SIGKILL: no graceful shutdown
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(run).as("the run is still in progress").isNotDone();
 
             second = AppProcess.launch(settings, output);
             AppProcess.waitUntilReady(port);
+            down.set(false);
+            restarted.countDown();
             ExecutorEmulator.Run done = run.get(120, TimeUnit.SECONDS);
 
             assertThat(done.status()).as("log: " + output).isEqualTo("completed");
-            for (String kind : List.of("image", "video", "audio")) {
-                assertThat(FakeIttybit.creates(mediaId, kind)).as(kind + " is not called again").hasSize(1);
+            for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
+                // a memoised create step is never executed again: one POST per kind, one task
+                assertThat(FakeIttybit.creates(mediaId, kind)).as(kind + " is created once").hasSize(1);
+                assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
             }
-            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video")).as("the interrupted branch found its task again")
-                    .hasSize(1);
-            assertThat(FakeIttybit.creates(mediaId, "adaptive_video")).hasSizeGreaterThan(1);
-            assertThat(done.calls()).anyMatch(call -> call.status() == 0);
+            for (String kind : List.of("image", "video", "audio")) {
+                // the branches done before the kill are replayed from memoised results: no read after them
+                String task = FakeIttybit.tasks(mediaId, kind).get(0).id();
+                assertThat(FakeIttybit.server().received(r -> r.path().equals("/tasks/" + task)))
+                        .as(kind + " reads").hasSize(2);
+            }
+            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(5);
             HttpResponse<String> media = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://localhost:" + port + "/media/" + mediaId)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(media.body()).contains("\"status\":\"ready\"");
         } finally {
+            restarted.countDown();
             first.destroyForcibly();
             if (second != null) {
                 second.destroyForcibly();

@@ -22,7 +22,8 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * The packaged application (jar here, native executable where one is built) runs a whole pipeline: the executor
- * emulator plays Inngest, the fake Ittybit does the work, PostgreSQL keeps the record, the media API shows it.
+ * emulator plays Inngest (and holds the branches' waits and sleeps), the fake Ittybit does the work, PostgreSQL
+ * keeps the record, the media API shows it.
  */
 @QuarkusIntegrationTest
 @TestProfile(ServeEndpointIT.DevMode.class)
@@ -43,6 +44,9 @@ class PipelineIT {
                         .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
 
         assertThat(run.status()).isEqualTo("completed");
+        // no webhooks: each branch's wait for its task is held by Inngest and ends at its timeout (durable polling)
+        assertThat(run.pauses()).filteredOn(p -> p.op().equals("WaitForEvent")).hasSize(4)
+                .allSatisfy(p -> assertThat(p.outcome()).isEqualTo("timeout"));
         for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
             assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
         }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,15 +24,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.AppProcess;
+import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PostgresTestResource;
 
 /**
- * The production jar as a process: it refuses to start without the keys it needs, and on SIGTERM it lets a step
- * call in flight finish before it exits.
+ * The production jar as a process: it refuses to start without the keys it needs; on SIGTERM it lets a step
+ * call in flight finish and exits within its shutdown timeout (30 s, under Kubernetes' 35 s grace period), and a run
+ * it was part of goes on on the next instance (Inngest holds every wait, so a run does not live in a process).
  */
 class ProductionProcessIT {
 
@@ -85,21 +90,39 @@ class ProductionProcessIT {
         assertThat(Files.readString(output)).contains("ITTYBIT_API_KEY is not set");
     }
 
-    @Test
-    void letsAStepCallInFlightFinishOnSigterm() throws Exception {
-        int port = freePort();
-        Path output = Files.createTempFile("media-fanout", ".log");
+    /** Dev-mode settings of an instance on {@code port}, with the fakes. */
+    private static Map<String, String> devSettings(int port) {
         Map<String, String> settings = new java.util.HashMap<>(ittybit);
         settings.putAll(inngestApi);
         settings.put("inngest.dev", "1");
         settings.put("quarkus.http.port", Integer.toString(port));
-        Process app = launch(settings, output);
+        return settings;
+    }
+
+    /** Sends SIGTERM, as Kubernetes does on a rollout, and returns how long the process took to exit. */
+    private static Duration terminate(Process app, Path output) throws Exception {
+        long start = System.nanoTime();
+        app.destroy();
+        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits; log: " + output).isTrue();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        System.err.println("exited " + took.toMillis() + " ms after SIGTERM");
+        assertThat(app.exitValue()).as("clean exit; log: " + output).isIn(0, 143);
+        return took;
+    }
+
+    @Test
+    void letsAStepCallInFlightFinishOnSigterm() throws Exception {
+        int port = freePort();
+        Path output = Files.createTempFile("media-fanout", ".log");
+        Process app = launch(devSettings(port), output);
         HttpClient http = HttpClient.newHttpClient();
         try {
             AppProcess.waitUntilReady(port);
             String mediaId = "sig_" + UUID.randomUUID().toString().substring(0, 8);
-            // the HLS task needs several reads (about 4 s with the default polling) before it completes
-            FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 3;
+            // no step waits for Ittybit any more; a slow Ittybit answer keeps the create step in flight
+            FakeIttybit.Script script = FakeIttybit.script(mediaId, "adaptive_video");
+            script.slowBy = Duration.ofSeconds(4);
+            script.slowCreates = 1;
             String event = "{\"name\":\"video/uploaded\",\"data\":{\"mediaId\":\"" + mediaId
                     + "\",\"sourceUrl\":\"https://uploads.example/v.mp4\"},\"id\":\"e\",\"ts\":1,\"user\":{}}";
             String body = "{\"event\":" + event + ",\"events\":[" + event + "],\"steps\":{},\"ctx\":{\"run_id\":\"r-"
@@ -112,15 +135,100 @@ class ProductionProcessIT {
                     HttpResponse.BodyHandlers.ofString());
             Thread.sleep(1500);
             assertThat(call).as("the step is still running").isNotDone();
-            app.destroy(); // SIGTERM, as Kubernetes does on a rollout
+            CompletableFuture<Duration> exit = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return terminate(app, output);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
 
             HttpResponse<String> response = call.get(60, TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(206);
-            assertThat(response.body()).contains("\"op\":\"StepRun\"");
-            assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(app.exitValue()).as("clean exit; log: " + output).isIn(0, 143);
+            assertThat(response.body()).contains("\"op\":\"StepRun\"").contains(TestHashes.of("hls-package"));
+            assertThat(exit.get(60, TimeUnit.SECONDS)).as("exit within the shutdown timeout (30 s)")
+                    .isLessThan(Duration.ofSeconds(35));
+            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video")).hasSize(1);
         } finally {
             app.destroyForcibly();
+        }
+    }
+
+    /**
+     * A SIGTERM lands while a run is in progress and a branch is paused (Inngest holds the wait): the process exits
+     * within the shutdown timeout, and the run, continued by Inngest against the next instance (same database),
+     * completes without any memoised step being executed again.
+     */
+    @Test
+    void aRunInterruptedBySigtermCompletesOnTheNextInstance() throws Exception {
+        int port = freePort();
+        Path output = Files.createTempFile("media-fanout-rollout", ".log");
+        String mediaId = "roll_" + UUID.randomUUID().toString().substring(0, 8);
+        // the HLS task is read 4 times (2 s wait, then sleeps of 2, 4 and 8 s): the SIGTERM lands in one of them
+        FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 3;
+        Process first = launch(devSettings(port), output);
+        Process second = null;
+        java.util.concurrent.atomic.AtomicBoolean terminating = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch replaced = new java.util.concurrent.CountDownLatch(1);
+        try {
+            AppProcess.waitUntilReady(port);
+            ExecutorEmulator emulator = new ExecutorEmulator(URI.create("http://localhost:" + port + "/api/inngest"),
+                    "media-pipeline-fanout-adaptive-streaming", Optional.empty(), 3, Duration.ofMillis(200))
+                    .connectionRetryDelay(Duration.ofSeconds(1))
+                    .beforeCall((stepId, attempt) -> {
+                        // while no instance serves, Inngest's calls wait (its retries back off for longer than a
+                        // rollout takes)
+                        if (terminating.get()) {
+                            try {
+                                replaced.await(120, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
+            CompletableFuture<ExecutorEmulator.Run> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return emulator.run("video/uploaded", new ObjectMapper().createObjectNode().put("mediaId", mediaId)
+                            .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // every task exists and the HLS one was found processing: its branch sleeps in Inngest
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!(FakeIttybit.tasks(mediaId).size() == 4 && FakeIttybit.tasks(mediaId, "adaptive_video").get(0)
+                    .reads().get() >= 1)) {
+                assertThat(System.nanoTime()).as("the HLS task was read").isLessThan(deadline);
+                assertThat(run).as("the run is in progress").isNotDone();
+                Thread.sleep(20);
+            }
+            terminating.set(true);
+            Duration took = terminate(first, output);
+            assertThat(took).as("exit within the shutdown timeout (30 s)").isLessThan(Duration.ofSeconds(35));
+            assertThat(run).as("the run is still in progress").isNotDone();
+
+            second = launch(devSettings(port), output);
+            AppProcess.waitUntilReady(port);
+            terminating.set(false);
+            replaced.countDown();
+            ExecutorEmulator.Run done = run.get(180, TimeUnit.SECONDS);
+
+            assertThat(done.status()).as("log: " + output).isEqualTo("completed");
+            for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
+                assertThat(FakeIttybit.creates(mediaId, kind)).as(kind + " is created once").hasSize(1);
+                assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
+            }
+            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(4);
+            HttpResponse<String> media = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/media/" + mediaId)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(media.body()).contains("\"status\":\"ready\"");
+        } finally {
+            replaced.countDown();
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroyForcibly();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
         }
         // production logs are JSON lines carrying the run and media ids
         List<String> lines = Files.readAllLines(output).stream().filter(l -> l.contains("Branch hls-package")).toList();

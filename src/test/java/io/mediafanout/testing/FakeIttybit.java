@@ -49,6 +49,8 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         public int readsBeforeEnd = 1;
         /** Tasks of this pair end failed. */
         public boolean fail;
+        /** The first this many tasks of this pair end failed, later ones complete (unless {@link #fail}). */
+        public int failFirst;
         /**
          * When set, a task is in progress until this long after its creation (whatever the number of reads), then
          * ends; when null (the default), {@link #readsBeforeEnd} decides.
@@ -77,6 +79,12 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
             return this;
         }
 
+        /** The first {@code n} tasks of this pair end failed; the ones created after them complete. */
+        public Script failFirst(int n) {
+            failFirst = n;
+            return this;
+        }
+
         /** Tasks take this long from their creation, however often they are read. */
         public Script completeAfter(Duration duration) {
             completeAfter = duration;
@@ -96,6 +104,8 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
     private static final Map<String, String> BY_KEY = new ConcurrentHashMap<>();
     /** Creation time (System.nanoTime) of each task, for {@link Script#completeAfter}. */
     private static final Map<String, Long> CREATED_NANOS = new ConcurrentHashMap<>();
+    /** Each task's rank among the tasks of its (mediaId, kind), from 0, for {@link Script#failFirst}. */
+    private static final Map<String, Integer> ORDINALS = new ConcurrentHashMap<>();
     private static final AtomicInteger IDS = new AtomicInteger();
     /** Webhook calls made: task id and the status the service answered (-1: no answer). */
     private static final List<Map.Entry<String, Integer>> WEBHOOK_CALLS = new CopyOnWriteArrayList<>();
@@ -188,6 +198,9 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         Task task = new Task("task_" + String.format("%016d", IDS.incrementAndGet()), mediaId, kind, key, body,
                 new AtomicInteger());
         CREATED_NANOS.put(task.id(), System.nanoTime());
+        synchronized (script) {
+            ORDINALS.put(task.id(), tasks(mediaId, kind).size());
+        }
         TASKS.put(task.id(), task);
         if (key != null) {
             BY_KEY.put(key, task.id());
@@ -260,7 +273,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
                 ? System.nanoTime() - CREATED_NANOS.get(task.id()) < script.completeAfter.toNanos()
                 : reads <= script.readsBeforeEnd) {
             json.put("status", "processing").putNull("output").put("progress", 50).putNull("error");
-        } else if (script.fail) {
+        } else if (script.fail || ORDINALS.getOrDefault(task.id(), 0) < script.failFirst) {
             json.put("status", "failed").putNull("output").put("error", "decoder error (simulated)");
         } else {
             json.put("status", "completed").put("progress", 100).putNull("error");
