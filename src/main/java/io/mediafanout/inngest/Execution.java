@@ -236,7 +236,12 @@ final class Execution {
     private ExecutionResult functionOutcome() {
         boolean fin = functionFailure != null
                 && (isFinal(functionFailure) || functionFailure instanceof StepFailedException);
-        if (functionFailure != null && !(functionFailure instanceof StepFailedException)) {
+        if (functionFailure instanceof NonRetriableException) {
+            // an outcome the function chose: its message says it all (the stack of a replay is long and useless)
+            Log.warnf("Function %s failed (run %s, attempt %d), no retry: %s", function.compositeId(),
+                    request.runId(), request.attempt(), functionFailure.getMessage());
+            Log.debug("Function failure", functionFailure);
+        } else if (functionFailure != null && !(functionFailure instanceof StepFailedException)) {
             Log.warnf(functionFailure, "Function %s failed (run %s, attempt %d)%s", function.compositeId(),
                     request.runId(), request.attempt(), fin ? ", no retry" : "");
         }

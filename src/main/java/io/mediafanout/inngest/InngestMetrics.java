@@ -10,7 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Metrics of the serve endpoint (Prometheus names): {@code inngest_executions_total{function,op}} for every call
- * answered ({@code op} = StepRun, StepError, StepFailed, StepPlanned, StepNotFound, complete, error),
+ * answered ({@code op} = StepRun, StepError, StepFailed, StepPlanned (a plan, possibly with pauses), WaitForEvent or
+ * Sleep (pauses only), StepNotFound, complete, error),
  * {@code inngest_runs_total{function,outcome}} for runs that ended (completed, failed) and
  * {@code inngest_signature_rejections_total} for requests refused for their signature.
  */

@@ -136,7 +136,7 @@ public final class ExecutorEmulator implements AutoCloseable {
     private final List<JsonNode> receivedEvents = new CopyOnWriteArrayList<>();
     private final AtomicInteger duplicateEvents = new AtomicInteger();
     /**
-     * Generous timeouts, as Inngest's own: a step call may last as long as the service's branch deadline (5 min),
+     * Generous timeouts, as Inngest's own: a step call may be slow (Ittybit retries, a saturated machine),
      * and on a saturated machine (1,000 runs on 2 cores) connecting can take seconds.
      */
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();

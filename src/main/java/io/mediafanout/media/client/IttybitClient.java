@@ -65,42 +65,42 @@ public class IttybitClient {
         this.registry = registry;
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> createHlsPackage(TaskOrder order) {
         return create(order);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> readHlsPackage(String taskId) {
         return read(taskId);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> createPosterImage(TaskOrder order) {
         return create(order);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> readPosterImage(String taskId) {
         return read(taskId);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> createGifPreview(TaskOrder order) {
         return create(order);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> readGifPreview(String taskId) {
         return read(taskId);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> createAudioTranscription(TaskOrder order) {
         return create(order);
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 20_000, retryOn = IttybitException.Transient.class)
+    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
     public Uni<IttybitTask> readAudioTranscription(String taskId) {
         return read(taskId);
     }
