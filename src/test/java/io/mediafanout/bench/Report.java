@@ -305,8 +305,8 @@ final class Report {
         md.append("### Slot time and step executions per run (runs one after the other)\n\n");
         md.append("| setting | tasks (Inngest time) | time scale | runs | slot time p50 | max | step executions p50 "
                 + "| max | calls p50 | held by Inngest p50 (Inngest time) | waits ended by event / timed out, sleeps "
-                + "(p50) | wall time p50 (real) | failed | other processes' CPU |\n"
-                + "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + "(p50) | wall time p50 (real) | failed | service CPU per run | other processes' CPU |\n"
+                + "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (EndToEnd.Result r : e2e) {
             for (EndToEnd.Sequential q : r.sequential()) {
                 EndToEnd.Workload w = q.workload();
@@ -323,11 +323,15 @@ final class Report {
                         .append(fmt(q.p50(f -> f.waitsTimedOut()), 0)).append(", ")
                         .append(fmt(q.p50(f -> f.sleeps()), 0)).append(" | ")
                         .append(fmt(q.p50(EndToEnd.RunFigures::wallMs) / 1000, 2)).append(" s | ")
-                        .append(q.failed()).append(" | ").append(fmt(q.otherCores(), 2)).append(" cores |\n");
+                        .append(q.failed()).append(" | ")
+                        .append(fmt(q.serverCpuSeconds() * 1000 / Math.max(1, q.figures().size() + q.failed()), 0))
+                        .append(" ms | ").append(fmt(q.otherCores(), 2)).append(" cores |\n");
             }
         }
-        md.append("\nThe other processes' CPU is the machine's busy time during the measured runs minus the service's "
-                + "and the driver's (emulator, fakes), in cores out of ").append(Runtime.getRuntime()
+        md.append("\nThe service CPU per run is its `utime+stime` over the measured runs (including its background "
+                + "work) / runs: the slot time is that plus the calls' waits for a core, for PostgreSQL and for the fake "
+                + "Ittybit. The other processes' CPU is the machine's busy time during the measured runs minus the "
+                + "service's and the driver's (emulator, fakes), in cores out of ").append(Runtime.getRuntime()
                         .availableProcessors()).append(": it includes the service's PostgreSQL, and anything else "
                         + "running on the machine.\n\n");
         md.append("**The 10-minute workload, time-scaled.** Its tasks take 1, 2, 5 and 10 min of Inngest time. Played "
@@ -405,9 +409,16 @@ final class Report {
                     + "(the service's own work was ").append(fmt(c.serverCpuSeconds(), 1)).append(" s of CPU in all, ")
                     .append(fmt(c.serverCpuSeconds() * 1000 / Math.max(1, c.completed()), 0))
                     .append(" ms per run). Under Inngest, the function's concurrency limit would keep the excess calls "
-                    + "queued on Inngest's side, where they hold no slot. Step executions per run are fewer than in "
-                    + "the sequential runs because, under load, one discovery call often finds several waits "
-                    + "already ended.\n\n");
+                    + "queued on Inngest's side, where they hold no slot. Step executions: ")
+                    .append(fmt((double) c.totalStepExecutions() / Math.max(1, c.completed()), 1))
+                    .append(" per run on average");
+            double sequentialSteps = r.workload(c.workload().label()).map(q -> q.p50(f -> f.stepExecutions()))
+                    .orElse(Double.NaN);
+            if ((double) c.totalStepExecutions() / Math.max(1, c.completed()) < sequentialSteps) {
+                md.append(", fewer than in the sequential runs (").append(fmt(sequentialSteps, 0)).append("): under "
+                        + "load one discovery call often finds several waits already ended");
+            }
+            md.append(".\n\n");
             if (!c.problems().isEmpty()) {
                 if (c.problems().stream().anyMatch(p -> p.contains("TimeoutException"))) {
                     md.append("Runs that failed with a `TimeoutException` failed in the emulator, not in the service: "
