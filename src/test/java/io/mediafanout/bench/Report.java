@@ -419,6 +419,21 @@ final class Report {
                         + "load one discovery call often finds several waits already ended");
             }
             md.append(".\n\n");
+            if (r.polling().webhooks()) {
+                md.append("Webhook deliveries: ").append(c.webhookCalls()).append(" calls for ")
+                        .append(c.runs() * 4).append(" tasks; ").append(c.webhookCallsFailed())
+                        .append(" of them not answered 200, each made again with backoff (1, 2, 4, 8, 16 s) as "
+                                + "Ittybit does");
+                if (c.webhookCallsFailed() > 0) {
+                    md.append(". The service answers 503 when it cannot send `ittybit/task.ended` to the event API "
+                            + "(its log, `target/bench/e2e-").append(r.polling().label()).append(".log`, shows why, "
+                            + "e.g. its event client's 10 s timeout, which includes the wait for one of the 5 "
+                            + "connections of the Vert.x `WebClient`'s default pool, under the burst of webhooks on "
+                            + "a saturated CPU); a redelivered webhook ends its branch's wait later, which shows in "
+                            + "the run times");
+                }
+                md.append(".\n\n");
+            }
             if (!c.problems().isEmpty()) {
                 if (c.problems().stream().anyMatch(p -> p.contains("TimeoutException"))) {
                     md.append("Runs that failed with a `TimeoutException` failed in the emulator, not in the service: "
