@@ -2,8 +2,8 @@
 # The benchmark, in one command (see bench/README.md): our serve endpoint against the official Inngest TypeScript SDK,
 # then the real pipeline end to end. Writes docs/benchmarks.md.
 #
-#   bench/run.sh                                  # about 6-8 minutes on 2 cores
-#   BENCH_DURATION=5 BENCH_WARMUP=2 BENCH_E2E_RUNS=5 BENCH_E2E_CONCURRENT=200 bench/run.sh    # a quick pass
+#   bench/run.sh                                  # about 12 minutes on 2 cores
+#   BENCH_DURATION=3 BENCH_WARMUP=2 BENCH_E2E_RUNS=2 BENCH_E2E_LONG_RUNS=1 BENCH_E2E_CONCURRENT=100 bench/run.sh   # quick
 #
 # Needs a JDK 17+ and Node.js 20+ with npm; installs the npm packages of bench/reference (npm ci) and builds the
 # production jar when it is missing or older than the sources.
@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 command="bench/run.sh"
-for var in BENCH_DURATION BENCH_WARMUP BENCH_CONCURRENCY BENCH_E2E_RUNS BENCH_E2E_CONCURRENT \
-           BENCH_E2E_POLL_INITIAL BENCH_E2E_POLL_MAX BENCH_PARTS BENCH_OUTPUT; do
+for var in BENCH_DURATION BENCH_WARMUP BENCH_CONCURRENCY BENCH_E2E_RUNS BENCH_E2E_LONG_RUNS BENCH_E2E_LONG_SCALE \
+           BENCH_E2E_CONCURRENT BENCH_E2E_RAMP BENCH_PARTS BENCH_OUTPUT; do
   if [ -n "${!var:-}" ]; then command="$var=${!var} $command"; fi
 done
 export BENCH_COMMAND="$command"

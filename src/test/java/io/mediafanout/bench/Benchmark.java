@@ -21,10 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * Options (environment): {@code BENCH_DURATION} (s measured per scenario, 10), {@code BENCH_WARMUP} (s of warm-up per
  * scenario, run for the three scenarios in turn after the server starts, 5),
- * {@code BENCH_CONCURRENCY} (32), {@code BENCH_E2E_RUNS} (sequential runs per setting (webhooks, default polling, fast polling), 15),
- * {@code BENCH_E2E_CONCURRENT} (1000), {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_E2E_POLL_INITIAL} / {@code BENCH_E2E_POLL_MAX} (the fast
- * polling setting, PT0.05S / PT0.1S), {@code BENCH_PARTS} ({@code serve,e2e}), {@code BENCH_OUTPUT}
- * ({@code docs/benchmarks.md}).
+ * {@code BENCH_CONCURRENCY} (32), {@code BENCH_E2E_RUNS} (sequential runs of the 3 s workload per setting (webhooks,
+ * no webhooks), 15), {@code BENCH_E2E_LONG_RUNS} (sequential runs of the 10-minute workload per setting, 5),
+ * {@code BENCH_E2E_LONG_SCALE} (the time scale it is played at, 0.01), {@code BENCH_E2E_CONCURRENT} (1000),
+ * {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_PARTS} ({@code serve,e2e}),
+ * {@code BENCH_OUTPUT} ({@code docs/benchmarks.md}).
  */
 public final class Benchmark {
 
@@ -46,15 +47,16 @@ public final class Benchmark {
             Map<String, Load.Result> results) {
     }
 
-    record Options(Duration duration, Duration warmup, int concurrency, int e2eRuns, int e2eConcurrent,
-            Duration e2eRamp, String fastPollInitial, String fastPollMax, List<String> parts, Path output, String command) {
+    record Options(Duration duration, Duration warmup, int concurrency, int e2eRuns, int e2eLongRuns,
+            double e2eLongScale, int e2eConcurrent, Duration e2eRamp, List<String> parts, Path output,
+            String command) {
 
         static Options fromEnvironment() {
             return new Options(Duration.ofSeconds(intEnv("BENCH_DURATION", 10)),
                     Duration.ofSeconds(intEnv("BENCH_WARMUP", 5)), intEnv("BENCH_CONCURRENCY", 32),
-                    intEnv("BENCH_E2E_RUNS", 15), intEnv("BENCH_E2E_CONCURRENT", 1000),
+                    intEnv("BENCH_E2E_RUNS", 15), intEnv("BENCH_E2E_LONG_RUNS", 5),
+                    Double.parseDouble(env("BENCH_E2E_LONG_SCALE", "0.01")), intEnv("BENCH_E2E_CONCURRENT", 1000),
                     Duration.ofSeconds(intEnv("BENCH_E2E_RAMP", 0)),
-                    env("BENCH_E2E_POLL_INITIAL", "PT0.05S"), env("BENCH_E2E_POLL_MAX", "PT0.1S"),
                     List.of(env("BENCH_PARTS", "serve,e2e").split(",")), Path.of(env("BENCH_OUTPUT",
                             "docs/benchmarks.md")),
                     env("BENCH_COMMAND", "bench/run.sh"));
@@ -109,15 +111,16 @@ public final class Benchmark {
         List<EndToEnd.Result> e2e = new ArrayList<>();
         if (options.parts().contains("e2e")) {
             EndToEnd endToEnd = new EndToEnd(root, jar, logs);
-            // production's setting (webhooks, default polling as the safety net) carries the concurrent runs too
-            EndToEnd.Polling webhooks = new EndToEnd.Polling("webhooks", Optional.empty(), Optional.empty(), true);
-            EndToEnd.Polling defaults = new EndToEnd.Polling("default-polling", Optional.empty(), Optional.empty(),
-                    false);
-            EndToEnd.Polling fast = new EndToEnd.Polling("fast-polling", Optional.of(options.fastPollInitial()),
-                    Optional.of(options.fastPollMax()), false);
-            e2e.add(endToEnd.run(webhooks, options.e2eRuns(), options.e2eConcurrent(), options.e2eRamp()));
-            e2e.add(endToEnd.run(defaults, options.e2eRuns(), 0, options.e2eRamp()));
-            e2e.add(endToEnd.run(fast, options.e2eRuns(), 0, options.e2eRamp()));
+            // production's setting (webhooks) carries the concurrent runs too
+            EndToEnd.Workload shortTasks = EndToEnd.Workload.shortTasks(options.e2eRuns());
+            List<EndToEnd.Workload> workloads = new ArrayList<>(List.of(shortTasks));
+            if (options.e2eLongRuns() > 0) {
+                workloads.add(EndToEnd.Workload.longTasks(options.e2eLongRuns(), options.e2eLongScale()));
+            }
+            e2e.add(endToEnd.run(new EndToEnd.Polling("webhooks", true), workloads, Optional.of(shortTasks),
+                    options.e2eConcurrent(), options.e2eRamp()));
+            e2e.add(endToEnd.run(new EndToEnd.Polling("durable-polling", false), workloads, Optional.empty(), 0,
+                    options.e2eRamp()));
         }
         String markdown = Report.markdown(options, environment, started, Duration.between(started, Instant.now()),
                 sides, e2e);

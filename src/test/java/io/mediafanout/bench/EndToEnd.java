@@ -30,65 +30,166 @@ import io.mediafanout.testing.PostgresTestResource;
 
 /**
  * The real pipeline (not bench mode) of the production jar, driven by {@link ExecutorEmulator} playing Inngest
- * (dev mode), with {@link FakeIttybit} tasks that take a fixed time per branch and a fresh embedded PostgreSQL:
- * the overhead of a run above its slowest branch, and many concurrent runs with every record checked.
+ * (dev mode: it holds every wait and sleep, and receives the events the service sends through
+ * {@link FakeInngestApi}), with {@link FakeIttybit} tasks that take a fixed time per branch and a fresh embedded
+ * PostgreSQL: per run the Inngest slot time ({@link ExecutorEmulator.Run#slotMillis()}), the step executions
+ * ({@link ExecutorEmulator.Run#stepExecutions()}) and the overhead above the slowest branch, for a short and a long
+ * (time-scaled) workload; and many concurrent runs with every record checked.
  */
 final class EndToEnd {
 
-    /** Fixed task time per Ittybit kind (branch): the slowest branch bounds a run from below. */
-    static final Map<String, Duration> TASK_TIMES = new LinkedHashMap<>();
-
-    static {
-        TASK_TIMES.put("image", Duration.ofMillis(1000)); // poster-image
-        TASK_TIMES.put("video", Duration.ofMillis(1500)); // gif-preview
-        TASK_TIMES.put("audio", Duration.ofMillis(2000)); // audio-transcription
-        TASK_TIMES.put("adaptive_video", Duration.ofMillis(3000)); // hls-package
-    }
-
-    static final Duration SLOWEST = Duration.ofMillis(3000);
+    /** Ittybit kinds in branch order: hls-package, poster-image, gif-preview, audio-transcription. */
+    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+    private static final Map<String, String> BRANCH_BY_KIND = Map.of("adaptive_video", "hls-package", "image",
+            "poster-image", "video", "gif-preview", "audio", "audio-transcription");
     private static final Map<String, String> URL_FIELD_BY_KIND = Map.of("adaptive_video", "hlsUrl", "image",
             "posterUrl", "video", "gifUrl", "audio", "transcriptionUrl");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * How the service learns that a task ended: polling (empty values keep the service's defaults) and, with
-     * {@code webhooks}, the task's webhook ({@code ITTYBIT_WEBHOOK_BASE_URL} set; the fake calls it when the task
-     * ends).
+     * The service's settings: {@code webhooks} sets {@code ITTYBIT_WEBHOOK_BASE_URL} (the fake calls each task's
+     * webhook when it ends, the service sends {@code ittybit/task.ended} to the event API, which ends the branch's
+     * wait); the polling settings ({@code media.ittybit.poll.*}) are always the service's defaults.
      */
-    record Polling(String label, Optional<String> initialDelay, Optional<String> maxDelay, boolean webhooks) {
+    record Polling(String label, boolean webhooks) {
         String describe() {
-            String polling = initialDelay.isEmpty() && maxDelay.isEmpty() ? "polling: service defaults (first read "
-                    + "after 250 ms, doubling, at most 5 s apart)"
-                    : "polling: MEDIA_ITTYBIT_POLL_INITIAL_DELAY=" + initialDelay.orElse("(default)")
-                            + ", MEDIA_ITTYBIT_POLL_MAX_DELAY=" + maxDelay.orElse("(default)");
-            return webhooks ? "**webhooks** (`ITTYBIT_WEBHOOK_BASE_URL` set) + " + polling : polling + ", no webhooks";
+            return webhooks
+                    ? "**webhooks** (`ITTYBIT_WEBHOOK_BASE_URL` set: each branch's first wait ends with its task's "
+                            + "`ittybit/task.ended` event, timeout 30 min; then a read)"
+                    : "**no webhooks**, durable polling with the service defaults (a branch reads its task 2 s after "
+                            + "creating it, then sleeps 2 s, 4 s, 8 s, … at most 10 min between reads)";
         }
     }
 
-    /** Sequential runs: overhead = run wall time − slowest branch. */
-    record Sequential(Polling polling, int runs, int warmupRuns, double[] overheadMs, double[] wallMs, int failed,
-            List<String> problems) {
+    /**
+     * What Ittybit does: a fixed time per kind, in Inngest time (what the run would take under Inngest), played at
+     * {@code timeScale}: the fake's tasks last {@code time × timeScale} of real time and the emulator multiplies
+     * every wait timeout and sleep of the service by {@code timeScale}, so the run is the same run, only faster.
+     */
+    record Workload(String label, Map<String, Duration> taskTimes, double timeScale, int runs, int warmupRuns) {
+        /** The slowest task, in Inngest time. */
+        Duration slowest() {
+            return taskTimes.values().stream().max(Duration::compareTo).orElseThrow();
+        }
+
+        /** A time of this workload as played (real time). */
+        Duration real(Duration inngestTime) {
+            return Duration.ofNanos(Math.round(inngestTime.toNanos() * timeScale));
+        }
+
+        String describeTasks() {
+            StringBuilder out = new StringBuilder();
+            for (String kind : KINDS) {
+                out.append(out.length() == 0 ? "" : ", ").append('`').append(BRANCH_BY_KIND.get(kind)).append("` ")
+                        .append(human(taskTimes.get(kind)));
+            }
+            return out.toString();
+        }
+
+        static Workload shortTasks(int runs) {
+            Map<String, Duration> times = new LinkedHashMap<>();
+            times.put("adaptive_video", Duration.ofMillis(3000));
+            times.put("image", Duration.ofMillis(1000));
+            times.put("video", Duration.ofMillis(1500));
+            times.put("audio", Duration.ofMillis(2000));
+            return new Workload("3s", times, 1.0, runs, 2);
+        }
+
+        /** The slowest task takes 10 minutes of Inngest time, played {@code 1 / timeScale} times faster. */
+        static Workload longTasks(int runs, double timeScale) {
+            Map<String, Duration> times = new LinkedHashMap<>();
+            times.put("adaptive_video", Duration.ofMinutes(10));
+            times.put("image", Duration.ofMinutes(1));
+            times.put("video", Duration.ofMinutes(2));
+            times.put("audio", Duration.ofMinutes(5));
+            return new Workload("10min", times, timeScale, runs, 0);
+        }
+    }
+
+    /**
+     * One run's figures: wall time (real), slot time (sum of the durations of its calls to the service, real: what
+     * Inngest counts against concurrency), step executions (billed), calls, the time Inngest held the run with no
+     * call in flight (scaled back to Inngest time), and its pauses by outcome.
+     */
+    record RunFigures(double wallMs, double slotMs, long stepExecutions, int calls, double heldInngestMs,
+            int waitsEndedByEvent, int waitsTimedOut, int sleeps) {
+        static RunFigures of(ExecutorEmulator.Run run, double wallMs, double timeScale) {
+            int byEvent = 0;
+            int timedOut = 0;
+            int sleeps = 0;
+            for (ExecutorEmulator.Pause p : run.pauses()) {
+                if (p.op().equals("Sleep")) {
+                    sleeps++;
+                } else if (p.outcome().equals("event")) {
+                    byEvent++;
+                } else if (p.outcome().equals("timeout")) {
+                    timedOut++;
+                }
+            }
+            return new RunFigures(wallMs, run.slotMillis(), run.stepExecutions(), run.calls().size(),
+                    timeScale > 0 ? run.waitedMillis() / timeScale : Double.NaN, byEvent, timedOut, sleeps);
+        }
+    }
+
+    /** Sequential runs of one workload: overhead = run wall time − slowest branch (meaningful at time scale 1). */
+    record Sequential(Polling polling, Workload workload, List<RunFigures> figures, int failed, List<String> problems,
+            double serverCpuSeconds, double driverCpuSeconds, double machineCpuSeconds, double windowSeconds) {
+        double[] values(java.util.function.ToDoubleFunction<RunFigures> f) {
+            return figures.stream().mapToDouble(f).toArray();
+        }
+
+        double[] overheadMs() {
+            double slowest = workload.real(workload.slowest()).toNanos() / 1e6;
+            return figures.stream().mapToDouble(r -> r.wallMs() - slowest).toArray();
+        }
+
+        double p50(java.util.function.ToDoubleFunction<RunFigures> f) {
+            return percentile(values(f), 0.5);
+        }
+
+        double max(java.util.function.ToDoubleFunction<RunFigures> f) {
+            return max(values(f));
+        }
+
         double overheadP50() {
-            return percentile(overheadMs, 0.5);
+            return percentile(overheadMs(), 0.5);
         }
 
         double overheadMax() {
-            return overheadMs.length == 0 ? Double.NaN : Arrays.stream(overheadMs).max().getAsDouble();
+            return max(overheadMs());
         }
 
         double overheadMin() {
-            return overheadMs.length == 0 ? Double.NaN : Arrays.stream(overheadMs).min().getAsDouble();
+            double[] v = overheadMs();
+            return v.length == 0 ? Double.NaN : Arrays.stream(v).min().getAsDouble();
+        }
+
+        /** CPU of the other processes (PostgreSQL included), in cores, during the runs. */
+        double otherCores() {
+            return windowSeconds <= 0 ? Double.NaN
+                    : Math.max(0, machineCpuSeconds - serverCpuSeconds - driverCpuSeconds) / windowSeconds;
+        }
+
+        private static double max(double[] v) {
+            return v.length == 0 ? Double.NaN : Arrays.stream(v).max().getAsDouble();
         }
     }
 
-    /** Concurrent runs, all in flight together. */
-    record Concurrent(Polling polling, int runs, int completed, int failed, double wallSeconds, double runP50Ms,
-            double runP99Ms, double runMaxMs, int recordsReady, int recordsChecked, double serverCpuSeconds,
-            double driverCpuSeconds, double machineCpuSeconds, long serverPeakRssKb, Duration ramp, int maxInFlight,
-            List<String> problems) {
+    /** Concurrent runs (the short workload), all in flight together. */
+    record Concurrent(Polling polling, Workload workload, int runs, int completed, int failed, double wallSeconds,
+            double runP50Ms, double runP99Ms, double runMaxMs, int recordsReady, int recordsChecked,
+            double serverCpuSeconds, double driverCpuSeconds, double machineCpuSeconds, long serverPeakRssKb,
+            Duration ramp, int maxInFlight, double[] slotMs, long totalStepExecutions, long webhookCalls,
+            long webhookCallsFailed, List<String> problems) {
+        double totalSlotSeconds() {
+            return Arrays.stream(slotMs).sum() / 1000;
+        }
     }
 
-    record Result(Sequential sequential, Concurrent concurrent) {
+    record Result(Polling polling, List<Sequential> sequential, Concurrent concurrent) {
+        Optional<Sequential> workload(String label) {
+            return sequential.stream().filter(s -> s.workload().label().equals(label)).findFirst();
+        }
     }
 
     private final Path root;
@@ -108,10 +209,11 @@ final class EndToEnd {
     }
 
     /**
-     * Starts the service with the given polling, makes {@code sequentialRuns} runs one after the other (after two
-     * warm-up runs), then, when {@code concurrentRuns > 0}, that many runs at once.
+     * Starts the service with the given setting, makes each workload's runs one after the other, then, when
+     * {@code concurrent} is given, that many runs at once.
      */
-    Result run(Polling polling, int sequentialRuns, int concurrentRuns, Duration ramp) throws Exception {
+    Result run(Polling polling, List<Workload> workloads, Optional<Workload> concurrent, int concurrentRuns,
+            Duration ramp) throws Exception {
         PostgresTestResource postgres = new PostgresTestResource();
         Map<String, String> database = postgres.start();
         Runnable stopDatabase = Benchmark.onExit(postgres::stop);
@@ -126,8 +228,6 @@ final class EndToEnd {
         env.put("ITTYBIT_API_URL", ittybitUrl);
         env.put("ITTYBIT_API_KEY", FakeIttybit.API_KEY);
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        polling.initialDelay().ifPresent(v -> env.put("MEDIA_ITTYBIT_POLL_INITIAL_DELAY", v));
-        polling.maxDelay().ifPresent(v -> env.put("MEDIA_ITTYBIT_POLL_MAX_DELAY", v));
         if (polling.webhooks()) {
             env.put("ITTYBIT_WEBHOOK_BASE_URL", "http://127.0.0.1:" + port);
         }
@@ -135,26 +235,44 @@ final class EndToEnd {
                 root, logs.resolve("e2e-" + polling.label() + ".log"), port)) {
             server.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));
             String base = "http://127.0.0.1:" + port;
-            Sequential sequential = sequential(base, polling, sequentialRuns);
-            Concurrent concurrent = concurrentRuns > 0 ? concurrent(base, polling, concurrentRuns, ramp, server) : null;
-            return new Result(sequential, concurrent);
+            List<Sequential> sequential = new ArrayList<>();
+            for (Workload workload : workloads) {
+                sequential.add(sequential(base, polling, workload, server));
+            }
+            Concurrent many = concurrent.isPresent() && concurrentRuns > 0
+                    ? concurrent(base, polling, concurrent.get(), concurrentRuns, ramp, server)
+                    : null;
+            return new Result(polling, sequential, many);
         } finally {
             stopDatabase.run();
         }
     }
 
-    private Sequential sequential(String base, Polling polling, int runs) throws Exception {
-        int warmup = 2;
-        List<Double> overheads = new ArrayList<>();
-        List<Double> walls = new ArrayList<>();
+    private Sequential sequential(String base, Polling polling, Workload workload, ServerProcess server)
+            throws Exception {
+        List<RunFigures> figures = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         int failed = 0;
-        for (int i = 0; i < warmup + runs; i++) {
-            String mediaId = "e2e-" + polling.label() + "-" + i + "-" + shortId();
-            prepare(mediaId);
+        double slowestMs = workload.real(workload.slowest()).toNanos() / 1e6;
+        long cpu0 = 0;
+        long self0 = 0;
+        long machine0 = 0;
+        long window0 = 0;
+        for (int i = 0; i < workload.warmupRuns() + workload.runs(); i++) {
+            if (i == workload.warmupRuns()) {
+                cpu0 = server.cpuTicks();
+                self0 = ServerProcess.selfCpuTicks();
+                machine0 = ServerProcess.machineBusyTicks();
+                window0 = System.nanoTime();
+            }
+            String mediaId = "e2e-" + polling.label() + "-" + workload.label() + "-" + i + "-" + shortId();
+            prepare(mediaId, workload);
             postMedia(base, mediaId);
             long t0 = System.nanoTime();
-            ExecutorEmulator.Run run = emulator(base).run("video/uploaded", event(mediaId));
+            ExecutorEmulator.Run run;
+            try (ExecutorEmulator emulator = emulator(base, workload)) {
+                run = emulator.run("video/uploaded", event(mediaId));
+            }
             double wallMs = (System.nanoTime() - t0) / 1e6;
             List<String> recordProblems = checkRecord(base, mediaId);
             if (!run.status().equals("completed") || !recordProblems.isEmpty()) {
@@ -162,24 +280,31 @@ final class EndToEnd {
                 problems.add(mediaId + ": run " + run.status() + " " + recordProblems);
                 continue;
             }
-            if (i >= warmup) {
-                walls.add(wallMs);
-                overheads.add(wallMs - SLOWEST.toMillis());
+            RunFigures f = RunFigures.of(run, wallMs, workload.timeScale());
+            if (i >= workload.warmupRuns()) {
+                figures.add(f);
             }
-            System.out.printf("bench: e2e %s run %d: %.0f ms (overhead %.0f ms)%s%n", polling.label(), i, wallMs,
-                    wallMs - SLOWEST.toMillis(), i < warmup ? " [warm-up]" : "");
+            System.out.printf("bench: e2e %s %s run %d: %.0f ms (overhead %.0f ms), slot %.0f ms, %d step executions,"
+                    + " %d calls, held %.0f s of Inngest time, waits %d by event / %d timed out, %d sleeps%s%n",
+                    polling.label(), workload.label(), i, wallMs, wallMs - slowestMs, f.slotMs(), f.stepExecutions(),
+                    f.calls(), f.heldInngestMs() / 1000, f.waitsEndedByEvent(), f.waitsTimedOut(), f.sleeps(),
+                    i < workload.warmupRuns() ? " [warm-up]" : "");
+            System.out.println("bench:   slot time by call: " + slotBreakdown(run));
         }
-        return new Sequential(polling, runs, warmup, overheads.stream().mapToDouble(d -> d).toArray(),
-                walls.stream().mapToDouble(d -> d).toArray(), failed, problems);
+        double windowSeconds = (System.nanoTime() - window0) / 1e9;
+        return new Sequential(polling, workload, figures, failed, problems,
+                ServerProcess.ticksToMillis(server.cpuTicks() - cpu0) / 1000,
+                ServerProcess.ticksToMillis(ServerProcess.selfCpuTicks() - self0) / 1000,
+                ServerProcess.ticksToMillis(ServerProcess.machineBusyTicks() - machine0) / 1000, windowSeconds);
     }
 
-    private Concurrent concurrent(String base, Polling polling, int runs, Duration ramp, ServerProcess server)
-            throws Exception {
+    private Concurrent concurrent(String base, Polling polling, Workload workload, int runs, Duration ramp,
+            ServerProcess server) throws Exception {
         List<String> mediaIds = new ArrayList<>();
         String batch = shortId();
         for (int i = 0; i < runs; i++) {
             String mediaId = "e2e-many-" + batch + "-" + i;
-            prepare(mediaId);
+            prepare(mediaId, workload);
             mediaIds.add(mediaId);
         }
         // the records first (POST /media, 16 at a time, not timed): the runs, not the uploads, start together
@@ -207,17 +332,23 @@ final class EndToEnd {
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
         double[] runMs = new double[runs];
         Arrays.fill(runMs, Double.NaN);
+        double[] slotMs = new double[runs];
+        Arrays.fill(slotMs, Double.NaN);
+        long[] steps = new long[runs];
         List<Thread> threads = new ArrayList<>();
+        // one emulator for all the runs, as one Inngest: each event the service sends is matched once against the
+        // pending waits of every run (an emulator per run would copy every event into each of them, which takes the
+        // driver quadratic time and made the fake event API answer the service's webhook events too late)
+        ExecutorEmulator emulator = emulator(base, workload);
         for (int i = 0; i < runs; i++) {
             int index = i;
             String mediaId = mediaIds.get(i);
-            // one thread per run: all of them in flight together (the emulator adds one thread per planned step)
+            // one thread per run: all of them in flight together (the emulator adds a thread per planned step)
             Thread thread = new Thread(null, () -> {
                 ready.countDown();
                 try {
                     go.await();
-                    // starts spread over the ramp (a thundering herd of 1,000 emulators, each with its own HTTP
-                    // client and selector thread, starves the client threads on 2 cores); all of them still overlap
+                    // starts spread over the ramp (BENCH_E2E_RAMP, 0 by default); all of them still overlap
                     long at = started[0] + ramp.toNanos() * index / runs;
                     long wait;
                     while ((wait = at - System.nanoTime()) > 0) {
@@ -225,8 +356,14 @@ final class EndToEnd {
                     }
                     maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                     long t0 = System.nanoTime();
-                    ExecutorEmulator.Run run = emulator(base).run("video/uploaded", event(mediaId));
+                    ExecutorEmulator.Run run = emulator.run("video/uploaded", event(mediaId));
                     runMs[index] = (System.nanoTime() - t0) / 1e6;
+                    slotMs[index] = run.slotMillis();
+                    if (index % Math.max(1, runs / 5) == 0) {
+                        System.out.println("bench:   concurrent run " + index + ": " + Math.round(runMs[index])
+                                + " ms, slot time by call: " + slotBreakdown(run));
+                    }
+                    steps[index] = run.stepExecutions();
                     inFlight.decrementAndGet();
                     if (run.status().equals("completed")) {
                         completed.incrementAndGet();
@@ -250,9 +387,12 @@ final class EndToEnd {
         long t0 = System.nanoTime();
         started[0] = t0;
         go.countDown();
+        // one deadline for the whole batch (a run whose event never came would wait for its 30-minute timeout)
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         for (Thread thread : threads) {
-            thread.join(Duration.ofMinutes(10).toMillis());
+            thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
         }
+        emulator.close();
         double wallSeconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = ServerProcess.ticksToMillis(server.cpuTicks() - cpu0) / 1000;
         double driverSeconds = ServerProcess.ticksToMillis(ServerProcess.selfCpuTicks() - self0) / 1000;
@@ -278,20 +418,42 @@ final class EndToEnd {
         } finally {
             pool.shutdownNow();
         }
+        // webhook deliveries: a failed one is made again with backoff (as Ittybit does); a webhook never answered
+        // 200 leaves its branch waiting for the 30-minute timeout
+        long webhookCalls = 0;
+        long webhookCallsFailed = 0;
+        long notDelivered = 0;
+        if (polling.webhooks()) {
+            for (String id : mediaIds) {
+                for (FakeIttybit.Task task : FakeIttybit.tasks(id)) {
+                    List<Integer> calls = FakeIttybit.webhookCalls(task.id());
+                    webhookCalls += calls.size();
+                    webhookCallsFailed += calls.stream().filter(status -> status != 200).count();
+                    notDelivered += calls.contains(200) ? 0 : 1;
+                }
+            }
+            if (notDelivered > 0) {
+                problems.add(0, notDelivered + " task webhook(s) never answered 200 by the service");
+            }
+        }
         double[] sorted = Arrays.stream(runMs).filter(d -> !Double.isNaN(d)).sorted().toArray();
-        return new Concurrent(polling, runs, completed.get(), runs - completed.get(), wallSeconds,
+        double[] slots = Arrays.stream(slotMs).filter(d -> !Double.isNaN(d)).toArray();
+        return new Concurrent(polling, workload, runs, completed.get(), runs - completed.get(), wallSeconds,
                 percentile(sorted, 0.5), percentile(sorted, 0.99),
                 sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1], ready200, mediaIds.size(), cpuSeconds,
-                driverSeconds, machineSeconds, server.peakRssKb(), ramp, maxInFlight.get(), new ArrayList<>(problems));
+                driverSeconds, machineSeconds, server.peakRssKb(), ramp, maxInFlight.get(), slots,
+                Arrays.stream(steps).sum(), webhookCalls, webhookCallsFailed, new ArrayList<>(problems));
     }
 
-    private static void prepare(String mediaId) {
-        TASK_TIMES.forEach((kind, time) -> FakeIttybit.script(mediaId, kind).completeAfter(time));
+    /** Each task of the media lasts its workload's time, played at the workload's scale, from its creation. */
+    private static void prepare(String mediaId, Workload workload) {
+        workload.taskTimes().forEach((kind, time) -> FakeIttybit.script(mediaId, kind)
+                .completeAfter(workload.real(time)));
     }
 
-    private ExecutorEmulator emulator(String base) {
+    private ExecutorEmulator emulator(String base, Workload workload) {
         return new ExecutorEmulator(URI.create(base + "/api/inngest"), Protocol.FN_ID, Optional.empty(), 3,
-                Duration.ofMillis(200));
+                Duration.ofMillis(200)).timeScale(workload.timeScale());
     }
 
     private static JsonNode event(String mediaId) {
@@ -327,7 +489,7 @@ final class EndToEnd {
         if (!media.path("status").asText().equals("ready")) {
             problems.add(mediaId + ": status " + media.path("status").asText());
         }
-        for (String kind : TASK_TIMES.keySet()) {
+        for (String kind : KINDS) {
             List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId, kind);
             String field = URL_FIELD_BY_KIND.get(kind);
             if (tasks.size() != 1) {
@@ -341,6 +503,55 @@ final class EndToEnd {
 
     private static String shortId() {
         return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Step ids of the pipeline by their hash (the emulator calls steps by hash); "step" is a discovery call. */
+    private static final Map<String, String> STEP_NAMES = new java.util.HashMap<>();
+
+    static {
+        List<String> names = new ArrayList<>(List.of("assemble", "media-ready"));
+        for (String branch : BRANCH_BY_KIND.values()) {
+            for (int g = 0; g < 4; g++) {
+                String id = g == 0 ? branch : branch + "-g" + g;
+                names.add(id);
+                names.add(id + "-ended");
+                names.add(id + "-result");
+                names.add(id + "-backoff");
+                for (int n = 1; n <= 30; n++) {
+                    names.add(id + "-result-" + n);
+                    names.add(id + "-backoff-" + n);
+                }
+            }
+        }
+        names.forEach(name -> STEP_NAMES.put(io.mediafanout.inngest.TestHashes.of(name), name));
+        // a discovery call may also run a step itself (immediate execution): its time counts as discovery
+        STEP_NAMES.put("step", "discovery");
+    }
+
+    /** Where a run's slot time went: call durations by kind of call (log only, to read the figures). */
+    static String slotBreakdown(ExecutorEmulator.Run run) {
+        Map<String, double[]> byKind = new java.util.TreeMap<>();
+        for (ExecutorEmulator.Call call : run.calls()) {
+            String name = STEP_NAMES.getOrDefault(call.stepId(), call.stepId());
+            String kind = name.equals("discovery") || name.equals("assemble") || name.equals("media-ready") ? name
+                    : name.contains("-result") ? "read" : "create";
+            double[] v = byKind.computeIfAbsent(kind, k -> new double[3]);
+            v[0]++;
+            v[1] += call.durationMillis();
+            v[2] = Math.max(v[2], call.durationMillis());
+        }
+        StringBuilder out = new StringBuilder();
+        byKind.forEach((kind, v) -> out.append(out.length() == 0 ? "" : ", ").append(String.format(
+                java.util.Locale.ROOT, "%s %d× %.0f ms (max %.0f)", kind, (int) v[0], v[1], v[2])));
+        return out.toString();
+    }
+
+    /** {@code 10 min}, {@code 1.5 s}. */
+    static String human(Duration d) {
+        if (d.toMillis() % 60_000 == 0) {
+            return d.toMinutes() + " min";
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
     static double percentile(double[] values, double p) {

@@ -27,7 +27,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * seen), {@code GET /tasks/{id}} moves it to {@code processing}, then {@code completed} with {@code output.url}, or
  * {@code failed}. Unknown task: 404; missing or wrong key: 401. Tests script faults per (mediaId, kind). A task
  * created with a {@code webhook_url} and a fixed duration ({@link Script#completeAfter}) is POSTed to that URL when
- * it ends, as Ittybit does (API.md §3; no signature header: Ittybit's scheme is undocumented).
+ * it ends, as Ittybit does (API.md §3; no signature header: Ittybit's scheme is undocumented), and again with
+ * backoff while the answer is not 2xx.
  */
 public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
 
@@ -241,14 +242,31 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         return RecordingHttpServer.Reply.json(200, render(task).toString());
     }
 
-    /** POSTs the ended task to its webhook URL, once (Ittybit retries failed deliveries; the tests need not). */
+    /**
+     * POSTs the ended task to its webhook URL. A delivery that fails (no answer, or not 2xx) is made again with
+     * exponential backoff (1, 2, 4, 8, 16 s), as Ittybit does ("on error Ittybit retries with exponential backoff",
+     * API.md); each call is recorded by {@link #webhookCalls(String)}.
+     */
     private static void callWebhook(Task task, String url) {
+        callWebhook(task, url, 0);
+    }
+
+    /** Deliveries of one webhook: the first and up to 5 retries. */
+    static final int WEBHOOK_ATTEMPTS = 6;
+
+    private static void callWebhook(Task task, String url, int attempt) {
         WEBHOOK_CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(render(task, true).toString())).build(),
                 HttpResponse.BodyHandlers.discarding())
-                .whenComplete((response, failure) -> WEBHOOK_CALLS.add(
-                        Map.entry(task.id(), response == null ? -1 : response.statusCode())));
+                .whenComplete((response, failure) -> {
+                    int status = response == null ? -1 : response.statusCode();
+                    WEBHOOK_CALLS.add(Map.entry(task.id(), status));
+                    if ((status < 200 || status >= 300) && attempt + 1 < WEBHOOK_ATTEMPTS) {
+                        WEBHOOK_TIMER.schedule(() -> callWebhook(task, url, attempt + 1), 1000L << attempt,
+                                TimeUnit.MILLISECONDS);
+                    }
+                });
     }
 
     private static ObjectNode render(Task task) {
