@@ -69,5 +69,13 @@ public interface InngestConfig {
         @WithName("event-attempts")
         @WithDefault("5")
         int eventAttempts();
+
+        /**
+         * Connections to the Inngest API and event API kept open at most: a burst of sends (webhooks, steps sending
+         * events) queues behind them, and the queueing counts in {@link #timeout()}.
+         */
+        @WithName("max-connections")
+        @WithDefault("50")
+        int maxConnections();
     }
 }

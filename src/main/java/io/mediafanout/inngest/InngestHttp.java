@@ -38,6 +38,7 @@ public class InngestHttp {
         this.timeoutMillis = environment.config().http().timeout().toMillis();
         this.client = WebClient.create(vertx, new WebClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+                .setMaxPoolSize(Math.max(1, environment.config().http().maxConnections()))
                 .setUserAgent(InngestEnvironment.SDK)
                 .setFollowRedirects(false));
     }

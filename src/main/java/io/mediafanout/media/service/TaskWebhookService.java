@@ -28,6 +28,9 @@ public class TaskWebhookService {
         ACCEPTED, REJECTED, UNAVAILABLE
     }
 
+    /** Within Ittybit's 5 s delivery timeout (API.md §3). */
+    static final java.time.Duration ANSWER_WITHIN = java.time.Duration.ofSeconds(4);
+
     private final IttybitWebhooks webhooks;
     private final InngestClient inngest;
     private final Counter accepted;
@@ -55,6 +58,8 @@ public class TaskWebhookService {
         ObjectNode data = JsonNodeFactory.instance.objectNode().put("key", taskKey)
                 .put("taskId", field(task, "id")).put("status", field(task, "status"));
         return inngest.send(Event.of(BranchFlow.TASK_ENDED, data, "ittybit-task-ended-" + taskKey))
+                // Ittybit wants an answer within 5 s and delivers again otherwise: 503 rather than a late 200
+                .ifNoItem().after(ANSWER_WITHIN).fail()
                 .map(id -> {
                     accepted.increment();
                     return Outcome.ACCEPTED;
