@@ -16,9 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,45 +68,26 @@ class CrashRecoveryIT {
 
         Process first = AppProcess.launch(settings, output);
         Process second = null;
-        AtomicBoolean down = new AtomicBoolean();
-        CountDownLatch restarted = new CountDownLatch(1);
+        ExecutorEmulator.Outage outage = new ExecutorEmulator.Outage();
         try {
             AppProcess.waitUntilReady(port);
             ExecutorEmulator emulator = new ExecutorEmulator(URI.create("http://localhost:" + port + "/api/inngest"),
                     "media-pipeline-fanout-adaptive-streaming", Optional.empty(), 3, Duration.ofMillis(200))
-                    .connectionRetryDelay(Duration.ofSeconds(1)).timeScale(0.5)
-                    .beforeCall((stepId, attempt) -> {
-                        // while the service is down, Inngest's next call waits for it (its retries back off for
-                        // longer than a restart takes)
-                        if (down.get()) {
-                            try {
-                                restarted.await(120, TimeUnit.SECONDS);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        }
-                    });
-            CompletableFuture<ExecutorEmulator.Run> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return emulator.run("video/uploaded", new ObjectMapper().createObjectNode().put("mediaId", mediaId)
-                            .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+                    .connectionRetryDelay(Duration.ofSeconds(1)).timeScale(0.5).beforeCall(outage::hold);
+            CompletableFuture<ExecutorEmulator.Run> run = emulator.runAsync("video/uploaded", new ObjectMapper()
+                    .createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
             waitForBranches(port, mediaId, 3);
             Thread.sleep(300); // the read steps that recorded those branches have answered
             assertThat(FakeIttybit.tasks(mediaId, "adaptive_video")).singleElement()
                     .satisfies(t -> assertThat(t.reads().get()).as("HLS reads before the kill").isBetween(1, 4));
-            down.set(true);
+            outage.begin();
             first.destroyForcibly(); // SIGKILL: no graceful shutdown
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(run).as("the run is still in progress").isNotDone();
 
             second = AppProcess.launch(settings, output);
             AppProcess.waitUntilReady(port);
-            down.set(false);
-            restarted.countDown();
+            outage.end();
             ExecutorEmulator.Run done = run.get(120, TimeUnit.SECONDS);
 
             assertThat(done.status()).as("log: " + output).isEqualTo("completed");
@@ -128,7 +107,7 @@ class CrashRecoveryIT {
                     URI.create("http://localhost:" + port + "/media/" + mediaId)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(media.body()).contains("\"status\":\"ready\"");
         } finally {
-            restarted.countDown();
+            outage.end();
             first.destroyForcibly();
             if (second != null) {
                 second.destroyForcibly();

@@ -168,32 +168,14 @@ class ProductionProcessIT {
         FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 3;
         Process first = launch(devSettings(port), output);
         Process second = null;
-        java.util.concurrent.atomic.AtomicBoolean terminating = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.CountDownLatch replaced = new java.util.concurrent.CountDownLatch(1);
+        ExecutorEmulator.Outage outage = new ExecutorEmulator.Outage();
         try {
             AppProcess.waitUntilReady(port);
             ExecutorEmulator emulator = new ExecutorEmulator(URI.create("http://localhost:" + port + "/api/inngest"),
                     "media-pipeline-fanout-adaptive-streaming", Optional.empty(), 3, Duration.ofMillis(200))
-                    .connectionRetryDelay(Duration.ofSeconds(1))
-                    .beforeCall((stepId, attempt) -> {
-                        // while no instance serves, Inngest's calls wait (its retries back off for longer than a
-                        // rollout takes)
-                        if (terminating.get()) {
-                            try {
-                                replaced.await(120, TimeUnit.SECONDS);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        }
-                    });
-            CompletableFuture<ExecutorEmulator.Run> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return emulator.run("video/uploaded", new ObjectMapper().createObjectNode().put("mediaId", mediaId)
-                            .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+                    .connectionRetryDelay(Duration.ofSeconds(1)).beforeCall(outage::hold);
+            CompletableFuture<ExecutorEmulator.Run> run = emulator.runAsync("video/uploaded", new ObjectMapper()
+                    .createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
             // every task exists and the HLS one was found processing: its branch sleeps in Inngest
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!(FakeIttybit.tasks(mediaId).size() == 4 && FakeIttybit.tasks(mediaId, "adaptive_video").get(0)
@@ -202,15 +184,14 @@ class ProductionProcessIT {
                 assertThat(run).as("the run is in progress").isNotDone();
                 Thread.sleep(20);
             }
-            terminating.set(true);
+            outage.begin();
             Duration took = terminate(first, output);
             assertThat(took).as("exit within the shutdown timeout (30 s)").isLessThan(Duration.ofSeconds(35));
             assertThat(run).as("the run is still in progress").isNotDone();
 
             second = launch(devSettings(port), output);
             AppProcess.waitUntilReady(port);
-            terminating.set(false);
-            replaced.countDown();
+            outage.end();
             ExecutorEmulator.Run done = run.get(180, TimeUnit.SECONDS);
 
             assertThat(done.status()).as("log: " + output).isEqualTo("completed");
@@ -223,7 +204,7 @@ class ProductionProcessIT {
                     URI.create("http://localhost:" + port + "/media/" + mediaId)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(media.body()).contains("\"status\":\"ready\"");
         } finally {
-            replaced.countDown();
+            outage.end();
             first.destroyForcibly();
             if (second != null) {
                 second.destroyForcibly();

@@ -166,6 +166,47 @@ public final class ExecutorEmulator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The service is away (killed, rolled out): while it is, the emulator's next calls wait for it to be back, as
+     * Inngest's retries back off for longer than a restart takes. Use with {@code beforeCall(outage::hold)}.
+     */
+    public static final class Outage {
+        private final java.util.concurrent.atomic.AtomicBoolean away = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.CountDownLatch back = new java.util.concurrent.CountDownLatch(1);
+
+        public void begin() {
+            away.set(true);
+        }
+
+        /** The service is back (one outage per instance). */
+        public void end() {
+            away.set(false);
+            back.countDown();
+        }
+
+        /** A {@link #beforeCall} hook: waits (at most 2 minutes) while the service is away. */
+        public void hold(String stepId, Integer attempt) {
+            if (away.get()) {
+                try {
+                    back.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** {@link #run} on another thread. */
+    public java.util.concurrent.CompletableFuture<Run> runAsync(String eventName, JsonNode eventData) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(eventName, eventData);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     /** How long to wait before retrying a call that could not connect (the service is restarting). */
     public ExecutorEmulator connectionRetryDelay(Duration delay) {
         this.connectionRetryDelay = delay;
