@@ -26,6 +26,13 @@ public interface InngestConfig {
      */
     Optional<String> dev();
 
+    /**
+     * {@code INNGEST_ALLOW_DEV_MODE_IN_PROD}: the production profile refuses to start in dev mode unless this is
+     * {@code true} (dev mode talks to a local dev server and, without a signing key, verifies nothing).
+     */
+    @WithDefault("false")
+    boolean allowDevModeInProd();
+
     /** {@code INNGEST_SIGNING_KEY}: required in cloud mode ({@code signkey-<env>-<hex>}). */
     Optional<String> signingKey();
 

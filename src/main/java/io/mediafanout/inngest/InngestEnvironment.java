@@ -45,8 +45,19 @@ public class InngestEnvironment {
                 .orElse(modeDefault != null ? modeDefault : CLOUD_API));
         this.eventApiBaseUrl = (config.eventApiBaseUrl().or(config::baseUrl).or(() -> devUrl)
                 .orElse(modeDefault != null ? modeDefault : CLOUD_EVENT_API));
+        boolean production = LaunchMode.current() == LaunchMode.NORMAL;
+        if (dev && production && !config.allowDevModeInProd()) {
+            throw new IllegalStateException("INNGEST_DEV is set in the production profile: dev mode sends to a local "
+                    + "dev server and verifies no signature without INNGEST_SIGNING_KEY. Unset INNGEST_DEV, or set "
+                    + "INNGEST_ALLOW_DEV_MODE_IN_PROD=true if this is on purpose");
+        }
+        if (!dev && production && config.signingKey().isPresent() && config.serveOrigin().isEmpty()) {
+            throw new IllegalStateException("INNGEST_SERVE_ORIGIN is not set: in cloud mode the app registers only "
+                    + "the origin it is configured with (e.g. https://media.example.com), never a request's Host");
+        }
         if (dev) {
-            Log.infof("Inngest SDK in dev mode: signatures are not verified; API %s", apiBaseUrl);
+            Log.infof("Inngest SDK in dev mode (API %s): %s", apiBaseUrl, config.signingKey().isPresent()
+                    ? "requests must be signed with INNGEST_SIGNING_KEY" : "signatures are not verified");
         } else if (config.signingKey().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
             throw new IllegalStateException("Inngest is in cloud mode but INNGEST_SIGNING_KEY is not set: set "
                     + "INNGEST_SIGNING_KEY (and INNGEST_SIGNING_KEY_FALLBACK while rotating), or INNGEST_DEV=1 to "

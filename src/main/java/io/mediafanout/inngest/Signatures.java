@@ -93,6 +93,31 @@ public final class Signatures {
         }
     }
 
+    /** A well-formed signature header: {@code t=<unix seconds>&s=<64 hex>}, in either order. */
+    record Header(long timestamp, String mac) {
+
+        private static final Pattern T = Pattern.compile("(?:^|&)\\s*t=(\\d{1,12})\\s*(?=&|$)");
+        private static final Pattern S = Pattern.compile("(?:^|&)\\s*s=([0-9a-fA-F]{64})\\s*(?=&|$)");
+
+        /** The header, or empty when it is missing, too long or malformed: no body is needed to tell. */
+        static Optional<Header> parse(String header) {
+            if (header == null || header.length() > 200) {
+                return Optional.empty();
+            }
+            java.util.regex.Matcher t = T.matcher(header);
+            java.util.regex.Matcher s = S.matcher(header);
+            if (!t.find() || !s.find()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Header(Long.parseLong(t.group(1)), s.group(1).toLowerCase(java.util.Locale.ROOT)));
+        }
+
+        /** Whether it was made within {@value Signatures#TOLERANCE_SECONDS} s of {@code nowSeconds}, either way. */
+        boolean freshAt(long nowSeconds) {
+            return Math.abs(nowSeconds - timestamp) <= TOLERANCE_SECONDS;
+        }
+    }
+
     /**
      * Checks a signature over the given bytes against the current and the fallback key.
      *
@@ -100,39 +125,21 @@ public final class Signatures {
      */
     public static Optional<String> verify(String header, byte[] signedBytes, long nowSeconds,
             Optional<String> key, Optional<String> fallbackKey) {
-        if (header == null || header.isBlank()) {
-            return Optional.empty();
-        }
-        String t = null;
-        String s = null;
-        for (String part : header.split("&")) {
-            int eq = part.indexOf('=');
-            if (eq > 0) {
-                String name = part.substring(0, eq).trim();
-                String value = part.substring(eq + 1).trim();
-                if (name.equals("t")) {
-                    t = value;
-                } else if (name.equals("s")) {
-                    s = value;
-                }
-            }
-        }
-        if (t == null || s == null) {
-            return Optional.empty();
-        }
-        long timestamp;
-        try {
-            timestamp = Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        if (Math.abs(nowSeconds - timestamp) > TOLERANCE_SECONDS) {
-            return Optional.empty();
-        }
-        byte[] given = s.toLowerCase().getBytes(StandardCharsets.US_ASCII);
+        return Header.parse(header).filter(h -> h.freshAt(nowSeconds))
+                .flatMap(h -> matchingKey(h, signedBytes, key, fallbackKey));
+    }
+
+    /**
+     * The key (current, then fallback) whose MAC of {@code signedBytes} and the header's timestamp is the header's,
+     * compared in constant time.
+     */
+    static Optional<String> matchingKey(Header header, byte[] signedBytes, Optional<String> key,
+            Optional<String> fallbackKey) {
+        byte[] given = header.mac().getBytes(StandardCharsets.US_ASCII);
         for (Optional<String> candidate : java.util.List.of(key, fallbackKey)) {
             if (candidate.isPresent()) {
-                byte[] expected = mac(candidate.get(), signedBytes, timestamp).getBytes(StandardCharsets.US_ASCII);
+                byte[] expected = mac(candidate.get(), signedBytes, header.timestamp())
+                        .getBytes(StandardCharsets.US_ASCII);
                 if (MessageDigest.isEqual(expected, given)) {
                     return candidate;
                 }

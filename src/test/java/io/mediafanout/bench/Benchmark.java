@@ -141,8 +141,10 @@ public final class Benchmark {
             env.put("INNGEST_SIGNING_KEY", key.get());
             // production refuses to start in cloud mode without it; the benchmark sends no event
             env.put("INNGEST_EVENT_KEY", "evtkey-bench-unused");
+            env.put("INNGEST_SERVE_ORIGIN", "http://127.0.0.1");
         } else {
             env.put("INNGEST_DEV", "1");
+            env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
         }
         env.put("INNGEST_BASE_URL", UNUSED_BASE_URL);
         List<String> command = new ArrayList<>();

@@ -224,6 +224,7 @@ final class EndToEnd {
         command.addAll(List.of("-jar", jar.toString()));
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INNGEST_DEV", "1");
+        env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
         env.put("INNGEST_BASE_URL", inngestUrl);
         env.put("ITTYBIT_API_URL", ittybitUrl);
         env.put("ITTYBIT_API_KEY", FakeIttybit.API_KEY);

@@ -27,7 +27,8 @@ class KeyRotationTests {
     public static class RotationProfile extends io.mediafanout.testing.ReferenceAppProfile {
         @Override
         protected Map<String, String> extra() {
-            return Map.of("inngest.dev", "0", "inngest.signing-key", CURRENT, "inngest.signing-key-fallback", PREVIOUS);
+            return Map.of("inngest.dev", "0", "inngest.signing-key", CURRENT, "inngest.signing-key-fallback", PREVIOUS,
+                    "inngest.serve-origin", "https://media.example.com");
         }
     }
 

@@ -47,6 +47,7 @@ class CrashRecoveryIT {
         settings.putAll(new FakeIttybit().start());
         settings.putAll(new FakeInngestApi().start());
         settings.put("inngest.dev", "1");
+        settings.put("inngest.allow-dev-mode-in-prod", "true");
     }
 
     @AfterAll

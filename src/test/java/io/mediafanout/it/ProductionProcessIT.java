@@ -82,9 +82,32 @@ class ProductionProcessIT {
     }
 
     @Test
+    void refusesToStartInDevModeUnlessDevModeIsAllowedInProduction() throws Exception {
+        Path output = Files.createTempFile("media-fanout", ".log");
+        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "1",
+                "media.ittybit.api-key", "k"), output);
+        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
+        assertThat(app.exitValue()).isNotZero();
+        assertThat(Files.readString(output)).contains("INNGEST_DEV is set in the production profile")
+                .contains("INNGEST_ALLOW_DEV_MODE_IN_PROD");
+    }
+
+    @Test
+    void refusesToStartInCloudModeWithoutAServeOrigin() throws Exception {
+        Path output = Files.createTempFile("media-fanout", ".log");
+        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "0",
+                "inngest.signing-key", "signkey-prod-" + "ab".repeat(32), "inngest.event-key", "e",
+                "media.ittybit.api-key", "k"), output);
+        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
+        assertThat(app.exitValue()).isNotZero();
+        assertThat(Files.readString(output)).contains("INNGEST_SERVE_ORIGIN is not set");
+    }
+
+    @Test
     void refusesToStartWithoutAnIttybitKey() throws Exception {
         Path output = Files.createTempFile("media-fanout", ".log");
-        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "1"), output);
+        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "1",
+                "inngest.allow-dev-mode-in-prod", "true"), output);
         assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
         assertThat(app.exitValue()).isNotZero();
         assertThat(Files.readString(output)).contains("ITTYBIT_API_KEY is not set");
@@ -95,6 +118,7 @@ class ProductionProcessIT {
         Map<String, String> settings = new java.util.HashMap<>(ittybit);
         settings.putAll(inngestApi);
         settings.put("inngest.dev", "1");
+        settings.put("inngest.allow-dev-mode-in-prod", "true");
         settings.put("quarkus.http.port", Integer.toString(port));
         return settings;
     }

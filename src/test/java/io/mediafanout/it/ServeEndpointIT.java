@@ -20,7 +20,8 @@ class ServeEndpointIT {
     public static class DevMode implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("inngest.dev", "1");
+            // the packaged jar runs the production profile, which refuses dev mode unless allowed
+            return Map.of("inngest.dev", "1", "inngest.allow-dev-mode-in-prod", "true");
         }
     }
 

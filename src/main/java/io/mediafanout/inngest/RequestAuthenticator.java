@@ -1,0 +1,71 @@
+package io.mediafanout.inngest;
+
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.inject.Singleton;
+
+/**
+ * Who may call the serve endpoint, decided as cheaply as possible. When a signing key is configured (always in cloud
+ * mode, and in dev mode too if one is set) every request must carry {@code X-Inngest-Signature}; the checks run
+ * from the cheapest up, and the body is only looked at once the header is present, well formed
+ * ({@code t=<unix seconds>&s=<64 hex>}) and fresh (5 minutes): its nesting depth is bounded by a linear scan, then
+ * its RFC 8785 canonical form is signed and compared in constant time with the current and the fallback key.
+ */
+@Singleton
+public class RequestAuthenticator {
+
+    /** Deeper JSON is refused before it is parsed (Jackson's own default limit). */
+    static final int MAX_DEPTH = 1000;
+
+    /** The outcome: the key that verified the request (empty in dev mode without a key), or why it is refused. */
+    sealed interface Verdict {
+    }
+
+    record Accepted(Optional<String> key) implements Verdict {
+    }
+
+    /** {@code status} 401 (not signed as required) or 400 (a signed body that cannot be read). */
+    record Refused(int status, String reason) implements Verdict {
+    }
+
+    private final InngestEnvironment environment;
+    private final Clock clock;
+
+    public RequestAuthenticator(InngestEnvironment environment, Clock clock) {
+        this.environment = environment;
+        this.clock = clock;
+    }
+
+    /** Whether requests must be signed: a signing key is configured, or cloud mode (which needs one). */
+    boolean required() {
+        return environment.signingKey().isPresent() || !environment.isDev();
+    }
+
+    Verdict authenticate(ServeRequest request) {
+        if (!required()) {
+            return new Accepted(Optional.empty());
+        }
+        Optional<Signatures.Header> header = Signatures.Header.parse(request.header("X-Inngest-Signature"));
+        if (header.isEmpty() || !header.get().freshAt(clock.instant().getEpochSecond())) {
+            return unauthorized();
+        }
+        byte[] body = request.body();
+        if (JsonDepth.exceeds(body, MAX_DEPTH)) {
+            return new Refused(400, "the request body nests deeper than " + MAX_DEPTH + " levels");
+        }
+        byte[] signed;
+        try {
+            signed = Signatures.signedBytes(body);
+        } catch (StackOverflowError | RuntimeException unreadable) {
+            return new Refused(400, "the request body cannot be read as JSON");
+        }
+        Optional<String> key = Signatures.matchingKey(header.get(), signed, environment.signingKey(),
+                environment.signingKeyFallback());
+        return key.<Verdict>map(k -> new Accepted(Optional.of(k))).orElseGet(RequestAuthenticator::unauthorized);
+    }
+
+    private static Refused unauthorized() {
+        return new Refused(401, "Unauthorized");
+    }
+}
