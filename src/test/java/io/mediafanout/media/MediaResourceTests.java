@@ -104,6 +104,7 @@ class MediaResourceTests {
         }
         for (Case c : List.of(new Case("{}", "sourceUrl"), new Case("{\"sourceUrl\":\"ftp://x/y.mp4\"}", "sourceUrl"),
                 new Case("{\"sourceUrl\":\"not a url\"}", "sourceUrl"),
+                new Case("{\"sourceUrl\":\"https://u.example/" + "a".repeat(8200) + ".mp4\"}", "sourceUrl"),
                 new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":\"../etc\"}", "mediaId"),
                 new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":{\"a\":1}}", "mediaId"))) {
             given().contentType("application/json").body(c.body()).post("/media")

@@ -244,6 +244,32 @@ class FuzzTests {
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void eachRouteHasItsOwnBodyLimitAnnouncedIn413() throws Exception {
+        record Case(String path, long length, long limit) {
+        }
+        for (Case c : List.of(new Case("/media", 70_000, 65_536),
+                new Case("/ittybit/webhooks/" + "0".repeat(32) + "/" + "0".repeat(32), 70_000, 65_536),
+                new Case("/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step", 9_000_000,
+                        8_388_608))) {
+            try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("POST " + c.path() + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + c.length() + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                StringBuilder answer = new StringBuilder();
+                byte[] buffer = new byte[1024];
+                int read;
+                while (answer.indexOf("}") < 0 && (read = socket.getInputStream().read(buffer)) > 0) {
+                    answer.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+                }
+                assertThat(answer.toString()).as(c.path()).startsWith("HTTP/1.1 413")
+                        .contains("larger than " + c.limit() + " bytes");
+            }
+        }
+    }
+
     private String check(HttpResponse<String> r) {
         if (r.statusCode() < 400 || r.statusCode() >= 500) {
             return "status";

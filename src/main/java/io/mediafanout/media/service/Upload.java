@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** The data of a {@code video/uploaded} event, validated. */
 public record Upload(String mediaId, String sourceUrl) {
 
+    /** Longest source URL accepted (presigned storage URLs are long, but not this long). */
+    public static final int MAX_SOURCE_URL = 8 * 1024;
+
     /** Ids we accept: safe in URLs and logs. */
     public static final Pattern MEDIA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -60,6 +63,9 @@ public record Upload(String mediaId, String sourceUrl) {
     public static void validateSourceUrl(String sourceUrl, String field) {
         if (sourceUrl == null || sourceUrl.isBlank()) {
             throw new InvalidUploadException(field, field + " must be a non-empty string");
+        }
+        if (sourceUrl.length() > MAX_SOURCE_URL) {
+            throw new InvalidUploadException(field, field + " is longer than " + MAX_SOURCE_URL + " characters");
         }
         URI uri;
         try {
