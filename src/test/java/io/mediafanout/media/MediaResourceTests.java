@@ -136,8 +136,12 @@ class MediaResourceTests {
         List<String> ids = given().get("/media?status=processing&limit=100").then().statusCode(200)
                 .body("limit", equalTo(100)).extract().path("items.id");
         assertThat(ids).containsSubsequence(second, first);
-        given().get("/media?status=ready&limit=5").then().statusCode(200)
-                .body("items.status", everyItem(equalTo("ready")));
+        given().get("/media?status=processing&limit=100").then().statusCode(200)
+                .body("items.status", everyItem(equalTo("processing")));
+        // the filter is applied: the two processing records are not on the page of ready ones
+        List<String> ready = given().get("/media?status=ready&limit=100").then().statusCode(200)
+                .extract().path("items.id");
+        assertThat(ready).doesNotContain(first, second);
     }
 
     @Test

@@ -89,8 +89,17 @@ public class MediaService {
     }
 
     /** The {@code assemble} step: the record becomes ready with the four outputs (created if it did not exist). */
-    @WithTransaction
     public Uni<MediaView> assemble(Upload upload, BranchResult hls, BranchResult poster, BranchResult gif,
+            BranchResult transcription) {
+        // counted once committed: an attempt whose commit failed is not a ready record
+        return storeReady(upload, hls, poster, gif, transcription).invoke(view -> {
+            Log.infof("Media %s is ready", view.id());
+            metrics.runEnded(Media.READY);
+        });
+    }
+
+    @WithTransaction
+    Uni<MediaView> storeReady(Upload upload, BranchResult hls, BranchResult poster, BranchResult gif,
             BranchResult transcription) {
         return media.findById(upload.mediaId())
                 .chain(found -> {
@@ -108,10 +117,6 @@ public class MediaService {
                     record.setFailedBranch(null);
                     record.touch();
                     return found != null ? Uni.createFrom().item(record) : media.persist(record);
-                })
-                .invoke(record -> {
-                    Log.infof("Media %s is ready", record.getId());
-                    metrics.runEnded(Media.READY);
                 })
                 .map(MediaView::of);
     }
