@@ -126,6 +126,15 @@ class DeployManifestTests {
     }
 
     @Test
+    void everyPodAtTheAutoscalersMaximumFitsInPostgresDefaultConnectionLimit() {
+        int pods = byKind.get("HorizontalPodAutoscaler").path("spec").path("maxReplicas").asInt();
+        int perPod = Integer.parseInt(properties.getProperty("quarkus.datasource.reactive.max-size"))
+                + Integer.parseInt(properties.getProperty("quarkus.datasource.jdbc.max-size"));
+        // PostgreSQL's default max_connections (100) minus superuser_reserved_connections (3)
+        assertThat(pods * perPod).isLessThanOrEqualTo(97);
+    }
+
+    @Test
     void theIngressKeepsTheControllersDefaultTimeoutsBecauseStepCallsAreShort() throws IOException {
         JsonNode annotations = YAML.readTree(DEPLOY.resolve("overlays/example/ingress.yaml").toFile())
                 .path("metadata").path("annotations");
