@@ -147,6 +147,7 @@ public final class Benchmark {
             env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
         }
         env.put("INNGEST_BASE_URL", UNUSED_BASE_URL);
+        env.put("MEDIA_API_KEYS", io.mediafanout.testing.TestApiKey.CONFIG);
         List<String> command = new ArrayList<>();
         Path directory;
         Runnable stopDatabase = () -> {

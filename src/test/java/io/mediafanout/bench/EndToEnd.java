@@ -27,6 +27,7 @@ import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.TestApiKey;
 
 /**
  * The real pipeline (not bench mode) of the production jar, driven by {@link ExecutorEmulator} playing Inngest
@@ -223,6 +224,7 @@ final class EndToEnd {
         database.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
         Map<String, String> env = new LinkedHashMap<>();
+        env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
         env.put("INNGEST_DEV", "1");
         env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
         env.put("INNGEST_BASE_URL", inngestUrl);
@@ -469,6 +471,7 @@ final class EndToEnd {
     private void postMedia(String base, String mediaId) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/media"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .header("Authorization", TestApiKey.AUTHORIZATION)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"sourceUrl\":\"" + sourceUrl(mediaId)
                         + "\",\"mediaId\":\"" + mediaId + "\"}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -481,7 +484,7 @@ final class EndToEnd {
     private List<String> checkRecord(String base, String mediaId) throws Exception {
         List<String> problems = new ArrayList<>();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/media/" + mediaId))
-                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(60)).header("Authorization", TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             problems.add(mediaId + ": GET /media answered " + response.statusCode());
             return problems;

@@ -105,7 +105,8 @@ class CrashRecoveryIT {
             }
             assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(5);
             HttpResponse<String> media = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + port + "/media/" + mediaId)).build(), HttpResponse.BodyHandlers.ofString());
+                    URI.create("http://localhost:" + port + "/media/" + mediaId))
+                    .header("Authorization", io.mediafanout.testing.TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(media.body()).contains("\"status\":\"ready\"");
         } finally {
             outage.end();
@@ -123,6 +124,7 @@ class CrashRecoveryIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/media/" + mediaId))
+                    .header("Authorization", io.mediafanout.testing.TestApiKey.AUTHORIZATION)
                     .build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200 && r.body().split("\"status\":\"completed\"", -1).length - 1 >= count) {
                 return;

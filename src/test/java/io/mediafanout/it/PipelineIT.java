@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.TestApiKey;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.quarkus.test.junit.TestProfile;
@@ -35,7 +36,7 @@ class PipelineIT {
     @Test
     void packagedAppRunsTheWholePipeline() throws Exception {
         String mediaId = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        given().contentType("application/json")
+        given().header("Authorization", TestApiKey.AUTHORIZATION).contentType("application/json")
                 .body("{\"sourceUrl\":\"https://uploads.example/" + mediaId + ".mp4\",\"mediaId\":\"" + mediaId + "\"}")
                 .post("/media").then().statusCode(202).body("status", equalTo("processing"));
 
@@ -50,7 +51,7 @@ class PipelineIT {
         for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
             assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
         }
-        given().get("/media/" + mediaId).then().statusCode(200)
+        given().header("Authorization", TestApiKey.AUTHORIZATION).get("/media/" + mediaId).then().statusCode(200)
                 .body("status", equalTo("ready"))
                 .body("gifUrl", equalTo(FakeIttybit.outputUrl(mediaId, "video", FakeIttybit.tasks(mediaId, "video").get(0).id())));
     }

@@ -104,6 +104,17 @@ class ProductionProcessIT {
     }
 
     @Test
+    void refusesToStartWithoutMediaApiKeys() throws Exception {
+        Path output = Files.createTempFile("media-fanout", ".log");
+        Map<String, String> settings = new java.util.HashMap<>(devSettings(freePort()));
+        settings.put("media.api.keys", "");
+        Process app = launch(settings, output);
+        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
+        assertThat(app.exitValue()).isNotZero();
+        assertThat(Files.readString(output)).contains("MEDIA_API_KEYS is not set");
+    }
+
+    @Test
     void refusesToStartWithoutAnIttybitKey() throws Exception {
         Path output = Files.createTempFile("media-fanout", ".log");
         Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "1",
@@ -225,7 +236,8 @@ class ProductionProcessIT {
             }
             assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(4);
             HttpResponse<String> media = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + port + "/media/" + mediaId)).build(), HttpResponse.BodyHandlers.ofString());
+                    URI.create("http://localhost:" + port + "/media/" + mediaId))
+                    .header("Authorization", io.mediafanout.testing.TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(media.body()).contains("\"status\":\"ready\"");
         } finally {
             outage.end();

@@ -21,7 +21,8 @@ class ServeEndpointIT {
         @Override
         public Map<String, String> getConfigOverrides() {
             // the packaged jar runs the production profile, which refuses dev mode unless allowed
-            return Map.of("inngest.dev", "1", "inngest.allow-dev-mode-in-prod", "true");
+            return Map.of("inngest.dev", "1", "inngest.allow-dev-mode-in-prod", "true",
+                    "media.api.keys", io.mediafanout.testing.TestApiKey.CONFIG);
         }
     }
 

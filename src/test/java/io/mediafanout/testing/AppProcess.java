@@ -32,6 +32,9 @@ public final class AppProcess {
 
     public static Process launch(Map<String, String> settings, Path output) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        if (!settings.containsKey("media.api.keys")) {
+            command.add("-Dmedia.api.keys=" + TestApiKey.CONFIG);
+        }
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", JAR.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

@@ -13,6 +13,27 @@ public interface MediaConfig {
 
     Ittybit ittybit();
 
+    /** Who may call the media API. */
+    Api api();
+
+    interface Api {
+        /**
+         * {@code MEDIA_API_KEYS}: the API keys, comma-separated, each {@code <name>/<sha256 hex of the key>/<roles>}
+         * with roles joined by {@code +} ({@code media:write} uploads, {@code media:read} reads), e.g.
+         * {@code ci/9f86d081…/media:write+media:read}. Only hashes are configured; the keys themselves are never
+         * stored or logged. Required in production; without any, dev and test mode leave the API open.
+         */
+        Optional<java.util.List<String>> keys();
+
+        /** Requests per second each key may make on average. */
+        @WithDefault("20")
+        int rateLimitPerSecond();
+
+        /** Requests a key may make in a burst above its average. */
+        @WithDefault("40")
+        int rateLimitBurst();
+    }
+
     interface Ittybit {
         /** {@code ITTYBIT_API_KEY}: bearer token for Ittybit; never logged. */
         Optional<String> apiKey();

@@ -10,6 +10,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import io.mediafanout.media.service.MediaService;
 import io.mediafanout.media.service.Upload;
 import io.quarkus.logging.Log;
@@ -34,6 +38,27 @@ public class ErrorMappers {
         String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
         return RestResponse.status(RestResponse.Status.BAD_REQUEST, new ApiError("bad_request",
                 field == null ? "the body does not have the expected shape" : field + " has the wrong type", field));
+    }
+
+    /** No credentials, or a key this service does not know: 401 with the scheme to use. */
+    @ServerExceptionMapper({ AuthenticationFailedException.class, UnauthorizedException.class })
+    public RestResponse<ApiError> unauthenticated(RuntimeException e) {
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.UNAUTHORIZED, ApiError.of("unauthorized",
+                "an API key is required: Authorization: Bearer <key>"))
+                .header("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE).build();
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> forbidden(ForbiddenException e) {
+        return RestResponse.status(RestResponse.Status.FORBIDDEN,
+                ApiError.of("forbidden", "this API key does not have the role this request needs"));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> rateLimited(ApiKeyAuthenticationMechanism.RateLimitedException e) {
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.TOO_MANY_REQUESTS,
+                ApiError.of("rate_limited", "too many requests with this API key; retry later"))
+                .header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds()))).build();
     }
 
     @ServerExceptionMapper

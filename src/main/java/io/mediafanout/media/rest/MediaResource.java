@@ -15,7 +15,12 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 
+import jakarta.annotation.security.RolesAllowed;
+
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -24,6 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.service.MediaService;
 import io.mediafanout.media.service.Upload;
 import io.mediafanout.media.service.Upload.InvalidUploadException;
@@ -31,6 +37,15 @@ import io.smallrye.mutiny.Uni;
 
 /** Uploads and media records. */
 @Path("/media")
+@SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "An API key of MEDIA_API_KEYS: Authorization: Bearer <key>")
+@SecurityRequirement(name = "apiKey")
+@APIResponse(responseCode = "401", description = "No API key, or an unknown one",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "403", description = "The key lacks the role this request needs",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "429", description = "Too many requests with this key: see Retry-After",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "media", description = "Video uploads and what the pipeline made of them")
@@ -57,6 +72,7 @@ public class MediaResource {
     }
 
     @POST
+    @RolesAllowed(ApiKeys.WRITE)
     @Operation(summary = "Process a video", description = "Stores the record (status processing) and starts the "
             + "pipeline. Repeating the request with the same mediaId returns the same record and starts no second run.")
     @APIResponse(responseCode = "202", description = "Accepted: see Location for progress",
@@ -83,6 +99,7 @@ public class MediaResource {
     }
 
     @GET
+    @RolesAllowed(ApiKeys.READ)
     @Path("/{id}")
     @Operation(summary = "A media record, with the progress of each branch")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
@@ -100,6 +117,7 @@ public class MediaResource {
     }
 
     @GET
+    @RolesAllowed(ApiKeys.READ)
     @Operation(summary = "Records, newest first")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid status or limit",

@@ -1,0 +1,17 @@
+package io.mediafanout.testing;
+
+import java.util.HexFormat;
+
+import io.mediafanout.media.rest.auth.ApiKeys;
+
+/** The API key the packaged jar is started with in tests and benchmarks (production requires one). */
+public final class TestApiKey {
+
+    public static final String KEY = "mf_test_0123456789abcdef0123456789abcdef";
+    /** {@code MEDIA_API_KEYS}: the key's hash with both roles. */
+    public static final String CONFIG = "tests/" + HexFormat.of().formatHex(ApiKeys.sha256(KEY)) + "/media:write+media:read";
+    public static final String AUTHORIZATION = "Bearer " + KEY;
+
+    private TestApiKey() {
+    }
+}
