@@ -154,7 +154,7 @@ class DeployManifestTests {
                 "Secret/" + byKind.get("Secret").path("metadata").path("name").asText());
         assertThat(byKind.get("Secret").path("stringData").fieldNames()).toIterable().containsExactlyInAnyOrder(
                 "ITTYBIT_API_KEY", "ITTYBIT_WEBHOOK_SECRET", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "INNGEST_EVENT_KEY",
-                "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+                "MEDIA_API_KEYS", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
         byKind.get("Secret").path("stringData").forEach(value -> assertThat(value.asText()).matches("|<.*>"));
     }
 
