@@ -173,7 +173,7 @@ class DeployManifestTests {
             assertThat(readme).as("README documents " + name).contains("`" + name + "`");
             if (name.startsWith("INNGEST_")) {
                 assertThat(inngestVariables).as("InngestConfig reads " + name).contains(name);
-            } else if (name.startsWith("ITTYBIT_")) {
+            } else if (name.startsWith("ITTYBIT_") || name.startsWith("MEDIA_")) {
                 assertThat(allProperties).as("application.properties reads " + name).contains("${" + name);
             } else {
                 assertThat(name).as("a Quarkus setting").startsWith("QUARKUS_");
