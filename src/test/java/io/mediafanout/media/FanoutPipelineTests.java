@@ -194,6 +194,38 @@ class FanoutPipelineTests {
         assertThat(eventsFor("media/ready", mediaId)).isEmpty();
     }
 
+    @Test
+    void anUploadOfAReadyRecordReturnsItAndStartsNothingWhileReprocessStartsANewRunWithNewTasks() throws Exception {
+        String mediaId = newMediaId();
+        String body = "{\"sourceUrl\":\"https://uploads.example/" + mediaId + ".mp4\",\"mediaId\":\"" + mediaId + "\"}";
+        given().contentType("application/json").body(body).post("/media").then().statusCode(202);
+        assertThat(run(mediaId).status()).isEqualTo("completed");
+        int uploadsSent = eventsFor("video/uploaded", mediaId).size();
+        String firstGifTask = FakeIttybit.tasks(mediaId, "video").get(0).id();
+
+        given().contentType("application/json").body(body).post("/media").then().statusCode(200)
+                .body("status", equalTo("ready"));
+        assertThat(eventsFor("video/uploaded", mediaId)).as("nothing started").hasSize(uploadsSent);
+
+        given().post("/media/" + mediaId + "/reprocess").then().statusCode(202).body("status", equalTo("processing"));
+        given().post("/media/" + mediaId + "/reprocess").then().statusCode(409).body("error", equalTo("conflict"));
+        JsonNode event = eventsFor("video/uploaded", mediaId).get(uploadsSent);
+        assertThat(event.path("id").asText()).isEqualTo("video-uploaded-" + mediaId + "-r1");
+        assertThat(event.path("data").path("round").asInt()).isEqualTo(1);
+
+        assertThat(emulator(FN, 3).run("video/uploaded", event.path("data")).status()).isEqualTo("completed");
+        for (String kind : KINDS) {
+            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind + ": a new task for the new round").hasSize(2)
+                    .extracting(FakeIttybit.Task::idempotencyKey).doesNotHaveDuplicates();
+        }
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        String secondGifTask = FakeIttybit.tasks(mediaId, "video").stream().map(FakeIttybit.Task::id)
+                .filter(id -> !id.equals(firstGifTask)).findFirst().orElseThrow();
+        assertThat(media.getString("gifUrl")).isEqualTo(FakeIttybit.outputUrl(mediaId, "video", secondGifTask));
+        given().post("/media/nope-" + mediaId + "/reprocess").then().statusCode(404).body("error", equalTo("not_found"));
+    }
+
     private static List<JsonNode> eventsFor(String name, String mediaId) {
         return FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals(name)
                 && e.path("data").path("mediaId").asText().equals(mediaId)).toList();

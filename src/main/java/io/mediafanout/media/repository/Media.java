@@ -44,6 +44,10 @@ public class Media {
     @Column(columnDefinition = "text")
     private String error;
 
+    /** Reprocessing rounds: 0 for the first run. */
+    @Column(nullable = false)
+    private int round;
+
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
     private OffsetDateTime createdAt;
 
@@ -120,6 +124,14 @@ public class Media {
 
     public void setError(String error) {
         this.error = error;
+    }
+
+    public int getRound() {
+        return round;
+    }
+
+    public void setRound(int round) {
+        this.round = round;
     }
 
     public OffsetDateTime getCreatedAt() {

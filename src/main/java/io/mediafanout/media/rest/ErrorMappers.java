@@ -62,6 +62,11 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
+    public RestResponse<ApiError> notFound(MediaService.NotFoundException e) {
+        return RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", e.getMessage()));
+    }
+
+    @ServerExceptionMapper
     public RestResponse<ApiError> conflict(MediaService.ConflictException e) {
         return RestResponse.status(RestResponse.Status.CONFLICT, ApiError.of("conflict", e.getMessage()));
     }

@@ -75,6 +75,8 @@ public class MediaResource {
     @RolesAllowed(ApiKeys.WRITE)
     @Operation(summary = "Process a video", description = "Stores the record (status processing) and starts the "
             + "pipeline. Repeating the request with the same mediaId returns the same record and starts no second run.")
+    @APIResponse(responseCode = "200", description = "The record is already ready or failed: returned as it is, "
+            + "nothing starts (see reprocess)", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "202", description = "Accepted: see Location for progress",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
@@ -91,11 +93,35 @@ public class MediaResource {
             Upload.validateMediaId(id, "mediaId");
             MDC.put("mediaId", id);
         });
-        return media.upload(request.sourceUrl(), mediaId).map(accepted -> {
-            MediaResponse body = MediaResponse.of(accepted.details());
-            URI location = uri.getBaseUriBuilder().path("media").path(body.id()).build();
-            return RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, body).location(location).build();
-        });
+        return media.upload(request.sourceUrl(), mediaId).map(accepted -> answer(accepted, uri));
+    }
+
+    @POST
+    @RolesAllowed(ApiKeys.WRITE)
+    @Path("/{id}/reprocess")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Process a video again", description = "Starts a new run of a ready or failed record, with "
+            + "new Ittybit tasks; the record is processing until the run ends.")
+    @APIResponse(responseCode = "202", description = "Started: see Location for progress",
+            content = @Content(schema = @Schema(implementation = MediaResponse.class)))
+    @APIResponse(responseCode = "404", description = "No such record")
+    @APIResponse(responseCode = "409", description = "The record is still processing")
+    public Uni<RestResponse<MediaResponse>> reprocess(@PathParam("id") String id, UriInfo uri) {
+        if (!Upload.MEDIA_ID.matcher(id).matches()) {
+            throw new MediaService.NotFoundException("no media record with this id");
+        }
+        MDC.put("mediaId", id);
+        return media.reprocess(id).map(accepted -> answer(accepted, uri));
+    }
+
+    /** 202 with the record's Location when a run was started, 200 with the record when it was already done. */
+    private static RestResponse<MediaResponse> answer(MediaService.Accepted accepted, UriInfo uri) {
+        MediaResponse body = MediaResponse.of(accepted.details());
+        if (!accepted.started()) {
+            return RestResponse.ok(body);
+        }
+        URI location = uri.getBaseUriBuilder().path("media").path(body.id()).build();
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, body).location(location).build();
     }
 
     @GET

@@ -47,7 +47,8 @@ public class BranchService {
     }
 
     /**
-     * 32 hex characters derived from (app id, Inngest environment, media, source URL, branch, generation): the same
+     * 32 hex characters derived from (app id, Inngest environment, media, source URL, branch, generation, and the
+     * reprocessing round when there is one): the same
      * task for every retry of a step, a new one for each generation, and never another app's or environment's task
      * on a shared Ittybit account.
      */
@@ -58,9 +59,9 @@ public class BranchService {
     /** {@link #taskKey(Upload, Branch, int)} for the scope {@code "<app id>\n<Inngest environment>"}. */
     static String taskKey(String scope, Upload upload, Branch branch, int generation) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.join("\n", scope,
-                    upload.mediaId(), upload.sourceUrl(), branch.id(), Integer.toString(generation))
-                    .getBytes(StandardCharsets.UTF_8));
+            String identity = String.join("\n", scope, upload.mediaId(), upload.sourceUrl(), branch.id(),
+                    Integer.toString(generation)) + (upload.round() == 0 ? "" : "\nround " + upload.round());
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -37,8 +37,18 @@ public class MediaService {
     public record Details(Media media, List<MediaBranch> branches) {
     }
 
-    /** The outcome of an upload request. */
-    public record Accepted(Details details, boolean created) {
+    /**
+     * The outcome of an upload request: {@code started} when a run was started (or its start repeated, for a record
+     * still processing); false for a record that is already ready or failed, which is returned as it is.
+     */
+    public record Accepted(Details details, boolean created, boolean started) {
+    }
+
+    /** No record has this id. */
+    public static class NotFoundException extends RuntimeException {
+        public NotFoundException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The mediaId is already used for another source. */
@@ -64,28 +74,69 @@ public class MediaService {
     }
 
     /**
-     * Stores the record (if new) and starts the pipeline. The event's id is derived from the mediaId, so a repeated
-     * upload never starts a second run; sending it again is safe and makes a retried request finish the job.
+     * Stores the record (if new) and starts the pipeline. The event's id is derived from the mediaId (and round), so
+     * a repeated upload never starts a second run; sending it again is safe and makes a retried request finish the
+     * job. A record that is already ready or failed is returned as it is: nothing starts (see {@link #reprocess}).
      */
     public Uni<Accepted> upload(String sourceUrl, Optional<String> mediaId) {
         String id = mediaId.orElseGet(() -> "med_" + UUID.randomUUID().toString().replace("-", ""));
-        Upload upload = new Upload(id, sourceUrl);
-        return store(upload)
-                .call(created -> inngest.send(Event.of(UPLOADED_EVENT,
-                        json.createObjectNode().put("mediaId", id).put("sourceUrl", sourceUrl), "video-uploaded-" + id)))
-                .chain(created -> details(id).map(d -> new Accepted(d, created)));
+        return store(new Upload(id, sourceUrl)).chain(stored -> {
+            boolean finished = !stored.created() && !Media.PROCESSING.equals(stored.record().getStatus());
+            Uni<Void> start = finished ? Uni.createFrom().voidItem() : start(stored.record());
+            return start.chain(() -> details(id)).map(d -> new Accepted(d, stored.created(), !finished));
+        });
+    }
+
+    /**
+     * Starts a new run of a ready or failed record on purpose: the next round, whose event id and Ittybit task keys
+     * are new. A record still processing is refused (its run is not over).
+     */
+    public Uni<Accepted> reprocess(String id) {
+        return nextRound(id).call(this::start).chain(record -> details(id)).map(d -> new Accepted(d, false, true));
+    }
+
+    private record Stored(Media record, boolean created) {
     }
 
     @WithTransaction
-    Uni<Boolean> store(Upload upload) {
+    Uni<Stored> store(Upload upload) {
         return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl())
-                .call(created -> created ? Uni.createFrom().voidItem()
-                        : media.findById(upload.mediaId()).invoke(existing -> {
-                            if (!existing.getSourceUrl().equals(upload.sourceUrl())) {
-                                throw new ConflictException("mediaId " + upload.mediaId()
-                                        + " is already used for another sourceUrl");
-                            }
-                        }));
+                .chain(created -> media.findById(upload.mediaId()).map(existing -> {
+                    if (!existing.getSourceUrl().equals(upload.sourceUrl())) {
+                        throw new ConflictException("mediaId " + upload.mediaId()
+                                + " is already used for another sourceUrl");
+                    }
+                    return new Stored(existing, created);
+                }));
+    }
+
+    @WithTransaction
+    Uni<Media> nextRound(String id) {
+        return media.findById(id).map(record -> {
+            if (record == null) {
+                throw new NotFoundException("no media record " + id);
+            }
+            if (Media.PROCESSING.equals(record.getStatus())) {
+                throw new ConflictException("media " + id + " is still processing; reprocess it once it is ready or failed");
+            }
+            record.setRound(record.getRound() + 1);
+            record.setStatus(Media.PROCESSING);
+            record.setError(null);
+            record.setFailedBranch(null);
+            record.touch();
+            return record;
+        });
+    }
+
+    /** Sends the record's {@value #UPLOADED_EVENT}, with an id unique to its round. */
+    private Uni<Void> start(Media record) {
+        ObjectNode data = json.createObjectNode().put("mediaId", record.getId()).put("sourceUrl", record.getSourceUrl());
+        String eventId = "video-uploaded-" + record.getId();
+        if (record.getRound() > 0) {
+            data.put("round", record.getRound());
+            eventId += "-r" + record.getRound();
+        }
+        return inngest.send(Event.of(UPLOADED_EVENT, data, eventId)).replaceWithVoid();
     }
 
     /** The {@code assemble} step: the record becomes ready with the four outputs (created if it did not exist). */

@@ -7,7 +7,12 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** The data of a {@code video/uploaded} event, validated. */
-public record Upload(String mediaId, String sourceUrl) {
+public record Upload(String mediaId, String sourceUrl, int round) {
+
+    /** The first run of an upload. */
+    public Upload(String mediaId, String sourceUrl) {
+        this(mediaId, sourceUrl, 0);
+    }
 
     /** Longest source URL accepted (presigned storage URLs are long, but not this long). */
     public static final int MAX_SOURCE_URL = 8 * 1024;
@@ -32,7 +37,12 @@ public record Upload(String mediaId, String sourceUrl) {
     public static Upload fromEvent(JsonNode data) {
         JsonNode mediaId = data.get("mediaId");
         JsonNode sourceUrl = data.get("sourceUrl");
-        return new Upload(requireText(mediaId, "event.data.mediaId"), requireText(sourceUrl, "event.data.sourceUrl"));
+        JsonNode round = data.get("round");
+        if (round != null && !round.isNull() && !(round.canConvertToInt() && round.asInt() >= 0)) {
+            throw new InvalidUploadException("event.data.round", "event.data.round must be a whole number >= 0");
+        }
+        return new Upload(requireText(mediaId, "event.data.mediaId"), requireText(sourceUrl, "event.data.sourceUrl"),
+                round == null || round.isNull() ? 0 : round.asInt());
     }
 
     private static String requireText(JsonNode value, String field) {
