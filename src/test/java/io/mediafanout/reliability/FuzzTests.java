@@ -245,6 +245,38 @@ class FuzzTests {
     }
 
     @Test
+    void anOutOfBandSyncWithAForgedHostRegistersOnlyTheConfiguredOrigin() throws Exception {
+        io.mediafanout.testing.FakeInngestApi.reset();
+        for (String host : List.of("attacker.example", "evil.example:8443", "127.0.0.1:1")) {
+            try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("PUT /api/inngest HTTP/1.1\r\nHost: " + host
+                        + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 200");
+            }
+        }
+        var registrations = io.mediafanout.testing.FakeInngestApi.server().received(r -> r.path().equals("/fn/register"));
+        assertThat(registrations).hasSize(3).allSatisfy(r -> {
+            JsonNode body = json.readTree(r.body());
+            assertThat(body.path("url").asText()).isEqualTo(ProductionLikeProfile.SERVE_ORIGIN + "/api/inngest");
+            assertThat(r.body()).doesNotContain("attacker").doesNotContain("evil").doesNotContain("127.0.0.1:1");
+        });
+    }
+
+    @Test
+    void forgedApiKeysAreRefusedWithAJsonReason() throws Exception {
+        for (String authorization : List.of("Bearer ", "Bearer x", "Bearer " + "k".repeat(300), "Token abc", "Bearer\tabc")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("media?limit=1"))
+                    .header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString());
+            // a presented key is always checked, also where no key is configured (test mode)
+            assertThat(r.statusCode()).as(authorization).isEqualTo(401);
+            assertThat(check(r)).as(authorization).isNull();
+        }
+    }
+
+    @Test
     void eachRouteHasItsOwnBodyLimitAnnouncedIn413() throws Exception {
         record Case(String path, long length, long limit) {
         }
