@@ -235,10 +235,7 @@ class ProductionProcessIT {
                 assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
             }
             assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(4);
-            HttpResponse<String> media = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + port + "/media/" + mediaId))
-                    .header("Authorization", io.mediafanout.testing.TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(media.body()).contains("\"status\":\"ready\"");
+            assertThat(AppProcess.media(port, mediaId).body()).contains("\"status\":\"ready\"");
         } finally {
             outage.end();
             first.destroyForcibly();

@@ -224,21 +224,8 @@ class FuzzTests {
     @Test
     void oversizedBodiesAreRefusedWithAJson413BeforeTheyAreRead() throws Exception {
         for (String path : List.of("/media", "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step")) {
-            try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
-                socket.setSoTimeout(10_000);
-                socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
-                StringBuilder answer = new StringBuilder();
-                byte[] buffer = new byte[1024];
-                int read;
-                while (answer.indexOf("}") < 0 && (read = socket.getInputStream().read(buffer)) > 0) {
-                    answer.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
-                }
-                assertThat(answer.toString()).as(path).startsWith("HTTP/1.1 413").contains("application/json")
-                        .contains("\"error\":\"payload_too_large\"");
-            }
+            assertThat(announce(path, 20_000_000, "Expect: 100-continue\r\n")).as(path).startsWith("HTTP/1.1 413")
+                    .contains("application/json").contains("\"error\":\"payload_too_large\"");
         }
         assertThat(http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
@@ -284,21 +271,29 @@ class FuzzTests {
                 new Case("/ittybit/webhooks/" + "0".repeat(32) + "/" + "0".repeat(32), 70_000, 65_536),
                 new Case("/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step", 9_000_000,
                         8_388_608))) {
-            try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
-                socket.setSoTimeout(10_000);
-                socket.getOutputStream().write(("POST " + c.path() + " HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: " + c.length() + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
-                StringBuilder answer = new StringBuilder();
-                byte[] buffer = new byte[1024];
-                int read;
-                while (answer.indexOf("}") < 0 && (read = socket.getInputStream().read(buffer)) > 0) {
-                    answer.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
-                }
-                assertThat(answer.toString()).as(c.path()).startsWith("HTTP/1.1 413")
-                        .contains("larger than " + c.limit() + " bytes");
+            assertThat(announce(c.path(), c.length(), "")).as(c.path()).startsWith("HTTP/1.1 413")
+                    .contains("larger than " + c.limit() + " bytes");
+        }
+    }
+
+    /**
+     * Sends only the head of a POST announcing a {@code length}-byte JSON body and reads the answer up to the end of
+     * its JSON body: a limit must answer before the body is sent.
+     */
+    private String announce(String path, long length, String extraHeaders) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + length + "\r\n" + extraHeaders + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            StringBuilder answer = new StringBuilder();
+            byte[] buffer = new byte[1024];
+            int read;
+            while (answer.indexOf("}") < 0 && (read = socket.getInputStream().read(buffer)) > 0) {
+                answer.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
             }
+            return answer.toString();
         }
     }
 

@@ -61,6 +61,13 @@ public final class AppProcess {
         throw new AssertionError("the application did not become ready");
     }
 
+    /** {@code GET /media/{id}} of the instance on {@code port}, with the test API key. */
+    public static HttpResponse<String> media(int port, String mediaId) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/media/" + mediaId))
+                .header("Authorization", TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public static boolean jarExists() {
         return Files.exists(JAR);
     }
