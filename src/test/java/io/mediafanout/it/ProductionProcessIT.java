@@ -73,55 +73,45 @@ class ProductionProcessIT {
 
     @Test
     void refusesToStartInCloudModeWithoutASigningKey() throws Exception {
-        Path output = Files.createTempFile("media-fanout", ".log");
-        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()),
-                "media.ittybit.api-key", "k", "quarkus.rest-client.ittybit.url", ittybit.get("quarkus.rest-client.ittybit.url")), output);
-        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
-        assertThat(app.exitValue()).isNotZero();
-        assertThat(Files.readString(output)).contains("INNGEST_SIGNING_KEY is not set");
+        assertRefusesToStart(Map.of("media.ittybit.api-key", "k",
+                "quarkus.rest-client.ittybit.url", ittybit.get("quarkus.rest-client.ittybit.url")),
+                "INNGEST_SIGNING_KEY is not set");
     }
 
     @Test
     void refusesToStartInDevModeUnlessDevModeIsAllowedInProduction() throws Exception {
-        Path output = Files.createTempFile("media-fanout", ".log");
-        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "1",
-                "media.ittybit.api-key", "k"), output);
-        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
-        assertThat(app.exitValue()).isNotZero();
-        assertThat(Files.readString(output)).contains("INNGEST_DEV is set in the production profile")
-                .contains("INNGEST_ALLOW_DEV_MODE_IN_PROD");
+        assertRefusesToStart(Map.of("inngest.dev", "1", "media.ittybit.api-key", "k"),
+                "INNGEST_DEV is set in the production profile", "INNGEST_ALLOW_DEV_MODE_IN_PROD");
     }
 
     @Test
     void refusesToStartInCloudModeWithoutAServeOrigin() throws Exception {
-        Path output = Files.createTempFile("media-fanout", ".log");
-        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "0",
-                "inngest.signing-key", "signkey-prod-" + "ab".repeat(32), "inngest.event-key", "e",
-                "media.ittybit.api-key", "k"), output);
-        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
-        assertThat(app.exitValue()).isNotZero();
-        assertThat(Files.readString(output)).contains("INNGEST_SERVE_ORIGIN is not set");
+        assertRefusesToStart(Map.of("inngest.dev", "0", "inngest.signing-key", "signkey-prod-" + "ab".repeat(32),
+                "inngest.event-key", "e", "media.ittybit.api-key", "k"), "INNGEST_SERVE_ORIGIN is not set");
     }
 
     @Test
     void refusesToStartWithoutMediaApiKeys() throws Exception {
-        Path output = Files.createTempFile("media-fanout", ".log");
         Map<String, String> settings = new java.util.HashMap<>(devSettings(freePort()));
         settings.put("media.api.keys", "");
-        Process app = launch(settings, output);
-        assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
-        assertThat(app.exitValue()).isNotZero();
-        assertThat(Files.readString(output)).contains("MEDIA_API_KEYS is not set");
+        assertRefusesToStart(settings, "MEDIA_API_KEYS is not set");
     }
 
     @Test
     void refusesToStartWithoutAnIttybitKey() throws Exception {
+        assertRefusesToStart(Map.of("inngest.dev", "1", "inngest.allow-dev-mode-in-prod", "true"),
+                "ITTYBIT_API_KEY is not set");
+    }
+
+    /** The jar, started with {@code settings}, exits with an error whose log says {@code reasons}. */
+    private static void assertRefusesToStart(Map<String, String> settings, String... reasons) throws Exception {
         Path output = Files.createTempFile("media-fanout", ".log");
-        Process app = launch(Map.of("quarkus.http.port", Integer.toString(freePort()), "inngest.dev", "1",
-                "inngest.allow-dev-mode-in-prod", "true"), output);
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.putIfAbsent("quarkus.http.port", Integer.toString(freePort()));
+        Process app = launch(all, output);
         assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
         assertThat(app.exitValue()).isNotZero();
-        assertThat(Files.readString(output)).contains("ITTYBIT_API_KEY is not set");
+        assertThat(Files.readString(output)).contains(reasons);
     }
 
     /** Dev-mode settings of an instance on {@code port}, with the fakes. */
