@@ -123,7 +123,7 @@ public class InngestServeHandler {
         }
         RunRequest run;
         try {
-            run = RunRequest.parse(parse(request.body()), json);
+            run = RunRequest.parse(parse(request.body(), key.isPresent()), json);
         } catch (UnreadableBodyException e) {
             return Uni.createFrom().item(answers.refused(400, e.getMessage()));
         } catch (RunRequest.InvalidRequestException e) {
@@ -156,9 +156,9 @@ public class InngestServeHandler {
         }
     }
 
-    /** Parses the body, its depth bounded first (already checked when it was signed). */
-    private JsonNode parse(byte[] body) {
-        if (JsonDepth.exceeds(body, RequestAuthenticator.MAX_DEPTH)) {
+    /** Parses the body, its depth bounded first (unless it was already, when its signature was checked). */
+    private JsonNode parse(byte[] body, boolean depthChecked) {
+        if (!depthChecked && JsonDepth.exceeds(body, RequestAuthenticator.MAX_DEPTH)) {
             throw new UnreadableBodyException(
                     "the request body nests deeper than " + RequestAuthenticator.MAX_DEPTH + " levels");
         }
