@@ -290,7 +290,8 @@ class DurableBranchScheduleTests {
         JsonPath media = DurableBranchTests.media(mediaId);
         assertThat(media.getString("status")).isEqualTo("failed");
         assertThat(media.getString("failedBranch")).isEqualTo("poster-image");
-        assertThat(media.getString("error")).contains("poster-image").contains("still processing");
+        assertThat(media.getString("error.code")).isEqualTo("task_timed_out");
+        assertThat(media.getString("branches.find { it.name == 'poster-image' }.error.code")).isEqualTo("task_timed_out");
         assertThat(media.getString("branches.find { it.name == 'poster-image' }.status")).isEqualTo("failed");
         List<String> others = new ArrayList<>(media.getList("branches.findAll { it.name != 'poster-image' }.status"));
         assertThat(others).hasSize(3).containsOnly("completed");

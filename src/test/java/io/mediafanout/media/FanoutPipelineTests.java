@@ -146,7 +146,11 @@ class FanoutPipelineTests {
         JsonPath media = media(mediaId);
         assertThat(media.getString("status")).isEqualTo("failed");
         assertThat(media.getString("failedBranch")).isEqualTo("gif-preview");
-        assertThat(media.getString("error")).contains("decoder error (simulated)");
+        // a stable code and a short message: Ittybit's own error text stays in the logs
+        assertThat(media.getString("error.code")).isEqualTo("task_failed");
+        assertThat(media.getString("error.message")).isEqualTo("an Ittybit task failed, and so did the tasks that replaced it");
+        assertThat(media.getString("branches.find { it.name == 'gif-preview' }.error.code")).isEqualTo("task_failed");
+        assertThat(media.prettify()).doesNotContain("decoder error");
         assertThat(branchStatus(media, "hls-package")).isEqualTo("completed");
         assertThat(media.getString("hlsUrl")).isEqualTo(outputOf(mediaId, "adaptive_video"));
         assertThat(media.getString("gifUrl")).isNull();
@@ -186,9 +190,11 @@ class FanoutPipelineTests {
         assertThat(media.getString("status")).isEqualTo("failed");
         assertThat(media.getString("posterUrl")).isNull();
         assertThat(media.getString("failedBranch")).isEqualTo("poster-image");
+        assertThat(media.getString("error.code")).isEqualTo("task_mismatch");
         assertThat(eventsFor("media/failed", mediaId)).singleElement().satisfies(event -> {
             assertThat(event.path("id").asText()).isEqualTo("media-failed-01FAILED" + mediaId);
             assertThat(event.path("data").path("branch").asText()).isEqualTo("poster-image");
+            assertThat(event.path("data").path("code").asText()).isEqualTo("task_mismatch");
             assertThat(event.path("data").path("reason").asText()).contains("not the task this branch created");
         });
         assertThat(eventsFor("media/ready", mediaId)).isEmpty();

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.logging.Log;
@@ -107,10 +109,11 @@ class IttybitFaultMatrixTests {
             JsonPath media = given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
             String status = media.getString("status");
             report.append("\n  ").append(entry.getKey()).append(": ").append(status)
-                    .append(status.equals("failed") ? " (" + media.getString("failedBranch") + ": " + media.getString("error") + ")" : "");
+                    .append(status.equals("failed") ? " (" + media.getString("failedBranch") + ": " + media.getString("error.code") + ")" : "");
             assertThat(status).as(entry.getKey()).isIn("ready", "failed");
             if (status.equals("failed")) {
-                assertThat(media.getString("error")).as(entry.getKey() + " reason").isNotBlank();
+                assertThat(media.getString("error.code")).as(entry.getKey() + " reason")
+                        .isIn(Arrays.stream(FailureCode.values()).map(FailureCode::code).toList());
                 assertThat(media.getString("failedBranch")).as(entry.getKey() + " branch").isNotBlank();
             }
             for (String kind : KINDS) {

@@ -16,6 +16,39 @@ public interface MediaConfig {
     /** Who may call the media API. */
     Api api();
 
+    /** Finds records left behind: an event Inngest never accepted, a run that never ended. */
+    Reconciler reconciler();
+
+    interface Reconciler {
+        /**
+         * {@code MEDIA_RECONCILER_EVERY}: how often one replica (a PostgreSQL advisory lock picks it) looks for
+         * records left behind, as a Quarkus Scheduler period ({@code 1m}, {@code 30s}); {@code off} disables it.
+         */
+        @WithDefault("1m")
+        String every();
+
+        /**
+         * {@code MEDIA_RECONCILER_RESEND_AFTER}: a processing record whose {@code video/uploaded} event Inngest has
+         * not accepted this long after it was last sent (or tried) is sent again, with the same event id. Only within
+         * 23 hours of its round's start, inside Inngest's 24-hour event-id window, so a re-send never starts a second
+         * run.
+         */
+        @WithDefault("PT2M")
+        Duration resendAfter();
+
+        /**
+         * {@code MEDIA_RECONCILER_MAX_AGE}: a record still processing this long after its round started is marked
+         * failed with the code {@code abandoned}. Keep it above the longest run the Ittybit wait settings allow (a
+         * warning at start says when it is not); a record abandoned by mistake becomes ready if its run completes.
+         */
+        @WithDefault("PT24H")
+        Duration maxAge();
+
+        /** Records re-sent per pass at most. */
+        @WithDefault("100")
+        int batchSize();
+    }
+
     interface Api {
         /**
          * {@code MEDIA_API_KEYS}: the API keys, comma-separated, each {@code <name>/<sha256 hex of the key>/<roles>}

@@ -39,7 +39,7 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
 
     /** Records the branch's output; emits how long the branch took since its first task was created. */
     public Uni<Duration> completed(String mediaId, String name, String taskId, String outputUrl) {
-        return update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, updatedAt = current_timestamp "
+        return update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, errorCode = null, updatedAt = current_timestamp "
                 + "where mediaId = ?4 and name = ?5", MediaBranch.COMPLETED, taskId, outputUrl, mediaId, name)
                 .chain(() -> sinceStart(mediaId, name));
     }
@@ -49,23 +49,25 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
      * next generation with a compare-and-set: of two overlapping attempts that saw the same failed task, one moves it
      * and the other finds it moved, so the generation (and the next task's key) advances exactly once.
      */
-    public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, boolean lastGeneration) {
+    public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, String errorCode,
+            boolean lastGeneration) {
         return getSession().chain(session -> session.createNativeQuery(
-                "update media_branch set status = :status, error = :error, updated_at = now(), "
+                "update media_branch set status = :status, error = :error, error_code = :code, updated_at = now(), "
                         + "key_generation = case when key_generation = :generation and not :last "
                         + "then :generation + 1 else key_generation end "
                         + "where media_id = :media and name = :name")
                 .setParameter("status", lastGeneration ? MediaBranch.FAILED : MediaBranch.RETRYING)
-                .setParameter("error", error).setParameter("generation", generation)
+                .setParameter("error", error).setParameter("code", errorCode).setParameter("generation", generation)
                 .setParameter("last", lastGeneration).setParameter("media", mediaId).setParameter("name", name)
                 .executeUpdate())
                 .chain(() -> sinceStart(mediaId, name));
     }
 
     /** Records a failed attempt: {@code retrying}, or {@code failed} when no attempt will follow. */
-    public Uni<Integer> failed(String mediaId, String name, String error, boolean fin) {
-        return update("status = ?1, error = ?2, updatedAt = current_timestamp where mediaId = ?3 and name = ?4",
-                fin ? MediaBranch.FAILED : MediaBranch.RETRYING, error, mediaId, name);
+    public Uni<Integer> failed(String mediaId, String name, String error, String errorCode, boolean fin) {
+        return update("status = ?1, error = ?2, errorCode = ?3, updatedAt = current_timestamp "
+                + "where mediaId = ?4 and name = ?5", fin ? MediaBranch.FAILED : MediaBranch.RETRYING, error, errorCode,
+                mediaId, name);
     }
 
     public Uni<List<MediaBranch>> forMedia(String mediaId) {

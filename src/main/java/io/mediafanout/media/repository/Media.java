@@ -41,8 +41,24 @@ public class Media {
     @Column(name = "failed_branch", length = 32)
     private String failedBranch;
 
+    /** The detailed error (for operators; the API shows {@link #errorCode} and its short message). */
     @Column(columnDefinition = "text")
     private String error;
+
+    @Column(name = "error_code", length = 32)
+    private String errorCode;
+
+    /** When the current round started (the upload, or the last reprocess). */
+    @Column(name = "round_started_at", nullable = false, insertable = false)
+    private OffsetDateTime roundStartedAt;
+
+    /** When Inngest accepted the round's {@code video/uploaded} event; null until it did. */
+    @Column(name = "event_sent_at", insertable = false)
+    private OffsetDateTime eventSentAt;
+
+    /** When the round's event was last sent (or tried). */
+    @Column(name = "event_attempted_at", nullable = false, insertable = false)
+    private OffsetDateTime eventAttemptedAt;
 
     /** Reprocessing rounds: 0 for the first run. */
     @Column(nullable = false)
@@ -124,6 +140,32 @@ public class Media {
 
     public void setError(String error) {
         this.error = error;
+    }
+
+    public String getErrorCode() {
+        return errorCode;
+    }
+
+    public void setErrorCode(String errorCode) {
+        this.errorCode = errorCode;
+    }
+
+    public OffsetDateTime getRoundStartedAt() {
+        return roundStartedAt;
+    }
+
+    public OffsetDateTime getEventSentAt() {
+        return eventSentAt;
+    }
+
+    /** A new round starts now: its event is not sent yet. */
+    public void startRound(int round) {
+        OffsetDateTime now = OffsetDateTime.now();
+        this.round = round;
+        this.roundStartedAt = now;
+        this.eventAttemptedAt = now;
+        this.eventSentAt = null;
+        this.updatedAt = now;
     }
 
     public int getRound() {

@@ -68,6 +68,10 @@ public class MediaBranch {
     @Column(columnDefinition = "text")
     private String error;
 
+    /** The stable code of {@link #error} ({@code FailureCode}), which is what the API shows. */
+    @Column(name = "error_code", length = 32)
+    private String errorCode;
+
     @Column(name = "key_generation", nullable = false)
     private int keyGeneration;
 
@@ -100,6 +104,10 @@ public class MediaBranch {
 
     public String getError() {
         return error;
+    }
+
+    public String getErrorCode() {
+        return errorCode;
     }
 
     public int getKeyGeneration() {

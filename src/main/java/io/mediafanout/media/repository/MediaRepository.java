@@ -1,5 +1,6 @@
 package io.mediafanout.media.repository;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,12 +16,78 @@ import io.smallrye.mutiny.Uni;
 @WithSession
 public class MediaRepository implements PanacheRepositoryBase<Media, String> {
 
+    /** The advisory lock key of the reconciler (any constant unique to this application's database). */
+    static final long RECONCILER_LOCK = 0x6d65646961726563L; // "mediarec"
+
     /** Creates the record in {@code processing} unless it exists; tells whether it was created. */
     public Uni<Boolean> insertIfAbsent(String id, String sourceUrl) {
         return getSession().chain(session -> session.createNativeQuery(
                 "insert into media (id, status, source_url) values (:id, 'processing', :source) on conflict (id) do nothing")
                 .setParameter("id", id).setParameter("source", sourceUrl).executeUpdate())
                 .map(rows -> rows == 1);
+    }
+
+    /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
+    public Uni<Void> eventSent(String id, int round) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update media set event_sent_at = now() where id = :id and round = :round and event_sent_at is null")
+                .setParameter("id", id).setParameter("round", round).executeUpdate()).replaceWithVoid();
+    }
+
+    /** The event of the record's round {@code round} was just sent (or tried) without Inngest accepting it. */
+    public Uni<Void> eventAttempted(String id, int round) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update media set event_attempted_at = now() where id = :id and round = :round and event_sent_at is null")
+                .setParameter("id", id).setParameter("round", round).executeUpdate()).replaceWithVoid();
+    }
+
+    /**
+     * Takes the reconciler's lock until the current transaction ends: false when another replica holds it (a
+     * PostgreSQL advisory lock, so it is released when the transaction or its connection ends, even by a crash).
+     */
+    public Uni<Boolean> tryReconcilerLock() {
+        return getSession().chain(session -> session
+                .createNativeQuery("select pg_try_advisory_xact_lock(:key)", Boolean.class)
+                .setParameter("key", RECONCILER_LOCK).getSingleResult());
+    }
+
+    /**
+     * Marks the records still processing in a round that started more than {@code maxAge} ago failed with the
+     * given code; returns their ids. Ages are measured with the database's clock, as the timestamps were written.
+     */
+    public Uni<List<String>> abandon(Duration maxAge, String code, String error) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update media set status = 'failed', error_code = :code, error = :error, updated_at = now() "
+                        + "where status = 'processing' and round_started_at < now() - make_interval(secs => :age) "
+                        + "returning id", String.class)
+                .setParameter("code", code).setParameter("error", error).setParameter("age", seconds(maxAge))
+                .getResultList());
+    }
+
+    /** A record whose event is to be sent again: its id, source and round. */
+    public record Unsent(String id, String sourceUrl, int round) {
+    }
+
+    /**
+     * Claims up to {@code limit} processing records whose event Inngest has not accepted, last tried more than
+     * {@code retryAfter} ago, in a round that started less than {@code window} ago: their attempt time becomes now,
+     * so no other pass claims them again before {@code retryAfter} has passed once more.
+     */
+    public Uni<List<Unsent>> claimUnsent(Duration retryAfter, Duration window, int limit) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update media set event_attempted_at = now() where id in (select id from media "
+                        + "where status = 'processing' and event_sent_at is null "
+                        + "and event_attempted_at < now() - make_interval(secs => :retry) "
+                        + "and round_started_at > now() - make_interval(secs => :window) order by round_started_at limit :limit "
+                        + "for update skip locked) returning id, source_url, round", Object[].class)
+                .setParameter("retry", seconds(retryAfter)).setParameter("window", seconds(window))
+                .setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(row -> new Unsent((String) row[0], (String) row[1],
+                        ((Number) row[2]).intValue())).toList());
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
     }
 
     public Uni<List<Media>> page(String status, int limit) {

@@ -75,7 +75,7 @@ public class ErrorMappers {
     public RestResponse<ApiError> notStarted(InngestClient.SendException e) {
         Log.warnf("An upload is stored but its event could not be sent: %s", e.getMessage());
         return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
-                "the upload is stored but processing could not be started; repeat the request"));
+                "the upload is stored but processing could not be started yet; it is retried automatically, and repeating the request is safe"));
     }
 
     @ServerExceptionMapper

@@ -82,7 +82,7 @@ public class MediaResource {
     @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl")
-    @APIResponse(responseCode = "503", description = "Stored, but processing could not be started: repeat the request")
+    @APIResponse(responseCode = "503", description = "Stored, but processing could not be started yet: the reconciler retries it within minutes, and repeating the request is safe")
     public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri) {
         if (request == null) {
             throw new InvalidUploadException("sourceUrl", "a JSON body with sourceUrl is required");

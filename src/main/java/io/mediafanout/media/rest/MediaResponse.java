@@ -12,18 +12,31 @@ import java.util.stream.Collectors;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaBranch;
 import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.media.service.MediaService;
 
 /** A media record as the API shows it, with the progress of its four branches. */
 @RegisterForReflection
 public record MediaResponse(String id, String status, String sourceUrl, String hlsUrl, String posterUrl,
-        String gifUrl, String transcriptionUrl, String failedBranch, String error, OffsetDateTime createdAt,
+        String gifUrl, String transcriptionUrl, String failedBranch, Failure error, OffsetDateTime createdAt,
         OffsetDateTime updatedAt, List<BranchResponse> branches) {
+
+    /** Why a record or branch failed: a stable code and a short message (details stay in the logs). */
+    @RegisterForReflection
+    public record Failure(String code, String message) {
+        static Failure of(String code, String detail) {
+            if (code == null && detail == null) {
+                return null;
+            }
+            FailureCode known = FailureCode.of(code);
+            return new Failure(known.code(), known.message());
+        }
+    }
 
     /** One branch: {@code pending} until its first attempt starts. */
     @RegisterForReflection
     public record BranchResponse(String name, String status, String taskId, String outputUrl, int attempts,
-            String error, OffsetDateTime updatedAt) {
+            Failure error, OffsetDateTime updatedAt) {
     }
 
     static MediaResponse of(MediaService.Details details) {
@@ -35,10 +48,10 @@ public record MediaResponse(String id, String status, String sourceUrl, String h
             MediaBranch row = rows.get(branch.id());
             branches.add(row == null ? new BranchResponse(branch.id(), "pending", null, null, 0, null, null)
                     : new BranchResponse(row.getName(), row.getStatus(), row.getTaskId(), row.getOutputUrl(),
-                            row.getAttempts(), row.getError(), row.getUpdatedAt()));
+                            row.getAttempts(), Failure.of(row.getErrorCode(), row.getError()), row.getUpdatedAt()));
         }
         return new MediaResponse(m.getId(), m.getStatus(), m.getSourceUrl(), m.getHlsUrl(), m.getPosterUrl(),
-                m.getGifUrl(), m.getTranscriptionUrl(), m.getFailedBranch(), m.getError(), m.getCreatedAt(),
+                m.getGifUrl(), m.getTranscriptionUrl(), m.getFailedBranch(), Failure.of(m.getErrorCode(), m.getError()), m.getCreatedAt(),
                 m.getUpdatedAt(), branches);
     }
 }

@@ -78,6 +78,18 @@ public class BranchFlow {
                 });
     }
 
+    /**
+     * The longest a branch can wait for Ittybit: every task it may create waited for to the last read (Inngest's
+     * own step retries come on top).
+     */
+    public Duration longestWait() {
+        Duration perTask = firstWait;
+        for (int read = 0; read < poll.maxReads() - 1; read++) {
+            perTask = perTask.plus(backoff(read));
+        }
+        return perTask.multipliedBy(GENERATIONS);
+    }
+
     /** The delay after read {@code n} found the task running: the initial delay, doubled each time, capped. */
     Duration backoff(int read) {
         Duration delay = poll.initialDelay().multipliedBy(1L << Math.min(read, 20));

@@ -118,7 +118,7 @@ public class BranchService {
             boolean lastGeneration) {
         String error = branch.id() + ": Ittybit task " + task.id() + " " + what;
         Log.warnf("Media %s: %s%s", upload.mediaId(), error, lastGeneration ? "" : "; a new task replaces it");
-        return recordEnded(upload, branch, ref.generation(), error, lastGeneration)
+        return recordEnded(upload, branch, ref.generation(), error, FailureCode.TASK_FAILED, lastGeneration)
                 .invoke(started -> {
                     if (lastGeneration) {
                         metrics.branchEnded(branch, false, started);
@@ -130,7 +130,7 @@ public class BranchService {
     private Uni<TaskCheck> stillRunning(Upload upload, Branch branch, IttybitTask task) {
         String error = branch.id() + ": Ittybit task " + task.id() + " still " + task.status()
                 + " after the last read allowed (media.ittybit.poll.max-reads)";
-        return recordFailed(upload, branch, error, true)
+        return recordFailed(upload, branch, error, FailureCode.TASK_TIMED_OUT, true)
                 .replaceWith(check(task, TaskCheck.Outcome.RUNNING, error));
     }
 
@@ -142,7 +142,7 @@ public class BranchService {
     private static void verify(Branch branch, Upload upload, IttybitTask task) {
         if ((task.mediaId() != null && !Objects.equals(task.mediaId(), upload.mediaId()))
                 || (task.kind() != null && !Objects.equals(task.kind(), branch.kind()))) {
-            throw new NonRetriableException(branch.id() + ": Ittybit answered task " + task.id() + " of "
+            throw new TaskMismatchException(branch.id() + ": Ittybit answered task " + task.id() + " of "
                     + (task.kind() == null ? "another kind" : "kind " + task.kind()) + " for media "
                     + (task.mediaId() == null ? "unknown" : task.mediaId()) + ", not the task this branch created");
         }
@@ -177,21 +177,40 @@ public class BranchService {
     }
 
     @WithTransaction
-    Uni<Duration> recordEnded(Upload upload, Branch branch, int generation, String error, boolean lastGeneration) {
-        return branches.taskEnded(upload.mediaId(), branch.id(), generation, error, lastGeneration);
+    Uni<Duration> recordEnded(Upload upload, Branch branch, int generation, String error, FailureCode code,
+            boolean lastGeneration) {
+        return branches.taskEnded(upload.mediaId(), branch.id(), generation, error, code.code(), lastGeneration);
     }
 
     @WithTransaction
-    Uni<Void> recordFailed(Upload upload, Branch branch, String error, boolean fin) {
-        return branches.failed(upload.mediaId(), branch.id(), error, fin).replaceWithVoid();
+    Uni<Void> recordFailed(Upload upload, Branch branch, String error, FailureCode code, boolean fin) {
+        return branches.failed(upload.mediaId(), branch.id(), error, code.code(), fin).replaceWithVoid();
     }
 
     /** A step attempt failed: the branch is retrying, or failed when Inngest will not retry it. */
     private Uni<Void> failed(Upload upload, Branch branch, Throwable failure, FunctionContext run) {
         boolean fin = failure instanceof NonRetriableException || (failure instanceof IttybitException e
                 && !e.isTransient() && e.retryAfter().isEmpty()) || isLastAttempt(run);
-        return recordFailed(upload, branch, failure.getMessage(), fin)
+        return recordFailed(upload, branch, failure.getMessage(), code(failure), fin)
                 .onFailure().recoverWithNull();
+    }
+
+    /** The stable code of a failed step attempt. */
+    static FailureCode code(Throwable failure) {
+        if (failure instanceof TaskMismatchException) {
+            return FailureCode.TASK_MISMATCH;
+        }
+        if (failure instanceof IttybitException e) {
+            return e.isTransient() ? FailureCode.ITTYBIT_UNAVAILABLE : FailureCode.ITTYBIT_REJECTED;
+        }
+        return FailureCode.RUN_FAILED;
+    }
+
+    /** Ittybit answered with a task of another media or kind: never retried, never recorded as an output. */
+    static final class TaskMismatchException extends NonRetriableException {
+        TaskMismatchException(String message) {
+            super(message);
+        }
     }
 
     private static boolean isLastAttempt(FunctionContext run) {

@@ -71,9 +71,11 @@ public class FanoutFunction {
         }
         String mediaId = failure.originalEvent().data().path("mediaId").asText();
         MDC.put("mediaId", mediaId);
-        return step.run("record-failure", String.class, () -> media.markFailed(mediaId, failure.errorMessage()))
-                .call(branch -> step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, branch,
-                        failure.errorMessage(), failure.runId()))));
+        return step.run("record-failure", MediaService.RecordedFailure.class,
+                () -> media.markFailed(mediaId, failure.errorMessage()))
+                .call(recorded -> step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, recorded,
+                        failure.errorMessage(), failure.runId()))))
+                .map(MediaService.RecordedFailure::code);
     }
 
     private static Upload upload(FunctionContext run) {

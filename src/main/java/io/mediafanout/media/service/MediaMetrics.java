@@ -10,7 +10,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Pipeline metrics (Prometheus names): {@code media_branch_duration_seconds{branch,outcome}} for each branch
- * that ended (outcome completed, failed) and {@code media_runs_total{outcome}} for records that became ready or failed.
+ * that ended (outcome completed, failed) and {@code media_runs_total{outcome}} for records that became ready, failed or were abandoned (marked
+ * failed by the reconciler), and {@code media_events_resent_total} for events the reconciler sent again.
  */
 @Singleton
 public class MediaMetrics {
@@ -30,7 +31,17 @@ public class MediaMetrics {
     }
 
     void runEnded(String outcome) {
-        Counter.builder("media.runs").description("Media records that became ready or failed")
-                .tag("outcome", outcome).register(registry).increment();
+        runsEnded(outcome, 1);
+    }
+
+    void runsEnded(String outcome, int count) {
+        Counter.builder("media.runs").description("Media records that became ready, failed or were abandoned")
+                .tag("outcome", outcome).register(registry).increment(count);
+    }
+
+    /** The reconciler sent the events of records whose events Inngest had not accepted. */
+    void eventsResent(int count) {
+        Counter.builder("media.events.resent").description("video/uploaded events sent again by the reconciler")
+                .register(registry).increment(count);
     }
 }

@@ -8,7 +8,6 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -21,6 +20,7 @@ import io.mediafanout.media.repository.MediaRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 
 /** Media records: created on upload, assembled when every branch is done, failed when the run fails for good. */
@@ -30,7 +30,10 @@ public class MediaService {
     public static final String UPLOADED_EVENT = "video/uploaded";
     /** Sent when a record became ready: {@code {mediaId, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl}}. */
     public static final String READY_EVENT = "media/ready";
-    /** Sent when a run failed for good: {@code {mediaId, branch, reason}} ({@code branch} null when none failed). */
+    /**
+     * Sent when a run failed for good: {@code {mediaId, branch, code, reason}} ({@code branch} null when none failed,
+     * {@code code} a {@link FailureCode}).
+     */
     public static final String FAILED_EVENT = "media/failed";
 
     /** A record with its branches. */
@@ -61,16 +64,13 @@ public class MediaService {
     private final MediaRepository media;
     private final BranchRepository branches;
     private final InngestClient inngest;
-    private final ObjectMapper json;
     private final MediaMetrics metrics;
 
-    public MediaService(MediaRepository media, BranchRepository branches, InngestClient inngest, ObjectMapper json,
-            MediaMetrics metrics) {
+    public MediaService(MediaRepository media, BranchRepository branches, InngestClient inngest, MediaMetrics metrics) {
         this.metrics = metrics;
         this.media = media;
         this.branches = branches;
         this.inngest = inngest;
-        this.json = json;
     }
 
     /**
@@ -119,24 +119,45 @@ public class MediaService {
             if (Media.PROCESSING.equals(record.getStatus())) {
                 throw new ConflictException("media " + id + " is still processing; reprocess it once it is ready or failed");
             }
-            record.setRound(record.getRound() + 1);
+            record.startRound(record.getRound() + 1);
             record.setStatus(Media.PROCESSING);
             record.setError(null);
+            record.setErrorCode(null);
             record.setFailedBranch(null);
-            record.touch();
             return record;
         });
     }
 
-    /** Sends the record's {@value #UPLOADED_EVENT}, with an id unique to its round. */
+    /**
+     * Sends the record's {@value #UPLOADED_EVENT} and notes that Inngest accepted it (until then the reconciler
+     * re-sends it).
+     */
     private Uni<Void> start(Media record) {
-        ObjectNode data = json.createObjectNode().put("mediaId", record.getId()).put("sourceUrl", record.getSourceUrl());
-        String eventId = "video-uploaded-" + record.getId();
-        if (record.getRound() > 0) {
-            data.put("round", record.getRound());
-            eventId += "-r" + record.getRound();
+        return inngest.send(uploadedEvent(record.getId(), record.getSourceUrl(), record.getRound()))
+                .onFailure().call(() -> eventAttempted(record.getId(), record.getRound()).onFailure().recoverWithNull())
+                .chain(() -> eventSent(record.getId(), record.getRound()));
+    }
+
+    @WithTransaction
+    Uni<Void> eventSent(String id, int round) {
+        return media.eventSent(id, round);
+    }
+
+    /** The send failed after its retries: the reconciler sends it again {@code resend-after} from now. */
+    @WithTransaction
+    Uni<Void> eventAttempted(String id, int round) {
+        return media.eventAttempted(id, round);
+    }
+
+    /** The {@value #UPLOADED_EVENT} of a record's round, with an id unique to that round. */
+    static Event uploadedEvent(String mediaId, String sourceUrl, int round) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl);
+        String eventId = "video-uploaded-" + mediaId;
+        if (round > 0) {
+            data.put("round", round);
+            eventId += "-r" + round;
         }
-        return inngest.send(Event.of(UPLOADED_EVENT, data, eventId)).replaceWithVoid();
+        return Event.of(UPLOADED_EVENT, data, eventId);
     }
 
     /** The {@code assemble} step: the record becomes ready with the four outputs (created if it did not exist). */
@@ -165,6 +186,7 @@ public class MediaService {
                     record.setGifUrl(gif.output().url());
                     record.setTranscriptionUrl(transcription.output().url());
                     record.setError(null);
+                    record.setErrorCode(null);
                     record.setFailedBranch(null);
                     record.touch();
                     return found != null ? Uni.createFrom().item(record) : media.persist(record);
@@ -172,17 +194,25 @@ public class MediaService {
                 .map(MediaView::of);
     }
 
+    /** What {@link #markFailed} recorded: the failed branch (null when none failed) and the error's code. */
+    @RegisterForReflection
+    public record RecordedFailure(String branch, String code) {
+    }
+
     /**
      * The run failed for good: the record becomes failed, naming the failed branch (the one whose last attempt
-     * failed) and the error, and shows the outputs of the branches that finished. A ready record is left alone.
+     * failed) and its error code, and shows the outputs of the branches that finished. A ready record is left alone.
+     * {@code error} is the detailed text, kept for operators (the API shows the code and its short message).
      */
     @WithTransaction
-    public Uni<String> markFailed(String mediaId, String error) {
+    public Uni<RecordedFailure> markFailed(String mediaId, String error) {
         return branches.forMedia(mediaId).chain(rows -> media.findById(mediaId).map(record -> {
-            String failedBranch = rows.stream().filter(b -> MediaBranch.FAILED.equals(b.getStatus()))
-                    .map(MediaBranch::getName).findFirst().orElse(null);
+            MediaBranch failed = rows.stream().filter(b -> MediaBranch.FAILED.equals(b.getStatus())).findFirst()
+                    .orElse(null);
+            String failedBranch = failed == null ? null : failed.getName();
+            FailureCode code = failed == null ? FailureCode.RUN_FAILED : FailureCode.of(failed.getErrorCode());
             if (record == null || Media.READY.equals(record.getStatus())) {
-                return failedBranch;
+                return new RecordedFailure(failedBranch, code.code());
             }
             for (MediaBranch row : rows) {
                 if (MediaBranch.COMPLETED.equals(row.getStatus())) {
@@ -192,10 +222,12 @@ public class MediaService {
             record.setStatus(Media.FAILED);
             record.setFailedBranch(failedBranch);
             record.setError(error);
+            record.setErrorCode(code.code());
             record.touch();
-            Log.warnf("Media %s failed%s: %s", mediaId, failedBranch == null ? "" : " in " + failedBranch, error);
+            Log.warnf("Media %s failed%s (%s): %s", mediaId, failedBranch == null ? "" : " in " + failedBranch,
+                    code.code(), error);
             metrics.runEnded(Media.FAILED);
-            return failedBranch;
+            return new RecordedFailure(failedBranch, code.code());
         }));
     }
 
@@ -219,9 +251,9 @@ public class MediaService {
     }
 
     /** {@value #FAILED_EVENT} for the failed run {@code runId}. */
-    public static Event failedEvent(String mediaId, String branch, String reason, String runId) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", branch)
-                .put("reason", reason);
+    public static Event failedEvent(String mediaId, RecordedFailure failure, String reason, String runId) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", failure.branch())
+                .put("code", failure.code()).put("reason", reason);
         return Event.of(FAILED_EVENT, data, "media-failed-" + runId);
     }
 
