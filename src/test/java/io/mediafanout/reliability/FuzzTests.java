@@ -164,6 +164,25 @@ class FuzzTests {
             return new Probe("webhook-forged", post("ittybit/webhooks/" + key + "/" + token, randomText(random, 300),
                     Map.of("Content-Type", random.nextBoolean() ? "application/json" : "text/plain")));
         });
+        generators.put("inngest-deep", () -> {
+            // well formed and fresh, so the body is looked at: refused by its depth before it is canonicalised
+            String header = "t=" + now + "&s=" + Signatures.sha256Hex(randomText(random, 8));
+            String open = random.nextBoolean() ? "[" : "{\"a\":";
+            return new Probe("inngest-deep", post(serve(random), open.repeat(100_000),
+                    Map.of("Content-Type", "application/json", "X-Inngest-Signature", header)));
+        });
+        generators.put("media-deep", () -> new Probe("media-deep", post("media",
+                "{\"sourceUrl\":" + "[".repeat(10_000 + random.nextInt(50_000)), Map.of("Content-Type", "application/json"))));
+        generators.put("chunked", () -> {
+            // no Content-Length: sizes around each route's limit
+            boolean media = random.nextBoolean();
+            int size = media ? 60_000 + random.nextInt(10_000) : random.nextInt(20) == 0 ? 8_388_608 + 1 : random.nextInt(2_000);
+            byte fill = (byte) "{[\"a, 1".charAt(random.nextInt(7));
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(media ? "media" : serve(random)))
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> repeated(fill, size)));
+            return new Probe(size > (media ? 65_536 : 8_388_608) ? "chunked-oversized" : "chunked", b.build());
+        });
         List<Supplier<Probe>> all = new ArrayList<>(generators.values());
         for (int i = 0; i < 10_400; i++) {
             probes.add(all.get(random.nextInt(all.size())).get());
@@ -171,9 +190,46 @@ class FuzzTests {
         return probes;
     }
 
+    /** {@code size} bytes of {@code fill}, made as they are read. */
+    private static java.io.InputStream repeated(byte fill, int size) {
+        return new java.io.InputStream() {
+            private int left = size;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? fill : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = Math.min(len, left);
+                java.util.Arrays.fill(b, off, off + n, fill);
+                left -= n;
+                return n;
+            }
+        };
+    }
+
+    /** Heap in use after a full collection, in MiB (the test and the service share this JVM). */
+    private static long heapAfterGc() throws InterruptedException {
+        Runtime runtime = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return (runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024);
+    }
+
+    /** What the hostile requests may leave behind in the heap, measured after a full collection. */
+    static final long HEAP_GROWTH_BOUND_MIB = 64;
+
     @Test
     void tenThousandHostileRequestsGetAJsonReasonAndLeaveTheServiceHealthy() throws Exception {
         long seed = Long.getLong("fuzz.seed", System.nanoTime());
+        long heapBefore = heapAfterGc();
         List<Probe> probes = probes(new Random(seed));
         Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
         List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -192,7 +248,7 @@ class FuzzTests {
                         }
                     } catch (Exception e) {
                         counts.computeIfAbsent(probe.category() + " io-error", k -> new AtomicInteger()).incrementAndGet();
-                        if (!probe.category().equals("oversized") && problems.size() < 20) {
+                        if (!probe.category().endsWith("oversized") && problems.size() < 20) {
                             problems.add(probe.category() + " " + e);
                         }
                     }
@@ -204,12 +260,18 @@ class FuzzTests {
         } finally {
             pool.shutdownNow();
         }
-        StringBuilder report = new StringBuilder("fuzz seed " + seed + ", " + probes.size() + " requests:");
+        int sent = probes.size();
+        probes.clear(); // the bodies are large: not counted in the heap measured below
+        StringBuilder report = new StringBuilder("fuzz seed " + seed + ", " + sent + " requests:");
         new java.util.TreeMap<>(counts).forEach((k, v) -> report.append("\n  ").append(k).append(": ").append(v));
+        long heapAfter = heapAfterGc();
+        report.append("\n  heap in use after GC: ").append(heapBefore).append(" MiB before, ").append(heapAfter)
+                .append(" MiB after (bound: +").append(HEAP_GROWTH_BOUND_MIB).append(" MiB)");
         Log.info(report);
         System.err.println(report);
         assertThat(problems).as("answers that are not a 4xx with a JSON reason (seed " + seed + ")").isEmpty();
-        assertThat(probes).hasSizeGreaterThanOrEqualTo(10_000);
+        assertThat(heapAfter - heapBefore).as("heap growth in MiB").isLessThan(HEAP_GROWTH_BOUND_MIB);
+        assertThat(sent).isGreaterThanOrEqualTo(10_000);
 
         HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -273,6 +335,61 @@ class FuzzTests {
                         8_388_608))) {
             assertThat(announce(c.path(), c.length(), "")).as(c.path()).startsWith("HTTP/1.1 413")
                     .contains("larger than " + c.limit() + " bytes");
+        }
+    }
+
+    @Test
+    void chunkedBodiesAreHeldToEachRoutesLimitAndWorkBelowIt() throws Exception {
+        String id = "chunked_" + System.nanoTime();
+        String upload = "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}";
+        // exactly at the limit (JSON allows the padding): accepted
+        String atLimit = upload + " ".repeat(65_536 - upload.length());
+        assertThat(chunked("/media", "", atLimit.getBytes(StandardCharsets.UTF_8))).startsWith("HTTP/1.1 202");
+        // one byte over: refused as it arrives, with the route's limit
+        assertThat(chunked("/media", "", (atLimit + " ").getBytes(StandardCharsets.UTF_8)))
+                .startsWith("HTTP/1.1 413").contains("application/json").contains("larger than 65536 bytes");
+        assertThat(chunked("/ittybit/webhooks/" + "0".repeat(32) + "/" + "0".repeat(32), "", new byte[70_000]))
+                .startsWith("HTTP/1.1 413").contains("larger than 65536 bytes");
+        // /api/inngest: up to 8 MiB (a bad signature is refused only once the body is read), no more
+        long now = System.currentTimeMillis() / 1000;
+        String signature = "X-Inngest-Signature: " + Signatures.header(KEY, RUN_BODY.getBytes(StandardCharsets.UTF_8), now) + "\r\n";
+        byte[] eightMiB = new byte[8 * 1024 * 1024];
+        java.util.Arrays.fill(eightMiB, (byte) ' ');
+        eightMiB[0] = '{';
+        eightMiB[eightMiB.length - 1] = '}';
+        String serve = "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step";
+        assertThat(chunked(serve, signature, eightMiB)).startsWith("HTTP/1.1 401").contains("application/json");
+        assertThat(chunked(serve, signature, new byte[8 * 1024 * 1024 + 1])).startsWith("HTTP/1.1 413")
+                .contains("application/json").contains("payload_too_large");
+        assertThat(http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+    }
+
+    /** POSTs {@code body} chunked (no length), 8 KiB a chunk, and reads the whole answer; stops writing when refused. */
+    private String chunked(String path, String extraHeaders, byte[] body) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            var out = new java.io.BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n" + extraHeaders + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            try {
+                for (int at = 0; at < body.length; at += 8192) {
+                    int n = Math.min(8192, body.length - at);
+                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(body, at, n);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (java.io.IOException refusedWhileSending) {
+                // the server answered and closed the connection before the whole body was sent
+            }
+            try {
+                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.net.SocketException reset) {
+                return "";
+            }
         }
     }
 

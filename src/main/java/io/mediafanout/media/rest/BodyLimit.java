@@ -1,21 +1,32 @@
 package io.mediafanout.media.rest;
 
+import java.io.ByteArrayInputStream;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import jakarta.ws.rs.container.ContainerRequestContext;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import io.mediafanout.media.client.IttybitWebhooks;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * Body limits per route, checked before anything else reads the request: a request announcing a larger body
  * ({@code Content-Length}) gets a JSON 413 at once, before its body is read. The media API and webhooks take small
  * JSON documents (64 KiB); {@code /api/inngest} takes up to {@code quarkus.http.limits.max-body-size} (8 MiB:
- * Inngest sends larger runs with {@code use_api}), which also bounds bodies sent without a length (chunked).
+ * Inngest sends larger runs with {@code use_api}). A body sent without a length (chunked, or HTTP/2) is read here, by Vert.x's
+ * {@link BodyHandler} with its route's limit, and refused with the same JSON 413 as soon as it passes the limit.
  */
 @Singleton
 public class BodyLimit {
@@ -24,6 +35,9 @@ public class BodyLimit {
     /** Limit of the media API and the Ittybit webhooks. */
     static final long SMALL = 64 * 1024;
 
+    private static final String LIMIT = BodyLimit.class.getName();
+    private static final Set<HttpMethod> BODY_METHODS = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
+
     private record Limit(String pathPrefix, long bytes, String answer) {
     }
 
@@ -31,6 +45,11 @@ public class BodyLimit {
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
         long global = maxBodySize.asLongValue();
         List<Limit> limits = List.of(limit("/media", SMALL), limit(IttybitWebhooks.PATH, SMALL), limit("/", global));
+        Map<Long, BodyHandler> readers = new HashMap<>();
+        for (Limit limit : limits) {
+            readers.computeIfAbsent(limit.bytes(), bytes -> BodyHandler.create(false).setBodyLimit(bytes)
+                    .setHandleFileUploads(false).setMergeFormAttributes(false));
+        }
         router.route().order(-1_000).handler(ctx -> {
             String length = ctx.request().getHeader("Content-Length");
             long declared;
@@ -43,15 +62,47 @@ public class BodyLimit {
             for (Limit limit : limits) {
                 if (path.startsWith(limit.pathPrefix())) {
                     if (declared > limit.bytes()) {
-                        ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json")
-                                .putHeader("Connection", "close").end(limit.answer());
+                        refuse(ctx, limit);
+                        return;
+                    }
+                    BodyHandler reader = readers.get(limit.bytes());
+                    if (declared < 0 && BODY_METHODS.contains(ctx.request().method())) {
+                        ctx.put(LIMIT, limit);
+                        reader.handle(ctx);
                         return;
                     }
                     break;
                 }
             }
             ctx.next();
+        }).failureHandler(ctx -> {
+            Limit limit = ctx.get(LIMIT);
+            if (limit != null && ctx.statusCode() == 413 && !ctx.response().headWritten()) {
+                refuse(ctx, limit);
+            } else {
+                ctx.next();
+            }
         });
+    }
+
+    /**
+     * Hands a body read here (chunked, within its route's limit) to Quarkus REST, which would otherwise find the
+     * request already ended and see no body.
+     */
+    @ServerRequestFilter(preMatching = true)
+    public void useTheBodyReadHere(ContainerRequestContext request, RoutingContext ctx) {
+        if (ctx.get(LIMIT) != null && ctx.body().buffer() != null) {
+            request.setEntityStream(new ByteArrayInputStream(ctx.body().buffer().getBytes()));
+        }
+    }
+
+    /** A JSON 413; over HTTP/1.1 the connection is closed (the rest of the body is not read), HTTP/2 resets the stream. */
+    private static void refuse(RoutingContext ctx, Limit limit) {
+        ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json");
+        if (ctx.request().version() != HttpVersion.HTTP_2) {
+            ctx.response().putHeader("Connection", "close");
+        }
+        ctx.response().end(limit.answer());
     }
 
     private static Limit limit(String prefix, long bytes) {

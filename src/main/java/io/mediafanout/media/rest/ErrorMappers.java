@@ -88,6 +88,14 @@ public class ErrorMappers {
                         reason == null ? "request failed" : reason));
     }
 
+    /** The body could not be read: the client went away or broke the stream (nobody may see this answer). */
+    @ServerExceptionMapper
+    public RestResponse<ApiError> unreadableBody(java.io.IOException e) {
+        Log.debugf("A request body could not be read: %s", e.getMessage());
+        return RestResponse.status(RestResponse.Status.BAD_REQUEST,
+                ApiError.of("bad_request", "the request body could not be read"));
+    }
+
     @ServerExceptionMapper(priority = 10_000)
     public RestResponse<ApiError> unexpected(Throwable e) {
         Log.error("Unexpected failure of an API request", e);
