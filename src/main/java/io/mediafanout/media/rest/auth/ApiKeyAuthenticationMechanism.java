@@ -1,5 +1,6 @@
 package io.mediafanout.media.rest.auth;
 
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,7 +72,7 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
             return Uni.createFrom().failure(new AuthenticationFailedException("expected Authorization: Bearer <key>"));
         }
         String secret = authorization.substring(7).trim();
-        var key = secret.length() <= MAX_KEY_LENGTH ? keys.find(secret) : java.util.Optional.<ApiKeys.Key> empty();
+        var key = secret.length() <= MAX_KEY_LENGTH ? keys.find(secret) : Optional.<ApiKeys.Key> empty();
         if (key.isEmpty()) {
             // not a key: an access token for the OIDC mechanism, or nothing this service accepts
             return access.oidc() ? Uni.createFrom().nullItem()
