@@ -29,10 +29,13 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.AppProcess;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.FakeOidcProvider;
 import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.TestApiKey;
 
 /**
- * The production jar as a process: it refuses to start without the keys it needs; on SIGTERM it lets a step
+ * The production jar as a process: it refuses to start without the keys it needs (the media API takes API keys, an
+ * identity provider's access tokens, or both); on SIGTERM it lets a step
  * call in flight finish and exits within its shutdown timeout (30 s, under Kubernetes' 35 s grace period), and a run
  * it was part of goes on on the next instance (Inngest holds every wait, so a run does not live in a process).
  */
@@ -89,10 +92,40 @@ class ProductionProcessIT {
     }
 
     @Test
-    void refusesToStartWithoutMediaApiKeys() throws Exception {
+    void refusesToStartWithoutMediaApiKeysOrAnIdentityProvider() throws Exception {
         Map<String, String> settings = new java.util.HashMap<>(devSettings(freePort()));
         settings.put("media.api.keys", "");
-        assertRefusesToStart(settings, "MEDIA_API_KEYS is not set");
+        assertRefusesToStart(settings, "MEDIA_API_KEYS is not set", "QUARKUS_OIDC_AUTH_SERVER_URL");
+    }
+
+    /**
+     * An identity provider instead of API keys: the jar starts (OIDC discovery against a fake provider on 127.0.0.1)
+     * and takes the provider's access tokens; there is no key to take.
+     */
+    @Test
+    void startsWithAnIdentityProviderAndNoApiKeys() throws Exception {
+        int port = freePort();
+        Map<String, String> settings = new java.util.HashMap<>(devSettings(port));
+        settings.put("media.api.keys", "");
+        settings.putAll(FakeOidcProvider.settings());
+        Path output = Files.createTempFile("media-fanout-oidc", ".log");
+        Process app = launch(settings, output);
+        try {
+            AppProcess.waitUntilReady(port);
+            HttpClient http = HttpClient.newHttpClient();
+            URI list = URI.create("http://localhost:" + port + "/media?limit=1");
+            String token = FakeOidcProvider.token().subject("ops").roles("media:read").authorization();
+            assertThat(http.send(HttpRequest.newBuilder(list).header("Authorization", token).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("log: " + output).isEqualTo(200);
+            assertThat(http.send(HttpRequest.newBuilder(list).header("Authorization", TestApiKey.AUTHORIZATION).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+            assertThat(http.send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(401);
+            assertThat(Files.readString(output)).contains("OIDC access tokens accepted").doesNotContain(token.substring(7));
+        } finally {
+            app.destroyForcibly();
+            app.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -40,24 +40,24 @@ public class ErrorMappers {
                 field == null ? "the body does not have the expected shape" : field + " has the wrong type", field));
     }
 
-    /** No credentials, or a key this service does not know: 401 with the scheme to use. */
+    /** No credentials, a key this service does not know or an access token it does not accept: 401 with the scheme. */
     @ServerExceptionMapper({ AuthenticationFailedException.class, UnauthorizedException.class })
     public RestResponse<ApiError> unauthenticated(RuntimeException e) {
         return RestResponse.ResponseBuilder.create(RestResponse.Status.UNAUTHORIZED, ApiError.of("unauthorized",
-                "an API key is required: Authorization: Bearer <key>"))
+                "an API key or an access token is required: Authorization: Bearer <key or token>"))
                 .header("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE).build();
     }
 
     @ServerExceptionMapper
     public RestResponse<ApiError> forbidden(ForbiddenException e) {
         return RestResponse.status(RestResponse.Status.FORBIDDEN,
-                ApiError.of("forbidden", "this API key does not have the role this request needs"));
+                ApiError.of("forbidden", "these credentials do not have the role this request needs"));
     }
 
     @ServerExceptionMapper
     public RestResponse<ApiError> rateLimited(ApiKeyAuthenticationMechanism.RateLimitedException e) {
         return RestResponse.ResponseBuilder.create(RestResponse.Status.TOO_MANY_REQUESTS,
-                ApiError.of("rate_limited", "too many requests with this API key; retry later"))
+                ApiError.of("rate_limited", "too many requests with these credentials; retry later"))
                 .header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds()))).build();
     }
 

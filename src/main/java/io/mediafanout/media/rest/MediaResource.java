@@ -38,13 +38,15 @@ import io.smallrye.mutiny.Uni;
 /** Uploads and media records. */
 @Path("/media")
 @SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.HTTP, scheme = "bearer",
-        description = "An API key of MEDIA_API_KEYS: Authorization: Bearer <key>")
+        description = "Authorization: Bearer <credential>, where the credential is an API key of MEDIA_API_KEYS or, "
+                + "where an identity provider is configured (OIDC), one of its access tokens (a JWT) with the "
+                + "roles in its role claim")
 @SecurityRequirement(name = "apiKey")
-@APIResponse(responseCode = "401", description = "No API key, or an unknown one",
+@APIResponse(responseCode = "401", description = "No credentials, an unknown API key or an invalid access token",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
-@APIResponse(responseCode = "403", description = "The key lacks the role this request needs",
+@APIResponse(responseCode = "403", description = "The key or token lacks the role this request needs",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
-@APIResponse(responseCode = "429", description = "Too many requests with this key: see Retry-After",
+@APIResponse(responseCode = "429", description = "Too many requests with this key or token subject: see Retry-After",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

@@ -1,5 +1,6 @@
 package io.mediafanout.media.rest.auth;
 
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +21,12 @@ import io.vertx.ext.web.RoutingContext;
  * endpoints that require a role: authentication is not proactive). A valid key's requests are rate-limited per
  * key. {@code /api/inngest} (Inngest signatures), the Ittybit webhooks (an HMAC in the URL) and {@code /q/*} do not
  * use it.
+ * <p>
+ * OIDC access tokens come in the same header. Quarkus asks the mechanisms in order of priority, goes on to the next
+ * one when a mechanism answers no identity and stops at the first failure: this one runs first (its priority is above
+ * the OIDC mechanism's), and when OIDC is on it answers no identity for a bearer token that is not a configured key,
+ * so that the OIDC mechanism verifies it (and refuses it with a 401 if it is not a valid access token either).
+ * Without OIDC, an unknown key is refused here.
  */
 @ApplicationScoped
 public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
@@ -39,15 +46,19 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
     }
 
     public static final String CHALLENGE = "Bearer realm=\"media-fanout\"";
+    /** Above the OIDC mechanism's ({@code quarkus.oidc.priority}, 1001 by default): API keys are looked up first. */
+    public static final int PRIORITY = HttpAuthenticationMechanism.DEFAULT_PRIORITY + 1000;
     private static final int MAX_KEY_LENGTH = 256;
     private static final SecurityIdentity OPEN = QuarkusSecurityIdentity.builder()
             .setPrincipal(new QuarkusPrincipal("open-api-dev-mode")).addRoles(ApiKeys.ROLES).build();
 
     private final ApiKeys keys;
+    private final MediaApiAccess access;
     private final RateLimiter limiter;
 
-    public ApiKeyAuthenticationMechanism(ApiKeys keys, RateLimiter limiter) {
+    public ApiKeyAuthenticationMechanism(ApiKeys keys, MediaApiAccess access, RateLimiter limiter) {
         this.keys = keys;
+        this.access = access;
         this.limiter = limiter;
     }
 
@@ -55,19 +66,24 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
         String authorization = context.request().getHeader("Authorization");
         if (authorization == null) {
-            return keys.open() ? Uni.createFrom().item(OPEN) : Uni.createFrom().optional(java.util.Optional.empty());
+            return access.open() ? Uni.createFrom().item(OPEN) : Uni.createFrom().nullItem();
         }
-        if (authorization.length() > MAX_KEY_LENGTH + 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Uni.createFrom().failure(new AuthenticationFailedException("expected Authorization: Bearer <key>"));
         }
-        return keys.find(authorization.substring(7).trim()).map(key -> {
-            var wait = limiter.acquire(key.name());
-            if (wait.isPresent()) {
-                return Uni.createFrom().<SecurityIdentity>failure(new RateLimitedException(wait.getAsLong()));
-            }
-            return Uni.createFrom().<SecurityIdentity>item(QuarkusSecurityIdentity.builder()
-                    .setPrincipal(new QuarkusPrincipal(key.name())).addRoles(key.roles()).build());
-        }).orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("unknown API key")));
+        String secret = authorization.substring(7).trim();
+        var key = secret.length() <= MAX_KEY_LENGTH ? keys.find(secret) : Optional.<ApiKeys.Key> empty();
+        if (key.isEmpty()) {
+            // not a key: an access token for the OIDC mechanism, or nothing this service accepts
+            return access.oidc() ? Uni.createFrom().nullItem()
+                    : Uni.createFrom().failure(new AuthenticationFailedException("unknown API key"));
+        }
+        var wait = limiter.acquire(key.get().name());
+        if (wait.isPresent()) {
+            return Uni.createFrom().failure(new RateLimitedException(wait.getAsLong()));
+        }
+        return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(key.get().name())).addRoles(key.get().roles()).build());
     }
 
     @Override
@@ -78,5 +94,10 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
         return Set.of();
+    }
+
+    @Override
+    public int getPriority() {
+        return PRIORITY;
     }
 }

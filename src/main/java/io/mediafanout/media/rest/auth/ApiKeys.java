@@ -10,18 +10,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import io.mediafanout.media.config.MediaConfig;
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.LaunchMode;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * The media API's keys, configured as SHA-256 hashes with a name and roles ({@code MEDIA_API_KEYS}). A presented
  * key is hashed once and compared with every configured hash in constant time, so neither the comparison nor the
- * number of keys tells an attacker how close a guess was.
+ * number of keys tells an attacker how close a guess was. Whether the API may run without any key is
+ * {@link MediaApiAccess}'s decision.
  */
 @Singleton
 public class ApiKeys {
@@ -37,7 +34,6 @@ public class ApiKeys {
     }
 
     private final List<Key> keys;
-    private final boolean open;
 
     public ApiKeys(MediaConfig config) {
         List<Key> parsed = new ArrayList<>();
@@ -58,24 +54,16 @@ public class ApiKeys {
             parsed.add(new Key(m.group(1), HexFormat.of().parseHex(m.group(2).toLowerCase()), roles));
         }
         this.keys = List.copyOf(parsed);
-        this.open = keys.isEmpty() && LaunchMode.current() != LaunchMode.NORMAL;
     }
 
-    void check(@Observes StartupEvent start) {
-        if (keys.isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
-            throw new IllegalStateException("MEDIA_API_KEYS is not set: in production the media API needs at least "
-                    + "one API key (see README, 'Calling the media API')");
-        }
-        if (open) {
-            Log.warn("No MEDIA_API_KEYS: the media API is open to anyone (dev and test mode only)");
-        } else {
-            Log.infof("Media API: %d API key(s) configured", keys.size());
-        }
+    /** Whether no key is configured. */
+    public boolean isEmpty() {
+        return keys.isEmpty();
     }
 
-    /** Whether the API is open: dev or test mode without any key. */
-    public boolean open() {
-        return open;
+    /** How many keys are configured. */
+    public int size() {
+        return keys.size();
     }
 
     /** The key whose hash is the presented secret's. */

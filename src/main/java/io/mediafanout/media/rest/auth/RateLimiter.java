@@ -9,7 +9,8 @@ import jakarta.inject.Singleton;
 import io.mediafanout.media.config.MediaConfig;
 
 /**
- * One token bucket per API key ({@code media.api.rate-limit-*}): a key may make {@code per-second} requests on
+ * One token bucket per API key and per OIDC subject ({@code media.api.rate-limit-*}, see {@link OidcRateLimit}): a
+ * key may make {@code per-second} requests on
  * average and {@code burst} at once. In memory, per replica.
  */
 @Singleton
