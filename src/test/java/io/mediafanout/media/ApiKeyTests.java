@@ -32,12 +32,15 @@ class ApiKeyTests {
     static final String WRITER = "mf_writer_" + "a".repeat(32);
     static final String READER = "mf_reader_" + "b".repeat(32);
     static final String LIMITED = "mf_limited_" + "c".repeat(32);
+    static final String VIEWER = "mf_viewer_" + "e".repeat(32);
+    static final String CHECKER = "mf_checker_" + "f".repeat(32);
 
     public static class Keys implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("media.api.keys", String.join(",", entry("writer", WRITER, "media:write+media:read"),
-                    entry("reader", READER, "media:read"), entry("limited", LIMITED, "media:read")),
+                    entry("reader", READER, "media:read"), entry("limited", LIMITED, "media:read"),
+                    entry("viewer", VIEWER, "media:read"), entry("checker", CHECKER, "media:read")),
                     "media.api.rate-limit-per-second", "1", "media.api.rate-limit-burst", "5");
         }
 
@@ -83,6 +86,43 @@ class ApiKeyTests {
                 .body("id", equalTo(id));
         given().get("/media/" + id).then().statusCode(401);
         given().get("/media").then().statusCode(401);
+    }
+
+    /** A key whose entry was removed from MEDIA_API_KEYS (rotated out): it is refused like any unknown key. */
+    static final String REVOKED = "mf_revoked_" + "d".repeat(32);
+
+    @Test
+    void everyMediaRouteRefusesMissingUnknownAndRevokedKeys401AndKeysWithoutTheRole403() {
+        String id = "auth_" + UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", "Bearer " + WRITER).contentType("application/json").body(upload(id))
+                .post("/media").then().statusCode(202);
+        int before = eventsSent();
+        record Route(String method, String path, String roleNeeded) {
+        }
+        List<Route> routes = List.of(new Route("POST", "/media", "write"),
+                new Route("POST", "/media/" + id + "/reprocess", "write"), new Route("GET", "/media/" + id, "read"),
+                new Route("GET", "/media", "read"));
+        for (Route route : routes) {
+            for (String authorization : new String[] { null, "Bearer mf_unknown_key", "Bearer " + REVOKED }) {
+                var request = given().contentType("application/json").body(upload(id + "x"));
+                if (authorization != null) {
+                    request.header("Authorization", authorization);
+                }
+                request.request(route.method(), route.path()).then().statusCode(401)
+                        .header("WWW-Authenticate", containsString("Bearer")).body("error", equalTo("unauthorized"));
+            }
+            String withoutRole = route.roleNeeded().equals("write") ? VIEWER : null;
+            if (withoutRole != null) {
+                given().header("Authorization", "Bearer " + withoutRole).contentType("application/json")
+                        .body(upload(id + "x")).request(route.method(), route.path()).then().statusCode(403)
+                        .body("error", equalTo("forbidden"));
+            }
+        }
+        // nothing stored, nothing started: the refused upload has no record, the record is in its first round
+        given().header("Authorization", "Bearer " + CHECKER).get("/media/" + id + "x").then().statusCode(404);
+        given().header("Authorization", "Bearer " + CHECKER).get("/media/" + id).then().statusCode(200)
+                .body("status", equalTo("processing"));
+        assertThat(eventsSent()).isEqualTo(before);
     }
 
     @Test
