@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
  * Request and response signatures ({@code X-Inngest-Signature: t=<unix s>&s=<hex>}) and the hashed signing key
@@ -27,14 +26,33 @@ public final class Signatures {
 
     private static final Pattern PREFIX = Pattern.compile("^signkey-\\w+-");
     private static final HexFormat HEX = HexFormat.of();
-    /** One MAC per thread (event loops, workers): no provider lookup for every signature. */
-    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
-        try {
-            return Mac.getInstance("HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
+    /**
+     * One MAC per thread (event loops, workers), keyed with the signing key it last used: signing with the same key
+     * again needs no provider lookup, no key parsing and no new key schedule ({@code doFinal} keeps the key).
+     */
+    private static final ThreadLocal<KeyedMac> HMAC = ThreadLocal.withInitial(KeyedMac::new);
+
+    private static final class KeyedMac {
+        private final Mac mac;
+        private String signingKey;
+
+        KeyedMac() {
+            try {
+                mac = Mac.getInstance("HmacSHA256");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is not available", e);
+            }
         }
-    });
+
+        Mac with(String key) throws GeneralSecurityException {
+            if (!key.equals(signingKey)) {
+                mac.init(new SecretKeySpec(withoutPrefix(key).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+                signingKey = key;
+            }
+            mac.reset();
+            return mac;
+        }
+    }
 
     private Signatures() {
     }
@@ -63,8 +81,7 @@ public final class Signatures {
     /** The hex MAC of {@code body || t} with the given signing key. */
     public static String mac(String signingKey, byte[] body, long timestamp) {
         try {
-            Mac mac = HMAC.get();
-            mac.init(new SecretKeySpec(withoutPrefix(signingKey).getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            Mac mac = HMAC.get().with(signingKey);
             mac.update(body);
             mac.update(Long.toString(timestamp).getBytes(StandardCharsets.US_ASCII));
             return HEX.formatHex(mac.doFinal());
@@ -87,7 +104,7 @@ public final class Signatures {
             return new byte[0];
         }
         try {
-            return new JsonCanonicalizer(body).getEncodedUTF8();
+            return Jcs.canonicalize(body);
         } catch (Exception notJson) {
             return body;
         }

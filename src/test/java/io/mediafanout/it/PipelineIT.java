@@ -17,17 +17,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.TestApiKey;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
-import io.quarkus.test.junit.TestProfile;
+
 
 /**
  * The packaged application (jar here, native executable where one is built) runs a whole pipeline: the executor
  * emulator plays Inngest (and holds the branches' waits and sleeps), the fake Ittybit does the work, PostgreSQL
- * keeps the record, the media API shows it.
+ * keeps the record, the media API shows it. Being profile-less, this run is the one that trains the JDK 25 AOT cache
+ * ({@code -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=AOT}, README "JVM mode").
  */
 @QuarkusIntegrationTest
-@TestProfile(ServeEndpointIT.DevMode.class)
+@WithTestResource(PackagedDevMode.class)
 class PipelineIT {
 
     @TestHTTPResource("/api/inngest")
