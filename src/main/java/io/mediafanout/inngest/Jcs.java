@@ -1,8 +1,8 @@
 package io.mediafanout.inngest;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +44,12 @@ final class Jcs {
             // as the reference implementation: only an object or an array is canonicalised
             throw new IOException("not a JSON object or array");
         }
-        StringBuilder out = new StringBuilder(json.length);
+        Utf8 out = new Utf8(json.length + 16);
         write(root, out);
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        return out.bytes();
     }
 
-    private static void write(JsonNode node, StringBuilder out) throws IOException {
+    private static void write(JsonNode node, Utf8 out) throws IOException {
         switch (node.getNodeType()) {
             case OBJECT -> {
                 List<Map.Entry<String, JsonNode>> members = new ArrayList<>(node.size());
@@ -57,62 +57,132 @@ final class Jcs {
                     members.add(it.next());
                 }
                 members.sort(Map.Entry.comparingByKey());
-                out.append('{');
+                out.ascii('{');
                 for (int i = 0; i < members.size(); i++) {
                     if (i > 0) {
-                        out.append(',');
+                        out.ascii(',');
                     }
                     string(members.get(i).getKey(), out);
-                    out.append(':');
+                    out.ascii(':');
                     write(members.get(i).getValue(), out);
                 }
-                out.append('}');
+                out.ascii('}');
             }
             case ARRAY -> {
-                out.append('[');
+                out.ascii('[');
                 for (int i = 0; i < node.size(); i++) {
                     if (i > 0) {
-                        out.append(',');
+                        out.ascii(',');
                     }
                     write(node.get(i), out);
                 }
-                out.append(']');
+                out.ascii(']');
             }
             case STRING -> string(node.textValue(), out);
-            case NUMBER -> {
-                double value = node.doubleValue();
-                if (!Double.isFinite(value)) {
-                    throw new IOException("a number out of the double range");
-                }
-                out.append(NumberToJSON.serializeNumber(value));
-            }
-            case BOOLEAN -> out.append(node.booleanValue());
-            case NULL -> out.append("null");
+            case NUMBER -> number(node.doubleValue(), out);
+            case BOOLEAN -> out.ascii(node.booleanValue() ? "true" : "false");
+            case NULL -> out.ascii("null");
             default -> throw new IOException("not a JSON value: " + node.getNodeType());
         }
     }
 
-    private static void string(String value, StringBuilder out) {
-        out.append('"');
+    private static void number(double value, Utf8 out) throws IOException {
+        if (!Double.isFinite(value)) {
+            throw new IOException("a number out of the double range");
+        }
+        long whole = (long) value;
+        if (whole == value && Math.abs(value) <= 0x1p53) {
+            // every integer up to 2^53 is exact, so its shortest form is all its digits, as Long.toString writes
+            // them (and -0 as 0); larger ones are rounded to their shortest form by NumberToJSON
+            out.ascii(Long.toString(whole));
+        } else {
+            out.ascii(NumberToJSON.serializeNumber(value));
+        }
+    }
+
+    private static void string(String value, Utf8 out) {
+        out.ascii('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                out.ch(value, i, c);
+                if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++;
+                }
+                continue;
+            }
             switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
+                case '"' -> out.ascii("\\\"");
+                case '\\' -> out.ascii("\\\\");
+                case '\b' -> out.ascii("\\b");
+                case '\f' -> out.ascii("\\f");
+                case '\n' -> out.ascii("\\n");
+                case '\r' -> out.ascii("\\r");
+                case '\t' -> out.ascii("\\t");
                 default -> {
-                    if (c < 0x20) {
-                        out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-                    } else {
-                        out.append(c);
-                    }
+                    out.ascii("\\u00");
+                    out.ascii(Character.forDigit(c >> 4, 16));
+                    out.ascii(Character.forDigit(c & 0xf, 16));
                 }
             }
         }
-        out.append('"');
+        out.ascii('"');
+    }
+
+    /** A growing UTF-8 buffer; a lone surrogate becomes '?', as {@code String.getBytes(UTF_8)} writes it. */
+    private static final class Utf8 {
+        private byte[] bytes;
+        private int size;
+
+        Utf8(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        private void room(int n) {
+            if (size + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + n));
+            }
+        }
+
+        void ascii(char c) {
+            room(1);
+            bytes[size++] = (byte) c;
+        }
+
+        void ascii(String text) {
+            room(text.length());
+            for (int i = 0; i < text.length(); i++) {
+                bytes[size++] = (byte) text.charAt(i);
+            }
+        }
+
+        /** The character at {@code i} of {@code text} (with its low surrogate, when it is a high one). */
+        void ch(String text, int i, char c) {
+            room(4);
+            if (c < 0x80) {
+                bytes[size++] = (byte) c;
+            } else if (c < 0x800) {
+                bytes[size++] = (byte) (0xc0 | (c >> 6));
+                bytes[size++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, text.charAt(i + 1));
+                    bytes[size++] = (byte) (0xf0 | (cp >> 18));
+                    bytes[size++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                    bytes[size++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                    bytes[size++] = (byte) (0x80 | (cp & 0x3f));
+                } else {
+                    bytes[size++] = '?';
+                }
+            } else {
+                bytes[size++] = (byte) (0xe0 | (c >> 12));
+                bytes[size++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                bytes[size++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(bytes, size);
+        }
     }
 }

@@ -211,4 +211,38 @@ class DeployManifestTests {
             assertThat(origin.group(1)).as(variable).isEqualTo(host);
         }
     }
+
+    /** {@code 256Mi} → bytes (the Kubernetes binary suffixes used here). */
+    static long bytes(String quantity) {
+        Matcher m = Pattern.compile("(\\d+)(Ki|Mi|Gi)").matcher(quantity);
+        assertThat(m.matches()).as(quantity).isTrue();
+        long unit = switch (m.group(2)) {
+            case "Ki" -> 1024L;
+            case "Mi" -> 1024L * 1024;
+            default -> 1024L * 1024 * 1024;
+        };
+        return Long.parseLong(m.group(1)) * unit;
+    }
+
+    @Test
+    void theJvmComponentGivesThePodTheMemoryJvmOptionsSizesTheHeapFrom() throws IOException {
+        JsonNode component = YAML.readTree(DEPLOY.resolve("components/jvm/kustomization.yaml").toFile());
+        assertThat(component.path("kind").asText()).isEqualTo("Component");
+        JsonNode patch = YAML.readTree(DEPLOY.resolve("components/jvm/deployment-jvm.yaml").toFile());
+        assertThat(patch.path("metadata").path("name").asText())
+                .isEqualTo(byKind.get("Deployment").path("metadata").path("name").asText());
+        JsonNode resources = patch.path("spec").path("template").path("spec").path("containers").get(0).path("resources");
+        long limit = bytes(resources.path("limits").path("memory").asText());
+        long request = bytes(resources.path("requests").path("memory").asText());
+        // the heap is a quarter of the limit (jvm.options), whether the JVM sees the limit as small or not
+        List<String> options = Files.readAllLines(Path.of("jvm.options")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(options).contains("-XX:MaxRAMPercentage=25", "-XX:MinRAMPercentage=25", "-XX:+UseSerialGC");
+        // the AOT cache's archived objects need the initial heap a 256 MiB limit gives (6.25 %: 16 MiB)
+        assertThat(limit).isGreaterThanOrEqualTo(256L * 1024 * 1024);
+        // measured: about 190 MiB resident under load (docs/benchmarks.md), so the request covers it
+        assertThat(request).isGreaterThanOrEqualTo(190L * 1024 * 1024).isLessThan(limit);
+        String overlay = Files.readString(DEPLOY.resolve("overlays/jvm/kustomization.yaml"));
+        assertThat(overlay).contains("../../components/jvm").contains("media-fanout-jvm");
+    }
 }
