@@ -13,7 +13,7 @@ root=$(pwd)
 
 command="bench/run.sh"
 for var in BENCH_DURATION BENCH_WARMUP BENCH_CONCURRENCY BENCH_E2E_RUNS BENCH_E2E_LONG_RUNS BENCH_E2E_LONG_SCALE \
-           BENCH_E2E_CONCURRENT BENCH_E2E_RAMP BENCH_PARTS BENCH_OUTPUT; do
+           BENCH_E2E_CONCURRENT BENCH_E2E_RAMP BENCH_PARTS BENCH_OUTPUT BENCH_MEMORY_LIMIT BENCH_STARTS BENCH_JDK25; do
   if [ -n "${!var:-}" ]; then command="$var=${!var} $command"; fi
 done
 export BENCH_COMMAND="$command"
@@ -32,6 +32,20 @@ jar=target/quarkus-app/quarkus-run.jar
 if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -type f -print -quit)" ]; then
   echo "bench: building the production jar"
   ./mvnw -B -ntp -q package -DskipTests
+fi
+
+# 1b. the jar with its JDK 25 AOT cache, for the start-up part: the integration test PipelineIT trains the cache
+# (Quarkus records a run without a test profile); kept in target/aot, then the plain jar is built again
+jdk25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+aot=target/aot/quarkus-app/app.aot
+if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
+  if [ ! -f "$aot" ] || [ -n "$(find src pom.xml -newer "$aot" -type f -print -quit)" ]; then
+    echo "bench: building the jar with its JDK 25 AOT cache (JAVA_HOME=$jdk25, trained by PipelineIT)"
+    JAVA_HOME=$jdk25 ./mvnw -B -ntp -q verify -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=AOT \
+      -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PipelineIT -Dfailsafe.failIfNoSpecifiedTests=false
+    rm -rf target/aot && mkdir -p target/aot && cp -r target/quarkus-app target/aot/
+    ./mvnw -B -ntp -q package -DskipTests
+  fi
 fi
 
 # 2. the reference server's npm packages (pinned by package-lock.json)

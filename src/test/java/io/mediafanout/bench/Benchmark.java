@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code BENCH_CONCURRENCY} (32), {@code BENCH_E2E_RUNS} (sequential runs of the 3 s workload per setting (webhooks,
  * no webhooks), 15), {@code BENCH_E2E_LONG_RUNS} (sequential runs of the 10-minute workload per setting, 5),
  * {@code BENCH_E2E_LONG_SCALE} (the time scale it is played at, 0.01), {@code BENCH_E2E_CONCURRENT} (1000),
- * {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_PARTS} ({@code serve,e2e}),
- * {@code BENCH_OUTPUT} ({@code docs/benchmarks.md}).
+ * {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_PARTS} ({@code serve,no-flags,startup,e2e}),
+ * {@code BENCH_OUTPUT} ({@code docs/benchmarks.md}), {@code BENCH_MEMORY_LIMIT} (the pod limit our JVM sizes itself
+ * from, 256m), {@code BENCH_STARTS} (starts per start-up row, 5), {@code BENCH_JDK25} (the JDK 25 of the AOT row).
  */
 public final class Benchmark {
 
@@ -57,7 +58,7 @@ public final class Benchmark {
                     intEnv("BENCH_E2E_RUNS", 15), intEnv("BENCH_E2E_LONG_RUNS", 5),
                     Double.parseDouble(env("BENCH_E2E_LONG_SCALE", "0.01")), intEnv("BENCH_E2E_CONCURRENT", 1000),
                     Duration.ofSeconds(intEnv("BENCH_E2E_RAMP", 0)),
-                    List.of(env("BENCH_PARTS", "serve,e2e").split(",")), Path.of(env("BENCH_OUTPUT",
+                    List.of(env("BENCH_PARTS", "serve,no-flags,startup,e2e").split(",")), Path.of(env("BENCH_OUTPUT",
                             "docs/benchmarks.md")),
                     env("BENCH_COMMAND", "bench/run.sh"));
         }
@@ -105,8 +106,15 @@ public final class Benchmark {
             }
             for (String mode : List.of("dev", "cloud")) {
                 sides.add(serve("ours", mode, options, root, jar, reference, logs));
+                if (options.parts().contains("no-flags")) {
+                    sides.add(serve(NO_FLAGS, mode, options, root, jar, reference, logs));
+                }
                 sides.add(serve("typescript", mode, options, root, jar, reference, logs));
             }
+        }
+        List<StartUp> startUps = new ArrayList<>();
+        if (options.parts().contains("startup")) {
+            startUps.addAll(startUps(options, root, jar, reference, logs));
         }
         List<EndToEnd.Result> e2e = new ArrayList<>();
         if (options.parts().contains("e2e")) {
@@ -123,12 +131,12 @@ public final class Benchmark {
                     options.e2eRamp()));
         }
         String markdown = Report.markdown(options, environment, started, Duration.between(started, Instant.now()),
-                sides, e2e);
+                sides, startUps, e2e);
         Path output = root.resolve(options.output());
         Files.createDirectories(output.getParent());
         Files.writeString(output, markdown);
         System.out.println("bench: wrote " + root.relativize(output));
-        System.out.println(Report.summary(sides, e2e));
+        System.out.println(Report.summary(sides, startUps, e2e));
     }
 
     /** Starts one server in one mode, checks its answers, measures the three scenarios, stops it. */
@@ -152,11 +160,12 @@ public final class Benchmark {
         Path directory;
         Runnable stopDatabase = () -> {
         };
-        if (server.equals("ours")) {
+        if (server.startsWith("ours")) {
             io.mediafanout.testing.PostgresTestResource postgres = new io.mediafanout.testing.PostgresTestResource();
             Map<String, String> database = postgres.start();
             stopDatabase = onExit(postgres::stop);
             command.add(java());
+            command.addAll(server.equals("ours") ? shippedJvmOptions(root) : List.of());
             command.addAll(serviceJvmOptions());
             command.add("-Dmediafanout.bench-function=true");
             database.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -232,6 +241,108 @@ public final class Benchmark {
         };
         CLEANUP.push(once);
         return once;
+    }
+
+    /** Our service with the JVM's defaults: no heap, GC or compiler flags (part {@code no-flags}). */
+    static final String NO_FLAGS = "ours-no-flags";
+
+    /**
+     * {@code BENCH_MEMORY_LIMIT}: the memory limit of the pod the service runs in (the Deployment's, 256m), given to
+     * the JVM as {@code -XX:MaxRAM}, which is what it reads from the container's cgroup in a pod: jvm.options sizes
+     * the heap from it.
+     */
+    static List<String> shippedJvmOptions(Path root) {
+        return List.of("@" + root.resolve("jvm.options"), "-XX:MaxRAM=" + env("BENCH_MEMORY_LIMIT", "256m"));
+    }
+
+    /** One way of starting a server, started {@code starts} times: spawn → first 200 of {@code GET /api/inngest}. */
+    record StartUp(String label, String command, List<Double> firstOkMs, List<Long> rssKb) {
+        double median() {
+            List<Double> sorted = firstOkMs.stream().sorted().toList();
+            return sorted.get(sorted.size() / 2);
+        }
+
+        double min() {
+            return firstOkMs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        }
+    }
+
+    /**
+     * Start-up (part {@code startup}): our jar on the JDK running the benchmark with jvm.options, on JDK 25 with
+     * jvm.options and the AOT cache trained by the integration tests (bench/run.sh builds it into target/aot when
+     * {@code BENCH_JDK25} has a JDK), and the TypeScript SDK; each {@code BENCH_STARTS} times, dev mode, against a
+     * database that is already up.
+     */
+    private static List<StartUp> startUps(Options options, Path root, Path jar, Path reference, Path logs)
+            throws Exception {
+        int starts = intEnv("BENCH_STARTS", 5);
+        io.mediafanout.testing.PostgresTestResource postgres = new io.mediafanout.testing.PostgresTestResource();
+        Map<String, String> database = postgres.start();
+        Runnable stopDatabase = onExit(postgres::stop);
+        try {
+            List<StartUp> results = new ArrayList<>();
+            List<String> plain = new ArrayList<>(List.of(java()));
+            plain.addAll(shippedJvmOptions(root));
+            results.add(startUp("ours, JDK " + Runtime.version().feature() + ", jvm.options", plain, jar, root,
+                    database, starts, logs));
+            Path aot = root.resolve("target/aot/quarkus-app");
+            Path jdk25 = Path.of(env("BENCH_JDK25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java");
+            if (Files.exists(aot.resolve("app.aot")) && Files.isExecutable(jdk25)) {
+                List<String> cached = new ArrayList<>(List.of(jdk25.toString()));
+                cached.addAll(shippedJvmOptions(root));
+                cached.add("-XX:AOTCache=" + aot.resolve("app.aot"));
+                results.add(startUp("ours, JDK 25, jvm.options + AOT cache", cached, aot.resolve("quarkus-run.jar"),
+                        aot, database, starts, logs));
+            } else {
+                System.out.println("bench: no AOT cache in target/aot (needs a JDK 25 in BENCH_JDK25): skipped");
+            }
+            List<Double> ms = new ArrayList<>();
+            List<Long> rss = new ArrayList<>();
+            for (int i = 0; i < starts; i++) {
+                int port = ServerProcess.freePort();
+                Map<String, String> env = new LinkedHashMap<>(Map.of("PORT", Integer.toString(port), "NODE_ENV",
+                        "production", "INNGEST_DEV", "1"));
+                try (ServerProcess process = ServerProcess.start("typescript start-up", List.of("node", "server.mjs"),
+                        env, reference, logs.resolve("startup-typescript.log"), port)) {
+                    ms.add(process.awaitFirst200(Optional.empty(), Duration.ofSeconds(60)).toNanos() / 1e6);
+                    rss.add(process.rssKb());
+                }
+            }
+            results.add(new StartUp("TypeScript SDK", "node server.mjs", ms, rss));
+            results.forEach(r -> System.out.printf("bench: start-up %s: median %.0f ms, min %.0f ms%n", r.label(),
+                    r.median(), r.min()));
+            return results;
+        } finally {
+            stopDatabase.run();
+        }
+    }
+
+    private static StartUp startUp(String label, List<String> java, Path jar, Path directory,
+            Map<String, String> database, int starts, Path logs) throws Exception {
+        List<String> command = new ArrayList<>(java);
+        command.add("-Dmediafanout.bench-function=true");
+        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", jar.toString()));
+        List<Double> ms = new ArrayList<>();
+        List<Long> rss = new ArrayList<>();
+        for (int i = 0; i < starts; i++) {
+            int port = ServerProcess.freePort();
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("INNGEST_DEV", "1");
+            env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
+            env.put("INNGEST_BASE_URL", UNUSED_BASE_URL);
+            env.put("MEDIA_API_KEYS", io.mediafanout.testing.TestApiKey.CONFIG);
+            env.put("ITTYBIT_API_KEY", "unused");
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            try (ServerProcess process = ServerProcess.start(label, command, env, directory,
+                    logs.resolve("startup-" + label.replaceAll("[^a-zA-Z0-9]+", "-") + ".log"), port)) {
+                ms.add(process.awaitFirst200(Optional.empty(), Duration.ofSeconds(120)).toNanos() / 1e6);
+                rss.add(process.rssKb());
+            }
+        }
+        String shown = String.join(" ", command).replace(directory.toString() + "/", "")
+                .replaceAll("-Dquarkus\\.datasource\\.\\S+ ", "");
+        return new StartUp(label, shown, ms, rss);
     }
 
     static String java() {
