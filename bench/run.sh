@@ -34,17 +34,19 @@ if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -type f -print
   ./mvnw -B -ntp -q package -DskipTests
 fi
 
-# 1b. the jar with its JDK 25 AOT cache, for the start-up part: the integration test PipelineIT trains the cache
-# (Quarkus records a run without a test profile); kept in target/aot, then the plain jar is built again
+# 1b. the jar with its JDK 25 AOT cache, for the start-up part, built in a copy of the project (target/aot-build): the
+# integration test PipelineIT trains the cache there (Quarkus records a run without a test profile), and the cache only
+# serves the directory it was trained in (it keeps absolute paths, Quarkus' own state among them)
 jdk25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
-aot=target/aot/quarkus-app/app.aot
+aot=target/aot-build/target/quarkus-app/app.aot
 if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
   if [ ! -f "$aot" ] || [ -n "$(find src pom.xml -newer "$aot" -type f -print -quit)" ]; then
-    echo "bench: building the jar with its JDK 25 AOT cache (JAVA_HOME=$jdk25, trained by PipelineIT)"
-    JAVA_HOME=$jdk25 ./mvnw -B -ntp -q verify -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=AOT \
-      -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PipelineIT -Dfailsafe.failIfNoSpecifiedTests=false
-    rm -rf target/aot && mkdir -p target/aot && cp -r target/quarkus-app target/aot/
-    ./mvnw -B -ntp -q package -DskipTests
+    echo "bench: building the jar with its JDK 25 AOT cache in target/aot-build (JAVA_HOME=$jdk25, trained by PipelineIT)"
+    rm -rf target/aot-build && mkdir -p target/aot-build
+    tar --exclude=./target --exclude=./.git --exclude=./bench/reference/node_modules -cf - . | tar -xf - -C target/aot-build
+    (cd target/aot-build && JAVA_HOME=$jdk25 ./mvnw -B -ntp -q verify -Dquarkus.package.jar.aot.enabled=true \
+      -Dquarkus.package.jar.aot.type=AOT -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PipelineIT \
+      -Dfailsafe.failIfNoSpecifiedTests=false)
   fi
 fi
 

@@ -269,7 +269,7 @@ public final class Benchmark {
 
     /**
      * Start-up (part {@code startup}): our jar on the JDK running the benchmark with jvm.options, on JDK 25 with
-     * jvm.options and the AOT cache trained by the integration tests (bench/run.sh builds it into target/aot when
+     * jvm.options and the AOT cache trained by the integration tests (bench/run.sh builds it in target/aot-build when
      * {@code BENCH_JDK25} has a JDK), and the TypeScript SDK; each {@code BENCH_STARTS} times, dev mode, against a
      * database that is already up.
      */
@@ -285,7 +285,7 @@ public final class Benchmark {
             plain.addAll(shippedJvmOptions(root));
             results.add(startUp("ours, JDK " + Runtime.version().feature() + ", jvm.options", plain, jar, root,
                     database, starts, logs));
-            Path aot = root.resolve("target/aot/quarkus-app");
+            Path aot = root.resolve("target/aot-build/target/quarkus-app");
             Path jdk25 = Path.of(env("BENCH_JDK25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java");
             if (Files.exists(aot.resolve("app.aot")) && Files.isExecutable(jdk25)) {
                 List<String> cached = new ArrayList<>(List.of(jdk25.toString()));
@@ -294,7 +294,7 @@ public final class Benchmark {
                 results.add(startUp("ours, JDK 25, jvm.options + AOT cache", cached, aot.resolve("quarkus-run.jar"),
                         aot, database, starts, logs));
             } else {
-                System.out.println("bench: no AOT cache in target/aot (needs a JDK 25 in BENCH_JDK25): skipped");
+                System.out.println("bench: no AOT cache in target/aot-build (needs a JDK 25 in BENCH_JDK25): skipped");
             }
             List<Double> ms = new ArrayList<>();
             List<Long> rss = new ArrayList<>();

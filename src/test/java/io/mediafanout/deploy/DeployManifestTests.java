@@ -238,7 +238,7 @@ class DeployManifestTests {
         List<String> options = Files.readAllLines(Path.of("jvm.options")).stream()
                 .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
         assertThat(options).contains("-XX:MaxRAMPercentage=25", "-XX:MinRAMPercentage=25", "-XX:+UseSerialGC");
-        // the AOT cache's archived objects need the initial heap a 256 MiB limit gives (6.25 %: 16 MiB)
+        // with a JDK 25 AOT cache, its archived objects need the initial heap a 256 MiB limit gives (6.25 %: 16 MiB)
         assertThat(limit).isGreaterThanOrEqualTo(256L * 1024 * 1024);
         // measured: about 190 MiB resident under load (docs/benchmarks.md), so the request covers it
         assertThat(request).isGreaterThanOrEqualTo(190L * 1024 * 1024).isLessThan(limit);
