@@ -86,12 +86,16 @@ public class InngestServeHandler {
             java.util.function.Function<ServeResponse, T> refusal) {
         RequestAuthenticator.Verdict verdict = authenticator.authenticate(request);
         if (verdict instanceof RequestAuthenticator.Refused refused) {
-            if (refused.status() == 401) {
-                metrics.signatureRejected();
-            }
-            return refusal.apply(answers.refused(refused.status(), refused.reason()));
+            return refusal.apply(refusal(refused));
         }
         return work.apply(((RequestAuthenticator.Accepted) verdict).key());
+    }
+
+    private ServeResponse refusal(RequestAuthenticator.Refused refused) {
+        if (refused.status() == 401) {
+            metrics.signatureRejected();
+        }
+        return answers.refused(refused.status(), refused.reason());
     }
 
     private ServeResponse authenticated(ServeRequest request,
@@ -102,19 +106,24 @@ public class InngestServeHandler {
     // ---- POST ----------------------------------------------------------------------------------------------------
 
     private Uni<ServeResponse> post(ServeRequest request) {
-        return authenticated(request, key -> {
-            String probe = request.query("probe");
-            if (probe != null) {
-                return Uni.createFrom().item(probe.equals("trust")
-                        ? answers.signed(request, 200, new byte[0], key, Map.of())
-                        : answers.json(request, 400, answers.error("Error", "unknown probe \"" + probe + "\""), key,
-                                Map.of()));
-            }
-            return execute(request, key);
-        }, refused -> Uni.createFrom().item(refused));
+        RequestAuthenticator.Verdict verdict = authenticator.authenticate(request);
+        if (verdict instanceof RequestAuthenticator.Refused refused) {
+            return Uni.createFrom().item(refusal(refused));
+        }
+        RequestAuthenticator.Accepted accepted = (RequestAuthenticator.Accepted) verdict;
+        Optional<String> key = accepted.key();
+        String probe = request.query("probe");
+        if (probe != null) {
+            return Uni.createFrom().item(probe.equals("trust")
+                    ? answers.signed(request, 200, new byte[0], key, Map.of())
+                    : answers.json(request, 400, answers.error("Error", "unknown probe \"" + probe + "\""), key,
+                            Map.of()));
+        }
+        return execute(request, key, accepted.body());
     }
 
-    private Uni<ServeResponse> execute(ServeRequest request, Optional<String> key) {
+    /** {@code parsed}: the body as the signature check parsed it, if it did. */
+    private Uni<ServeResponse> execute(ServeRequest request, Optional<String> key, Optional<JsonNode> parsed) {
         String fnId = request.query("fnId");
         Optional<InngestFunctions.Served> function = functions.find(fnId);
         if (function.isEmpty()) {
@@ -123,7 +132,7 @@ public class InngestServeHandler {
         }
         RunRequest run;
         try {
-            run = RunRequest.parse(parse(request.body(), key.isPresent()), json);
+            run = RunRequest.parse(parsed.isPresent() ? parsed.get() : parse(request.body(), key.isPresent()), json);
         } catch (UnreadableBodyException e) {
             return Uni.createFrom().item(answers.refused(400, e.getMessage()));
         } catch (RunRequest.InvalidRequestException e) {

@@ -36,6 +36,14 @@ final class Jcs {
 
     /** The canonical UTF-8 bytes of a JSON text; throws when it is not one. */
     static byte[] canonicalize(byte[] json) throws IOException {
+        return canonical(parse(json));
+    }
+
+    /**
+     * Parses a body as the canonicalisation reads it: strictly (no duplicate member names, nothing after the value),
+     * an object or an array at the root.
+     */
+    static JsonNode parse(byte[] json) throws IOException {
         JsonNode root;
         try (JsonParser parser = READER.createParser(json)) {
             root = READER.readTree(parser);
@@ -44,7 +52,12 @@ final class Jcs {
             // as the reference implementation: only an object or an array is canonicalised
             throw new IOException("not a JSON object or array");
         }
-        Utf8 out = new Utf8(json.length + 16);
+        return root;
+    }
+
+    /** The canonical UTF-8 bytes of a parsed object or array. */
+    static byte[] canonical(JsonNode root) throws IOException {
+        Utf8 out = new Utf8(256);
         write(root, out);
         return out.bytes();
     }

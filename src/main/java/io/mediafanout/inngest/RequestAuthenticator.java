@@ -1,5 +1,9 @@
 package io.mediafanout.inngest;
 
+import java.io.IOException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.time.Clock;
 import java.util.Optional;
 
@@ -22,7 +26,12 @@ public class RequestAuthenticator {
     sealed interface Verdict {
     }
 
-    record Accepted(Optional<String> key) implements Verdict {
+    /**
+     * Accepted, with the key that verified the request (empty in dev mode without a key) and the body as parsed to
+     * check its signature (empty when it was not: unsigned, empty or not a JSON object or array), so that it is
+     * parsed once.
+     */
+    record Accepted(Optional<String> key, Optional<JsonNode> body) implements Verdict {
     }
 
     /** {@code status} 401 (not signed as required) or 400 (a signed body that cannot be read). */
@@ -44,7 +53,7 @@ public class RequestAuthenticator {
 
     Verdict authenticate(ServeRequest request) {
         if (!required()) {
-            return new Accepted(Optional.empty());
+            return new Accepted(Optional.empty(), Optional.empty());
         }
         Optional<Signatures.Header> header = Signatures.Header.parse(request.header("X-Inngest-Signature"));
         if (header.isEmpty() || !header.get().freshAt(clock.instant().getEpochSecond())) {
@@ -54,15 +63,28 @@ public class RequestAuthenticator {
         if (JsonDepth.exceeds(body, MAX_DEPTH)) {
             return new Refused(400, "the request body nests deeper than " + MAX_DEPTH + " levels");
         }
+        JsonNode tree = null;
         byte[] signed;
         try {
-            signed = Signatures.signedBytes(body);
+            if (body == null || body.length == 0) {
+                signed = new byte[0];
+            } else {
+                try {
+                    tree = Jcs.parse(body);
+                    signed = Jcs.canonical(tree);
+                } catch (IOException notJson) {
+                    // signed over its raw bytes, as the reference canonicaliser leaves what it cannot read
+                    tree = null;
+                    signed = body;
+                }
+            }
         } catch (StackOverflowError | RuntimeException unreadable) {
             return new Refused(400, "the request body cannot be read as JSON");
         }
         Optional<String> key = Signatures.matchingKey(header.get(), signed, environment.signingKey(),
                 environment.signingKeyFallback());
-        return key.<Verdict>map(k -> new Accepted(Optional.of(k))).orElseGet(RequestAuthenticator::unauthorized);
+        Optional<JsonNode> parsed = Optional.ofNullable(tree);
+        return key.<Verdict>map(k -> new Accepted(Optional.of(k), parsed)).orElseGet(RequestAuthenticator::unauthorized);
     }
 
     private static Refused unauthorized() {

@@ -341,6 +341,7 @@ public final class Benchmark {
             }
         }
         String shown = String.join(" ", command).replace(directory.toString() + "/", "")
+                .replace(Path.of("").toAbsolutePath() + "/", "")
                 .replaceAll("-Dquarkus\\.datasource\\.\\S+ ", "");
         return new StartUp(label, shown, ms, rss);
     }
