@@ -226,6 +226,9 @@ final class EndToEnd {
         command.addAll(List.of("-jar", jar.toString()));
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
+        // the 1,000 concurrent uploads come from one client key: the per-key rate limit (20/s) is not what is measured
+        env.put("MEDIA_API_RATE_LIMIT_PER_SECOND", "100000");
+        env.put("MEDIA_API_RATE_LIMIT_BURST", "100000");
         env.put("INNGEST_DEV", "1");
         env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
         env.put("INNGEST_BASE_URL", inngestUrl);
