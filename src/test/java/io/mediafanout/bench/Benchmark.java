@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code BENCH_E2E_LONG_SCALE} (the time scale it is played at, 0.01), {@code BENCH_E2E_CONCURRENT} (1000),
  * {@code BENCH_E2E_RAMP} (s over which the concurrent runs start, 0), {@code BENCH_PARTS} ({@code serve,no-flags,startup,e2e}),
  * {@code BENCH_OUTPUT} ({@code docs/benchmarks.md}), {@code BENCH_MEMORY_LIMIT} (the pod limit our JVM sizes itself
- * from, 256m), {@code BENCH_STARTS} (starts per start-up row, 5), {@code BENCH_JDK25} (the JDK 25 of the AOT row).
+ * from, 256m), {@code BENCH_E2E_MEMORY_LIMIT} (the same for the end-to-end part, 1g: 1,000 concurrent runs on one
+ * service need more than the 64 MiB heap of a 256 MiB pod), {@code BENCH_STARTS} (starts per start-up row, 5), {@code BENCH_JDK25} (the JDK 25 of the AOT row).
  */
 public final class Benchmark {
 
@@ -252,7 +253,11 @@ public final class Benchmark {
      * the heap from it.
      */
     static List<String> shippedJvmOptions(Path root) {
-        return List.of("@" + root.resolve("jvm.options"), "-XX:MaxRAM=" + env("BENCH_MEMORY_LIMIT", "256m"));
+        return shippedJvmOptions(root, env("BENCH_MEMORY_LIMIT", "256m"));
+    }
+
+    static List<String> shippedJvmOptions(Path root, String memoryLimit) {
+        return List.of("@" + root.resolve("jvm.options"), "-XX:MaxRAM=" + memoryLimit);
     }
 
     /** One way of starting a server, started {@code starts} times: spawn → first 200 of {@code GET /api/inngest}. */

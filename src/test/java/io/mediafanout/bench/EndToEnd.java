@@ -220,7 +220,7 @@ final class EndToEnd {
         Runnable stopDatabase = Benchmark.onExit(postgres::stop);
         int port = ServerProcess.freePort();
         List<String> command = new ArrayList<>(List.of(Benchmark.java()));
-        command.addAll(Benchmark.shippedJvmOptions(root));
+        command.addAll(Benchmark.shippedJvmOptions(root, Benchmark.env("BENCH_E2E_MEMORY_LIMIT", "1g")));
         command.addAll(Benchmark.serviceJvmOptions());
         database.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
