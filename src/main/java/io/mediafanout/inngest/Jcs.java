@@ -36,7 +36,7 @@ final class Jcs {
 
     /** The canonical UTF-8 bytes of a JSON text; throws when it is not one. */
     static byte[] canonicalize(byte[] json) throws IOException {
-        return canonical(parse(json));
+        return canonical(parse(json), json.length);
     }
 
     /**
@@ -55,9 +55,9 @@ final class Jcs {
         return root;
     }
 
-    /** The canonical UTF-8 bytes of a parsed object or array. */
-    static byte[] canonical(JsonNode root) throws IOException {
-        Utf8 out = new Utf8(256);
+    /** The canonical UTF-8 bytes of a parsed object or array ({@code sizeHint}: the length of the text it came from). */
+    static byte[] canonical(JsonNode root, int sizeHint) throws IOException {
+        Utf8 out = new Utf8(sizeHint + 16);
         write(root, out);
         return out.bytes();
     }
@@ -118,10 +118,7 @@ final class Jcs {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c >= 0x20 && c != '"' && c != '\\') {
-                out.ch(value, i, c);
-                if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                    i++;
-                }
+                i += out.ch(value, i, c) - 1;
                 continue;
             }
             switch (c) {
@@ -169,8 +166,11 @@ final class Jcs {
             }
         }
 
-        /** The character at {@code i} of {@code text} (with its low surrogate, when it is a high one). */
-        void ch(String text, int i, char c) {
+        /**
+         * Writes the character at {@code i} of {@code text} (with its low surrogate, when it is a high one); returns
+         * how many chars it took.
+         */
+        int ch(String text, int i, char c) {
             room(4);
             if (c < 0x80) {
                 bytes[size++] = (byte) c;
@@ -184,14 +184,15 @@ final class Jcs {
                     bytes[size++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
                     bytes[size++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
                     bytes[size++] = (byte) (0x80 | (cp & 0x3f));
-                } else {
-                    bytes[size++] = '?';
+                    return 2;
                 }
+                bytes[size++] = '?';
             } else {
                 bytes[size++] = (byte) (0xe0 | (c >> 12));
                 bytes[size++] = (byte) (0x80 | ((c >> 6) & 0x3f));
                 bytes[size++] = (byte) (0x80 | (c & 0x3f));
             }
+            return 1;
         }
 
         byte[] bytes() {

@@ -1,13 +1,11 @@
 package io.mediafanout.inngest;
 
-import java.io.IOException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.Clock;
 import java.util.Optional;
 
 import jakarta.inject.Singleton;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Who may call the serve endpoint, decided as cheaply as possible. When a signing key is configured (always in cloud
@@ -63,28 +61,16 @@ public class RequestAuthenticator {
         if (JsonDepth.exceeds(body, MAX_DEPTH)) {
             return new Refused(400, "the request body nests deeper than " + MAX_DEPTH + " levels");
         }
-        JsonNode tree = null;
-        byte[] signed;
+        Signatures.SignedBody signed;
         try {
-            if (body == null || body.length == 0) {
-                signed = new byte[0];
-            } else {
-                try {
-                    tree = Jcs.parse(body);
-                    signed = Jcs.canonical(tree);
-                } catch (IOException notJson) {
-                    // signed over its raw bytes, as the reference canonicaliser leaves what it cannot read
-                    tree = null;
-                    signed = body;
-                }
-            }
+            signed = Signatures.signed(body);
         } catch (StackOverflowError | RuntimeException unreadable) {
             return new Refused(400, "the request body cannot be read as JSON");
         }
-        Optional<String> key = Signatures.matchingKey(header.get(), signed, environment.signingKey(),
+        Optional<String> key = Signatures.matchingKey(header.get(), signed.bytes(), environment.signingKey(),
                 environment.signingKeyFallback());
-        Optional<JsonNode> parsed = Optional.ofNullable(tree);
-        return key.<Verdict>map(k -> new Accepted(Optional.of(k), parsed)).orElseGet(RequestAuthenticator::unauthorized);
+        return key.<Verdict>map(k -> new Accepted(Optional.of(k), signed.tree()))
+                .orElseGet(RequestAuthenticator::unauthorized);
     }
 
     private static Refused unauthorized() {

@@ -1,10 +1,14 @@
 package io.mediafanout.inngest;
 
+import java.io.IOException;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
@@ -96,16 +100,32 @@ public final class Signatures {
     }
 
     /**
-     * The bytes a request signature covers: the canonical (RFC 8785) form of a JSON body, the raw bytes when the
-     * body is not JSON, nothing for an empty body.
+     * What a request signature covers: the canonical (RFC 8785) form of a JSON object or array, with the tree parsed
+     * for it (so the call is read from the same parse); the raw bytes, and no tree, when the body is anything else;
+     * nothing for an empty body.
      */
-    public static byte[] signedBytes(byte[] body) {
+    record SignedBody(byte[] bytes, Optional<JsonNode> tree) {
+    }
+
+    /** The signed form of {@code body}; a body too deep for the parser throws (callers bound the depth first). */
+    static SignedBody signed(byte[] body) {
         if (body == null || body.length == 0) {
-            return new byte[0];
+            return new SignedBody(new byte[0], Optional.empty());
         }
         try {
-            return Jcs.canonicalize(body);
-        } catch (Exception notJson) {
+            JsonNode tree = Jcs.parse(body);
+            return new SignedBody(Jcs.canonical(tree, body.length), Optional.of(tree));
+        } catch (IOException notCanonicalisable) {
+            // as the reference canonicaliser, which leaves what it cannot read as it is
+            return new SignedBody(body, Optional.empty());
+        }
+    }
+
+    /** The bytes a request signature covers (see {@link #signed}). */
+    public static byte[] signedBytes(byte[] body) {
+        try {
+            return signed(body).bytes();
+        } catch (RuntimeException notJson) {
             return body;
         }
     }
