@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 
 import jakarta.inject.Singleton;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -132,7 +133,7 @@ public class InngestServeHandler {
         }
         RunRequest run;
         try {
-            run = RunRequest.parse(parsed.isPresent() ? parsed.get() : parse(request.body(), key.isPresent()), json);
+            run = RunRequest.parse(parsed.isPresent() ? parsed.get() : parse(request.body()));
         } catch (UnreadableBodyException e) {
             return Uni.createFrom().item(answers.refused(400, e.getMessage()));
         } catch (RunRequest.InvalidRequestException e) {
@@ -165,16 +166,13 @@ public class InngestServeHandler {
         }
     }
 
-    /** Parses the body, its depth bounded first (unless it was already, when its signature was checked). */
-    private JsonNode parse(byte[] body, boolean depthChecked) {
-        if (!depthChecked && JsonDepth.exceeds(body, RequestAuthenticator.MAX_DEPTH)) {
-            throw new UnreadableBodyException(
-                    "the request body nests deeper than " + RequestAuthenticator.MAX_DEPTH + " levels");
-        }
-        try {
-            return json.readTree(body);
+    /** Parses the body, its depth bounded as it is read. */
+    private JsonNode parse(byte[] body) {
+        try (JsonParser parser = JsonDepth.parser(body)) {
+            return json.readTree(parser);
         } catch (Exception | StackOverflowError e) {
-            throw new UnreadableBodyException("the request body is not valid JSON");
+            throw new UnreadableBodyException(JsonDepth.isTooDeep(e) ? JsonDepth.REFUSAL
+                    : "the request body is not valid JSON");
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.erdtman.jcs.NumberToJSON;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -22,11 +23,13 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * ECMAScript writes a double ({@link NumberToJSON}, from the reference implementation). Gives the same bytes as the
  * reference {@code JsonCanonicalizer} (checked by {@code JcsTests}), several times faster on the request path, and
  * refuses what it refuses: a root that is not an object or an array, duplicate member names, trailing content,
- * numbers out of the double range.
+ * numbers out of the double range. Nesting is bounded by {@link JsonDepth} as the body is parsed, which keeps the
+ * recursive writer's depth bounded too.
  */
 final class Jcs {
 
-    private static final ObjectReader READER = JsonMapper.builder()
+    private static final ObjectReader READER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(JsonDepth.CONSTRAINTS).build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build().reader();

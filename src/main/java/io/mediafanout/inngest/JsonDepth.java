@@ -1,38 +1,40 @@
 package io.mediafanout.inngest;
 
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+
 /**
- * How deep a JSON text nests, found by one linear scan without recursion, so a hostile {@code [[[[…} is refused
- * before a recursive parser or canonicaliser sees it.
+ * How deep a request body may nest. Jackson counts the depth as it parses and stops at {@link #MAX}, so a hostile
+ * {@code [[[[…} is refused by the one pass that reads the body, before any recursive code (the canonicaliser) sees
+ * a tree. Every body of the serve endpoint is parsed with {@link #CONSTRAINTS}.
  */
 final class JsonDepth {
+
+    /** Deeper JSON is refused (Jackson's own default, made explicit). */
+    static final int MAX = 1000;
+
+    static final String REFUSAL = "the request body nests deeper than " + MAX + " levels";
+
+    /** The constraints of every parser of a request body. */
+    static final StreamReadConstraints CONSTRAINTS = StreamReadConstraints.builder().maxNestingDepth(MAX).build();
+
+    private static final JsonFactory FACTORY = JsonFactory.builder().streamReadConstraints(CONSTRAINTS).build();
 
     private JsonDepth() {
     }
 
-    /** Whether arrays and objects nest deeper than {@code max} (brackets inside strings do not count). */
-    static boolean exceeds(byte[] json, int max) {
-        int depth = 0;
-        boolean inString = false;
-        boolean escaped = false;
-        for (byte b : json) {
-            if (inString) {
-                if (escaped) {
-                    escaped = false;
-                } else if (b == '\\') {
-                    escaped = true;
-                } else if (b == '"') {
-                    inString = false;
-                }
-            } else if (b == '"') {
-                inString = true;
-            } else if (b == '[' || b == '{') {
-                if (++depth > max) {
-                    return true;
-                }
-            } else if (b == ']' || b == '}') {
-                depth--;
-            }
-        }
-        return false;
+    /** A parser of {@code json} that throws past {@link #MAX} levels (see {@link #isTooDeep}). */
+    static JsonParser parser(byte[] json) throws IOException {
+        return FACTORY.createParser(json);
+    }
+
+    /** Whether {@code e} is a parser stopping at {@link #MAX} levels. */
+    static boolean isTooDeep(Throwable e) {
+        return e instanceof StreamConstraintsException && e.getMessage() != null
+                && e.getMessage().contains("nesting depth");
     }
 }

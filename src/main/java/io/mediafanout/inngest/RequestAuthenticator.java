@@ -11,14 +11,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Who may call the serve endpoint, decided as cheaply as possible. When a signing key is configured (always in cloud
  * mode, and in dev mode too if one is set) every request must carry {@code X-Inngest-Signature}; the checks run
  * from the cheapest up, and the body is only looked at once the header is present, well formed
- * ({@code t=<unix seconds>&s=<64 hex>}) and fresh (5 minutes): its nesting depth is bounded by a linear scan, then
- * its RFC 8785 canonical form is signed and compared in constant time with the current and the fallback key.
+ * ({@code t=<unix seconds>&s=<64 hex>}) and fresh (5 minutes): it is parsed once, its nesting bounded as it is read
+ * ({@link JsonDepth}), and its RFC 8785 canonical form is signed and compared in constant time with the current and
+ * the fallback key.
  */
 @Singleton
 public class RequestAuthenticator {
-
-    /** Deeper JSON is refused before it is parsed (Jackson's own default limit). */
-    static final int MAX_DEPTH = 1000;
 
     /** The outcome: the key that verified the request (empty in dev mode without a key), or why it is refused. */
     sealed interface Verdict {
@@ -57,13 +55,11 @@ public class RequestAuthenticator {
         if (header.isEmpty() || !header.get().freshAt(clock.instant().getEpochSecond())) {
             return unauthorized();
         }
-        byte[] body = request.body();
-        if (JsonDepth.exceeds(body, MAX_DEPTH)) {
-            return new Refused(400, "the request body nests deeper than " + MAX_DEPTH + " levels");
-        }
         Signatures.SignedBody signed;
         try {
-            signed = Signatures.signed(body);
+            signed = Signatures.signed(request.body());
+        } catch (Signatures.TooDeepException tooDeep) {
+            return new Refused(400, tooDeep.getMessage());
         } catch (StackOverflowError | RuntimeException unreadable) {
             return new Refused(400, "the request body cannot be read as JSON");
         }

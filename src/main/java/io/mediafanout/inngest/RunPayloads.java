@@ -49,7 +49,7 @@ public class RunPayloads {
             try {
                 List<Event> events = new ArrayList<>();
                 for (JsonNode e : json.readTree(replies.getItem1().body())) {
-                    events.add(RunRequest.toEvent(e, json, "batch[]"));
+                    events.add(RunRequest.toEvent(e, "batch[]"));
                 }
                 return run.withPayload(events, RunRequest.decodeSteps(json.readTree(replies.getItem2().body())));
             } catch (Exception e) {

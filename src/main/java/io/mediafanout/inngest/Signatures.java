@@ -107,7 +107,10 @@ public final class Signatures {
     record SignedBody(byte[] bytes, Optional<JsonNode> tree) {
     }
 
-    /** The signed form of {@code body}; a body too deep for the parser throws (callers bound the depth first). */
+    /**
+     * The signed form of {@code body}; throws {@link TooDeepException} for a body nested deeper than
+     * {@link JsonDepth#MAX}, which no canonical form is computed for.
+     */
     static SignedBody signed(byte[] body) {
         if (body == null || body.length == 0) {
             return new SignedBody(new byte[0], Optional.empty());
@@ -116,8 +119,18 @@ public final class Signatures {
             JsonNode tree = Jcs.parse(body);
             return new SignedBody(Jcs.canonical(tree, body.length), Optional.of(tree));
         } catch (IOException notCanonicalisable) {
+            if (JsonDepth.isTooDeep(notCanonicalisable)) {
+                throw new TooDeepException();
+            }
             // as the reference canonicaliser, which leaves what it cannot read as it is
             return new SignedBody(body, Optional.empty());
+        }
+    }
+
+    /** A body nested deeper than {@link JsonDepth#MAX}. */
+    static final class TooDeepException extends RuntimeException {
+        TooDeepException() {
+            super(JsonDepth.REFUSAL, null, false, false);
         }
     }
 

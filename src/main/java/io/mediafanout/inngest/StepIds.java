@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hashed step ids for one execution: lowercase SHA-1 hex of the user's id; a repeated id becomes {@code id:1},
@@ -38,7 +39,22 @@ final class StepIds {
         }
     }
 
+    /** Hashes of the ids seen so far: a function's step ids are few, and each call hashes them all again. */
+    private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 4096;
+
     static String hash(String id) {
+        String hash = HASHES.get(id);
+        if (hash == null) {
+            hash = sha1(id);
+            if (HASHES.size() < MAX_CACHED) {
+                HASHES.put(id, hash);
+            }
+        }
+        return hash;
+    }
+
+    private static String sha1(String id) {
         try {
             MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
             return HexFormat.of().formatHex(sha1.digest(id.getBytes(StandardCharsets.UTF_8)));

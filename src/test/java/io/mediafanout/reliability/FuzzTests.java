@@ -365,6 +365,18 @@ class FuzzTests {
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void anEmptyChunkedBodyIsAnsweredAtOnceOnEveryRoute() throws Exception {
+        // Vert.x reads no buffer at all for it: Quarkus REST must not be left waiting for a body that has ended
+        long now = System.currentTimeMillis() / 1000;
+        String signed = "X-Inngest-Signature: " + Signatures.header(KEY, new byte[0], now) + "\r\n";
+        String serve = "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step";
+        assertThat(chunked(serve, signed, new byte[0])).matches("(?s)HTTP/1\\.1 5\\d\\d .*")
+                .contains("request body must be a JSON object");
+        assertThat(chunked(serve, "", new byte[0])).startsWith("HTTP/1.1 401").contains("application/json");
+        assertThat(chunked("/media", "", new byte[0])).startsWith("HTTP/1.1 400").contains("application/json");
+    }
+
     /** POSTs {@code body} chunked (no length), 8 KiB a chunk, and reads the whole answer; stops writing when refused. */
     private String chunked(String path, String extraHeaders, byte[] body) throws Exception {
         try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {

@@ -15,6 +15,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import io.mediafanout.media.client.IttybitWebhooks;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
@@ -86,13 +87,15 @@ public class BodyLimit {
     }
 
     /**
-     * Hands a body read here (chunked, within its route's limit) to Quarkus REST, which would otherwise find the
-     * request already ended and see no body.
+     * Hands a body read here (chunked, within its route's limit) to Quarkus REST, which would otherwise wait for a body
+     * from a request that has already ended. An empty chunked body leaves Vert.x no buffer at all: it is handed on as
+     * empty too.
      */
     @ServerRequestFilter(preMatching = true)
     public void useTheBodyReadHere(ContainerRequestContext request, RoutingContext ctx) {
-        if (ctx.get(LIMIT) != null && ctx.body().buffer() != null) {
-            request.setEntityStream(new ByteArrayInputStream(ctx.body().buffer().getBytes()));
+        if (ctx.get(LIMIT) != null) {
+            Buffer body = ctx.body().buffer();
+            request.setEntityStream(new ByteArrayInputStream(body == null ? new byte[0] : body.getBytes()));
         }
     }
 
