@@ -39,10 +39,11 @@ public class InngestServeHandler {
     private final InngestMetrics metrics;
     private final Ops ops;
     private final StepTools.Services services;
+    private final RunTracing tracing;
 
     public InngestServeHandler(InngestEnvironment environment, InngestFunctions functions,
             RequestAuthenticator authenticator, Introspection introspection, AppSync sync, RunPayloads payloads,
-            ServeAnswers answers, ObjectMapper json, InngestMetrics metrics, InngestClient events) {
+            ServeAnswers answers, ObjectMapper json, InngestMetrics metrics, InngestClient events, RunTracing tracing) {
         this.environment = environment;
         this.functions = functions;
         this.authenticator = authenticator;
@@ -54,6 +55,7 @@ public class InngestServeHandler {
         this.metrics = metrics;
         this.ops = new Ops(json);
         this.services = new StepTools.Services(events);
+        this.tracing = tracing;
     }
 
     public Uni<ServeResponse> handle(ServeRequest request) {
@@ -148,8 +150,8 @@ public class InngestServeHandler {
         MDC.put("runId", run.runId());
         MDC.put("functionId", fnId);
         Executor scheduler = scheduler();
-        return payloads.complete(run)
-                .chain(r -> new Execution(function.get(), r, target, ops, services, scheduler).run())
+        return tracing.traced(request, fnId, stepId, run, () -> payloads.complete(run)
+                .chain(r -> new Execution(function.get(), r, target, ops, services, scheduler).run()))
                 .invoke(result -> metrics.executed(fnId, result))
                 .map(result -> executed(request, result, key))
                 .onFailure().recoverWithItem(failure -> {

@@ -245,4 +245,70 @@ class DeployManifestTests {
         String overlay = Files.readString(DEPLOY.resolve("overlays/jvm/kustomization.yaml"));
         assertThat(overlay).contains("../../components/jvm").contains("media-fanout-jvm");
     }
+
+    @Test
+    void theDashboardIsAConfigMapTheGrafanaSidecarLoadsWithOnePrometheusQueryPerTarget() throws IOException {
+        JsonNode kustomization = YAML.readTree(Monitoring.COMPONENT.resolve("kustomization.yaml").toFile());
+        assertThat(kustomization.path("kind").asText()).isEqualTo("Component");
+        JsonNode generator = kustomization.path("configMapGenerator").get(0);
+        assertThat(generator.path("files").get(0).asText()).isEqualTo("media-fanout.json");
+        assertThat(generator.path("options").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(kustomization.path("resources").get(0).asText()).isEqualTo("prometheusrule.yaml");
+
+        JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Files.readString(Monitoring.COMPONENT.resolve("media-fanout.json")));
+        assertThat(dashboard.path("uid").asText()).isEqualTo("media-fanout");
+        Set<Integer> ids = new HashSet<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            assertThat(ids.add(panel.path("id").asInt())).as("panel ids are unique").isTrue();
+            if (!panel.path("type").asText().equals("row")) {
+                assertThat(panel.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+                assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
+            }
+        }
+        // what the issue lists, each on a panel
+        String all = dashboard.toString();
+        assertThat(all).contains("media_runs_started_total", "media_runs_total", "media_branch_duration_seconds_bucket",
+                "ittybit_requests_total", "inngest_signature_rejections_total", "ittybit_webhooks_total",
+                "inngest_executions_total", "jvm_memory_used_bytes", "http_server_requests_seconds_bucket");
+        for (Monitoring.Expression e : Monitoring.dashboard()) {
+            assertThat(Monitoring.metricNames(e.promql())).as(e.where()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void theAlertRulesCoverFailuresSlowBranchesIttybitErrorsSignatureRejectionsAndFlappingReadiness() throws IOException {
+        JsonNode rule = YAML.readTree(Monitoring.COMPONENT.resolve("prometheusrule.yaml").toFile());
+        assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(rule.path("kind").asText()).isEqualTo("PrometheusRule");
+        Map<String, Set<String>> byAlert = new HashMap<>();
+        for (Monitoring.Expression e : Monitoring.rules()) {
+            byAlert.put(e.where(), Monitoring.metricNames(e.promql()));
+        }
+        assertThat(byAlert).containsOnlyKeys("alert MediaFanoutRunsFailing", "alert MediaFanoutBranchSlow",
+                "alert IttybitErrorsBurst", "alert InngestSignatureRejectionsSpiking", "alert MediaFanoutReadinessFlapping");
+        assertThat(byAlert.get("alert MediaFanoutRunsFailing")).containsExactly("media_runs_total");
+        assertThat(byAlert.get("alert MediaFanoutBranchSlow")).containsExactly("media_branch_duration_seconds_bucket");
+        assertThat(byAlert.get("alert IttybitErrorsBurst")).containsExactly("ittybit_requests_total");
+        assertThat(byAlert.get("alert InngestSignatureRejectionsSpiking")).containsExactly("inngest_signature_rejections_total");
+        assertThat(byAlert.get("alert MediaFanoutReadinessFlapping")).containsExactly("kube_pod_status_ready");
+        for (JsonNode group : rule.path("spec").path("groups")) {
+            for (JsonNode r : group.path("rules")) {
+                assertThat(r.path("labels").path("severity").asText()).as(r.path("alert").asText()).isIn("warning", "critical");
+                assertThat(r.path("annotations").path("summary").asText()).isNotBlank();
+                assertThat(r.path("for").asText()).matches("\\d+m");
+            }
+        }
+    }
+
+    @Test
+    void metricNamesAreReadFromPromqlWithoutFunctionsLabelsOrKeywords() {
+        assertThat(Monitoring.metricNames("histogram_quantile(0.95, sum by (le, branch) "
+                + "(rate(media_branch_duration_seconds_bucket{namespace=\"$namespace\",outcome=\"completed\"}[$__rate_interval])))"))
+                .containsExactly("media_branch_duration_seconds_bucket");
+        assertThat(Monitoring.metricNames("sum(a_total{x=\"b_total\"}) / on (pod) group_left(area) c_bytes > 1e-9 and d"))
+                .containsExactly("a_total", "c_bytes", "d");
+        assertThat(Monitoring.metricNames("changes(kube_pod_status_ready{condition=\"true\"}[30m]) > 4"))
+                .containsExactly("kube_pod_status_ready");
+    }
 }

@@ -31,6 +31,7 @@ import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.FakeOidcProvider;
 import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.RecordingHttpServer;
 import io.mediafanout.testing.TestApiKey;
 
 /**
@@ -96,6 +97,43 @@ class ProductionProcessIT {
         Map<String, String> settings = new java.util.HashMap<>(devSettings(freePort()));
         settings.put("media.api.keys", "");
         assertRefusesToStart(settings, "MEDIA_API_KEYS is not set", "QUARKUS_OIDC_AUTH_SERVER_URL");
+    }
+
+    /**
+     * With an OTLP endpoint set, the jar turns tracing on and sends its spans there (OTLP over HTTP, protobuf), with
+     * the service's name: the collector is a recording server on 127.0.0.1.
+     */
+    @Test
+    void exportsItsSpansOverOtlpWhenACollectorIsConfigured() throws Exception {
+        try (RecordingHttpServer collector = new RecordingHttpServer()
+                .route("POST", "/", request -> new RecordingHttpServer.Reply(200, "", Map.of()))) {
+            int port = freePort();
+            Map<String, String> settings = new java.util.HashMap<>(devSettings(port));
+            settings.put("quarkus.otel.exporter.otlp.traces.endpoint", collector.url());
+            settings.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
+            settings.put("quarkus.otel.bsp.schedule.delay", "PT0.2S");
+            Path output = Files.createTempFile("media-fanout-otlp", ".log");
+            Process app = launch(settings, output);
+            try {
+                AppProcess.waitUntilReady(port);
+                HttpClient http = HttpClient.newHttpClient();
+                assertThat(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/media?limit=1"))
+                        .header("Authorization", TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode()).isEqualTo(200);
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (collector.received(r -> r.path().equals("/v1/traces")).isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(collector.received(r -> r.path().equals("/v1/traces"))).as("log: " + output)
+                        .isNotEmpty().allSatisfy(r -> {
+                            assertThat(r.header("content-type")).isEqualTo("application/x-protobuf");
+                            assertThat(r.body()).contains("media-fanout").contains("/media");
+                        });
+            } finally {
+                app.destroyForcibly();
+                app.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /**

@@ -8,7 +8,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,13 +20,18 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.deploy.Monitoring;
 import io.mediafanout.inngest.Signatures;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -40,6 +48,9 @@ class ObservabilityTests {
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
+
+    @Inject
+    InMemorySpanExporter spans;
 
     /** Collects every log record of the application while a test runs. */
     static final class Capture extends Handler {
@@ -100,6 +111,9 @@ class ObservabilityTests {
             data.putObject("event").put("name", "video/uploaded").set("data", json.createObjectNode().put("mediaId", bad));
             assertThat(run(bad, FN + "-failure", "inngest/function.failed", data).status()).isEqualTo("completed");
             given().get("/api/inngest").then().statusCode(401);
+            // a webhook URL this service never handed out: refused, and counted
+            given().contentType("application/json").body("{}")
+                    .post("/ittybit/webhooks/" + "0".repeat(32) + "/" + "0".repeat(32)).then().statusCode(404);
             metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         } finally {
             root.removeHandler(capture);
@@ -115,11 +129,44 @@ class ObservabilityTests {
             assertThat(metrics).as("metrics").doesNotContain(secret);
         }
 
-        assertThat(metrics).contains("inngest_executions_total{", "op=\"StepRun\"", "op=\"StepPlanned\"",
+        // no OTLP endpoint in this profile: the OpenTelemetry SDK is off and nothing was exported
+        assertThat(ConfigProvider.getConfig().getValue("quarkus.otel.sdk.disabled", Boolean.class)).isTrue();
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+
+        assertThat(metrics).contains("media_runs_started_total{trigger=\"upload\"}", "inngest_executions_total{", "op=\"StepRun\"", "op=\"StepPlanned\"",
                 "op=\"StepFailed\"", "op=\"WaitForEvent\"", "inngest_runs_total{", "outcome=\"completed\"", "outcome=\"failed\"",
                 "inngest_signature_rejections_total", "media_branch_duration_seconds_count{",
                 "branch=\"gif-preview\"", "ittybit_requests_total{", "status=\"201\"", "status=\"503\"",
                 "status=\"429\"", "media_runs_total{outcome=\"ready\"}", "media_runs_total{outcome=\"failed\"}");
+    }
+
+    /**
+     * Every metric the Grafana dashboard and the alert rules query is exported after a run (or comes from the
+     * Kubernetes exporters they name), so neither can silently rot when a metric is renamed.
+     */
+    @Test
+    void everyMetricTheDashboardAndTheAlertRulesQueryIsExported() throws Exception {
+        aFullRunLeavesNoSecretInTheLogsOrMetricsAndShowsTheListedMetrics();
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Set<String> exported = new HashSet<>();
+        for (String line : metrics.split("\n")) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                exported.add(line.split("[{ ]", 2)[0]);
+            }
+        }
+        List<Monitoring.Expression> expressions = new ArrayList<>(Monitoring.dashboard());
+        expressions.addAll(Monitoring.rules());
+        assertThat(expressions).hasSizeGreaterThan(15);
+        for (Monitoring.Expression e : expressions) {
+            for (String name : Monitoring.metricNames(e.promql())) {
+                if (!Monitoring.EXTERNAL.containsKey(name)) {
+                    assertThat(exported).as(e.where() + " queries " + name).contains(name);
+                }
+            }
+            if (e.promql().contains("histogram_quantile")) {
+                assertThat(Monitoring.metricNames(e.promql())).as(e.where()).allMatch(n -> n.endsWith("_bucket"));
+            }
+        }
     }
 
     @Test

@@ -152,11 +152,14 @@ class DatabaseFailureTests {
         given().get("/media/" + mediaId).then().statusCode(200);
     }
 
-    /** {@code media_runs_total{outcome="ready"}}: records that became ready, counted when assemble commits. */
+    /**
+     * {@code media_runs_total{outcome="ready"}}: records that became ready, counted when assemble commits. The value
+     * is the sample's second field: an exemplar (trace and span ids) may follow it.
+     */
     private static double readyRuns() {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return metrics.lines().filter(l -> l.startsWith("media_runs_total{outcome=\"ready\"}"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+        return metrics.lines().filter(l -> l.startsWith("media_runs_total{outcome=\"ready\"} "))
+                .mapToDouble(l -> Double.parseDouble(l.split(" ")[1])).findFirst().orElse(0);
     }
 
     @Test

@@ -82,6 +82,10 @@ public class MediaService {
         String id = mediaId.orElseGet(() -> "med_" + UUID.randomUUID().toString().replace("-", ""));
         return store(new Upload(id, sourceUrl)).chain(stored -> {
             boolean finished = !stored.created() && !Media.PROCESSING.equals(stored.record().getStatus());
+            if (stored.created()) {
+                // its run starts now, or from the reconciler if Inngest does not take the event now
+                metrics.runStarted("upload");
+            }
             Uni<Void> start = finished ? Uni.createFrom().voidItem() : start(stored.record());
             return start.chain(() -> details(id)).map(d -> new Accepted(d, stored.created(), !finished));
         });
@@ -92,7 +96,8 @@ public class MediaService {
      * are new. A record still processing is refused (its run is not over).
      */
     public Uni<Accepted> reprocess(String id) {
-        return nextRound(id).call(this::start).chain(record -> details(id)).map(d -> new Accepted(d, false, true));
+        return nextRound(id).call(this::start).invoke(() -> metrics.runStarted("reprocess"))
+                .chain(record -> details(id)).map(d -> new Accepted(d, false, true));
     }
 
     private record Stored(Media record, boolean created) {
