@@ -30,6 +30,7 @@ public final class FunctionDefinition {
     private final List<Trigger> triggers;
     private final Optional<Integer> retries;
     private final List<Concurrency> concurrency;
+    private final List<Cancellation> cancelOn;
     private final FunctionHandler handler;
     private final Optional<FunctionHandler> onFailure;
 
@@ -39,6 +40,7 @@ public final class FunctionDefinition {
         this.triggers = List.copyOf(b.triggers);
         this.retries = Optional.ofNullable(b.retries);
         this.concurrency = List.copyOf(b.concurrency);
+        this.cancelOn = List.copyOf(b.cancelOn);
         this.handler = Objects.requireNonNull(b.handler, "handler");
         this.onFailure = Optional.ofNullable(b.onFailure);
         if (triggers.isEmpty()) {
@@ -73,6 +75,10 @@ public final class FunctionDefinition {
         return concurrency;
     }
 
+    public List<Cancellation> cancelOn() {
+        return cancelOn;
+    }
+
     public FunctionHandler handler() {
         return handler;
     }
@@ -87,6 +93,7 @@ public final class FunctionDefinition {
         private final List<Trigger> triggers = new ArrayList<>();
         private Integer retries;
         private final List<Concurrency> concurrency = new ArrayList<>();
+        private final List<Cancellation> cancelOn = new ArrayList<>();
         private FunctionHandler handler;
         private FunctionHandler onFailure;
 
@@ -118,6 +125,12 @@ public final class FunctionDefinition {
 
         public Builder concurrency(Concurrency limit) {
             concurrency.add(Objects.requireNonNull(limit));
+            return this;
+        }
+
+        /** Runs are cancelled by this event (see {@link Cancellation}). */
+        public Builder cancelOn(Cancellation cancellation) {
+            cancelOn.add(Objects.requireNonNull(cancellation));
             return this;
         }
 

@@ -19,7 +19,7 @@ public class InngestFunctions {
 
     /** One served function: a user function or the onFailure handler generated for it. */
     public record Served(String compositeId, String name, List<Trigger> triggers, Optional<Integer> retries,
-            List<Concurrency> concurrency, FunctionHandler handler) {
+            List<Concurrency> concurrency, List<Cancellation> cancelOn, FunctionHandler handler) {
     }
 
     private final Map<String, Served> byId;
@@ -29,10 +29,11 @@ public class InngestFunctions {
         String appId = environment.appId();
         for (FunctionDefinition fn : definitions) {
             String id = appId + "-" + fn.id();
-            add(served, new Served(id, fn.name(), fn.triggers(), fn.retries(), fn.concurrency(), fn.handler()));
+            add(served, new Served(id, fn.name(), fn.triggers(), fn.retries(), fn.concurrency(), fn.cancelOn(),
+                    fn.handler()));
             fn.onFailure().ifPresent(handler -> add(served, new Served(id + "-failure", fn.name() + " (failure)",
                     List.of(Trigger.event(FunctionDefinition.FAILURE_EVENT, "event.data.function_id == '" + id + "'")),
-                    Optional.of(1), List.of(), handler)));
+                    Optional.of(1), List.of(), List.of(), handler)));
         }
         this.byId = Collections.unmodifiableMap(served);
     }
@@ -73,6 +74,14 @@ public class InngestFunctions {
                     ObjectNode limit = limits.addObject().put("limit", c.limit());
                     c.key().ifPresent(k -> limit.put("key", k));
                     c.scope().ifPresent(s -> limit.put("scope", s));
+                }
+            }
+            if (!fn.cancelOn().isEmpty()) {
+                ArrayNode cancel = config.putArray("cancel");
+                for (Cancellation c : fn.cancelOn()) {
+                    ObjectNode entry = cancel.addObject().put("event", c.event());
+                    c.ifExpression().ifPresent(e -> entry.put("if", e));
+                    c.timeout().ifPresent(t -> entry.put("timeout", TimeStrings.duration(t)));
                 }
             }
         }

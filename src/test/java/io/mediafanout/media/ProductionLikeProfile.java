@@ -14,6 +14,6 @@ public class ProductionLikeProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of("inngest.dev", "0", "inngest.signing-key", SIGNING_KEY, "inngest.event-key", EVENT_KEY,
-                "inngest.serve-origin", SERVE_ORIGIN);
+                "inngest.serve-origin", SERVE_ORIGIN, "media.callbacks.allow-private", "false");
     }
 }

@@ -129,6 +129,12 @@ public final class ExecutorEmulator implements AutoCloseable {
     };
     private volatile Duration connectionRetryDelay = Duration.ofSeconds(2);
     private volatile double timeScale = 1.0;
+    /** The function's {@code cancel[]} (its sync configuration): events that cancel a run they match. */
+    private final List<Cancellation> cancelOn = new CopyOnWriteArrayList<>();
+
+    private record Cancellation(String event, Condition condition) {
+    }
+
     /** Runs in progress: the ones whose pauses an event may resolve. */
     private final Set<RunState> activeRuns = ConcurrentHashMap.newKeySet();
     private boolean registered;
@@ -158,6 +164,21 @@ public final class ExecutorEmulator implements AutoCloseable {
         this.signingKey = signingKey;
         this.maxAttempts = retries + 1;
         this.maxRetryWait = maxRetryWait;
+    }
+
+    /**
+     * Cancels runs as Inngest does for the function's {@code cancel[]}, read from its sync configuration
+     * ({@code functionConfig}, one element of the sync payload's {@code functions}): an event received with the
+     * cancel's name whose {@code if} holds ({@code event}: the run's event, {@code async}: the received one) ends the
+     * run as {@code cancelled}; no further call is made for it and its pauses are dropped.
+     */
+    public ExecutorEmulator cancelOn(JsonNode functionConfig) {
+        for (JsonNode cancel : functionConfig.path("cancel")) {
+            String expression = cancel.path("if").asText("");
+            cancelOn.add(new Cancellation(cancel.path("event").asText(),
+                    expression.isBlank() ? null : Condition.parse(expression)));
+        }
+        return this;
     }
 
     /** Runs {@code hook(stepId, attempt)} before every call (fault injection in tests). */
@@ -272,6 +293,12 @@ public final class ExecutorEmulator implements AutoCloseable {
             }
             receivedEvents.add(event);
             for (RunState run : activeRuns) {
+                for (Cancellation cancel : cancelOn) {
+                    if (cancel.event().equals(event.path("name").asText())
+                            && (cancel.condition() == null || cancel.condition().test(run.event, event))) {
+                        run.cancel();
+                    }
+                }
                 run.offer(event);
             }
         }
@@ -314,7 +341,18 @@ public final class ExecutorEmulator implements AutoCloseable {
 
     /** Runs the function for one event until it completes or fails for good. */
     public Run run(String eventName, JsonNode eventData) throws Exception {
-        RunState run = new RunState(eventName, eventData);
+        return track(new RunState(eventName, eventData));
+    }
+
+    /**
+     * Runs the function for an event as Inngest received it (its {@code id} and {@code ts} kept, e.g. one taken from
+     * {@link FakeInngestApi#receivedEvents()}).
+     */
+    public Run runEvent(JsonNode event) throws Exception {
+        return track(new RunState(normaliseEvent(event, () -> "01EMUEVT" + EVENT_IDS.incrementAndGet())));
+    }
+
+    private Run track(RunState run) throws Exception {
         synchronized (activeRuns) {
             activeRuns.add(run);
             LIVE.add(this);
@@ -335,6 +373,9 @@ public final class ExecutorEmulator implements AutoCloseable {
     private Run drive(RunState run) throws Exception {
         int attempt = 0;
         for (int calls = 0; calls < MAX_CALLS; calls++) {
+            if (run.cancelled) {
+                return run.finish("cancelled", null);
+            }
             long seen = run.progress();
             Response response = call(run, "step", attempt);
             boolean last = attempt >= maxAttempts - 1 || "true".equals(response.noRetry);
@@ -416,6 +457,9 @@ public final class ExecutorEmulator implements AutoCloseable {
     private void runStep(RunState run, String hash) {
         try {
             for (int attempt = 0; attempt < maxAttempts; attempt++) {
+                if (run.cancelled) {
+                    return;
+                }
                 Response response = call(run, hash, attempt);
                 if (response.status == 206 && response.body.size() == 1) {
                     JsonNode op = response.body.get(0);
@@ -738,6 +782,11 @@ public final class ExecutorEmulator implements AutoCloseable {
         volatile boolean disableImmediateExecution;
         volatile Response settledBy;
         volatile int version = -1;
+        volatile boolean cancelled;
+
+        RunState(ObjectNode received) {
+            event = received.deepCopy();
+        }
 
         RunState(String name, JsonNode data) {
             event = JSON.createObjectNode();
@@ -767,7 +816,7 @@ public final class ExecutorEmulator implements AutoCloseable {
         void awaitProgress(long seen, List<JsonNode> ops) throws InterruptedException {
             long start = System.nanoTime();
             synchronized (steps) {
-                while (memoised == seen) {
+                while (memoised == seen && !cancelled) {
                     if (pending.isEmpty()) {
                         throw new AssertionError("the run is stuck: the service answered " + ops
                                 + " with no step to run and no wait or sleep pending");
@@ -844,6 +893,12 @@ public final class ExecutorEmulator implements AutoCloseable {
                     resolve(id, candidate.deepCopy(), "event");
                 }
             }
+        }
+
+        /** Cancelled: pauses dropped, the driver stops before its next call. */
+        void cancel() {
+            cancelled = true;
+            cancelTimers();
         }
 
         void cancelTimers() {

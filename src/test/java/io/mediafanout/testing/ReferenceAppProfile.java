@@ -14,7 +14,8 @@ public class ReferenceAppProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.arc.exclude-types", "io.mediafanout.media.service.FanoutFunction");
+        config.put("quarkus.arc.exclude-types",
+                "io.mediafanout.media.service.FanoutFunction,io.mediafanout.media.service.CallbackFunction");
         config.put("mediafanout.test.reference-function", "true");
         config.putAll(extra());
         return config;

@@ -241,7 +241,8 @@ public class IttybitClient {
         return message == null ? "" : ": " + message;
     }
 
-    static Optional<Duration> retryAfter(String header) {
+    /** A {@code Retry-After} header (seconds or an HTTP date) as a wait; empty when absent or unreadable. */
+    public static Optional<Duration> retryAfter(String header) {
         if (header == null || header.isBlank()) {
             return Optional.empty();
         }

@@ -13,11 +13,104 @@ public interface MediaConfig {
 
     Ittybit ittybit();
 
+    /**
+     * The house style of each output: the options an upload gets when it does not set them ({@code POST /media}
+     * {@code options}). Checked at start with the same rules as an upload's options.
+     */
+    Outputs outputs();
+
+    /** Callbacks to the uploading app when a record is ready, failed or cancelled. */
+    Callbacks callbacks();
+
     /** Who may call the media API. */
     Api api();
 
     /** Finds records left behind: an event Inngest never accepted, a run that never ended. */
     Reconciler reconciler();
+
+    interface Outputs {
+        /** {@code adaptive_video} with {@code format: hls}. */
+        HlsPackage hlsPackage();
+
+        /** An {@code image} taken from the video. */
+        PosterImage posterImage();
+
+        /** A short {@code video} clip as a GIF. */
+        GifPreview gifPreview();
+
+        /** The audio track transcribed. */
+        AudioTranscription audioTranscription();
+    }
+
+    interface HlsPackage {
+        /** {@code MEDIA_OUTPUTS_HLS_PACKAGE_QUALITY}: {@code low}, {@code medium} or {@code high}; Ittybit's default when unset. */
+        Optional<String> quality();
+
+        /** {@code MEDIA_OUTPUTS_HLS_PACKAGE_MAX_WIDTH}: widest rendition in pixels (144–7680); the source's when unset. */
+        Optional<Integer> maxWidth();
+    }
+
+    interface PosterImage {
+        /** {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME}: the frame's time in seconds. */
+        @WithDefault("2")
+        java.math.BigDecimal time();
+
+        /** {@code MEDIA_OUTPUTS_POSTER_IMAGE_WIDTH}: pixels, 16–8192. */
+        @WithDefault("1280")
+        int width();
+
+        /** {@code MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT}: {@code webp}, {@code jpeg}, {@code png} or {@code avif}. */
+        @WithDefault("webp")
+        String format();
+    }
+
+    interface GifPreview {
+        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_START}: where the clip starts, in seconds. */
+        @WithDefault("1")
+        java.math.BigDecimal start();
+
+        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_END}: where it ends, in seconds (after start, at most 30 s later). */
+        @WithDefault("4")
+        java.math.BigDecimal end();
+
+        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_WIDTH}: pixels, 16–1920. */
+        @WithDefault("480")
+        int width();
+
+        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_FPS}: frames per second (1–30); Ittybit's default when unset. */
+        Optional<Integer> fps();
+    }
+
+    interface AudioTranscription {
+        /**
+         * {@code MEDIA_OUTPUTS_AUDIO_TRANSCRIPTION_LANGUAGE}: the spoken language as a BCP 47 tag ({@code en},
+         * {@code es}, {@code pt-BR}), or {@code auto} to let Ittybit detect it.
+         */
+        @WithDefault("en")
+        String language();
+    }
+
+    interface Callbacks {
+        /**
+         * {@code MEDIA_CALLBACKS_SECRET}: signs every callback ({@code Media-Fanout-Signature}); callbacks are refused
+         * at upload while it is unset. Never logged.
+         */
+        Optional<String> secret();
+
+        /** {@code MEDIA_CALLBACKS_DEFAULT_URL}: where callbacks go for uploads that name no {@code callbackUrl}. */
+        Optional<String> defaultUrl();
+
+        /**
+         * {@code MEDIA_CALLBACKS_ALLOW_PRIVATE}: accept http URLs and loopback, link-local and private addresses. For
+         * tests and local development only: production refuses them (SSRF).
+         */
+        @WithDefault("false")
+        boolean allowPrivate();
+
+        /** {@code MEDIA_CALLBACKS_TIMEOUT}: how long one delivery may take; a slower receiver is tried again later. */
+        @WithDefault("PT10S")
+        Duration timeout();
+    }
 
     interface Reconciler {
         /**

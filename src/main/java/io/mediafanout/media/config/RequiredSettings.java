@@ -9,8 +9,8 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * The service refuses to start with settings it cannot work with: in production without an Ittybit key or (cloud
- * mode) an Inngest event key, anywhere
- * with more reads per task than a run's step budget allows.
+ * mode) an Inngest event key, anywhere with more reads per task than a run's step budget allows, or a default
+ * callback URL that is unsigned or not acceptable. (Output defaults are checked by {@code OutputOptions}.)
  */
 @Singleton
 public class RequiredSettings {
@@ -18,7 +18,20 @@ public class RequiredSettings {
     /** Keeps a run under Inngest's 1,000 steps (see {@link MediaConfig.Poll#maxReads()}). */
     public static final int MAX_READS = 30;
 
-    void check(@Observes StartupEvent start, MediaConfig config, InngestEnvironment inngest) {
+    void check(@Observes StartupEvent start, MediaConfig config, InngestEnvironment inngest,
+            io.mediafanout.media.service.CallbackUrls callbackUrls, io.mediafanout.media.service.OutputOptions outputs) {
+        outputs.defaults(); // built (and checked) now: a bad media.outputs.* setting stops the start
+        config.callbacks().defaultUrl().ifPresent(url -> {
+            if (config.callbacks().secret().isEmpty()) {
+                throw new IllegalStateException("MEDIA_CALLBACKS_DEFAULT_URL is set but MEDIA_CALLBACKS_SECRET is not: "
+                        + "callbacks are always signed");
+            }
+            try {
+                callbackUrls.parse(url, "MEDIA_CALLBACKS_DEFAULT_URL");
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage());
+            }
+        });
         if (LaunchMode.current() == LaunchMode.NORMAL && !inngest.isDev() && inngest.eventKey().isEmpty()) {
             throw new IllegalStateException("INNGEST_EVENT_KEY is not set: uploads, Ittybit webhooks and the "
                     + "media/ready and media/failed events are sent to Inngest with it (or set INNGEST_DEV=1 locally)");

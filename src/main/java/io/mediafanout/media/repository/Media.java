@@ -15,6 +15,8 @@ public class Media {
     public static final String PROCESSING = "processing";
     public static final String READY = "ready";
     public static final String FAILED = "failed";
+    /** Cancelled by {@code DELETE /media/{id}}: its run was stopped; outputs already made are kept. */
+    public static final String CANCELLED = "cancelled";
 
     @Id
     @Column(length = 128)
@@ -59,6 +61,14 @@ public class Media {
     /** When the round's event was last sent (or tried). */
     @Column(name = "event_attempted_at", nullable = false, insertable = false)
     private OffsetDateTime eventAttemptedAt;
+
+    /** The branches this record runs and their options, as JSON ({@code Outputs}); null: every branch, defaults. */
+    @Column(columnDefinition = "text")
+    private String outputs;
+
+    /** Where callbacks about this record go; null: the configured default. */
+    @Column(name = "callback_url", columnDefinition = "text")
+    private String callbackUrl;
 
     /** Reprocessing rounds: 0 for the first run. */
     @Column(nullable = false)
@@ -166,6 +176,22 @@ public class Media {
         this.eventAttemptedAt = now;
         this.eventSentAt = null;
         this.updatedAt = now;
+    }
+
+    public String getOutputs() {
+        return outputs;
+    }
+
+    public void setOutputs(String outputs) {
+        this.outputs = outputs;
+    }
+
+    public String getCallbackUrl() {
+        return callbackUrl;
+    }
+
+    public void setCallbackUrl(String callbackUrl) {
+        this.callbackUrl = callbackUrl;
     }
 
     public int getRound() {

@@ -19,11 +19,16 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
     /** The advisory lock key of the reconciler (any constant unique to this application's database). */
     static final long RECONCILER_LOCK = 0x6d65646961726563L; // "mediarec"
 
-    /** Creates the record in {@code processing} unless it exists; tells whether it was created. */
-    public Uni<Boolean> insertIfAbsent(String id, String sourceUrl) {
+    /**
+     * Creates the record in {@code processing} unless it exists, with its outputs (JSON) and callback URL (may be
+     * null); tells whether it was created.
+     */
+    public Uni<Boolean> insertIfAbsent(String id, String sourceUrl, String outputs, String callbackUrl) {
         return getSession().chain(session -> session.createNativeQuery(
-                "insert into media (id, status, source_url) values (:id, 'processing', :source) on conflict (id) do nothing")
-                .setParameter("id", id).setParameter("source", sourceUrl).executeUpdate())
+                "insert into media (id, status, source_url, outputs, callback_url) "
+                        + "values (:id, 'processing', :source, :outputs, :callback) on conflict (id) do nothing")
+                .setParameter("id", id).setParameter("source", sourceUrl).setParameter("outputs", outputs)
+                .setParameter("callback", callbackUrl).executeUpdate())
                 .map(rows -> rows == 1);
     }
 
@@ -64,8 +69,8 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                 .getResultList());
     }
 
-    /** A record whose event is to be sent again: its id, source and round. */
-    public record Unsent(String id, String sourceUrl, int round) {
+    /** A record whose event is to be sent again: its id, source, round and outputs (JSON, null for old records). */
+    public record Unsent(String id, String sourceUrl, int round, String outputs) {
     }
 
     /**
@@ -79,11 +84,27 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                         + "where status = 'processing' and event_sent_at is null "
                         + "and event_attempted_at < now() - make_interval(secs => :retry) "
                         + "and round_started_at > now() - make_interval(secs => :window) order by round_started_at limit :limit "
-                        + "for update skip locked) returning id, source_url, round", Object[].class)
+                        + "for update skip locked) returning id, source_url, round, outputs", Object[].class)
                 .setParameter("retry", seconds(retryAfter)).setParameter("window", seconds(window))
                 .setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(row -> new Unsent((String) row[0], (String) row[1],
-                        ((Number) row[2]).intValue())).toList());
+                        ((Number) row[2]).intValue(), (String) row[3])).toList());
+    }
+
+    /** Whether the callback delivery {@code id} was delivered (a receiver answered 2xx). */
+    public Uni<Boolean> callbackDelivered(String id) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "select count(*) from callback_delivery where id = :id", Long.class)
+                .setParameter("id", id).getSingleResult()).map(count -> count > 0);
+    }
+
+    /** Records that the callback delivery {@code id} was delivered; a second record of it changes nothing. */
+    public Uni<Void> callbackDelivered(String id, String mediaId, String kind, int status) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "insert into callback_delivery (id, media_id, kind, status_code) values (:id, :media, :kind, :status) "
+                        + "on conflict (id) do nothing")
+                .setParameter("id", id).setParameter("media", mediaId).setParameter("kind", kind)
+                .setParameter("status", status).executeUpdate()).replaceWithVoid();
     }
 
     private static double seconds(Duration duration) {

@@ -79,6 +79,14 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
+    public RestResponse<ApiError> cancelNotSent(MediaService.CancelNotSentException e) {
+        Log.warnf("%s", e.getMessage());
+        return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
+                "the record is cancelled and gets no new Ittybit task, but its run could not be stopped yet; "
+                        + "repeating the request is safe"));
+    }
+
+    @ServerExceptionMapper
     public RestResponse<ApiError> web(WebApplicationException e) {
         Response r = e.getResponse();
         String reason = r.getStatusInfo().getReasonPhrase();

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -29,8 +30,14 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.mediafanout.media.rest.auth.ApiKeys;
+import io.mediafanout.media.service.CallbackService;
+import io.mediafanout.media.service.CallbackUrls;
 import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.OutputOptions;
+import io.mediafanout.media.service.Outputs;
 import io.mediafanout.media.service.Upload;
 import io.mediafanout.media.service.Upload.InvalidUploadException;
 import io.smallrye.mutiny.Uni;
@@ -53,24 +60,39 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "media", description = "Video uploads and what the pipeline made of them")
 public class MediaResource {
 
-    /** An upload: where the video is, and optionally the id to file it under. */
+    /** An upload: where the video is, and optionally the id to file it under, what to make and whom to tell. */
     public record UploadRequest(
             @Schema(description = "http(s) URL Ittybit can download the video from", required = true) String sourceUrl,
-            @Schema(description = "id of the media record (letters, digits, '.', '_', '-'); generated when absent") String mediaId) {
+            @Schema(description = "id of the media record (letters, digits, '.', '_', '-'); generated when absent") String mediaId,
+            @Schema(description = "the outputs to make, among hls-package, poster-image, gif-preview, "
+                    + "audio-transcription; all when absent", implementation = String[].class) JsonNode branches,
+            @Schema(description = "options per branch, overriding the service's defaults: hls-package {quality: "
+                    + "low|medium|high, maxWidth: 144-7680}, poster-image {time: seconds, width: 16-8192, format: "
+                    + "webp|jpeg|png|avif}, gif-preview {start, end: seconds, at most 30 apart; width: 16-1920; fps: "
+                    + "1-30}, audio-transcription {language: a BCP 47 tag or auto}", implementation = Object.class) JsonNode options,
+            @Schema(description = "https URL that receives the media.ready, media.failed and media.cancelled "
+                    + "callbacks (signed: see the README)") String callbackUrl) {
     }
 
     /** A page of records, newest first. */
     public record MediaPage(List<MediaResponse> items, int limit) {
     }
 
-    static final Set<String> STATUSES = Set.of("processing", "ready", "failed");
+    static final Set<String> STATUSES = Set.of("processing", "ready", "failed", "cancelled");
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
     private final MediaService media;
+    private final OutputOptions options;
+    private final CallbackUrls callbackUrls;
+    private final CallbackService callbacks;
 
-    public MediaResource(MediaService media) {
+    public MediaResource(MediaService media, OutputOptions options, CallbackUrls callbackUrls,
+            CallbackService callbacks) {
         this.media = media;
+        this.options = options;
+        this.callbackUrls = callbackUrls;
+        this.callbacks = callbacks;
     }
 
     @POST
@@ -83,7 +105,7 @@ public class MediaResource {
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl")
+    @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl, other outputs or another callbackUrl")
     @APIResponse(responseCode = "503", description = "Stored, but processing could not be started yet: the reconciler retries it within minutes, and repeating the request is safe")
     public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri) {
         if (request == null) {
@@ -95,14 +117,51 @@ public class MediaResource {
             Upload.validateMediaId(id, "mediaId");
             MDC.put("mediaId", id);
         });
-        return media.upload(request.sourceUrl(), mediaId).map(accepted -> answer(accepted, uri));
+        Outputs outputs = options.resolve(request.branches(), request.options(), "");
+        if (request.callbackUrl() == null) {
+            return start(new MediaService.UploadOrder(request.sourceUrl(), mediaId, outputs, Optional.empty()), uri);
+        }
+        if (!callbacks.enabled()) {
+            throw new InvalidUploadException("callbackUrl", "this service sends no callbacks (MEDIA_CALLBACKS_SECRET "
+                    + "is not set)");
+        }
+        URI callback = callbackUrls.parse(request.callbackUrl(), "callbackUrl");
+        return callbackUrls.resolve(callback, "callbackUrl").chain(checked -> start(new MediaService.UploadOrder(
+                request.sourceUrl(), mediaId, outputs, Optional.of(request.callbackUrl())), uri));
+    }
+
+    private Uni<RestResponse<MediaResponse>> start(MediaService.UploadOrder order, UriInfo uri) {
+        return media.upload(order).map(accepted -> answer(accepted, uri));
+    }
+
+    @DELETE
+    @RolesAllowed(ApiKeys.WRITE)
+    @Path("/{id}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Cancel the processing of a video", description = "Stops the record's run (media/cancelled): "
+            + "no new Ittybit task is created, tasks already running end on their own (Ittybit cannot cancel them), "
+            + "and the record becomes cancelled, keeping the outputs already made. Repeating it is safe.")
+    @APIResponse(responseCode = "200", description = "Cancelled (now or before)",
+            content = @Content(schema = @Schema(implementation = MediaResponse.class)))
+    @APIResponse(responseCode = "404", description = "No such record",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "The record is already ready or failed",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "Cancelled, but the run could not be stopped yet: repeat the request",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Uni<MediaResponse> cancel(@PathParam("id") String id) {
+        if (!Upload.MEDIA_ID.matcher(id).matches()) {
+            throw new MediaService.NotFoundException("no media record with this id");
+        }
+        MDC.put("mediaId", id);
+        return media.cancel(id).map(MediaResponse::of);
     }
 
     @POST
     @RolesAllowed(ApiKeys.WRITE)
     @Path("/{id}/reprocess")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Process a video again", description = "Starts a new run of a ready or failed record, with "
+    @Operation(summary = "Process a video again", description = "Starts a new run of a ready, failed or cancelled record, with "
             + "new Ittybit tasks; the record is processing until the run ends.")
     @APIResponse(responseCode = "202", description = "Started: see Location for progress",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
@@ -151,10 +210,10 @@ public class MediaResource {
     @APIResponse(responseCode = "400", description = "Invalid status or limit",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Uni<MediaPage> list(
-            @Parameter(description = "processing, ready or failed") @QueryParam("status") String status,
+            @Parameter(description = "processing, ready, failed or cancelled") @QueryParam("status") String status,
             @Parameter(description = "1 to 100, default 20") @QueryParam("limit") String limit) {
         if (status != null && !STATUSES.contains(status)) {
-            throw new InvalidUploadException("status", "status must be one of processing, ready, failed");
+            throw new InvalidUploadException("status", "status must be one of processing, ready, failed, cancelled");
         }
         int size = parseLimit(limit);
         return media.page(status, size).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));

@@ -14,12 +14,17 @@ import io.mediafanout.media.repository.MediaBranch;
 import io.mediafanout.media.service.Branch;
 import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.Outputs;
 
-/** A media record as the API shows it, with the progress of its four branches. */
+/**
+ * A media record as the API shows it, with the progress of its four branches ({@code skipped} for those the upload
+ * did not ask for), the options each one runs with, and where callbacks go.
+ */
 @RegisterForReflection
 public record MediaResponse(String id, String status, String sourceUrl, String hlsUrl, String posterUrl,
         String gifUrl, String transcriptionUrl, String failedBranch, Failure error, OffsetDateTime createdAt,
-        OffsetDateTime updatedAt, List<BranchResponse> branches) {
+        OffsetDateTime updatedAt, List<BranchResponse> branches, Map<String, Map<String, Object>> options,
+        String callbackUrl) {
 
     /** Why a record or branch failed: a stable code and a short message (details stay in the logs). */
     @RegisterForReflection
@@ -33,7 +38,7 @@ public record MediaResponse(String id, String status, String sourceUrl, String h
         }
     }
 
-    /** One branch: {@code pending} until its first attempt starts. */
+    /** One branch: {@code pending} until its first attempt starts, {@code skipped} when the upload left it out. */
     @RegisterForReflection
     public record BranchResponse(String name, String status, String taskId, String outputUrl, int attempts,
             Failure error, OffsetDateTime updatedAt) {
@@ -46,12 +51,19 @@ public record MediaResponse(String id, String status, String sourceUrl, String h
         List<BranchResponse> branches = new ArrayList<>();
         for (Branch branch : Branch.values()) {
             MediaBranch row = rows.get(branch.id());
-            branches.add(row == null ? new BranchResponse(branch.id(), "pending", null, null, 0, null, null)
+            String waiting = details.outputs().runs(branch) ? "pending" : "skipped";
+            branches.add(row == null ? new BranchResponse(branch.id(), waiting, null, null, 0, null, null)
                     : new BranchResponse(row.getName(), row.getStatus(), row.getTaskId(), row.getOutputUrl(),
                             row.getAttempts(), Failure.of(row.getErrorCode(), row.getError()), row.getUpdatedAt()));
         }
         return new MediaResponse(m.getId(), m.getStatus(), m.getSourceUrl(), m.getHlsUrl(), m.getPosterUrl(),
                 m.getGifUrl(), m.getTranscriptionUrl(), m.getFailedBranch(), Failure.of(m.getErrorCode(), m.getError()), m.getCreatedAt(),
-                m.getUpdatedAt(), branches);
+                m.getUpdatedAt(), branches, options(details.outputs()), m.getCallbackUrl());
+    }
+
+    private static Map<String, Map<String, Object>> options(Outputs outputs) {
+        Map<String, Map<String, Object>> shown = new java.util.LinkedHashMap<>();
+        outputs.options().forEach((branch, values) -> shown.put(branch.id(), values));
+        return shown;
     }
 }

@@ -8,7 +8,7 @@ import io.mediafanout.media.client.IttybitClient.TaskOrder;
 import io.mediafanout.media.client.IttybitTask;
 import io.smallrye.mutiny.Uni;
 
-/** The four outputs made from an upload: step id, Ittybit task kind and options, and its guarded client calls. */
+/** The four outputs an upload can make: step id, Ittybit task kind and fixed options, and its guarded client calls. */
 public enum Branch {
 
     HLS_PACKAGE("hls-package", "adaptive_video", Map.of("format", "hls")) {
@@ -22,7 +22,7 @@ public enum Branch {
             return client.readHlsPackage(taskId);
         }
     },
-    POSTER_IMAGE("poster-image", "image", Map.of("start", 2, "width", 1280, "format", "webp")) {
+    POSTER_IMAGE("poster-image", "image", Map.of()) {
         @Override
         Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
             return client.createPosterImage(order);
@@ -33,7 +33,7 @@ public enum Branch {
             return client.readPosterImage(taskId);
         }
     },
-    GIF_PREVIEW("gif-preview", "video", Map.of("start", 1, "end", 4, "width", 480, "format", "gif")) {
+    GIF_PREVIEW("gif-preview", "video", Map.of("format", "gif")) {
         @Override
         Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
             return client.createGifPreview(order);
@@ -44,7 +44,7 @@ public enum Branch {
             return client.readGifPreview(taskId);
         }
     },
-    AUDIO_TRANSCRIPTION("audio-transcription", "audio", Map.of("format", "json", "language", "en")) {
+    AUDIO_TRANSCRIPTION("audio-transcription", "audio", Map.of("format", "json")) {
         @Override
         Uni<IttybitTask> create(IttybitClient client, TaskOrder order) {
             return client.createAudioTranscription(order);
@@ -58,12 +58,12 @@ public enum Branch {
 
     private final String id;
     private final String kind;
-    private final Map<String, Object> options;
+    private final Map<String, Object> fixedOptions;
 
-    Branch(String id, String kind, Map<String, Object> options) {
+    Branch(String id, String kind, Map<String, Object> fixedOptions) {
         this.id = id;
         this.kind = kind;
-        this.options = options;
+        this.fixedOptions = fixedOptions;
     }
 
     /** The branch with this step id. */
@@ -85,8 +85,9 @@ public enum Branch {
         return kind;
     }
 
-    public Map<String, Object> options() {
-        return options;
+    /** The Ittybit options every task of this branch has; an upload's own come from {@link OutputOptions}. */
+    public Map<String, Object> fixedOptions() {
+        return fixedOptions;
     }
 
     /** Each branch goes through its own client methods, hence its own retry policies. */

@@ -19,6 +19,7 @@ import io.mediafanout.media.client.IttybitClient.TaskOrder;
 import io.mediafanout.media.client.IttybitException;
 import io.mediafanout.media.client.IttybitTask;
 import io.mediafanout.media.repository.BranchRepository;
+import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
@@ -47,10 +48,10 @@ public class BranchService {
     }
 
     /**
-     * 32 hex characters derived from (app id, Inngest environment, media, source URL, branch, generation, and the
-     * reprocessing round when there is one): the same
-     * task for every retry of a step, a new one for each generation, and never another app's or environment's task
-     * on a shared Ittybit account.
+     * 32 hex characters derived from (app id, Inngest environment, media, source URL, branch, the branch's options,
+     * generation, and the reprocessing round when there is one): the same task for every retry of a step, a new one
+     * for each generation and for other options, and never another app's or environment's task on a shared Ittybit
+     * account.
      */
     public String taskKey(Upload upload, Branch branch, int generation) {
         return taskKey(keyScope, upload, branch, generation);
@@ -60,7 +61,8 @@ public class BranchService {
     static String taskKey(String scope, Upload upload, Branch branch, int generation) {
         try {
             String identity = String.join("\n", scope, upload.mediaId(), upload.sourceUrl(), branch.id(),
-                    Integer.toString(generation)) + (upload.round() == 0 ? "" : "\nround " + upload.round());
+                    Integer.toString(generation)) + (upload.round() == 0 ? "" : "\nround " + upload.round())
+                    + "\noptions " + upload.outputs().canonical(branch);
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
@@ -75,7 +77,8 @@ public class BranchService {
     /** The create step: records the attempt and creates the task of this generation (or finds it again). */
     public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, FunctionContext run) {
         return Uni.createFrom().deferred(() -> started(branch, upload, generation)
-                .chain(() -> branch.create(ittybit, new TaskOrder(upload.sourceUrl(), branch.kind(), branch.options(),
+                .chain(() -> branch.create(ittybit, new TaskOrder(upload.sourceUrl(), branch.kind(),
+                        OutputOptions.forIttybit(branch, upload.outputs()),
                         Map.of("mediaId", upload.mediaId(), "branch", branch.id()), key)))
                 .invoke(task -> verify(branch, upload, task))
                 .call(task -> taskCreated(upload, branch, task))
@@ -160,10 +163,28 @@ public class BranchService {
                 : new NonRetriableException(message);
     }
 
+    /**
+     * Records the attempt (and the record, for an event sent by another app). A cancelled record gets no new task,
+     * should its run go on (the {@code media/cancelled} event did not reach Inngest).
+     */
     @WithTransaction
     Uni<Void> started(Branch branch, Upload upload, int generation) {
-        return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl())
+        return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl(), upload.outputs().toJson().toString(), null)
+                .chain(() -> media.findById(upload.mediaId()))
+                .invoke(record -> {
+                    if (Media.CANCELLED.equals(record.getStatus())) {
+                        throw new CancelledException("media " + upload.mediaId() + " was cancelled: " + branch.id()
+                                + " creates no task");
+                    }
+                })
                 .chain(() -> branches.started(upload.mediaId(), branch.id(), generation));
+    }
+
+    /** The record was cancelled: the run stops here, without retries. */
+    static final class CancelledException extends NonRetriableException {
+        CancelledException(String message) {
+            super(message);
+        }
     }
 
     @WithTransaction
@@ -199,6 +220,9 @@ public class BranchService {
     static FailureCode code(Throwable failure) {
         if (failure instanceof TaskMismatchException) {
             return FailureCode.TASK_MISMATCH;
+        }
+        if (failure instanceof CancelledException) {
+            return FailureCode.CANCELLED;
         }
         if (failure instanceof IttybitException e) {
             return e.isTransient() ? FailureCode.ITTYBIT_UNAVAILABLE : FailureCode.ITTYBIT_REJECTED;

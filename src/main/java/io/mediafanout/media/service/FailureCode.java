@@ -14,6 +14,7 @@ public enum FailureCode {
     ITTYBIT_REJECTED("ittybit_rejected", "Ittybit refused the request for this source"),
     ITTYBIT_UNAVAILABLE("ittybit_unavailable", "Ittybit could not be reached or kept failing"),
     ABANDONED("abandoned", "processing did not finish within the maximum age of a run"),
+    CANCELLED("cancelled", "the upload was cancelled"),
     RUN_FAILED("run_failed", "processing failed");
 
     private final String code;

@@ -1,10 +1,5 @@
 package io.mediafanout.media.service;
 
-import static io.mediafanout.media.service.Branch.AUDIO_TRANSCRIPTION;
-import static io.mediafanout.media.service.Branch.GIF_PREVIEW;
-import static io.mediafanout.media.service.Branch.HLS_PACKAGE;
-import static io.mediafanout.media.service.Branch.POSTER_IMAGE;
-
 import java.util.List;
 
 import jakarta.enterprise.inject.Produces;
@@ -12,6 +7,7 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.MDC;
 
+import io.mediafanout.inngest.Cancellation;
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.NonRetriableException;
@@ -21,10 +17,11 @@ import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.smallrye.mutiny.Uni;
 
 /**
- * {@code fanout-adaptive-streaming}: on {@code video/uploaded}, four parallel branches each create an Ittybit task
- * and let Inngest hold the wait for it ({@link BranchFlow}; each step retried on its own), then {@code assemble}
- * persists the media record and {@code media-ready} tells other apps. A run that fails for good marks the record
- * failed and sends {@code media/failed}.
+ * {@code fanout-adaptive-streaming}: on {@code video/uploaded}, the upload's branches (all four unless it chose some)
+ * run in parallel, each creating an Ittybit task and letting Inngest hold the wait for it ({@link BranchFlow}; each
+ * step retried on its own), then {@code assemble} persists the media record and {@code media-ready} tells other apps.
+ * A run that fails for good marks the record failed and sends {@code media/failed}; {@code media/cancelled} for the
+ * same media cancels the run.
  */
 @Singleton
 public class FanoutFunction {
@@ -33,10 +30,12 @@ public class FanoutFunction {
 
     private final BranchFlow branches;
     private final MediaService media;
+    private final OutputOptions options;
 
-    public FanoutFunction(BranchFlow branches, MediaService media) {
+    public FanoutFunction(BranchFlow branches, MediaService media, OutputOptions options) {
         this.branches = branches;
         this.media = media;
+        this.options = options;
     }
 
     @Produces
@@ -46,6 +45,7 @@ public class FanoutFunction {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event(MediaService.UPLOADED_EVENT))
                 .retries(RETRIES)
+                .cancelOn(Cancellation.match(MediaService.CANCELLED_EVENT, "data.mediaId"))
                 .handler(this::fanOut)
                 .onFailure(this::recordFailure)
                 .build();
@@ -54,14 +54,12 @@ public class FanoutFunction {
     Uni<MediaView> fanOut(FunctionContext run, Step step) {
         Upload upload = upload(run);
         MDC.put("mediaId", upload.mediaId());
-        Uni<BranchResult> hls = branches.run(step, HLS_PACKAGE, upload, run);
-        Uni<BranchResult> poster = branches.run(step, POSTER_IMAGE, upload, run);
-        Uni<BranchResult> gif = branches.run(step, GIF_PREVIEW, upload, run);
-        Uni<BranchResult> transcription = branches.run(step, AUDIO_TRANSCRIPTION, upload, run);
-        return Uni.combine().all().unis(hls, poster, gif, transcription).asTuple()
-                .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload,
-                        done.getItem1(), done.getItem2(), done.getItem3(), done.getItem4())))
-                .call(view -> step.sendEvent("media-ready", List.of(MediaService.readyEvent(view, run.runId()))));
+        List<Uni<BranchResult>> outputs = upload.outputs().branches().stream()
+                .map(branch -> branches.run(step, branch, upload, run)).toList();
+        return Uni.join().all(outputs).andFailFast()
+                .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload, done)))
+                .call(view -> view.cancelled() ? Uni.createFrom().voidItem()
+                        : step.sendEvent("media-ready", List.of(MediaService.readyEvent(view, run.runId()))));
     }
 
     Uni<String> recordFailure(FunctionContext run, Step step) {
@@ -73,14 +71,15 @@ public class FanoutFunction {
         MDC.put("mediaId", mediaId);
         return step.run("record-failure", MediaService.RecordedFailure.class,
                 () -> media.markFailed(mediaId, failure.errorMessage()))
-                .call(recorded -> step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, recorded,
-                        failure.errorMessage(), failure.runId()))))
+                .call(recorded -> recorded.cancelled() ? Uni.createFrom().voidItem()
+                        : step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, recorded,
+                                failure.errorMessage(), failure.runId()))))
                 .map(MediaService.RecordedFailure::code);
     }
 
-    private static Upload upload(FunctionContext run) {
+    private Upload upload(FunctionContext run) {
         try {
-            return Upload.fromEvent(run.event().data());
+            return Upload.fromEvent(run.event().data(), options);
         } catch (Upload.InvalidUploadException e) {
             throw new NonRetriableException("invalid " + MediaService.UPLOADED_EVENT + " event: " + e.getMessage());
         }

@@ -107,7 +107,7 @@ public class MediaReconciler {
             return Uni.createFrom().item(List.of());
         }
         List<String> ids = unsent.stream().map(MediaRepository.Unsent::id).toList();
-        return inngest.send(unsent.stream().map(u -> MediaService.uploadedEvent(u.id(), u.sourceUrl(), u.round())).toList())
+        return inngest.send(unsent.stream().map(u -> MediaService.uploadedEvent(u.id(), u.sourceUrl(), u.round(), u.outputs())).toList())
                 .chain(() -> markSent(unsent))
                 .invoke(() -> {
                     Log.infof("Sent again the video/uploaded event of %d record(s) Inngest had not accepted: %s",

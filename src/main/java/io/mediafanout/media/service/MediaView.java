@@ -9,6 +9,12 @@ import io.mediafanout.media.repository.Media;
 public record MediaView(String id, String status, String hlsUrl, String posterUrl, String gifUrl,
         String transcriptionUrl) {
 
+    /** The record was cancelled before its run ended: no {@code media/ready}. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean cancelled() {
+        return Media.CANCELLED.equals(status);
+    }
+
     static MediaView of(Media media) {
         return new MediaView(media.getId(), media.getStatus(), media.getHlsUrl(), media.getPosterUrl(),
                 media.getGifUrl(), media.getTranscriptionUrl());

@@ -6,13 +6,11 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** The data of a {@code video/uploaded} event, validated. */
-public record Upload(String mediaId, String sourceUrl, int round) {
-
-    /** The first run of an upload. */
-    public Upload(String mediaId, String sourceUrl) {
-        this(mediaId, sourceUrl, 0);
-    }
+/**
+ * The data of a {@code video/uploaded} event, validated: {@code {mediaId, sourceUrl, round?, branches?, options?}}
+ * ({@code branches} and {@code options} as {@link OutputOptions} reads them; the defaults when absent).
+ */
+public record Upload(String mediaId, String sourceUrl, int round, Outputs outputs) {
 
     /** Longest source URL accepted (presigned storage URLs are long, but not this long). */
     public static final int MAX_SOURCE_URL = 8 * 1024;
@@ -34,7 +32,7 @@ public record Upload(String mediaId, String sourceUrl, int round) {
         }
     }
 
-    public static Upload fromEvent(JsonNode data) {
+    public static Upload fromEvent(JsonNode data, OutputOptions options) {
         JsonNode mediaId = data.get("mediaId");
         JsonNode sourceUrl = data.get("sourceUrl");
         JsonNode round = data.get("round");
@@ -42,7 +40,8 @@ public record Upload(String mediaId, String sourceUrl, int round) {
             throw new InvalidUploadException("event.data.round", "event.data.round must be a whole number >= 0");
         }
         return new Upload(requireText(mediaId, "event.data.mediaId"), requireText(sourceUrl, "event.data.sourceUrl"),
-                round == null || round.isNull() ? 0 : round.asInt());
+                round == null || round.isNull() ? 0 : round.asInt(),
+                options.resolve(data.get("branches"), data.get("options"), "event.data."));
     }
 
     private static String requireText(JsonNode value, String field) {
@@ -56,6 +55,7 @@ public record Upload(String mediaId, String sourceUrl, int round) {
     }
 
     public Upload {
+        java.util.Objects.requireNonNull(outputs, "outputs");
         validateMediaId(mediaId, "mediaId");
         validateSourceUrl(sourceUrl, "sourceUrl");
     }

@@ -8,10 +8,14 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-/** Ittybit idempotency keys: one task per (app, environment, media, source, branch, generation), nothing shared. */
+/**
+ * Ittybit idempotency keys: one task per (app, environment, media, source, branch, options, generation), nothing
+ * shared.
+ */
 class TaskKeyTests {
 
-    private static final Upload UPLOAD = new Upload("vid_1", "https://uploads.example/vid_1.mp4");
+    private static final Outputs DEFAULTS = TestOutputs.defaults();
+    private static final Upload UPLOAD = new Upload("vid_1", "https://uploads.example/vid_1.mp4", 0, DEFAULTS);
     private static final String SCOPE = BranchService.keyScope("media-pipeline", "production");
 
     @Test
@@ -27,12 +31,36 @@ class TaskKeyTests {
                 BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 0),
                 BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 1),
                 BranchService.taskKey(SCOPE, UPLOAD, Branch.POSTER_IMAGE, 0),
-                BranchService.taskKey(SCOPE, new Upload("vid_2", UPLOAD.sourceUrl()), Branch.GIF_PREVIEW, 0),
-                BranchService.taskKey(SCOPE, new Upload("vid_1", "https://uploads.example/other.mp4"),
+                BranchService.taskKey(SCOPE, new Upload("vid_2", UPLOAD.sourceUrl(), 0, DEFAULTS), Branch.GIF_PREVIEW, 0),
+                BranchService.taskKey(SCOPE, new Upload("vid_1", "https://uploads.example/other.mp4", 0, DEFAULTS),
                         Branch.GIF_PREVIEW, 0),
                 BranchService.taskKey(BranchService.keyScope("other-app", "production"), UPLOAD, Branch.GIF_PREVIEW, 0),
                 BranchService.taskKey(BranchService.keyScope("media-pipeline", "staging"), UPLOAD, Branch.GIF_PREVIEW, 0));
         Set<String> distinct = new HashSet<>(keys);
         assertThat(distinct).hasSize(keys.size());
+    }
+
+    @Test
+    void anotherOptionOfABranchIsAnotherTaskWhileTheOtherBranchesKeepTheirKeys() throws Exception {
+        OutputOptions options = TestOutputs.options(java.util.Map.of());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Upload spanish = new Upload("vid_1", UPLOAD.sourceUrl(), 0, options.resolve(null,
+                json.readTree("{\"audio-transcription\": {\"language\": \"es\"}}"), ""));
+
+        assertThat(BranchService.taskKey(SCOPE, spanish, Branch.AUDIO_TRANSCRIPTION, 0))
+                .isNotEqualTo(BranchService.taskKey(SCOPE, UPLOAD, Branch.AUDIO_TRANSCRIPTION, 0));
+        assertThat(BranchService.taskKey(SCOPE, spanish, Branch.POSTER_IMAGE, 0))
+                .isEqualTo(BranchService.taskKey(SCOPE, UPLOAD, Branch.POSTER_IMAGE, 0));
+    }
+
+    @Test
+    void theSameValueWrittenDifferentlyIsTheSameTask() throws Exception {
+        OutputOptions options = TestOutputs.options(java.util.Map.of());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Upload written = new Upload("vid_1", UPLOAD.sourceUrl(), 0, options.resolve(null,
+                json.readTree("{\"poster-image\": {\"time\": 2.000, \"width\": 1280}}"), ""));
+
+        assertThat(BranchService.taskKey(SCOPE, written, Branch.POSTER_IMAGE, 0))
+                .isEqualTo(BranchService.taskKey(SCOPE, UPLOAD, Branch.POSTER_IMAGE, 0));
     }
 }

@@ -1,0 +1,50 @@
+package io.mediafanout.media.service;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.MDC;
+
+import io.mediafanout.inngest.FunctionContext;
+import io.mediafanout.inngest.FunctionDefinition;
+import io.mediafanout.inngest.Step;
+import io.mediafanout.inngest.Trigger;
+import io.quarkus.arc.lookup.LookupUnlessProperty;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@code media-callbacks}: each {@code media/ready}, {@code media/failed} and {@code media/cancelled} event becomes one
+ * callback to the uploading app, delivered by the step {@code deliver} ({@link CallbackService}), which Inngest
+ * retries with its backoff.
+ */
+@Singleton
+public class CallbackFunction {
+
+    /** Retries of a delivery: Inngest's backoff spreads them over about a day. */
+    static final int RETRIES = 10;
+
+    private final CallbackService callbacks;
+
+    public CallbackFunction(CallbackService callbacks) {
+        this.callbacks = callbacks;
+    }
+
+    @Produces
+    @Singleton
+    @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true", lookupIfMissing = true)
+    FunctionDefinition mediaCallbacks() {
+        return FunctionDefinition.builder("media-callbacks")
+                .trigger(Trigger.event(MediaService.READY_EVENT))
+                .trigger(Trigger.event(MediaService.FAILED_EVENT))
+                .trigger(Trigger.event(MediaService.CANCELLED_EVENT))
+                .retries(RETRIES)
+                .handler(this::deliver)
+                .build();
+    }
+
+    Uni<CallbackService.Delivery> deliver(FunctionContext run, Step step) {
+        MDC.put("mediaId", run.event().data().path("mediaId").asText(""));
+        return step.run("deliver", CallbackService.Delivery.class,
+                () -> callbacks.deliver(run.event(), "callback-" + run.runId()));
+    }
+}

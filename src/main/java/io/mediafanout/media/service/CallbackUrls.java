@@ -1,0 +1,165 @@
+package io.mediafanout.media.service;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+
+import jakarta.inject.Singleton;
+
+import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.service.Upload.InvalidUploadException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Where callbacks may go (SSRF): https only, no credentials in the URL, and a host whose every address is public,
+ * never loopback, link-local (cloud metadata), private, shared (CGNAT), multicast or reserved. Checked when an upload
+ * names the URL and again, resolving the name afresh, before each delivery, which then connects to the address
+ * checked (a name that changes its answer in between cannot redirect it). {@code media.callbacks.allow-private}
+ * lifts the address and scheme rules, for tests and local development.
+ */
+@Singleton
+public class CallbackUrls {
+
+    /** Longest callback URL accepted. */
+    static final int MAX_LENGTH = 2048;
+
+    /** A URL and the address a delivery connects to. */
+    public record Target(URI url, InetAddress address) {
+    }
+
+    private final boolean allowPrivate;
+
+    public CallbackUrls(MediaConfig config) {
+        this.allowPrivate = config.callbacks().allowPrivate();
+    }
+
+    /** The URL when its form is acceptable; {@link InvalidUploadException} naming {@code field} otherwise. */
+    public URI parse(String url, String field) {
+        if (url == null || url.isBlank()) {
+            throw new InvalidUploadException(field, field + " must be a non-empty string");
+        }
+        if (url.length() > MAX_LENGTH) {
+            throw new InvalidUploadException(field, field + " is longer than " + MAX_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new InvalidUploadException(field, field + " is not a valid URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("https") || (allowPrivate && scheme.equals("http"))) || uri.getHost() == null) {
+            throw new InvalidUploadException(field, field + " must be an https URL");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new InvalidUploadException(field, field + " must not carry credentials");
+        }
+        if (uri.getRawFragment() != null) {
+            throw new InvalidUploadException(field, field + " must not have a fragment");
+        }
+        String host = host(uri);
+        if (!allowPrivate && (host.equals("localhost") || host.endsWith(".localhost") || host.endsWith(".local")
+                || host.endsWith(".internal") || !host.contains("."))) {
+            throw new InvalidUploadException(field, field + " must name a public host");
+        }
+        return uri;
+    }
+
+    /**
+     * Resolves the URL's host now and checks every address; the target connects to the first. Fails with
+     * {@link InvalidUploadException} (field {@code field}) when the host does not resolve or resolves to an address
+     * callbacks may not reach. Name resolution blocks, so it runs on a worker thread.
+     */
+    public Uni<Target> resolve(URI url, String field) {
+        // back on the caller's Vert.x context afterwards: what follows may use its Hibernate Reactive session
+        Context caller = Vertx.currentContext();
+        Uni<Target> resolved = Uni.createFrom().item(() -> {
+            List<InetAddress> addresses;
+            try {
+                addresses = List.of(InetAddress.getAllByName(host(url)));
+            } catch (UnknownHostException e) {
+                throw new InvalidUploadException(field, field + ": its host does not resolve");
+            }
+            for (InetAddress address : addresses) {
+                if (!allowPrivate && !isPublic(address)) {
+                    throw new InvalidUploadException(field, field + " points at an address callbacks may not reach "
+                            + "(loopback, link-local, private or reserved)");
+                }
+            }
+            return new Target(url, addresses.get(0));
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return caller == null ? resolved : resolved.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+    }
+
+    /** The URL's host, lower case, without the brackets of an IPv6 literal. */
+    private static String host(URI url) {
+        String host = url.getHost().toLowerCase(Locale.ROOT);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** An address on the public internet: none of the special-purpose ranges (RFC 6890 and successors). */
+    static boolean isPublic(InetAddress address) {
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+            return false;
+        }
+        byte[] b = address.getAddress();
+        if (address instanceof Inet4Address) {
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            return !(first == 0 // "this network"
+                    || first == 10 || first == 127
+                    || (first == 100 && second >= 64 && second <= 127) // shared address space (CGNAT)
+                    || (first == 169 && second == 254)
+                    || (first == 172 && second >= 16 && second <= 31)
+                    || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
+                    || (first == 192 && second == 0 && (b[2] & 0xff) == 2) // TEST-NET-1
+                    || (first == 192 && second == 168)
+                    || (first == 198 && (second == 18 || second == 19)) // benchmarking
+                    || (first == 198 && second == 51 && (b[2] & 0xff) == 100) // TEST-NET-2
+                    || (first == 203 && second == 0 && (b[2] & 0xff) == 113) // TEST-NET-3
+                    || first >= 224); // multicast, reserved, broadcast
+        }
+        if (address instanceof Inet6Address) {
+            int first = b[0] & 0xff;
+            if ((first & 0xfe) == 0xfc) { // unique local fc00::/7
+                return false;
+            }
+            if (first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
+                return false; // documentation 2001:db8::/32
+            }
+            if (isEmbeddingIpv4(b)) {
+                try {
+                    return isPublic(InetAddress.getByAddress(new byte[] { b[12], b[13], b[14], b[15] }));
+                } catch (UnknownHostException e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** IPv4-compatible ({@code ::a.b.c.d}), IPv4-mapped ({@code ::ffff:a.b.c.d}) or NAT64 ({@code 64:ff9b::/96}). */
+    private static boolean isEmbeddingIpv4(byte[] b) {
+        boolean zeros = true;
+        for (int i = 0; i < 10; i++) {
+            zeros &= b[i] == 0;
+        }
+        if (zeros && ((b[10] == 0 && b[11] == 0) || ((b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff))) {
+            return true;
+        }
+        boolean nat64 = (b[0] & 0xff) == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b;
+        for (int i = 4; i < 12 && nat64; i++) {
+            nat64 = b[i] == 0;
+        }
+        return nat64;
+    }
+}

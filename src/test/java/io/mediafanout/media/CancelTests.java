@@ -1,0 +1,178 @@
+package io.mediafanout.media;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.inngest.InngestFunctions;
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.FakeIttybit;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * {@code DELETE /media/{id}}: the record becomes cancelled and {@code media/cancelled} stops its run through the
+ * function's {@code cancelOn}, as Inngest (the executor emulator) applies it from the sync configuration.
+ */
+@QuarkusTest
+class CancelTests {
+
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    @Inject
+    InngestFunctions functions;
+
+    @BeforeEach
+    void resetFakes() {
+        FakeInngestApi.reset();
+    }
+
+    private static String newId() {
+        return "can_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private JsonNode syncConfig() {
+        for (JsonNode fn : functions.configs(JSON, serveUrl.toString())) {
+            if (fn.path("id").asText().equals(FN)) {
+                return fn;
+            }
+        }
+        throw new AssertionError(FN + " is not served");
+    }
+
+    private static void upload(String id) {
+        given().contentType("application/json")
+                .body("{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}")
+                .post("/media").then().statusCode(202);
+    }
+
+    private static JsonNode event(String name, String id) {
+        return FakeInngestApi.receivedEvents().stream()
+                .filter(e -> e.path("name").asText().equals(name) && e.path("data").path("mediaId").asText().equals(id))
+                .findFirst().orElseThrow();
+    }
+
+    private static JsonPath media(String id) {
+        return given().get("/media/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    @Test
+    void theFunctionDeclaresItsCancellationInTheSyncPayloadAsTheOfficialSdk() {
+        JsonNode cancel = syncConfig().path("cancel");
+
+        assertThat(cancel).hasSize(1);
+        assertThat(cancel.get(0).path("event").asText()).isEqualTo("media/cancelled");
+        assertThat(cancel.get(0).path("if").asText()).isEqualTo("event.data.mediaId == async.data.mediaId");
+    }
+
+    @Test
+    void cancellingDuringTheWaitsStopsTheRunKeepsFinishedOutputsAndCallsIttybitNoMore() throws Exception {
+        String id = newId();
+        FakeIttybit.script(id, "video").completeAfter(Duration.ofMinutes(10));
+        upload(id);
+        ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
+                .cancelOn(syncConfig());
+        CompletableFuture<ExecutorEmulator.Run> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return emulator.runEvent(event("video/uploaded", id));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (media(id).getList("branches.status").stream().filter("completed"::equals).count() < 3) {
+            assertThat(System.nanoTime()).as("three branches finish").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+
+        JsonPath cancelled = given().delete("/media/" + id).then().statusCode(200)
+                .body("status", equalTo("cancelled")).body("error.code", equalTo("cancelled"))
+                .extract().jsonPath();
+        ExecutorEmulator.Run run = running.get(30, TimeUnit.SECONDS);
+        int ittybitCalls = FakeIttybit.requests(id).size();
+        Thread.sleep(3000);
+
+        assertThat(run.status()).isEqualTo("cancelled");
+        assertThat(FakeIttybit.requests(id)).as("no Ittybit call after the cancel").hasSize(ittybitCalls);
+        assertThat(cancelled.getString("posterUrl")).isNotNull();
+        assertThat(cancelled.getString("hlsUrl")).isNotNull();
+        assertThat(cancelled.getString("gifUrl")).as("the branch still running made nothing").isNull();
+        assertThat(media(id).getString("status")).isEqualTo("cancelled");
+        assertThat(run.calls()).extracting(ExecutorEmulator.Call::stepId).doesNotContain(
+                io.mediafanout.inngest.TestHashes.of("assemble"));
+    }
+
+    @Test
+    void cancellingTwiceAnswersTheSameRecordAndSendsOneEvent() {
+        String id = newId();
+        upload(id);
+
+        given().delete("/media/" + id).then().statusCode(200).body("status", equalTo("cancelled"));
+        given().delete("/media/" + id).then().statusCode(200).body("status", equalTo("cancelled"));
+
+        List<JsonNode> cancels = FakeInngestApi.receivedEvents().stream()
+                .filter(e -> e.path("name").asText().equals("media/cancelled")).toList();
+        assertThat(cancels).hasSize(1);
+        assertThat(cancels.get(0).path("data").path("mediaId").asText()).isEqualTo(id);
+        assertThat(FakeInngestApi.duplicateEventsIgnored()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelledRecordGetsNoNewTaskShouldItsRunGoOn() throws Exception {
+        String id = newId();
+        upload(id);
+        given().delete("/media/" + id).then().statusCode(200);
+
+        // the cancel never reached this run (no cancelOn): its first steps refuse to create tasks
+        ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
+                .run("video/uploaded", event("video/uploaded", id).path("data"));
+
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(FakeIttybit.tasks(id)).isEmpty();
+        assertThat(media(id).getString("status")).isEqualTo("cancelled");
+    }
+
+    @Test
+    void anUnknownRecordIsA404AndAReadyOneA409() throws Exception {
+        given().delete("/media/" + newId()).then().statusCode(404).body("error", equalTo("not_found"));
+        given().delete("/media/bad id!").then().statusCode(404);
+
+        String id = newId();
+        upload(id);
+        assertThat(new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
+                .runEvent(event("video/uploaded", id)).status()).isEqualTo("completed");
+        given().delete("/media/" + id).then().statusCode(409).body("error", equalTo("conflict"));
+        assertThat(media(id).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
+    void aCancelledRecordCanBeProcessedAgain() {
+        String id = newId();
+        upload(id);
+        given().delete("/media/" + id).then().statusCode(200);
+
+        given().post("/media/" + id + "/reprocess").then().statusCode(202).body("status", equalTo("processing"));
+    }
+}
