@@ -122,7 +122,7 @@ class ObservabilityTests {
         List<String> secrets = List.of(ProductionLikeProfile.SIGNING_KEY,
                 Signatures.withoutPrefix(ProductionLikeProfile.SIGNING_KEY),
                 Signatures.hashedKey(ProductionLikeProfile.SIGNING_KEY), ProductionLikeProfile.EVENT_KEY,
-                FakeIttybit.API_KEY);
+                FakeIttybit.API_KEY, CallbackTests.SECRET);
         assertThat(capture.lines).as("log lines captured").hasSizeGreaterThan(5);
         for (String secret : secrets) {
             assertThat(capture.lines).as("logs").noneMatch(line -> line.contains(secret));

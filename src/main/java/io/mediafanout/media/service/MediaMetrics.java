@@ -32,7 +32,7 @@ public class MediaMetrics {
         // every series the dashboard and the alerts read exists from the start, at zero (a rate needs two samples)
         runsStarted("upload");
         runsStarted("reprocess");
-        for (String outcome : new String[] { Media.READY, Media.FAILED, "abandoned" }) {
+        for (String outcome : new String[] { Media.READY, Media.FAILED, "abandoned", Media.CANCELLED }) {
             runs(outcome);
         }
         eventsResent();
@@ -44,7 +44,7 @@ public class MediaMetrics {
     }
 
     private Counter runs(String outcome) {
-        return Counter.builder("media.runs").description("Media records that became ready, failed or were abandoned")
+        return Counter.builder("media.runs").description("Media records that became ready, failed, abandoned or cancelled")
                 .tag("outcome", outcome).register(registry);
     }
 
