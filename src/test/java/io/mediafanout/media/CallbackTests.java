@@ -75,12 +75,6 @@ class CallbackTests {
                 .post("/media").then().statusCode(202);
     }
 
-    private static JsonNode event(String name, String id) {
-        return FakeInngestApi.receivedEvents().stream()
-                .filter(e -> e.path("name").asText().equals(name) && e.path("data").path("mediaId").asText().equals(id))
-                .findFirst().orElseThrow();
-    }
-
     private ExecutorEmulator emulator(String fn, int retries) {
         return new ExecutorEmulator(serveUrl, fn, Optional.empty(), retries, Duration.ofMillis(200));
     }
@@ -88,8 +82,8 @@ class CallbackTests {
     /** Uploads with a callback URL and runs the pipeline: Inngest then holds its {@code media/ready}. */
     private JsonNode readyRecord(String id) throws Exception {
         upload(id);
-        assertThat(emulator(FANOUT, 3).runEvent(event("video/uploaded", id)).status()).isEqualTo("completed");
-        return event("media/ready", id);
+        assertThat(emulator(FANOUT, 3).runEvent(FakeInngestApi.receivedEvent("video/uploaded", id)).status()).isEqualTo("completed");
+        return FakeInngestApi.receivedEvent("media/ready", id);
     }
 
     private static List<RecordingHttpServer.Recorded> deliveries(String id) {
@@ -209,7 +203,7 @@ class CallbackTests {
         upload(id);
         given().delete("/media/" + id).then().statusCode(200);
 
-        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(event("media/cancelled", id));
+        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(FakeInngestApi.receivedEvent("media/cancelled", id));
 
         assertThat(run.status()).isEqualTo("completed");
         JsonNode body = JSON.readTree(deliveries(id).get(0).body());
@@ -225,7 +219,7 @@ class CallbackTests {
                 .post("/media").then().statusCode(202);
         given().delete("/media/" + id).then().statusCode(200);
 
-        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(event("media/cancelled", id));
+        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(FakeInngestApi.receivedEvent("media/cancelled", id));
 
         assertThat(run.output().path("outcome").asText()).isEqualTo("no-callback");
         assertThat(RECEIVER.received()).isEmpty();

@@ -68,12 +68,6 @@ class CancelTests {
                 .post("/media").then().statusCode(202);
     }
 
-    private static JsonNode event(String name, String id) {
-        return FakeInngestApi.receivedEvents().stream()
-                .filter(e -> e.path("name").asText().equals(name) && e.path("data").path("mediaId").asText().equals(id))
-                .findFirst().orElseThrow();
-    }
-
     private static JsonPath media(String id) {
         return given().get("/media/" + id).then().statusCode(200).extract().jsonPath();
     }
@@ -96,7 +90,7 @@ class CancelTests {
                 .cancelOn(syncConfig());
         CompletableFuture<ExecutorEmulator.Run> running = CompletableFuture.supplyAsync(() -> {
             try {
-                return emulator.runEvent(event("video/uploaded", id));
+                return emulator.runEvent(FakeInngestApi.receivedEvent("video/uploaded", id));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -147,7 +141,7 @@ class CancelTests {
 
         // the cancel never reached this run (no cancelOn): its first steps refuse to create tasks
         ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .run("video/uploaded", event("video/uploaded", id).path("data"));
+                .run("video/uploaded", FakeInngestApi.receivedEvent("video/uploaded", id).path("data"));
 
         assertThat(run.status()).isEqualTo("failed");
         assertThat(FakeIttybit.tasks(id)).isEmpty();
@@ -162,7 +156,7 @@ class CancelTests {
         String id = newId();
         upload(id);
         assertThat(new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .runEvent(event("video/uploaded", id)).status()).isEqualTo("completed");
+                .runEvent(FakeInngestApi.receivedEvent("video/uploaded", id)).status()).isEqualTo("completed");
         given().delete("/media/" + id).then().statusCode(409).body("error", equalTo("conflict"));
         assertThat(media(id).getString("status")).isEqualTo("ready");
     }

@@ -50,17 +50,9 @@ class UploadOptionsTests {
         return "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"" + extra + "}";
     }
 
-    /** The {@code video/uploaded} event the API sent for {@code id}, as Inngest received it. */
-    private static JsonNode uploadedEvent(String id) {
-        return FakeInngestApi.receivedEvents().stream()
-                .filter(e -> e.path("name").asText().equals("video/uploaded")
-                        && e.path("data").path("mediaId").asText().equals(id))
-                .findFirst().orElseThrow();
-    }
-
     private ExecutorEmulator.Run run(String id) throws Exception {
         return new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .runEvent(uploadedEvent(id));
+                .runEvent(FakeInngestApi.receivedEvent("video/uploaded", id));
     }
 
     private static JsonNode taskOptions(String id, String kind) throws Exception {
@@ -97,7 +89,7 @@ class UploadOptionsTests {
         String id = newId();
         given().contentType("application/json").body(upload(id, "")).post("/media").then().statusCode(202)
                 .body("options.'audio-transcription'.language", equalTo("en"));
-        assertThat(uploadedEvent(id).path("data").path("branches")).hasSize(4);
+        assertThat(FakeInngestApi.receivedEvent("video/uploaded", id).path("data").path("branches")).hasSize(4);
 
         assertThat(run(id).status()).isEqualTo("completed");
         assertThat(taskOptions(id, "image")).isEqualTo(JSON.readTree("{\"format\":\"webp\",\"start\":2,\"width\":1280}"));

@@ -50,6 +50,13 @@ public class FakeInngestApi implements QuarkusTestResourceLifecycleManager {
         return List.copyOf(RECEIVED_EVENTS);
     }
 
+    /** The first event named {@code name} whose {@code data.mediaId} is {@code mediaId}, as Inngest received it. */
+    public static JsonNode receivedEvent(String name, String mediaId) {
+        return RECEIVED_EVENTS.stream()
+                .filter(e -> e.path("name").asText().equals(name) && e.path("data").path("mediaId").asText().equals(mediaId))
+                .findFirst().orElseThrow(() -> new AssertionError("Inngest received no " + name + " of " + mediaId));
+    }
+
     /** Events the event API ignored because an event with the same {@code id} came in the last 24 h. */
     public static int duplicateEventsIgnored() {
         return DUPLICATE_EVENTS.get();

@@ -90,7 +90,7 @@ public class CallbackService {
         String id = event.id() != null && !event.id().isBlank() ? event.id() : fallbackId;
         String mediaId = event.data().path("mediaId").asText(null);
         if (mediaId == null) {
-            throw new NonRetriableException(event.name() + " without a mediaId: no callback");
+            return Uni.createFrom().failure(new NonRetriableException(event.name() + " without a mediaId: no callback"));
         }
         return destination(mediaId).chain(url -> {
             if (url.isEmpty()) {
