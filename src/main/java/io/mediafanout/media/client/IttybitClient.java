@@ -259,7 +259,8 @@ public class IttybitClient {
         }
     }
 
-    private static String networkReason(Throwable failure) {
+    /** What went wrong with a call that got no answer, in words fit for an error message: no class names. */
+    public static String networkReason(Throwable failure) {
         String name = failure.getClass().getSimpleName();
         if (name.contains("Timeout")) {
             return "timed out";

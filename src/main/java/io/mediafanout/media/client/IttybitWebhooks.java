@@ -2,14 +2,10 @@ package io.mediafanout.media.client;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -29,13 +25,12 @@ public class IttybitWebhooks {
     private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{32}");
 
     private final Optional<String> base;
-    private final Optional<SecretKeySpec> key;
+    private final Optional<byte[]> key;
 
     public IttybitWebhooks(MediaConfig config) {
         MediaConfig.Webhook webhook = config.ittybit().webhook();
-        Optional<byte[]> secret = webhook.secret().map(s -> s.getBytes(StandardCharsets.UTF_8))
+        this.key = webhook.secret().map(s -> s.getBytes(StandardCharsets.UTF_8))
                 .or(() -> config.ittybit().apiKey().map(IttybitWebhooks::derivedSecret));
-        this.key = secret.map(bytes -> new SecretKeySpec(bytes, "HmacSHA256"));
         this.base = key.isPresent() ? webhook.baseUrl().map(IttybitWebhooks::trimmed) : Optional.empty();
     }
 
@@ -60,24 +55,14 @@ public class IttybitWebhooks {
     }
 
     private String token(String taskKey) {
-        return HexFormat.of().formatHex(hmacSha256(key.orElseThrow(), taskKey), 0, 16);
+        return HexFormat.of().formatHex(Hmac.sha256(key.orElseThrow(), taskKey), 0, 16);
     }
 
     /** A webhook key derived from the API key, so webhooks need no extra secret. */
     private static byte[] derivedSecret(String apiKey) {
-        return hmacSha256(new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"),
-                "media-fanout ittybit webhook url");
+        return Hmac.sha256(apiKey.getBytes(StandardCharsets.UTF_8), "media-fanout ittybit webhook url");
     }
 
-    private static byte[] hmacSha256(SecretKeySpec key, String data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
-    }
 
     private static String trimmed(URI uri) {
         String s = uri.toString();

@@ -18,18 +18,21 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
 
     /**
      * Records an attempt to create the task of {@code generation}. The recorded generation only moves forward, so a
-     * late attempt of an older generation never takes it back.
+     * late attempt of an older generation never takes it back. False, and nothing recorded, when the media record is
+     * cancelled (checked in the same statement).
      */
-    public Uni<Void> started(String mediaId, String name, int generation) {
+    public Uni<Boolean> started(String mediaId, String name, int generation) {
         return getSession().chain(session -> session.createNativeQuery(
                 "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
-                        + "values (:media, :name, 'running', 1, :generation, now()) "
+                        + "select cast(:media as varchar), cast(:name as varchar), 'running', 1, cast(:generation as int), "
+                        + "now() where not exists "
+                        + "(select 1 from media where id = :media and status = 'cancelled') "
                         + "on conflict (media_id, name) do update set status = 'running', "
                         + "attempts = media_branch.attempts + 1, "
                         + "key_generation = greatest(media_branch.key_generation, :generation), "
                         + "started_at = coalesce(media_branch.started_at, now()), updated_at = now()")
                 .setParameter("media", mediaId).setParameter("name", name).setParameter("generation", generation)
-                .executeUpdate()).replaceWithVoid();
+                .executeUpdate()).map(rows -> rows > 0);
     }
 
     public Uni<Integer> taskCreated(String mediaId, String name, String taskId) {

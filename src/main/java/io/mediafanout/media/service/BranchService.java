@@ -19,7 +19,6 @@ import io.mediafanout.media.client.IttybitClient.TaskOrder;
 import io.mediafanout.media.client.IttybitException;
 import io.mediafanout.media.client.IttybitTask;
 import io.mediafanout.media.repository.BranchRepository;
-import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
@@ -170,14 +169,14 @@ public class BranchService {
     @WithTransaction
     Uni<Void> started(Branch branch, Upload upload, int generation) {
         return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl(), upload.outputs().toJson().toString(), null)
-                .chain(() -> media.findById(upload.mediaId()))
-                .invoke(record -> {
-                    if (Media.CANCELLED.equals(record.getStatus())) {
+                .chain(() -> branches.started(upload.mediaId(), branch.id(), generation))
+                .invoke(recorded -> {
+                    if (!recorded) {
                         throw new CancelledException("media " + upload.mediaId() + " was cancelled: " + branch.id()
                                 + " creates no task");
                     }
                 })
-                .chain(() -> branches.started(upload.mediaId(), branch.id(), generation));
+                .replaceWithVoid();
     }
 
     /** The record was cancelled: the run stops here, without retries. */

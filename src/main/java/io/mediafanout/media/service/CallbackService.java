@@ -2,17 +2,12 @@ package io.mediafanout.media.service;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -24,6 +19,7 @@ import io.mediafanout.inngest.Event;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.RetryAfterException;
 import io.mediafanout.media.client.CallbackClient;
+import io.mediafanout.media.client.Hmac;
 import io.mediafanout.media.client.IttybitClient;
 import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.repository.Media;
@@ -119,7 +115,7 @@ public class CallbackService {
                         "callback of media " + mediaId + " not sent: " + e.getMessage()))
                 .chain(target -> client.post(target.url(), target.address(), headers(id, body), body, config.timeout()))
                 .onFailure(f -> !(f instanceof NonRetriableException)).transform(f -> new RuntimeException(
-                        "callback " + id + " of media " + mediaId + " failed: " + describe(f)))
+                        "callback " + id + " of media " + mediaId + " failed: " + IttybitClient.networkReason(f)))
                 .chain(answer -> {
                     int status = answer.status();
                     if (status >= 200 && status < 300) {
@@ -163,14 +159,8 @@ public class CallbackService {
 
     /** {@code t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>}. */
     public static String signature(String secret, long t, String body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            byte[] digest = mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8));
-            return "t=" + t + ",v1=" + java.util.HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
+        return "t=" + t + ",v1=" + java.util.HexFormat.of()
+                .formatHex(Hmac.sha256(secret.getBytes(StandardCharsets.UTF_8), t + "." + body));
     }
 
     /** The record's callback URL, else the configured default; empty when neither (or no record). */
@@ -188,10 +178,5 @@ public class CallbackService {
     @WithTransaction
     Uni<Void> recordDelivered(String id, String mediaId, String type, int status) {
         return media.callbackDelivered(id, mediaId, type, status);
-    }
-
-    private static String describe(Throwable failure) {
-        String name = failure.getClass().getSimpleName();
-        return name.contains("Timeout") ? "timed out" : name.contains("Connect") ? "connection failed" : "I/O error";
     }
 }
