@@ -173,6 +173,9 @@ public final class Benchmark {
             command.addAll(List.of("-jar", jar.toString()));
             env.put("ITTYBIT_API_KEY", "unused");
             env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            if (server.equals("ours")) {
+                env.putAll(SHIPPED_ENVIRONMENT);
+            }
             directory = root;
         } else {
             command.addAll(List.of("node", "server.mjs"));
@@ -246,6 +249,12 @@ public final class Benchmark {
 
     /** Our service with the JVM's defaults: no heap, GC or compiler flags (part {@code no-flags}). */
     static final String NO_FLAGS = "ours-no-flags";
+
+    /**
+     * The environment Dockerfile.jvm gives the JVM besides jvm.options (and the README's run command): two glibc malloc
+     * arenas instead of eight per core, for the few native allocations of a JVM.
+     */
+    static final Map<String, String> SHIPPED_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     /**
      * {@code BENCH_MEMORY_LIMIT}: the memory limit of the pod the service runs in (the Deployment's, 256m), given to
@@ -333,6 +342,7 @@ public final class Benchmark {
         for (int i = 0; i < starts; i++) {
             int port = ServerProcess.freePort();
             Map<String, String> env = new LinkedHashMap<>();
+            env.putAll(SHIPPED_ENVIRONMENT);
             env.put("INNGEST_DEV", "1");
             env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
             env.put("INNGEST_BASE_URL", UNUSED_BASE_URL);

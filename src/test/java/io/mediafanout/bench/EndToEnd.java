@@ -224,7 +224,7 @@ final class EndToEnd {
         command.addAll(Benchmark.serviceJvmOptions());
         database.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
-        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> env = new LinkedHashMap<>(Benchmark.SHIPPED_ENVIRONMENT);
         env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
         // the 1,000 concurrent uploads come from one client key: the per-key rate limit (20/s) is not what is measured
         env.put("MEDIA_API_RATE_LIMIT_PER_SECOND", "100000");

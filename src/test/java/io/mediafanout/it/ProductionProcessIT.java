@@ -169,6 +169,33 @@ class ProductionProcessIT {
         }
     }
 
+    /**
+     * The schema at start: the jar migrates a new database with Flyway before it serves, and a second start on the
+     * same database finds every version applied and does not run Flyway at all.
+     */
+    @Test
+    void migratesANewDatabaseAndSkipsFlywayOnTheNextStart() throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(devSettings(freePort()));
+        settings.putAll(postgres.newDatabase());
+        for (String expected : List.of("migrating with Flyway", "Database schema is current")) {
+            int port = freePort();
+            settings.put("quarkus.http.port", Integer.toString(port));
+            Path output = Files.createTempFile("media-fanout-schema", ".log");
+            Process app = AppProcess.launch(settings, output);
+            try {
+                AppProcess.waitUntilReady(port);
+                String log = Files.readString(output);
+                assertThat(log).as("log: " + output).contains(expected);
+                if (expected.startsWith("Database schema is current")) {
+                    assertThat(log).doesNotContain("org.flywaydb");
+                }
+            } finally {
+                app.destroyForcibly();
+                app.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     @Test
     void refusesToStartWithoutAnIttybitKey() throws Exception {
         assertRefusesToStart(Map.of("inngest.dev", "1", "inngest.allow-dev-mode-in-prod", "true"),

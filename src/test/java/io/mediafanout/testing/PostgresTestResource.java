@@ -30,6 +30,9 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     private int port;
     private String adminUrl;
     private String database;
+    private String hostPort;
+    private String user;
+    private String password;
 
     /** Whether {@link #stopServer} can stop the server the application uses (embedded, not external). */
     public static boolean restartable() {
@@ -102,18 +105,39 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                 password = "postgres";
                 adminUrl = "jdbc:postgresql://" + hostPort + "/postgres?user=postgres";
             }
-            database = "media_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
-                s.execute("create database " + database);
-            }
-            return Map.of(
-                    "quarkus.datasource.username", user,
-                    "quarkus.datasource.password", password,
-                    "quarkus.datasource.reactive.url", "postgresql://" + hostPort + "/" + database,
-                    "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + hostPort + "/" + database);
+            this.hostPort = hostPort;
+            this.user = user;
+            this.password = password;
+            database = createDatabase();
+            return settings(database);
         } catch (Exception e) {
             throw new IllegalStateException("could not start a PostgreSQL for the tests", e);
         }
+    }
+
+    /** The settings of one more new, empty database on the same server (started by {@link #start()}). */
+    public Map<String, String> newDatabase() {
+        try {
+            return settings(createDatabase());
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create a database for the tests", e);
+        }
+    }
+
+    private String createDatabase() throws Exception {
+        String name = "media_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+            s.execute("create database " + name);
+        }
+        return name;
+    }
+
+    private Map<String, String> settings(String name) {
+        return Map.of(
+                "quarkus.datasource.username", user,
+                "quarkus.datasource.password", password,
+                "quarkus.datasource.reactive.url", "postgresql://" + hostPort + "/" + name,
+                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + hostPort + "/" + name);
     }
 
     private static void deleteRecursively(Path directory) throws IOException {
