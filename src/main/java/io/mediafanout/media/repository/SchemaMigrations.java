@@ -1,6 +1,7 @@
 package io.mediafanout.media.repository;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -17,7 +18,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.pgclient.PgException;
 
 /**
  * Brings the schema up to date at start, and cheaply when it already is. Flyway (its configuration, a JDBC
@@ -37,9 +37,6 @@ public class SchemaMigrations {
 
     /** Flyway's history table ({@code quarkus.flyway.table}, left at its default). */
     private static final String HISTORY = "flyway_schema_history";
-
-    /** PostgreSQL's {@code undefined_table}: a database Flyway has never migrated. */
-    private static final String UNDEFINED_TABLE = "42P01";
 
     public enum Outcome {
         /** Every bundled migration was already applied: Flyway did not run. */
@@ -80,17 +77,23 @@ public class SchemaMigrations {
         return Outcome.MIGRATED;
     }
 
-    /** The versions Flyway recorded as applied with success; none when it never ran on this database. */
+    /**
+     * The versions Flyway recorded as applied with success; none when it never ran on this database. The table is
+     * looked up first ({@code to_regclass}, on the same search path) so that a new database does not log an error.
+     */
     private Uni<Set<String>> applied() {
-        return pool.query("select version from " + HISTORY + " where success and version is not null").execute()
-                .map(rows -> {
-                    Set<String> versions = new java.util.HashSet<>();
-                    for (Row row : rows) {
-                        versions.add(row.getString(0));
-                    }
-                    return versions;
-                })
-                .onFailure(failure -> failure instanceof PgException pg && UNDEFINED_TABLE.equals(pg.getSqlState()))
-                .recoverWithItem(Set.of());
+        return pool.query("select to_regclass('" + HISTORY + "') is not null").execute()
+                .flatMap(exists -> exists.iterator().next().getBoolean(0)
+                        ? pool.query("select version from " + HISTORY + " where success and version is not null")
+                                .execute().map(SchemaMigrations::versions)
+                        : Uni.createFrom().item(Set.<String>of()));
+    }
+
+    private static Set<String> versions(Iterable<Row> rows) {
+        Set<String> versions = new HashSet<>();
+        for (Row row : rows) {
+            versions.add(row.getString(0));
+        }
+        return versions;
     }
 }
