@@ -240,7 +240,7 @@ class DeployManifestTests {
         assertThat(options).contains("-XX:MaxRAMPercentage=25", "-XX:MinRAMPercentage=25", "-XX:+UseSerialGC");
         // with a JDK 25 AOT cache, its archived objects need the initial heap a 256 MiB limit gives (6.25 %: 16 MiB)
         assertThat(limit).isGreaterThanOrEqualTo(256L * 1024 * 1024);
-        // measured: about 190 MiB resident under load (docs/benchmarks.md), so the request covers it
+        // measured: 180 MiB resident at peak under the serve bench (docs/benchmarks.md), so the request covers it
         assertThat(request).isGreaterThanOrEqualTo(190L * 1024 * 1024).isLessThan(limit);
         String overlay = Files.readString(DEPLOY.resolve("overlays/jvm/kustomization.yaml"));
         assertThat(overlay).contains("../../components/jvm").contains("media-fanout-jvm");
