@@ -99,11 +99,12 @@ final class Report {
         row(md, "OS", env.os() + ", " + env.kernel());
         row(md, "JDK", env.jdk() + " (our service and the load generator)");
         row(md, "Quarkus", env.quarkus());
-        row(md, "our service", "`java @jvm.options -XX:MaxRAM=" + Benchmark.env("BENCH_MEMORY_LIMIT", "256m")
+        row(md, "our service", "`MALLOC_ARENA_MAX=2 java @jvm.options -XX:MaxRAM=" + Benchmark.env("BENCH_MEMORY_LIMIT", "256m")
                 + " -Dmediafanout.bench-function=true -jar target/quarkus-app/quarkus-run.jar`: the shipped JVM options, "
-                + "with `-XX:MaxRAM` standing for the pod's memory limit (what the JVM reads from its cgroup in a pod); "
+                + "with `-XX:MaxRAM` standing for the pod's memory limit (what the JVM reads from its cgroup in a pod) and "
+                + "the environment of Dockerfile.jvm; "
                 + "production profile, embedded PostgreSQL (zonky) for its pool and Flyway. *ours, no flags*: the same "
-                + "without any JVM option (the JVM's defaults on this machine)");
+                + "without any JVM option or environment (the JVM's defaults on this machine)");
         row(md, "Node.js", env.node());
         row(md, "reference", "`node bench/reference/server.mjs`: npm `inngest` " + env.inngest() + " with "
                 + "`inngest/express`, `express` " + env.express() + ", `NODE_ENV=production`");
