@@ -67,11 +67,11 @@ public class SchemaMigrations {
     /** Migrates the schema when a bundled version is missing (blocking: start-up thread only). */
     public Outcome migrate() {
         Set<String> applied = applied().await().atMost(Duration.ofSeconds(30));
-        if (applied.containsAll(BUNDLED)) {
+        List<String> missing = BUNDLED.stream().filter(version -> !applied.contains(version)).toList();
+        if (missing.isEmpty()) {
             Log.infof("Database schema is current (version %s): no migration to run", BUNDLED.get(BUNDLED.size() - 1));
             return Outcome.CURRENT;
         }
-        List<String> missing = BUNDLED.stream().filter(version -> !applied.contains(version)).toList();
         Log.infof("Database schema lacks version(s) %s: migrating with Flyway", missing);
         flyway.get().migrate();
         return Outcome.MIGRATED;
