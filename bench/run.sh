@@ -50,6 +50,19 @@ if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e}," == *",startup,"* ]] && [ -x
   fi
 fi
 
+# 1c. the start-up floors (bench/floor: Quarkus with one quarkus-rest resource; the same with Hibernate Reactive
+# Panache, the reactive PostgreSQL client and one entity), for the start-up part: built like the service's AOT jar in
+# target/startup-floor; the driver trains their caches with -XX:AOTCacheOutput
+floor=target/startup-floor/persistence/target/quarkus-app/quarkus-run.jar
+if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
+  if [ ! -f "$floor" ] || [ -n "$(find bench/floor -newer "$floor" -type f -print -quit)" ]; then
+    echo "bench: building the start-up floors (bench/floor) in target/startup-floor"
+    rm -rf target/startup-floor && cp -r bench/floor target/startup-floor
+    JAVA_HOME=$jdk25 ./mvnw -B -ntp -q -f target/startup-floor/pom.xml package -DskipTests \
+      -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=AOT
+  fi
+fi
+
 # 2. the reference server's npm packages (pinned by package-lock.json)
 if [ ! -d bench/reference/node_modules/inngest ] || [ bench/reference/package-lock.json -nt bench/reference/node_modules/.package-lock.json ]; then
   echo "bench: installing the reference server's npm packages"

@@ -257,6 +257,28 @@ public final class Benchmark {
     static final Map<String, String> SHIPPED_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     /**
+     * The start-up floors ({@code bench/floor}): Quarkus applications with one route on the path polled, started like
+     * our AOT row; what this machine gives any Quarkus application with those extensions.
+     */
+    enum Floor {
+        REST("rest", false, "floor: Quarkus, one quarkus-rest resource, JDK 25, jvm.options + AOT cache"),
+        PERSISTENCE("persistence", true, "floor: the same + Hibernate Reactive Panache, reactive PostgreSQL client, "
+                + "one entity, JDK 25, jvm.options + AOT cache");
+
+        final String module;
+        final boolean database;
+        final String label;
+
+        Floor(String module, boolean database, String label) {
+            this.module = module;
+            this.database = database;
+            this.label = label;
+        }
+    }
+
+    private static final int FLOOR_TRAINING_REQUESTS = 200;
+
+    /**
      * {@code BENCH_MEMORY_LIMIT}: the memory limit of the pod the service runs in (the Deployment's, 256m), given to
      * the JVM as {@code -XX:MaxRAM}, which is what it reads from the container's cgroup in a pod: jvm.options sizes
      * the heap from it.
@@ -310,6 +332,27 @@ public final class Benchmark {
             } else {
                 System.out.println("bench: no AOT cache in target/aot-build (needs a JDK 25 in BENCH_JDK25): skipped");
             }
+            for (Floor floor : Floor.values()) {
+                Path app = root.resolve("target/startup-floor").resolve(floor.module).resolve("target/quarkus-app");
+                if (!Files.exists(app.resolve("quarkus-run.jar")) || !Files.isExecutable(jdk25)) {
+                    System.out.println("bench: no start-up floor in " + app + " (bench/run.sh builds it with a JDK 25):"
+                            + " skipped");
+                    continue;
+                }
+                List<String> command = new ArrayList<>(List.of(jdk25.toString()));
+                command.addAll(shippedJvmOptions(root));
+                if (floor.database) { // the reactive pool's settings: the floor has no JDBC datasource
+                    database.forEach((k, v) -> {
+                        if (!k.contains(".jdbc.")) {
+                            command.add("-D" + k + "=" + v);
+                        }
+                    });
+                }
+                trainFloor(command, app, logs.resolve("startup-floor-" + floor.module + "-training.log"));
+                command.addAll(List.of("-XX:AOTCache=" + app.resolve("app.aot"), "-jar",
+                        app.resolve("quarkus-run.jar").toString()));
+                results.add(timeStarts(floor.label, command, app, starts, logs));
+            }
             List<Double> ms = new ArrayList<>();
             List<Long> rss = new ArrayList<>();
             for (int i = 0; i < starts; i++) {
@@ -333,10 +376,17 @@ public final class Benchmark {
 
     private static StartUp startUp(String label, List<String> java, Path jar, Path directory,
             Map<String, String> database, int starts, Path logs) throws Exception {
+        List<String> properties = new ArrayList<>(List.of("-Dmediafanout.bench-function=true"));
+        database.forEach((k, v) -> properties.add("-D" + k + "=" + v));
         List<String> command = new ArrayList<>(java);
-        command.add("-Dmediafanout.bench-function=true");
-        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(properties);
         command.addAll(List.of("-jar", jar.toString()));
+        return timeStarts(label, command, directory, starts, logs);
+    }
+
+    /** Spawns {@code command} {@code starts} times, each until its first 200 of {@code GET /api/inngest}. */
+    private static StartUp timeStarts(String label, List<String> command, Path directory, int starts, Path logs)
+            throws Exception {
         List<Double> ms = new ArrayList<>();
         List<Long> rss = new ArrayList<>();
         for (int i = 0; i < starts; i++) {
@@ -359,6 +409,38 @@ public final class Benchmark {
                 .replace(Path.of("").toAbsolutePath() + "/", "")
                 .replaceAll("-Dquarkus\\.datasource\\.\\S+ ", "");
         return new StartUp(label, shown, ms, rss);
+    }
+
+    /**
+     * Trains the start-up floor's AOT cache the way JDK 25 does without Quarkus' help ({@code -XX:AOTCacheOutput}): one
+     * start, {@value #FLOOR_TRAINING_REQUESTS} requests, a normal exit (the JVM writes the cache as it exits). Kept
+     * until the floor's jar is rebuilt.
+     */
+    private static void trainFloor(List<String> java, Path floor, Path log) throws Exception {
+        Path cache = floor.resolve("app.aot");
+        Path jar = floor.resolve("quarkus-run.jar");
+        if (Files.exists(cache) && Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+            return;
+        }
+        Files.deleteIfExists(cache);
+        System.out.println("bench: training the start-up floor's AOT cache (" + floor + ")");
+        List<String> command = new ArrayList<>(java);
+        command.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-jar", jar.toString()));
+        int port = ServerProcess.freePort();
+        try (ServerProcess process = ServerProcess.start("start-up floor (training)", command,
+                Map.of("QUARKUS_HTTP_PORT", Integer.toString(port)), floor, log, port)) {
+            process.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));
+            try (RawHttp http = new RawHttp("127.0.0.1", port)) {
+                for (int i = 0; i < FLOOR_TRAINING_REQUESTS; i++) {
+                    http.send(RawHttp.head("GET", "/api/inngest", "127.0.0.1:" + port, Map.of(), 0), null);
+                }
+            }
+            process.stopAndWait(Duration.ofMinutes(2));
+        }
+        if (!Files.exists(cache)) {
+            throw new IllegalStateException("the start-up floor wrote no AOT cache; log: " + log + "\n"
+                    + ServerProcess.tail(log, 30));
+        }
     }
 
     static String java() {

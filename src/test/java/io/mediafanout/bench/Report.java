@@ -231,7 +231,7 @@ final class Report {
             }
         }
         for (Benchmark.StartUp u : startUps) {
-            if (u.label().contains("AOT")) {
+            if (u.label().startsWith("ours") && u.label().contains("AOT")) {
                 md.append("| spawn → first 200 of `GET /api/inngest` ≤ 1.0 s with the JDK 25 AOT cache | median ")
                         .append(fmt(u.median(), 0)).append(" ms, best ").append(fmt(u.min(), 0)).append(" ms over ")
                         .append(u.firstOkMs().size()).append(" starts | ").append(u.median() <= 1000 ? "✅ yes" : "❌ no")

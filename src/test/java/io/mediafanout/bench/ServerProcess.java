@@ -191,6 +191,14 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, then waits up to {@code timeout} for the exit (a JVM writing its AOT cache as it exits takes a while). */
+    void stopAndWait(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " did not exit within " + timeout + "; log: " + log);
+        }
+    }
+
     /** SIGTERM, then SIGKILL after 15 s. */
     @Override
     public void close() {
