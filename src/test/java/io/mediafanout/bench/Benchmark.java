@@ -376,10 +376,9 @@ public final class Benchmark {
 
     private static StartUp startUp(String label, List<String> java, Path jar, Path directory,
             Map<String, String> database, int starts, Path logs) throws Exception {
-        List<String> properties = new ArrayList<>(List.of("-Dmediafanout.bench-function=true"));
-        database.forEach((k, v) -> properties.add("-D" + k + "=" + v));
         List<String> command = new ArrayList<>(java);
-        command.addAll(properties);
+        command.add("-Dmediafanout.bench-function=true");
+        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
         return timeStarts(label, command, directory, starts, logs);
     }
@@ -432,7 +431,11 @@ public final class Benchmark {
             process.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));
             try (RawHttp http = new RawHttp("127.0.0.1", port)) {
                 for (int i = 0; i < FLOOR_TRAINING_REQUESTS; i++) {
-                    http.send(RawHttp.head("GET", "/api/inngest", "127.0.0.1:" + port, Map.of(), 0), null);
+                    int status = http.send(RawHttp.head("GET", "/api/inngest", "127.0.0.1:" + port, Map.of(), 0), null)
+                            .status();
+                    if (status != 200) {
+                        throw new IllegalStateException("the start-up floor answered " + status + "; log: " + log);
+                    }
                 }
             }
             process.stopAndWait(Duration.ofMinutes(2));
