@@ -23,7 +23,7 @@ import io.vertx.core.Vertx;
  * The serve protocol's router, in the order every request takes: authenticate ({@link RequestAuthenticator}, from
  * the cheapest check up), then parse, then work — introspection ({@code GET}), sync ({@code PUT}, {@link AppSync}),
  * trust probe and execution ({@code POST}). Every answer goes through {@link ServeAnswers}. Framework-independent;
- * {@code InngestServeResource} adapts it to HTTP.
+ * {@link InngestServeRoute} adapts it to HTTP.
  */
 @Singleton
 public class InngestServeHandler {
