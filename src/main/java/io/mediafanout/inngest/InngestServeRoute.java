@@ -1,6 +1,7 @@
 package io.mediafanout.inngest;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -60,7 +61,7 @@ public class InngestServeRoute {
             // the handler answers its own failures; this is the last resort, without the failure's details
             Log.errorf("Inngest serve endpoint failed: %s", failure.toString());
             send(ctx, new ServeResponse(500, Map.of("Content-Type", "application/json"),
-                    FAILED.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    FAILED.getBytes(StandardCharsets.UTF_8)));
         });
     }
 
