@@ -67,6 +67,52 @@ public interface InngestConfig {
     /** Outbound HTTP calls (sync, events, run data). */
     Http http();
 
+    /**
+     * Admission of calls to the serve endpoint in this process ({@link Admission}); every default is derived from the
+     * heap the JVM got ({@link ServeLimits}, README "Sizing").
+     */
+    AdmissionLimits admission();
+
+    /** The concurrency limit declared to Inngest at sync, shared by every function of the app. */
+    DeclaredConcurrency concurrency();
+
+    interface AdmissionLimits {
+        /** {@code INNGEST_ADMISSION_MAX_CALLS}: calls executing at once; default from the heap. */
+        Optional<Integer> maxCalls();
+
+        /**
+         * {@code INNGEST_ADMISSION_MAX_BODY_BYTES}: request body bytes held by admitted calls at once (a call with a
+         * body larger than this alone still runs when nothing else is held); default an eighth of the heap.
+         */
+        Optional<Long> maxBodyBytes();
+
+        /**
+         * {@code INNGEST_ADMISSION_QUEUE}: calls waiting for admission, their bodies unread; default the declared
+         * concurrency, so that Inngest's own calls never find the queue full even all on one pod.
+         */
+        Optional<Integer> queue();
+
+        /**
+         * {@code INNGEST_ADMISSION_MAX_WAIT}: how long a call waits for admission before it is answered 503 (which
+         * Inngest retries, counting an attempt); keep it below the Ingress's read timeout.
+         */
+        @WithDefault("PT30S")
+        java.time.Duration maxWait();
+    }
+
+    interface DeclaredConcurrency {
+        /**
+         * {@code INNGEST_CONCURRENCY_LIMIT}: steps of this app's functions executing at once, everywhere (Inngest
+         * queues the rest upstream, where a waiting call costs nothing); {@code 0} declares none. Default:
+         * {@code max-calls} x {@code replicas}.
+         */
+        Optional<Integer> limit();
+
+        /** {@code INNGEST_CONCURRENCY_REPLICAS}: the most replicas that serve the app (the HPA's maxReplicas). */
+        @WithDefault("10")
+        int replicas();
+    }
+
     interface Http {
         /** Connect and request timeout of outbound calls. */
         @WithDefault("PT10S")

@@ -24,18 +24,37 @@ public class InngestFunctions {
 
     private final Map<String, Served> byId;
 
-    public InngestFunctions(Instance<FunctionDefinition> definitions, InngestEnvironment environment) {
+    /**
+     * Every function gets the app-wide limit ({@link ServeLimits#declared()}) beside its own (Inngest takes at most
+     * two): the calls of all of them share the pods' capacity.
+     */
+    public InngestFunctions(Instance<FunctionDefinition> definitions, InngestEnvironment environment,
+            ServeLimits limits) {
         Map<String, Served> served = new LinkedHashMap<>();
         String appId = environment.appId();
         for (FunctionDefinition fn : definitions) {
             String id = appId + "-" + fn.id();
-            add(served, new Served(id, fn.name(), fn.triggers(), fn.retries(), fn.concurrency(), fn.cancelOn(),
-                    fn.handler()));
+            add(served, new Served(id, fn.name(), fn.triggers(), fn.retries(),
+                    withAppLimit(id, fn.concurrency(), limits.declared()), fn.cancelOn(), fn.handler()));
             fn.onFailure().ifPresent(handler -> add(served, new Served(id + "-failure", fn.name() + " (failure)",
                     List.of(Trigger.event(FunctionDefinition.FAILURE_EVENT, "event.data.function_id == '" + id + "'")),
-                    Optional.of(1), List.of(), List.of(), handler)));
+                    Optional.of(1), withAppLimit(id + "-failure", List.of(), limits.declared()), List.of(), handler)));
         }
         this.byId = Collections.unmodifiableMap(served);
+    }
+
+    private static List<Concurrency> withAppLimit(String id, List<Concurrency> own, Optional<Concurrency> app) {
+        if (app.isEmpty()) {
+            return own;
+        }
+        if (own.size() >= 2) {
+            io.quarkus.logging.Log.warnf("Function %s declares two concurrency limits already: the app-wide limit "
+                    + "is not declared for it", id);
+            return own;
+        }
+        List<Concurrency> all = new java.util.ArrayList<>(own);
+        all.add(app.get());
+        return List.copyOf(all);
     }
 
     private static void add(Map<String, Served> served, Served fn) {

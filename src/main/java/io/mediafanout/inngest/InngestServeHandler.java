@@ -84,6 +84,18 @@ public class InngestServeHandler {
         }
     }
 
+    /**
+     * The answer to a {@code POST} that its signature header alone refuses (missing, malformed or stale while
+     * signatures are required), given before its body is read; empty when the body must be looked at.
+     */
+    public java.util.Optional<ServeResponse> refuseBeforeBody(String method, java.util.function.Function<String, String> header) {
+        if (!"POST".equalsIgnoreCase(method) || environment.isMisconfigured()
+                || !authenticator.refusesHeader(header.apply("X-Inngest-Signature"))) {
+            return Optional.empty();
+        }
+        return Optional.of(refusal(new RequestAuthenticator.Refused(401, "Unauthorized")));
+    }
+
     /** Runs {@code work} with the key that verified the request, or answers why it was refused. */
     private <T> T authenticated(ServeRequest request, java.util.function.Function<Optional<String>, T> work,
             java.util.function.Function<ServeResponse, T> refusal) {

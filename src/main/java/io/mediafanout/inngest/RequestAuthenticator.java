@@ -69,6 +69,18 @@ public class RequestAuthenticator {
                 .orElseGet(RequestAuthenticator::unauthorized);
     }
 
+    /**
+     * Whether a request with this {@code X-Inngest-Signature} is refused whatever its body: signatures are required
+     * and the header is missing, malformed or stale. Checked before the body is read.
+     */
+    boolean refusesHeader(String signature) {
+        if (!required()) {
+            return false;
+        }
+        Optional<Signatures.Header> header = Signatures.Header.parse(signature);
+        return header.isEmpty() || !header.get().freshAt(clock.instant().getEpochSecond());
+    }
+
     private static Refused unauthorized() {
         return new Refused(401, "Unauthorized");
     }

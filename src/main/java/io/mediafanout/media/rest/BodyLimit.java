@@ -27,7 +27,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * ({@code Content-Length}) gets a JSON 413 at once, before its body is read. The media API and webhooks take small
  * JSON documents (64 KiB); {@code /api/inngest} takes up to {@code quarkus.http.limits.max-body-size} (8 MiB:
  * Inngest sends larger runs with {@code use_api}). A body sent without a length (chunked, or HTTP/2) is read here, by Vert.x's
- * {@link BodyHandler} with its route's limit, and refused with the same JSON 413 as soon as it passes the limit.
+ * {@link BodyHandler} with its route's limit, and refused with the same JSON 413 as soon as it passes the limit — on
+ * every method: a chunked {@code GET} or {@code DELETE} body is held to the same limit as a {@code POST}'s.
  */
 @Singleton
 public class BodyLimit {
@@ -67,7 +68,8 @@ public class BodyLimit {
                         return;
                     }
                     BodyHandler reader = readers.get(limit.bytes());
-                    if (declared < 0 && BODY_METHODS.contains(ctx.request().method())) {
+                    if (declared < 0 && (BODY_METHODS.contains(ctx.request().method())
+                            || ctx.request().getHeader("Transfer-Encoding") != null)) {
                         ctx.put(LIMIT, limit);
                         reader.handle(ctx);
                         return;
