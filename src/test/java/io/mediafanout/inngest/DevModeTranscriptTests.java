@@ -80,5 +80,15 @@ class DevModeTranscriptTests {
         Conformance.assertBodyConforms("registration", recorded.path("body").asText(), body);
         assertThat(json.readTree(ours.body()).path("sdk").asText()).isEqualTo(InngestEnvironment.SDK);
         assertThat(json.readTree(ours.body()).path("capabilities").path("trust_probe").asText()).isEqualTo("v1");
+        // beyond the reference: every function declares the app-wide limit (calls per process x replicas), shared
+        // through a constant key at env scope, so Inngest queues a burst's excess upstream
+        int perProcess = ServeLimits.defaultCalls(Runtime.getRuntime().maxMemory());
+        for (JsonNode function : json.readTree(ours.body()).path("functions")) {
+            assertThat(function.path("concurrency")).as(function.path("id").asText()).hasSize(1);
+            JsonNode limit = function.path("concurrency").get(0);
+            assertThat(limit.path("limit").asInt()).isEqualTo(perProcess * 10);
+            assertThat(limit.path("key").asText()).isEqualTo("\"media-pipeline\"");
+            assertThat(limit.path("scope").asText()).isEqualTo("env");
+        }
     }
 }

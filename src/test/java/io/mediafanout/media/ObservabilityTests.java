@@ -170,9 +170,11 @@ class ObservabilityTests {
     }
 
     @Test
-    void readinessIncludesTheDatabase() {
+    void readinessChecksTheDatabaseOutsideTheApplicationsPool() {
         given().get("/q/health/ready").then().statusCode(200)
-                .body("checks.name", hasItem(org.hamcrest.Matchers.containsString("Reactive PostgreSQL")));
+                .body("checks.name", hasItem(org.hamcrest.Matchers.containsString("Database connections")))
+                .body("checks.name", org.hamcrest.Matchers.not(hasItem(
+                        org.hamcrest.Matchers.containsString("Reactive PostgreSQL"))));
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/started").then().statusCode(200);
     }

@@ -28,6 +28,25 @@ public interface MediaConfig {
     /** Finds records left behind: an event Inngest never accepted, a run that never ended. */
     Reconciler reconciler();
 
+    /** The reactive PostgreSQL pool, beyond {@code quarkus.datasource.reactive.*} ({@link DatabasePool}). */
+    Database database();
+
+    interface Database {
+        /**
+         * {@code MEDIA_DATABASE_ACQUIRE_TIMEOUT}: how long a query waits for a pool connection before it fails; well
+         * below a step's budget, so a saturated pool fails a step (which Inngest retries) instead of holding it.
+         */
+        @WithDefault("PT3S")
+        Duration acquireTimeout();
+
+        /**
+         * {@code MEDIA_DATABASE_MAX_WAITING}: queries waiting for a pool connection at most; more fail at once. The
+         * calls admitted per process bound them first ({@code INNGEST_ADMISSION_MAX_CALLS}).
+         */
+        @WithDefault("256")
+        int maxWaiting();
+    }
+
     interface Outputs {
         /** {@code adaptive_video} with {@code format: hls}. */
         HlsPackage hlsPackage();
