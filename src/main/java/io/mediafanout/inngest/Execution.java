@@ -53,6 +53,12 @@ final class Execution {
     private Throwable functionFailure;
     private boolean decided;
     private boolean decisionPending;
+    private boolean decisionDeferred;
+    private int memosThisTurn;
+    private int memosInFlight;
+
+    /** Memoised states handed to the function synchronously, one after the other, before one comes a turn later. */
+    static final int MEMOS_PER_TURN = 64;
 
     /**
      * @param target the hashed step id to run, or null for a discovery call
@@ -108,11 +114,42 @@ final class Execution {
             }
         }
         if (memo != null) {
-            return Uni.createFrom().item(memo);
+            return memoised(memo);
         }
         scheduleDecision();
         // this branch waits here: the step runs in its own call, or in this one once the decision is taken
         return Uni.createFrom().nothing();
+    }
+
+    /**
+     * A memoised state, handed to the function at once, except every {@value #MEMOS_PER_TURN}th which comes on a later
+     * turn: the function's continuation runs inside the previous step's, so a replay of hundreds of sequential steps
+     * would otherwise recurse that deep (a 900-step run overflowed the stack). No decision is taken while such a
+     * state is on its way.
+     */
+    private Uni<RunRequest.Memo> memoised(RunRequest.Memo memo) {
+        synchronized (this) {
+            if (++memosThisTurn < MEMOS_PER_TURN) {
+                return Uni.createFrom().item(memo);
+            }
+            memosThisTurn = 0;
+            memosInFlight++;
+        }
+        return Uni.createFrom().emitter(em -> scheduler.execute(() -> {
+            try {
+                em.complete(memo);
+            } finally {
+                boolean decide;
+                synchronized (this) {
+                    memosInFlight--;
+                    decide = memosInFlight == 0 && decisionDeferred;
+                    decisionDeferred = false;
+                }
+                if (decide) {
+                    scheduleDecision();
+                }
+            }
+        }));
     }
 
     private void onFunctionItem(Object item) {
@@ -148,6 +185,10 @@ final class Execution {
         synchronized (this) {
             decisionPending = false;
             if (decided) {
+                return;
+            }
+            if (memosInFlight > 0) {
+                decisionDeferred = true; // the function has not seen every memoised state yet
                 return;
             }
             Decision.Action action = Decision.decide(snapshot());

@@ -29,9 +29,9 @@ import io.quarkus.runtime.Startup;
 public class ServeLimits {
 
     /**
-     * Heap budget of one call in flight: a typical call holds about 60 KiB (body, parsed run, ops, the response), a
-     * call of a 900-step run about 1.5 MiB (measured, README "Sizing"); 1 MiB leaves room for the calls of a run
-     * with a few hundred steps.
+     * Heap budget of one call in flight. Measured ({@code CallHeapCostTests}, bytes the server's threads allocate per
+     * call, an upper bound of what a call holds at once): 31-44 KiB for the calls of a typical run, 2.3 MiB for the
+     * final replay of a 900-step run (an 87 KiB body). 1 MiB per call leaves room for runs of a few hundred steps.
      */
     static final long HEAP_PER_CALL = 1024 * 1024;
 
