@@ -98,6 +98,13 @@ public interface InngestConfig {
          */
         @WithDefault("PT30S")
         java.time.Duration maxWait();
+
+        /**
+         * {@code INNGEST_ADMISSION_BODY_TIMEOUT}: how long an admitted call may take to send its whole body; a slower
+         * one is answered 408 and its connection closed, so a trickling client cannot hold a call's share.
+         */
+        @WithDefault("PT10S")
+        java.time.Duration bodyTimeout();
     }
 
     interface DeclaredConcurrency {

@@ -141,6 +141,16 @@ public class InngestServeRoute {
                 granted.release(); // the client left while the call waited
                 return;
             }
+            if (!ctx.request().isEnded()) {
+                long bodyTimer = ctx.vertx().setTimer(limits.bodyTimeout().toMillis(), id -> {
+                    if (!ctx.request().isEnded() && !ctx.response().ended()) {
+                        Log.warnf("A call to the serve endpoint sent its body too slowly: answered 408");
+                        send(ctx, answers.refused(408, "the request body was not received within "
+                                + limits.bodyTimeout().toSeconds() + " s"), true);
+                    }
+                });
+                ctx.addEndHandler(ignored -> ctx.vertx().cancelTimer(bodyTimer));
+            }
             ctx.next();
         }
 
@@ -210,7 +220,7 @@ public class InngestServeRoute {
         });
     }
 
-    /** {@code close}: the body was not read, so the connection is not reused (HTTP/1.1). */
+    /** {@code close}: the body was not read, so the connection is closed once the answer is written. */
     private static void send(RoutingContext ctx, ServeResponse response, boolean close) {
         HttpServerResponse http = ctx.response();
         if (http.ended() || http.closed()) {
@@ -218,9 +228,12 @@ public class InngestServeRoute {
         }
         http.setStatusCode(response.status());
         response.headers().forEach(http::putHeader);
-        if (close) {
-            http.putHeader("Connection", "close");
+        if (!close) {
+            http.end(Buffer.buffer(response.body()));
+            return;
         }
-        http.end(Buffer.buffer(response.body()));
+        // the body was not read: the connection cannot carry another request, and closing it stops the upload
+        http.putHeader("Connection", "close");
+        http.end(Buffer.buffer(response.body())).onComplete(ignored -> ctx.request().connection().close());
     }
 }

@@ -37,6 +37,7 @@ public class ServeLimits {
 
     private final Admission admission;
     private final Duration maxWait;
+    private final Duration bodyTimeout;
     private final Optional<Concurrency> declared;
 
     @jakarta.inject.Inject
@@ -62,6 +63,7 @@ public class ServeLimits {
         int queue = limits.queue().orElse(Math.max(calls, declaredLimit));
         this.admission = new Admission(calls, bytes, queue);
         this.maxWait = limits.maxWait();
+        this.bodyTimeout = limits.bodyTimeout();
         this.declared = declaredLimit > 0
                 ? Optional.of(new Concurrency(declaredLimit, Optional.of("\"" + appId + "\""), Optional.of("env")))
                 : Optional.empty();
@@ -80,6 +82,10 @@ public class ServeLimits {
 
     public Duration maxWait() {
         return maxWait;
+    }
+
+    public Duration bodyTimeout() {
+        return bodyTimeout;
     }
 
     /** The app-wide limit declared at sync, when there is one. */
