@@ -31,7 +31,22 @@ public final class AppProcess {
     }
 
     public static Process launch(Map<String, String> settings, Path output) throws IOException {
+        return launch(settings, output, List.of());
+    }
+
+    /**
+     * As a pod runs it: {@code java @jvm.options -XX:MaxRAM=<memoryMiB>m} (the shipped JVM options sized for a
+     * container limit of that many MiB).
+     */
+    public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB) throws IOException {
+        return launch(settings, output, List.of("@" + Path.of("jvm.options").toAbsolutePath(),
+                "-XX:MaxRAM=" + memoryMiB + "m"));
+    }
+
+    public static Process launch(Map<String, String> settings, Path output, List<String> jvmOptions)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
         if (!settings.containsKey("media.api.keys")) {
             command.add("-Dmedia.api.keys=" + TestApiKey.CONFIG);
         }
@@ -41,6 +56,7 @@ public final class AppProcess {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         builder.environment().keySet().removeIf(k -> k.startsWith("INNGEST_") || k.startsWith("ITTYBIT_")
                 || k.startsWith("QUARKUS_"));
+        builder.environment().put("MALLOC_ARENA_MAX", "2"); // as Dockerfile.jvm
         return builder.start();
     }
 

@@ -1,0 +1,193 @@
+package io.mediafanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.testing.AppProcess;
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.RoundRobinProxy;
+
+/**
+ * A burst of runs against two packaged replicas started as pods run them ({@code java @jvm.options}, 256 MiB) behind
+ * a round-robin Service, one database; one replica is SIGKILLed mid-burst and started again. Nothing is lost: every
+ * run completes, every record is {@code ready}, each branch has exactly one Ittybit task, and no replica ran out of
+ * memory. The emulator honours the concurrency the replicas declare at sync, as Inngest does.
+ */
+class ChaosIT {
+
+    static final int RUNS = Integer.getInteger("chaos.runs", 200);
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+
+    static PostgresTestResource postgres = new PostgresTestResource();
+    static Map<String, String> settings = new HashMap<>();
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
+        settings.putAll(postgres.start());
+        settings.putAll(new FakeIttybit().start());
+        settings.putAll(new FakeInngestApi().start());
+        settings.put("inngest.dev", "1");
+        settings.put("inngest.allow-dev-mode-in-prod", "true");
+        settings.put("media.reconciler.every", "off");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (!settings.isEmpty()) {
+            postgres.stop();
+        }
+    }
+
+    @Test
+    void aReplicaKilledDuringABurstLosesNothing() throws Exception {
+        List<Integer> ports = List.of(AppProcess.freePort(), AppProcess.freePort());
+        Path[] logs = { Files.createTempFile("media-fanout-chaos-a", ".log"),
+                Files.createTempFile("media-fanout-chaos-b", ".log") };
+        Process[] replicas = new Process[2];
+        List<Process> started = Collections.synchronizedList(new ArrayList<>());
+        String batch = UUID.randomUUID().toString().substring(0, 6);
+        List<String> mediaIds = new ArrayList<>();
+        for (int i = 0; i < RUNS; i++) {
+            String mediaId = "chaos-" + batch + "-" + i;
+            mediaIds.add(mediaId);
+            KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(Duration.ofMillis(1500)));
+        }
+        try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
+            for (int r = 0; r < 2; r++) {
+                replicas[r] = launch(ports.get(r), logs[r]);
+                started.add(replicas[r]);
+            }
+            AppProcess.waitUntilReady(ports.get(0));
+            AppProcess.waitUntilReady(ports.get(1));
+
+            ExecutorEmulator.resetConcurrency();
+            ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
+                    Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500)).timeScale(0.25)
+                    .concurrency(declaredConfig(service));
+            Map<String, ExecutorEmulator.Run> runs = new ConcurrentHashMap<>();
+            Map<String, Throwable> failures = new ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            for (String mediaId : mediaIds) {
+                Thread thread = new Thread(null, () -> {
+                    try {
+                        runs.put(mediaId, emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
+                                .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4")));
+                    } catch (Throwable e) {
+                        failures.put(mediaId, e);
+                    }
+                }, "chaos-run", 256 * 1024);
+                thread.setDaemon(true);
+                threads.add(thread);
+            }
+            long t0 = System.nanoTime();
+            threads.forEach(Thread::start);
+
+            // mid-burst: replica A is killed (no graceful shutdown), then started again on the same port
+            Thread.sleep(2_500);
+            replicas[0].destroyForcibly();
+            assertThat(replicas[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
+            int completedAtKill = runs.size();
+            replicas[0] = launch(ports.get(0), logs[0]);
+            started.add(replicas[0]);
+
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+            emulator.close();
+            System.out.printf("chaos: %d runs on 2 replicas, replica A killed after 2.5 s (%d runs done by then): "
+                    + "%d completed in %.1f s%n", RUNS, completedAtKill,
+                    runs.values().stream().filter(r -> r.status().equals("completed")).count(),
+                    (System.nanoTime() - t0) / 1e9);
+
+            assertThat(failures).as("runs that threw").isEmpty();
+            assertThat(runs).hasSize(RUNS);
+            assertThat(runs.values()).allSatisfy(run -> assertThat(run.status()).isEqualTo("completed"));
+            assertThat(completedAtKill).as("the kill came mid-burst").isLessThan(RUNS);
+            for (String mediaId : mediaIds) {
+                for (String kind : KINDS) {
+                    assertThat(FakeIttybit.tasks(mediaId, kind)).as(mediaId + " " + kind + ": one task").hasSize(1);
+                }
+            }
+            assertThat(statuses("chaos-" + batch + "-%")).as("every record").hasSize(RUNS)
+                    .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
+            assertThat(replicas[1].isAlive()).as("replica B, never killed, is up: log " + logs[1]).isTrue();
+            assertThat(replicas[0].isAlive()).as("replica A, restarted, is up: log " + logs[0]).isTrue();
+            for (Path log : logs) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain("OutOfMemoryError");
+            }
+        } finally {
+            started.forEach(Process::destroyForcibly);
+            for (Process p : started) {
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Each record's status, read from the database. */
+    private static Map<String, String> statuses(String idPattern) throws Exception {
+        Map<String, String> statuses = new HashMap<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
+                settings.get("quarkus.datasource.username"), settings.getOrDefault("quarkus.datasource.password", ""));
+                java.sql.PreparedStatement select = c.prepareStatement("select id, status from media where id like ?")) {
+            select.setString(1, idPattern);
+            try (java.sql.ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    statuses.put(rows.getString(1), rows.getString(2));
+                }
+            }
+        }
+        return statuses;
+    }
+
+    private static Process launch(int port, Path log) throws Exception {
+        Map<String, String> own = new HashMap<>(settings);
+        own.put("quarkus.http.port", Integer.toString(port));
+        return AppProcess.launchAsPod(own, log, 256);
+    }
+
+    /** The function's sync configuration, as the replicas register it (a PUT through the Service). */
+    private static JsonNode declaredConfig(RoundRobinProxy service) throws Exception {
+        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(service.url("/api/inngest"))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        var registrations = FakeInngestApi.server().received(r -> r.path().equals("/fn/register"));
+        JsonNode body = new ObjectMapper().readTree(registrations.get(registrations.size() - 1).body());
+        for (JsonNode fn : body.path("functions")) {
+            if (fn.path("id").asText().equals(FN)) {
+                assertThat(fn.path("concurrency")).as("declared concurrency").isNotEmpty();
+                return fn;
+            }
+        }
+        throw new AssertionError(FN + " is not registered");
+    }
+}
