@@ -1,0 +1,167 @@
+package io.mediafanout.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.mediafanout.inngest.CloudModeProfile;
+import io.mediafanout.inngest.Signatures;
+import io.mediafanout.testing.AppProcess;
+import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.Transcript;
+
+/**
+ * The packaged jar in cloud mode, started as a 256 MiB pod runs it ({@code java @jvm.options}: a 64 MiB heap), takes
+ * unauthenticated bodies built to exhaust memory: up to the body limit of tiny JSON values ({@code [{},…]},
+ * {@code [0,…]}, {@code [[],…]}, an event whose data has 400,000 keys, canonical or not), with a fresh, well-formed,
+ * wrong signature, four at a time, repeated, with and without a length. Every answer is 401 (or 413 past the limit),
+ * the process stays up, and a signed call succeeds right after.
+ */
+class HostileBodyIT {
+
+    static PostgresTestResource postgres = new PostgresTestResource();
+    static Map<String, String> settings = new HashMap<>();
+    static final int LIMIT = 8 * 1024 * 1024;
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
+        settings.putAll(postgres.start());
+        settings.putAll(new FakeIttybit().start());
+        settings.putAll(new FakeInngestApi().start());
+        settings.put("inngest.dev", "0");
+        settings.put("inngest.signing-key", CloudModeProfile.SIGNING_KEY);
+        settings.put("mediafanout.bench-function", "true");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (!settings.isEmpty()) {
+            postgres.stop();
+        }
+    }
+
+    @Test
+    void bodiesBuiltToExhaustMemoryAreRefusedAndTheProcessStaysUp() throws Exception {
+        int port = AppProcess.freePort();
+        Map<String, String> own = new HashMap<>(settings);
+        own.put("quarkus.http.port", Integer.toString(port));
+        own.put("inngest.serve-origin", "http://127.0.0.1:" + port);
+        own.put("inngest.event-key", "evtkey-hostile-body-test");
+        Path log = Files.createTempFile("media-fanout-hostile", ".log");
+        Process app = AppProcess.launchAsPod(own, log, 256);
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        try {
+            AppProcess.waitUntilReady(port);
+            URI url = URI.create("http://127.0.0.1:" + port
+                    + "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step");
+            Map<String, byte[]> bodies = hostileBodies();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            List<String> answers = Collections.synchronizedList(new ArrayList<>());
+            List<Future<?>> sent = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
+                    for (boolean chunked : new boolean[] { false, true }) {
+                        sent.add(clients.submit(() -> {
+                            String header = "t=" + System.currentTimeMillis() / 1000 + "&s=" + "0".repeat(64);
+                            HttpRequest.BodyPublisher publisher = chunked
+                                    ? HttpRequest.BodyPublishers.ofInputStream(
+                                            () -> new java.io.ByteArrayInputStream(body.getValue()))
+                                    : HttpRequest.BodyPublishers.ofByteArray(body.getValue());
+                            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(url)
+                                    .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                                    .header("X-Inngest-Signature", header).POST(publisher).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            answers.add(body.getKey() + (chunked ? " chunked" : "") + " -> " + answer.statusCode()
+                                    + " " + answer.body());
+                            return null;
+                        }));
+                    }
+                }
+            }
+            for (Future<?> f : sent) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+            System.out.println("hostile bodies: " + answers.size() + " answers, e.g. " + answers.get(0));
+            assertThat(answers).allSatisfy(a -> assertThat(a).containsAnyOf("-> 401 {\"message\":\"Unauthorized\"}",
+                    "-> 413 {\"error\":\"payload_too_large\""));
+            assertThat(app.isAlive()).as("the process is up: log " + log).isTrue();
+
+            Transcript discovery = Transcript.load("02-A-post-discovery-no-state.json");
+            byte[] signedBody = discovery.requestBody().getBytes(StandardCharsets.UTF_8);
+            byte[] canonical = Signatures.signedBytes(signedBody);
+            HttpResponse<String> signed = http.send(HttpRequest.newBuilder(url).header("Content-Type", "application/json")
+                    .header("X-Inngest-Signature", Signatures.header(CloudModeProfile.SIGNING_KEY, canonical,
+                            System.currentTimeMillis() / 1000))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(signedBody)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(signed.statusCode()).as(signed.body()).isEqualTo(206);
+            assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError");
+        } finally {
+            clients.shutdownNow();
+            app.destroyForcibly();
+            app.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Just under the body limit: the shapes that cost a parsed tree the most per byte. */
+    static Map<String, byte[]> hostileBodies() {
+        Map<String, byte[]> bodies = new LinkedHashMap<>();
+        bodies.put("[{},...]", repeated("{}", LIMIT - 64));
+        bodies.put("[0,...]", repeated("0", LIMIT - 64));
+        bodies.put("[[],...]", repeated("[]", LIMIT - 64));
+        bodies.put("400,000 keys, shuffled", manyKeys(400_000, true, ""));
+        bodies.put("400,000 keys, sorted", manyKeys(400_000, false, ""));
+        bodies.put("[ {} , ... ] spaced", repeated("{} ", LIMIT - 64));
+        bodies.put("over the limit", repeated("0", LIMIT + 1024));
+        return bodies;
+    }
+
+    private static byte[] repeated(String value, int size) {
+        StringBuilder s = new StringBuilder(size + 16).append('[');
+        while (s.length() + value.length() + 2 < size) {
+            s.append(value).append(',');
+        }
+        s.setLength(s.length() - 1);
+        return s.append(']').toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] manyKeys(int count, boolean shuffle, String space) {
+        List<String> keys = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            keys.add(String.format("k%07d", i));
+        }
+        if (shuffle) {
+            Collections.shuffle(keys, new Random(23));
+        }
+        StringBuilder s = new StringBuilder("{\"event\":{\"data\":{");
+        for (int i = 0; i < keys.size(); i++) {
+            s.append(i > 0 ? "," : "").append('"').append(keys.get(i)).append("\":").append(space).append('0');
+        }
+        return s.append("}}}").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+}
