@@ -96,7 +96,7 @@ public interface InngestConfig {
          * {@code INNGEST_ADMISSION_MAX_WAIT}: how long a call waits for admission before it is answered 503 (which
          * Inngest retries, counting an attempt); keep it below the Ingress's read timeout.
          */
-        @WithDefault("PT30S")
+        @WithDefault("PT20S")
         java.time.Duration maxWait();
 
         /**

@@ -134,6 +134,34 @@ class DeployManifestTests {
         assertThat(pods * perPod).isLessThanOrEqualTo(97);
     }
 
+    /** The environment variables a config mapping reads, its groups (nested interfaces) included. */
+    private static void collectVariables(Class<?> mapping, String prefix, Set<String> into) {
+        for (Method m : mapping.getMethods()) {
+            String name = prefix + "_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+            into.add(name);
+            if (m.getReturnType().isInterface() && m.getReturnType().getDeclaringClass() == InngestConfig.class) {
+                collectVariables(m.getReturnType(), name, into);
+            }
+        }
+    }
+
+    @Test
+    void theConcurrencyDeclaredToInngestCountsTheAutoscalersMaximum() throws IOException {
+        int pods = byKind.get("HorizontalPodAutoscaler").path("spec").path("maxReplicas").asInt();
+        JsonNode config = byKind.get("ConfigMap").path("data");
+        assertThat(config.path("INNGEST_CONCURRENCY_REPLICAS").asText()).isEqualTo(Integer.toString(pods));
+    }
+
+    @Test
+    void aCallWaitingForAdmissionThenRunningEndsWithinTheIngressReadTimeout() throws Exception {
+        // nginx's default proxy-read-timeout (60 s) against the admission wait plus the longest step call (the
+        // shutdown timeout covers it, see above)
+        Duration wait = Duration.parse(io.mediafanout.inngest.InngestConfig.AdmissionLimits.class
+                .getMethod("maxWait").getAnnotation(io.smallrye.config.WithDefault.class).value());
+        Duration longestCall = Duration.parse(properties.getProperty("quarkus.shutdown.timeout"));
+        assertThat(wait.plus(longestCall)).isLessThan(Duration.ofSeconds(60));
+    }
+
     @Test
     void theIngressKeepsTheControllersDefaultTimeoutsBecauseStepCallsAreShort() throws IOException {
         JsonNode annotations = YAML.readTree(DEPLOY.resolve("overlays/example/ingress.yaml").toFile())
@@ -165,9 +193,7 @@ class DeployManifestTests {
         byKind.get("Secret").path("stringData").fieldNames().forEachRemaining(names::add);
         String readme = Files.readString(Path.of("README.md"));
         Set<String> inngestVariables = new HashSet<>();
-        for (Method m : InngestConfig.class.getMethods()) {
-            inngestVariables.add("INNGEST_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
-        }
+        collectVariables(InngestConfig.class, "INNGEST", inngestVariables);
         String allProperties = Files.readString(Path.of("src/main/resources/application.properties"));
         for (String name : names) {
             assertThat(readme).as("README documents " + name).contains("`" + name + "`");
