@@ -13,7 +13,7 @@ root=$(pwd)
 
 command="bench/run.sh"
 for var in BENCH_DURATION BENCH_WARMUP BENCH_CONCURRENCY BENCH_E2E_RUNS BENCH_E2E_LONG_RUNS BENCH_E2E_LONG_SCALE \
-           BENCH_E2E_CONCURRENT BENCH_E2E_RAMP BENCH_PARTS BENCH_OUTPUT BENCH_MEMORY_LIMIT BENCH_E2E_MEMORY_LIMIT BENCH_STARTS BENCH_JDK25; do
+           BENCH_E2E_CONCURRENT BENCH_E2E_RAMP BENCH_PARTS BENCH_OUTPUT BENCH_MEMORY_LIMIT BENCH_E2E_MEMORY_LIMIT BENCH_STARTS BENCH_JDK25 BENCH_CAPACITY_RUNS BENCH_CAPACITY_MEMORY; do
   if [ -n "${!var:-}" ]; then command="$var=${!var} $command"; fi
 done
 export BENCH_COMMAND="$command"
@@ -39,7 +39,7 @@ fi
 # serves the directory it was trained in (it keeps absolute paths, Quarkus' own state among them)
 jdk25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 aot=target/aot-build/target/quarkus-app/app.aot
-if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
+if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e,capacity}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
   if [ ! -f "$aot" ] || [ -n "$(find src pom.xml -newer "$aot" -type f -print -quit)" ]; then
     echo "bench: building the jar with its JDK 25 AOT cache in target/aot-build (JAVA_HOME=$jdk25, trained by PipelineIT)"
     rm -rf target/aot-build && mkdir -p target/aot-build
@@ -54,7 +54,7 @@ fi
 # Panache, the reactive PostgreSQL client and one entity), for the start-up part: built like the service's AOT jar in
 # target/startup-floor; the driver trains their caches with -XX:AOTCacheOutput
 floor=target/startup-floor/persistence/target/quarkus-app/quarkus-run.jar
-if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
+if [[ ",${BENCH_PARTS:-serve,no-flags,startup,e2e,capacity}," == *",startup,"* ]] && [ -x "$jdk25/bin/java" ]; then
   if [ ! -f "$floor" ] || [ -n "$(find bench/floor -newer "$floor" -type f -print -quit)" ]; then
     echo "bench: building the start-up floors (bench/floor) in target/startup-floor"
     rm -rf target/startup-floor && cp -r bench/floor target/startup-floor

@@ -1,0 +1,307 @@
+package io.mediafanout.bench;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.RoundRobinProxy;
+import io.mediafanout.testing.TestApiKey;
+
+/**
+ * The capacity part ({@code BENCH_PARTS=capacity}): bursts of concurrent runs against two replicas of the packaged
+ * service behind a round-robin Service, one PostgreSQL, each replica started as a pod of {@code BENCH_CAPACITY_MEMORY}
+ * (256 MiB: {@code java @jvm.options -XX:MaxRAM=256m}): 1,000 and 5,000 runs ({@code BENCH_CAPACITY_RUNS}), with
+ * webhooks and with durable polling. The emulator honours the concurrency the service declares at sync, as Inngest
+ * does. The baseline, in the same run: the same 1,000 runs with the bounds switched off (no admission limit, no
+ * declared concurrency, the database pool's waits as Vert.x's defaults), at 1 GiB per replica. Per burst: wall time,
+ * step calls per second, p50/p99 of the time one call spends in the service, peak RSS per replica, replicas that died
+ * (out of memory), runs completed and records {@code ready}.
+ */
+final class Capacity {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+    private static final String FN = "media-pipeline-fanout-adaptive-streaming";
+
+    /** One burst's outcome. */
+    record Burst(String label, boolean bounded, String memory, boolean webhooks, int runs, double wallSeconds,
+            long calls, double p50Ms, double p99Ms, long[] peakRssKb, int deaths, int completed, int ready,
+            List<String> problems) {
+
+        double callsPerSecond() {
+            return calls / wallSeconds;
+        }
+    }
+
+    private final Path root;
+    private final Path jar;
+    private final Path logs;
+    private final String ittybitUrl;
+    private final String inngestUrl;
+
+    Capacity(Path root, Path jar, Path logs) {
+        this.root = root;
+        this.jar = jar;
+        this.logs = logs;
+        this.ittybitUrl = new FakeIttybit().start().get("quarkus.rest-client.ittybit.url");
+        this.inngestUrl = new FakeInngestApi().start().get("inngest.base-url");
+    }
+
+    /** Every burst of the part, the baseline first. */
+    List<Burst> run() throws Exception {
+        String memory = Benchmark.env("BENCH_CAPACITY_MEMORY", "256m");
+        List<Integer> sizes = Arrays.stream(Benchmark.env("BENCH_CAPACITY_RUNS", "1000,5000").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        List<Burst> bursts = new ArrayList<>();
+        for (boolean webhooks : new boolean[] { true, false }) {
+            bursts.add(burst(false, "1g", webhooks, sizes.get(0)));
+            for (int runs : sizes) {
+                bursts.add(burst(true, memory, webhooks, runs));
+            }
+        }
+        return bursts;
+    }
+
+    private Burst burst(boolean bounded, String memory, boolean webhooks, int runs) throws Exception {
+        String label = (bounded ? "bounded" : "unbounded baseline") + ", " + memory + ", "
+                + (webhooks ? "webhooks" : "durable polling") + ", " + runs + " runs";
+        System.out.println("bench: capacity " + label);
+        PostgresTestResource postgres = new PostgresTestResource();
+        Map<String, String> database = postgres.start();
+        Runnable stopDatabase = Benchmark.onExit(postgres::stop);
+        List<Integer> ports = List.of(ServerProcess.freePort(), ServerProcess.freePort());
+        List<ServerProcess> replicas = new ArrayList<>();
+        String batch = UUID.randomUUID().toString().substring(0, 6);
+        List<String> mediaIds = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            String mediaId = "cap-" + batch + "-" + i;
+            mediaIds.add(mediaId);
+            // the pipeline's tasks, as the e2e part's short workload: 1-3 s each
+            Map<String, Duration> times = Map.of("adaptive_video", Duration.ofMillis(3000), "image",
+                    Duration.ofMillis(1000), "video", Duration.ofMillis(1500), "audio", Duration.ofMillis(2000));
+            KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(times.get(kind)));
+        }
+        try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
+            for (int r = 0; r < 2; r++) {
+                replicas.add(start(r, ports.get(r), memory, bounded, webhooks, service, database, label));
+            }
+            for (ServerProcess replica : replicas) {
+                replica.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));
+            }
+            ExecutorEmulator.resetConcurrency();
+            ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
+                    Duration.ofSeconds(5)).connectionRetryDelay(Duration.ofSeconds(1));
+            if (bounded) {
+                emulator.concurrency(declared(service));
+            }
+            emulator.register();
+            long[] peak = new long[2];
+            int[] deaths = new int[1];
+            Thread sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    for (int r = 0; r < 2; r++) {
+                        if (replicas.get(r).isAlive()) {
+                            peak[r] = Math.max(peak[r], replicas.get(r).rssKb());
+                        }
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "capacity-rss");
+            sampler.setDaemon(true);
+            sampler.start();
+
+            ConcurrentLinkedQueue<Double> callMs = new ConcurrentLinkedQueue<>();
+            AtomicInteger completed = new AtomicInteger();
+            List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (String mediaId : mediaIds) {
+                Thread thread = new Thread(null, () -> {
+                    try {
+                        go.await();
+                        ExecutorEmulator.Run run = emulator.run("video/uploaded", JSON.createObjectNode()
+                                .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+                        run.calls().forEach(call -> callMs.add(call.durationMillis()));
+                        if (run.status().equals("completed")) {
+                            completed.incrementAndGet();
+                        } else if (problems.size() < 20) {
+                            problems.add(mediaId + ": " + run.status() + " " + run.output());
+                        }
+                    } catch (Throwable e) {
+                        if (problems.size() < 20) {
+                            problems.add(mediaId + ": " + e);
+                        }
+                    }
+                }, "capacity-run", 256 * 1024);
+                thread.setDaemon(true);
+                threads.add(thread);
+                thread.start();
+            }
+            long t0 = System.nanoTime();
+            go.countDown();
+            long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            emulator.close();
+            sampler.interrupt();
+            for (int r = 0; r < 2; r++) {
+                if (replicas.get(r).isAlive()) {
+                    peak[r] = Math.max(peak[r], replicas.get(r).peakRssKb());
+                } else {
+                    deaths[0]++;
+                }
+            }
+            for (int r = 0; r < 2; r++) {
+                String log = Files.readString(logs.resolve(logName(label, r)));
+                if (log.contains("OutOfMemoryError") && replicas.get(r).isAlive()) {
+                    deaths[0]++;
+                }
+            }
+            double[] sorted = callMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            int ready = ready(database, "cap-" + batch + "-%");
+            Burst burst = new Burst(label, bounded, memory, webhooks, runs, wall, sorted.length,
+                    percentile(sorted, 0.5), percentile(sorted, 0.99), peak, deaths[0], completed.get(), ready,
+                    new ArrayList<>(problems));
+            System.out.printf(Locale.ROOT, "bench: capacity %s: %.1f s, %d/%d completed, %d ready, %.0f calls/s, call "
+                    + "p50 %.0f ms p99 %.0f ms, RSS peak %d / %d MiB, %d died%s%n", label, wall, completed.get(), runs,
+                    ready, burst.callsPerSecond(), burst.p50Ms(), burst.p99Ms(), peak[0] / 1024, peak[1] / 1024,
+                    deaths[0], problems.isEmpty() ? "" : "; e.g. " + problems.get(0));
+            return burst;
+        } finally {
+            replicas.forEach(ServerProcess::close);
+            stopDatabase.run();
+        }
+    }
+
+    private ServerProcess start(int replica, int port, String memory, boolean bounded, boolean webhooks,
+            RoundRobinProxy service, Map<String, String> database, String label) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Benchmark.java()));
+        command.addAll(Benchmark.shippedJvmOptions(root, memory));
+        command.addAll(Benchmark.serviceJvmOptions());
+        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", jar.toString()));
+        Map<String, String> env = new LinkedHashMap<>(Benchmark.SHIPPED_ENVIRONMENT);
+        env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
+        env.put("INNGEST_DEV", "1");
+        env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
+        env.put("INNGEST_BASE_URL", inngestUrl);
+        env.put("ITTYBIT_API_URL", ittybitUrl);
+        env.put("ITTYBIT_API_KEY", FakeIttybit.API_KEY);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("MEDIA_RECONCILER_EVERY", "off");
+        env.put("INNGEST_CONCURRENCY_REPLICAS", "2");
+        if (webhooks) {
+            env.put("ITTYBIT_WEBHOOK_BASE_URL", service.url("").toString().replaceAll("/$", ""));
+        }
+        if (!bounded) {
+            // the behaviour before admission: every call executes at once, nothing declared to Inngest, the pool's
+            // waits as Vert.x's defaults (30 s, no bound on waiters)
+            env.put("INNGEST_ADMISSION_MAX_CALLS", "1000000");
+            env.put("INNGEST_ADMISSION_MAX_BODY_BYTES", Long.toString(1L << 40));
+            env.put("INNGEST_ADMISSION_QUEUE", "1000000");
+            env.put("INNGEST_CONCURRENCY_LIMIT", "0");
+            env.put("MEDIA_DATABASE_ACQUIRE_TIMEOUT", "PT30S");
+            env.put("MEDIA_DATABASE_MAX_WAITING", "-1");
+        }
+        return ServerProcess.start("media-fanout capacity replica " + replica, command, env, root,
+                logs.resolve(logName(label, replica)), port);
+    }
+
+    private static String logName(String label, int replica) {
+        return "capacity-" + label.replaceAll("[^a-z0-9]+", "-") + "-" + replica + ".log";
+    }
+
+    /** The function's sync configuration, as the replicas register it (a PUT through the Service). */
+    private static JsonNode declared(RoundRobinProxy service) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var put = http.send(java.net.http.HttpRequest.newBuilder(service.url("/api/inngest"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (put.statusCode() != 200) {
+            throw new IllegalStateException("sync answered " + put.statusCode() + ": " + put.body());
+        }
+        var registrations = FakeInngestApi.server().received(r -> r.path().equals("/fn/register"));
+        for (JsonNode fn : JSON.readTree(registrations.get(registrations.size() - 1).body()).path("functions")) {
+            if (fn.path("id").asText().equals(FN)) {
+                return fn;
+            }
+        }
+        throw new IllegalStateException(FN + " is not registered");
+    }
+
+    private static int ready(Map<String, String> database, String idPattern) throws Exception {
+        try (Connection c = DriverManager.getConnection(database.get("quarkus.datasource.jdbc.url"),
+                database.get("quarkus.datasource.username"), database.getOrDefault("quarkus.datasource.password", ""));
+                PreparedStatement select = c.prepareStatement(
+                        "select count(*) from media where id like ? and status = 'ready'")) {
+            select.setString(1, idPattern);
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    /** The part's section of docs/benchmarks.md. */
+    static String markdown(List<Burst> bursts, String command) {
+        StringBuilder md = new StringBuilder("\n## Capacity: bursts on two replicas (issue 23)\n\n");
+        md.append("Two replicas of the packaged jar behind a round-robin Service (`RoundRobinProxy`), one PostgreSQL, ")
+                .append("each replica started as a pod (`java @jvm.options -XX:MaxRAM=<memory>`, `MALLOC_ARENA_MAX=2`); ")
+                .append("every run starts at once; tasks of 1-3 s. The emulator honours the concurrency the service ")
+                .append("declares at sync (bounded rows; `INNGEST_CONCURRENCY_REPLICAS=2`). The baseline switches the ")
+                .append("bounds off (`INNGEST_ADMISSION_MAX_CALLS=1000000`, `INNGEST_CONCURRENCY_LIMIT=0`, the pool's ")
+                .append("waits as Vert.x's defaults) at 1 GiB per replica. *Call* is the time one call from Inngest ")
+                .append("spends in the service (through the Service). Command: `").append(command).append("`.\n\n");
+        md.append("| burst | wall | completed | ready | step calls/s | call p50 | call p99 | RSS peak A / B | died |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Burst b : bursts) {
+            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %d | %.0f | %.0f ms | %.0f ms | %d / %d MiB | %d |%n",
+                    b.label(), b.wallSeconds(), b.completed(), b.runs(), b.ready(), b.callsPerSecond(), b.p50Ms(),
+                    b.p99Ms(), b.peakRssKb()[0] / 1024, b.peakRssKb()[1] / 1024, b.deaths()));
+        }
+        for (Burst b : bursts) {
+            if (!b.problems().isEmpty()) {
+                md.append("\n").append(b.label()).append(": ").append(b.problems().size()).append(" problem(s), e.g. `")
+                        .append(b.problems().get(0).replace('`', '\'')).append("`\n");
+            }
+        }
+        return md.toString();
+    }
+}
