@@ -134,11 +134,11 @@ public class InngestServeHandler {
                     : answers.json(request, 400, answers.error("Error", "unknown probe \"" + probe + "\""), key,
                             Map.of()));
         }
-        return execute(request, key, accepted.body());
+        return execute(request, key);
     }
 
-    /** {@code parsed}: the body as the signature check parsed it, if it did. */
-    private Uni<ServeResponse> execute(ServeRequest request, Optional<String> key, Optional<JsonNode> parsed) {
+    /** Runs the call; its body is parsed only now, once its signature (if one is required) has matched. */
+    private Uni<ServeResponse> execute(ServeRequest request, Optional<String> key) {
         String fnId = request.query("fnId");
         Optional<InngestFunctions.Served> function = functions.find(fnId);
         if (function.isEmpty()) {
@@ -147,7 +147,7 @@ public class InngestServeHandler {
         }
         RunRequest run;
         try {
-            run = RunRequest.parse(parsed.isPresent() ? parsed.get() : parse(request.body()));
+            run = RunRequest.parse(parse(request.body()));
         } catch (UnreadableBodyException e) {
             return Uni.createFrom().item(answers.refused(400, e.getMessage()));
         } catch (RunRequest.InvalidRequestException e) {

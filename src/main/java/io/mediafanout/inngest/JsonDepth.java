@@ -9,8 +9,9 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
 /**
  * How deep a request body may nest. Jackson counts the depth as it parses and stops at {@link #MAX}, so a hostile
- * {@code [[[[…} is refused by the one pass that reads the body, before any recursive code (the canonicaliser) sees
- * a tree. Every body of the serve endpoint is parsed with {@link #CONSTRAINTS}.
+ * {@code [[[[…} is refused by the pass that reads the body (the signature check's streaming canonicaliser, then the
+ * parse of the call), before any recursive code sees a tree. Every body of the serve endpoint is parsed with
+ * {@link #CONSTRAINTS}.
  */
 final class JsonDepth {
 
@@ -36,5 +37,12 @@ final class JsonDepth {
     static boolean isTooDeep(Throwable e) {
         return e instanceof StreamConstraintsException && e.getMessage() != null
                 && e.getMessage().contains("nesting depth");
+    }
+
+    /** A body nested deeper than {@link #MAX}: refused (400) rather than read. */
+    static final class TooDeepException extends RuntimeException {
+        TooDeepException() {
+            super(REFUSAL, null, false, false);
+        }
     }
 }

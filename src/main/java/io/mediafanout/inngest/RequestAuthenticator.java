@@ -5,15 +5,14 @@ import java.util.Optional;
 
 import jakarta.inject.Singleton;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
  * Who may call the serve endpoint, decided as cheaply as possible. When a signing key is configured (always in cloud
  * mode, and in dev mode too if one is set) every request must carry {@code X-Inngest-Signature}; the checks run
  * from the cheapest up, and the body is only looked at once the header is present, well formed
- * ({@code t=<unix seconds>&s=<64 hex>}) and fresh (5 minutes): it is parsed once, its nesting bounded as it is read
- * ({@link JsonDepth}), and its RFC 8785 canonical form is signed and compared in constant time with the current and
- * the fallback key.
+ * ({@code t=<unix seconds>&s=<64 hex>}) and fresh (5 minutes). Then the MACs of the body's RFC 8785 canonical form
+ * are computed by streaming it ({@link Signatures#matchingKey}: its nesting bounded as it is read, {@link JsonDepth},
+ * and no tree of it built) and compared in constant time with the current and the fallback key's. Nothing is built
+ * from a body before its signature matched: the call is parsed afterwards, by {@link InngestServeHandler}.
  */
 @Singleton
 public class RequestAuthenticator {
@@ -22,12 +21,8 @@ public class RequestAuthenticator {
     sealed interface Verdict {
     }
 
-    /**
-     * Accepted, with the key that verified the request (empty in dev mode without a key) and the body as parsed to
-     * check its signature (empty when it was not: unsigned, empty or not a JSON object or array), so that it is
-     * parsed once.
-     */
-    record Accepted(Optional<String> key, Optional<JsonNode> body) implements Verdict {
+    /** Accepted, with the key that verified the request (empty in dev mode without a key). */
+    record Accepted(Optional<String> key) implements Verdict {
     }
 
     /** {@code status} 401 (not signed as required) or 400 (a signed body that cannot be read). */
@@ -49,24 +44,22 @@ public class RequestAuthenticator {
 
     Verdict authenticate(ServeRequest request) {
         if (!required()) {
-            return new Accepted(Optional.empty(), Optional.empty());
+            return new Accepted(Optional.empty());
         }
         Optional<Signatures.Header> header = Signatures.Header.parse(request.header("X-Inngest-Signature"));
         if (header.isEmpty() || !header.get().freshAt(clock.instant().getEpochSecond())) {
             return unauthorized();
         }
-        Signatures.SignedBody signed;
+        Optional<String> key;
         try {
-            signed = Signatures.signed(request.body());
-        } catch (Signatures.TooDeepException tooDeep) {
+            key = Signatures.matchingKey(header.get(), request.body(), environment.signingKey(),
+                    environment.signingKeyFallback());
+        } catch (JsonDepth.TooDeepException tooDeep) {
             return new Refused(400, tooDeep.getMessage());
         } catch (StackOverflowError | RuntimeException unreadable) {
             return new Refused(400, "the request body cannot be read as JSON");
         }
-        Optional<String> key = Signatures.matchingKey(header.get(), signed.bytes(), environment.signingKey(),
-                environment.signingKeyFallback());
-        return key.<Verdict>map(k -> new Accepted(Optional.of(k), signed.tree()))
-                .orElseGet(RequestAuthenticator::unauthorized);
+        return key.<Verdict>map(k -> new Accepted(Optional.of(k))).orElseGet(RequestAuthenticator::unauthorized);
     }
 
     /**

@@ -1,14 +1,11 @@
 package io.mediafanout.inngest;
 
-import java.io.IOException;
-
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
@@ -21,7 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>
  * {@code s = hex(HMAC-SHA256(key text without "signkey-<env>-", body bytes followed by decimal t))}. Requests are
  * verified over the RFC 8785 canonical form of the body, as the TypeScript and Go SDKs do: for real Inngest
- * traffic that is exactly the raw bytes, since the server signs the canonical JSON it sends.
+ * traffic that is exactly the raw bytes, since the server signs the canonical JSON it sends. The canonical form is
+ * streamed into the MACs ({@link CanonicalJson}), never built as a tree, since the body is not trusted until its
+ * signature matches.
  */
 public final class Signatures {
 
@@ -35,6 +34,8 @@ public final class Signatures {
      * again needs no provider lookup, no key parsing and no new key schedule ({@code doFinal} keeps the key).
      */
     private static final ThreadLocal<KeyedMac> HMAC = ThreadLocal.withInitial(KeyedMac::new);
+    /** The fallback key's, so that a request is checked against both keys in one pass over its body. */
+    private static final ThreadLocal<KeyedMac> FALLBACK_HMAC = ThreadLocal.withInitial(KeyedMac::new);
 
     private static final class KeyedMac {
         private final Mac mac;
@@ -100,44 +101,16 @@ public final class Signatures {
     }
 
     /**
-     * What a request signature covers: the canonical (RFC 8785) form of a JSON object or array, with the tree parsed
-     * for it (so the call is read from the same parse); the raw bytes, and no tree, when the body is anything else;
-     * nothing for an empty body.
+     * The bytes a request signature covers: the canonical (RFC 8785) form of a JSON object or array, the raw bytes
+     * when the body has none (or nests too deep to tell), nothing for an empty body. The request path does not call
+     * this: {@link #matchingKey} streams the same bytes into the MACs without keeping them.
      */
-    record SignedBody(byte[] bytes, Optional<JsonNode> tree) {
-    }
-
-    /**
-     * The signed form of {@code body}; throws {@link TooDeepException} for a body nested deeper than
-     * {@link JsonDepth#MAX}, which no canonical form is computed for.
-     */
-    static SignedBody signed(byte[] body) {
-        if (body == null || body.length == 0) {
-            return new SignedBody(new byte[0], Optional.empty());
-        }
-        try {
-            JsonNode tree = Jcs.parse(body);
-            return new SignedBody(Jcs.canonical(tree, body.length), Optional.of(tree));
-        } catch (IOException notCanonicalisable) {
-            if (JsonDepth.isTooDeep(notCanonicalisable)) {
-                throw new TooDeepException();
-            }
-            // as the reference canonicaliser, which leaves what it cannot read as it is
-            return new SignedBody(body, Optional.empty());
-        }
-    }
-
-    /** A body nested deeper than {@link JsonDepth#MAX}. */
-    static final class TooDeepException extends RuntimeException {
-        TooDeepException() {
-            super(JsonDepth.REFUSAL, null, false, false);
-        }
-    }
-
-    /** The bytes a request signature covers (see {@link #signed}). */
     public static byte[] signedBytes(byte[] body) {
+        if (body == null || body.length == 0) {
+            return new byte[0];
+        }
         try {
-            return signed(body).bytes();
+            return CanonicalJson.canonicalize(body).orElse(body);
         } catch (RuntimeException notJson) {
             return body;
         }
@@ -169,33 +142,82 @@ public final class Signatures {
     }
 
     /**
-     * Checks a signature over the given bytes against the current and the fallback key.
+     * Checks a request signature over the signed form of {@code body} (see {@link #matchingKey}) against the current
+     * and the fallback key.
      *
      * @return the key that matched, or empty when the header is missing, malformed, stale or wrong
      */
-    public static Optional<String> verify(String header, byte[] signedBytes, long nowSeconds,
-            Optional<String> key, Optional<String> fallbackKey) {
+    public static Optional<String> verify(String header, byte[] body, long nowSeconds, Optional<String> key,
+            Optional<String> fallbackKey) {
         return Header.parse(header).filter(h -> h.freshAt(nowSeconds))
-                .flatMap(h -> matchingKey(h, signedBytes, key, fallbackKey));
+                .flatMap(h -> matchingKey(h, body, key, fallbackKey));
     }
 
     /**
-     * The key (current, then fallback) whose MAC of {@code signedBytes} and the header's timestamp is the header's,
-     * compared in constant time.
+     * The key (current, then fallback) whose MAC of the signed form of {@code body} (its canonical form, see
+     * {@link #signedBytes}) and the header's timestamp is the header's, compared in constant time. Nothing is built
+     * from the body: when its bytes are already canonical (all Inngest traffic) they are the MACs' input as they
+     * are; otherwise its canonical form is streamed into the MACs of both keys at once ({@link CanonicalJson}), so a
+     * body with a wrong signature costs a bounded multiple of its length in memory, whatever it holds.
+     *
+     * @throws JsonDepth.TooDeepException for a body nested deeper than {@link JsonDepth#MAX}
      */
-    static Optional<String> matchingKey(Header header, byte[] signedBytes, Optional<String> key,
+    static Optional<String> matchingKey(Header header, byte[] body, Optional<String> key,
             Optional<String> fallbackKey) {
-        byte[] given = header.mac().getBytes(StandardCharsets.US_ASCII);
-        for (Optional<String> candidate : java.util.List.of(key, fallbackKey)) {
-            if (candidate.isPresent()) {
-                byte[] expected = mac(candidate.get(), signedBytes, header.timestamp())
-                        .getBytes(StandardCharsets.US_ASCII);
-                if (MessageDigest.isEqual(expected, given)) {
-                    return candidate;
-                }
-            }
+        Mac current = key.map(k -> keyed(HMAC, k)).orElse(null);
+        Mac fallback = fallbackKey.map(k -> keyed(FALLBACK_HMAC, k)).orElse(null);
+        if (current == null && fallback == null) {
+            return Optional.empty();
+        }
+        sign(body, current, fallback);
+        byte[] given = HEX.parseHex(header.mac());
+        byte[] timestamp = Long.toString(header.timestamp()).getBytes(StandardCharsets.US_ASCII);
+        if (current != null && MessageDigest.isEqual(current.doFinal(timestamp), given)) {
+            return key;
+        }
+        if (fallback != null && MessageDigest.isEqual(fallback.doFinal(timestamp), given)) {
+            return fallbackKey;
         }
         return Optional.empty();
+    }
+
+    /** Feeds the signed form of {@code body} to the MACs (either may be null). */
+    private static void sign(byte[] body, Mac current, Mac fallback) {
+        if (body != null && body.length > 0 && CanonicalJson.check(body) == CanonicalJson.Form.NOT_CANONICAL) {
+            if (CanonicalJson.write(body, (bytes, offset, length) -> {
+                if (current != null) {
+                    current.update(bytes, offset, length);
+                }
+                if (fallback != null) {
+                    fallback.update(bytes, offset, length);
+                }
+            })) {
+                return;
+            }
+            // no canonical form after all: the raw bytes are signed
+            if (current != null) {
+                current.reset();
+            }
+            if (fallback != null) {
+                fallback.reset();
+            }
+        }
+        if (body != null) {
+            if (current != null) {
+                current.update(body);
+            }
+            if (fallback != null) {
+                fallback.update(body);
+            }
+        }
+    }
+
+    private static Mac keyed(ThreadLocal<KeyedMac> macs, String key) {
+        try {
+            return macs.get().with(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
     }
 
     private static byte[] decodeKey(String keyText) {

@@ -1,13 +1,24 @@
 package io.mediafanout.inngest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
-/** Fixed vectors from the protocol notes (§5) and the recorded transcripts. */
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Fixed vectors from the protocol notes (§5) and the recorded transcripts: what a request signature covers (the
+ * canonical form of the body; its raw bytes when it has none) and how it is checked.
+ */
 class SignaturesTests {
 
     static final String KEY = "signkey-test-8ee2262a15e8d3c42d6a840db7af3de2aab08ef632b32a37a687f24b34dba3ff";
@@ -80,6 +91,74 @@ class SignaturesTests {
         String signedCanonical = Signatures.header(KEY, bytes("{\"a\":[true,null],\"b\":1}"), 1700000000L);
         assertThat(Signatures.verify(signedCanonical, Signatures.signedBytes(bytes(sent)), 1700000000L,
                 Optional.of(KEY), Optional.empty())).hasValue(KEY);
+    }
+
+    static final String TRANSCRIPT_KEY =
+            "signkey-test-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static final String PREVIOUS_KEY =
+            "signkey-test-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    /** The signature header and the body of the request of transcript {@code seq} (scenario G). */
+    private static Map.Entry<Signatures.Header, byte[]> transcriptRequest(int seq) throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src/test/resources/transcripts"))) {
+            Path file = files.filter(f -> f.getFileName().toString().startsWith(seq + "-G-")).findFirst().orElseThrow();
+            JsonNode request = JcsTests.JSON.readTree(file.toFile()).path("request");
+            String header = null;
+            for (JsonNode pair : request.path("headers")) {
+                if (pair.get(0).asText().equalsIgnoreCase("X-Inngest-Signature")) {
+                    header = pair.get(1).asText();
+                }
+            }
+            return Map.entry(Signatures.Header.parse(header).orElseThrow(),
+                    request.path("body").asText().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Optional<String> transcriptVerdict(int seq, Optional<String> key, Optional<String> fallback)
+            throws IOException {
+        Map.Entry<Signatures.Header, byte[]> request = transcriptRequest(seq);
+        return Signatures.matchingKey(request.getKey(), request.getValue(), key, fallback);
+    }
+
+    @Test
+    void theTranscriptsSignaturesAreJudgedAsTheTypeScriptSdkJudgedThem() throws IOException {
+        Optional<String> key = Optional.of(TRANSCRIPT_KEY);
+        // 41: non-canonical bytes signed as they are (401); 42: the same bytes signed over their canonical form
+        // (accepted, the streaming path); 43: canonical bytes signed as they are (accepted, the canonical check)
+        assertThat(CanonicalJson.check(transcriptRequest(42).getValue())).isEqualTo(CanonicalJson.Form.NOT_CANONICAL);
+        assertThat(CanonicalJson.check(transcriptRequest(43).getValue())).isEqualTo(CanonicalJson.Form.CANONICAL);
+        assertThat(transcriptVerdict(41, key, Optional.empty())).isEmpty();
+        assertThat(transcriptVerdict(42, key, Optional.empty())).hasValue(TRANSCRIPT_KEY);
+        assertThat(transcriptVerdict(43, key, Optional.empty())).hasValue(TRANSCRIPT_KEY);
+        // the same with the signing key as the fallback: both keys' MACs are fed in the one pass over the body
+        Optional<String> previous = Optional.of(PREVIOUS_KEY);
+        assertThat(transcriptVerdict(41, previous, key)).isEmpty();
+        assertThat(transcriptVerdict(42, previous, key)).hasValue(TRANSCRIPT_KEY);
+        assertThat(transcriptVerdict(43, previous, key)).hasValue(TRANSCRIPT_KEY);
+        assertThat(transcriptVerdict(42, key, previous)).hasValue(TRANSCRIPT_KEY);
+        assertThat(transcriptVerdict(42, previous, Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void aBodyWithoutACanonicalFormIsVerifiedOverItsRawBytes() {
+        for (String body : new String[] { "{\"a\":1,\"a\":2}", "{\"b\": 1e400, \"a\": 0}", "[1,]", "\"text\"",
+                "{\"a\":1} x", " " }) {
+            String header = Signatures.header(KEY, bytes(body), 1700000000L);
+            assertThat(Signatures.verify(header, bytes(body), 1700000000L, Optional.of(KEY), Optional.empty()))
+                    .as(body).hasValue(KEY);
+            assertThat(Signatures.signedBytes(bytes(body))).as(body).isEqualTo(bytes(body));
+        }
+    }
+
+    @Test
+    void aBodyNestedTooDeepIsRefusedBeforeAnyMacIsCompared() {
+        Signatures.Header header = new Signatures.Header(1700000000L, "00".repeat(32));
+        byte[] deep = bytes("[" + "{\"a\":[".repeat(600) + "]}".repeat(600) + "]");
+        assertThatThrownBy(() -> Signatures.matchingKey(header, deep, Optional.of(KEY), Optional.empty()))
+                .isInstanceOf(JsonDepth.TooDeepException.class).hasMessageContaining("1000 levels");
+        byte[] spaced = bytes("[ " + "{\"a\":[".repeat(600) + "]}".repeat(600) + "]");
+        assertThatThrownBy(() -> Signatures.matchingKey(header, spaced, Optional.of(KEY), Optional.empty()))
+                .isInstanceOf(JsonDepth.TooDeepException.class);
     }
 
     @Test
