@@ -64,12 +64,16 @@ public class InngestServeRoute {
 
     private void admit(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        Optional<ServeResponse> refusal = handler.refuseBeforeBody(request.method().name(), request::getHeader);
-        if (refusal.isPresent()) {
-            send(ctx, refusal.get(), true);
+        long size = bodySize(request);
+        if (size > maxBodySize) {
+            ctx.next(); // media.rest.BodyLimit answers 413 before anything else looks at it
             return;
         }
-        long size = bodySize(request);
+        Optional<ServeResponse> refusal = handler.refuseBeforeBody(request.method().name(), request::getHeader);
+        if (refusal.isPresent()) {
+            send(ctx, refusal.get(), Closing.AFTER_DRAIN);
+            return;
+        }
         if (size < 0) {
             ctx.next(); // no body and no work to bound: introspection
             return;
@@ -146,7 +150,7 @@ public class InngestServeRoute {
                     if (!ctx.request().isEnded() && !ctx.response().ended()) {
                         Log.warnf("A call to the serve endpoint sent its body too slowly: answered 408");
                         send(ctx, answers.refused(408, "the request body was not received within "
-                                + limits.bodyTimeout().toSeconds() + " s"), true);
+                                + limits.bodyTimeout().toSeconds() + " s"), Closing.NOW);
                     }
                 });
                 ctx.addEndHandler(ignored -> ctx.vertx().cancelTimer(bodyTimer));
@@ -191,7 +195,7 @@ public class InngestServeRoute {
         Map<String, String> headers = new HashMap<>(refused.headers());
         headers.put("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
         headers.put("X-Inngest-No-Retry", "false");
-        send(ctx, new ServeResponse(503, headers, refused.body()), true);
+        send(ctx, new ServeResponse(503, headers, refused.body()), Closing.AFTER_DRAIN);
     }
 
     // ---- the call -------------------------------------------------------------------------------------------------
@@ -213,27 +217,53 @@ public class InngestServeRoute {
         ctx.queryParams().forEach(param -> query.putIfAbsent(param.getKey(), param.getValue()));
         ServeRequest request = new ServeRequest(ctx.request().method().name(),
                 () -> URI.create(ctx.request().absoluteURI()), query, ctx.request()::getHeader, body);
-        handler.handle(request).subscribe().with(response -> send(ctx, response, false), failure -> {
+        handler.handle(request).subscribe().with(response -> send(ctx, response, Closing.KEEP_ALIVE), failure -> {
             // the handler answers its own failures; this is the last resort, without the failure's details
             Log.errorf("Inngest serve endpoint failed: %s", failure.toString());
-            send(ctx, answers.internal(request, "internal error in the Inngest SDK", Optional.empty()), false);
+            send(ctx, answers.internal(request, "internal error in the Inngest SDK", Optional.empty()),
+                    Closing.KEEP_ALIVE);
         });
     }
 
-    /** {@code close}: the body was not read, so the connection is closed once the answer is written. */
-    private static void send(RoutingContext ctx, ServeResponse response, boolean close) {
+    /** What becomes of the connection once an answer is written. */
+    private enum Closing {
+        /** The body was read: the connection carries the next request. */
+        KEEP_ALIVE,
+        /**
+         * The body was not read: what the client still sends is discarded for {@link #LINGER_MILLIS} at most (so it
+         * reads the answer instead of a reset), then the connection is closed.
+         */
+        AFTER_DRAIN,
+        /** Closed at once (a client trickling its body). */
+        NOW;
+
+        static final long LINGER_MILLIS = 1_000;
+    }
+
+    private static void send(RoutingContext ctx, ServeResponse response, Closing closing) {
         HttpServerResponse http = ctx.response();
         if (http.ended() || http.closed()) {
             return; // the client went away
         }
         http.setStatusCode(response.status());
         response.headers().forEach(http::putHeader);
-        if (!close) {
+        if (closing == Closing.KEEP_ALIVE) {
             http.end(Buffer.buffer(response.body()));
             return;
         }
-        // the body was not read: the connection cannot carry another request, and closing it stops the upload
         http.putHeader("Connection", "close");
-        http.end(Buffer.buffer(response.body())).onComplete(ignored -> ctx.request().connection().close());
+        HttpServerRequest request = ctx.request();
+        if (closing == Closing.AFTER_DRAIN && !request.isEnded()) {
+            request.handler(discarded -> { });
+            request.resume();
+        }
+        http.end(Buffer.buffer(response.body())).onComplete(ignored -> {
+            if (closing == Closing.NOW || request.isEnded()) {
+                request.connection().close();
+            } else {
+                request.endHandler(ended -> request.connection().close());
+                ctx.vertx().setTimer(Closing.LINGER_MILLIS, id -> request.connection().close());
+            }
+        });
     }
 }

@@ -36,13 +36,17 @@ import io.mediafanout.testing.RoundRobinProxy;
 
 /**
  * A burst of runs against two packaged replicas started as pods run them ({@code java @jvm.options}, 256 MiB) behind
- * a round-robin Service, one database; one replica is SIGKILLed mid-burst and started again. Nothing is lost: every
+ * a round-robin Service, one database; a replica is SIGKILLed mid-burst and started again (in turn, every few seconds,
+ * with {@code -Dchaos.kills=N}; {@code -Dchaos.runs} sets the burst). Nothing is lost: every
  * run completes, every record is {@code ready}, each branch has exactly one Ittybit task, and no replica ran out of
  * memory. The emulator honours the concurrency the replicas declare at sync, as Inngest does.
  */
 class ChaosIT {
 
     static final int RUNS = Integer.getInteger("chaos.runs", 200);
+    /** Replicas killed in turn (each restarted at once); CI kills one, {@code -Dchaos.kills=8} more. */
+    static final int KILLS = Integer.getInteger("chaos.kills", 1);
+    static final long KILL_EVERY_MILLIS = Long.getLong("chaos.kill-every-ms", 3_000);
     static final String FN = "media-pipeline-fanout-adaptive-streaming";
     static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
 
@@ -111,21 +115,29 @@ class ChaosIT {
             long t0 = System.nanoTime();
             threads.forEach(Thread::start);
 
-            // mid-burst: replica A is killed (no graceful shutdown), then started again on the same port
+            // mid-burst: a replica is killed (no graceful shutdown), then started again on the same port; with
+            // chaos.kills > 1, the other one a few seconds later, and so on
             Thread.sleep(2_500);
-            replicas[0].destroyForcibly();
-            assertThat(replicas[0].waitFor(30, TimeUnit.SECONDS)).isTrue();
             int completedAtKill = runs.size();
-            replicas[0] = launch(ports.get(0), logs[0]);
-            started.add(replicas[0]);
+            for (int kill = 0; kill < KILLS; kill++) {
+                int r = kill % 2;
+                if (kill > 0) {
+                    AppProcess.waitUntilReady(ports.get(1 - r));
+                    Thread.sleep(KILL_EVERY_MILLIS);
+                }
+                replicas[r].destroyForcibly();
+                assertThat(replicas[r].waitFor(30, TimeUnit.SECONDS)).isTrue();
+                replicas[r] = launch(ports.get(r), logs[r]);
+                started.add(replicas[r]);
+            }
 
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             for (Thread thread : threads) {
                 thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             }
             emulator.close();
-            System.out.printf("chaos: %d runs on 2 replicas, replica A killed after 2.5 s (%d runs done by then): "
-                    + "%d completed in %.1f s%n", RUNS, completedAtKill,
+            System.out.printf("chaos: %d runs on 2 replicas, %d kill(s) from 2.5 s (%d runs done by then): "
+                    + "%d completed in %.1f s%n", RUNS, KILLS, completedAtKill,
                     runs.values().stream().filter(r -> r.status().equals("completed")).count(),
                     (System.nanoTime() - t0) / 1e9);
 
@@ -140,8 +152,8 @@ class ChaosIT {
             }
             assertThat(statuses("chaos-" + batch + "-%")).as("every record").hasSize(RUNS)
                     .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
-            assertThat(replicas[1].isAlive()).as("replica B, never killed, is up: log " + logs[1]).isTrue();
-            assertThat(replicas[0].isAlive()).as("replica A, restarted, is up: log " + logs[0]).isTrue();
+            assertThat(replicas[0].isAlive()).as("replica A is up: log " + logs[0]).isTrue();
+            assertThat(replicas[1].isAlive()).as("replica B is up: log " + logs[1]).isTrue();
             for (Path log : logs) {
                 assertThat(Files.readString(log)).as(log.toString()).doesNotContain("OutOfMemoryError");
             }

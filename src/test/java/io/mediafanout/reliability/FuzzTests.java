@@ -377,12 +377,28 @@ class FuzzTests {
         assertThat(chunked("/media", "", new byte[0])).startsWith("HTTP/1.1 400").contains("application/json");
     }
 
+    @Test
+    void chunkedBodiesAreBoundedOnEveryMethodNotOnlyThoseThatTakeOne() throws Exception {
+        String serve = "/api/inngest";
+        assertThat(chunked("GET", serve, "", new byte[8 * 1024 * 1024 + 1])).startsWith("HTTP/1.1 413")
+                .contains("payload_too_large");
+        assertThat(chunked("DELETE", "/media/chunked_" + System.nanoTime(), "", new byte[70_000]))
+                .startsWith("HTTP/1.1 413").contains("larger than 65536 bytes");
+        assertThat(chunked("GET", "/media", "", new byte[70_000])).startsWith("HTTP/1.1 413");
+        assertThat(http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+    }
+
     /** POSTs {@code body} chunked (no length), 8 KiB a chunk, and reads the whole answer; stops writing when refused. */
     private String chunked(String path, String extraHeaders, byte[] body) throws Exception {
+        return chunked("POST", path, extraHeaders, body);
+    }
+
+    private String chunked(String method, String path, String extraHeaders, byte[] body) throws Exception {
         try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(30_000);
             var out = new java.io.BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\nConnection: close\r\n" + extraHeaders + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             try {
