@@ -119,6 +119,7 @@ final class Capacity {
                 emulator.concurrency(declared(service));
             }
             emulator.register();
+            warmUp(emulator, batch);
             long[] peak = new long[2];
             int[] deaths = new int[1];
             Thread sampler = new Thread(() -> {
@@ -203,6 +204,25 @@ final class Capacity {
         }
     }
 
+    /** Warm replicas, as a burst finds them in production: 40 runs, 8 at a time, before the burst (not measured). */
+    private static void warmUp(ExecutorEmulator emulator, String batch) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String mediaId = "warm-" + batch + "-" + i;
+                KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(Duration.ofMillis(300)));
+                runs.add(pool.submit(() -> emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", mediaId)
+                        .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"))));
+            }
+            for (var run : runs) {
+                run.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private ServerProcess start(int replica, int port, String memory, boolean bounded, boolean webhooks,
             RoundRobinProxy service, Map<String, String> database, String label) throws Exception {
         List<String> command = new ArrayList<>(List.of(Benchmark.java()));
@@ -284,7 +304,7 @@ final class Capacity {
         StringBuilder md = new StringBuilder("\n## Capacity: bursts on two replicas (issue 23)\n\n");
         md.append("Two replicas of the packaged jar behind a round-robin Service (`RoundRobinProxy`), one PostgreSQL, ")
                 .append("each replica started as a pod (`java @jvm.options -XX:MaxRAM=<memory>`, `MALLOC_ARENA_MAX=2`); ")
-                .append("every run starts at once; tasks of 1-3 s. The emulator honours the concurrency the service ")
+                .append("40 runs warm the replicas up, then every run of the burst starts at once; tasks of 1-3 s. The emulator honours the concurrency the service ")
                 .append("declares at sync (bounded rows; `INNGEST_CONCURRENCY_REPLICAS=2`). The baseline switches the ")
                 .append("bounds off (`INNGEST_ADMISSION_MAX_CALLS=1000000`, `INNGEST_CONCURRENCY_LIMIT=0`, the pool's ")
                 .append("waits as Vert.x's defaults) at 1 GiB per replica. *Call* is the time one call from Inngest ")
