@@ -88,7 +88,7 @@ public class InngestServeHandler {
      * The answer to a {@code POST} that its signature header alone refuses (missing, malformed or stale while
      * signatures are required), given before its body is read; empty when the body must be looked at.
      */
-    public java.util.Optional<ServeResponse> refuseBeforeBody(String method, java.util.function.Function<String, String> header) {
+    public Optional<ServeResponse> refuseBeforeBody(String method, java.util.function.Function<String, String> header) {
         if (!"POST".equalsIgnoreCase(method) || environment.isMisconfigured()
                 || !authenticator.refusesHeader(header.apply("X-Inngest-Signature"))) {
             return Optional.empty();

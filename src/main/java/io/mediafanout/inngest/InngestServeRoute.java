@@ -8,7 +8,10 @@ import java.util.Optional;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,8 +50,7 @@ public class InngestServeRoute {
     private final long maxBodySize;
 
     public InngestServeRoute(InngestServeHandler handler, ServeAnswers answers, ServeLimits limits,
-            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.http.limits.max-body-size")
-            io.quarkus.runtime.configuration.MemorySize maxBodySize) {
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
         this.handler = handler;
         this.answers = answers;
         this.limits = limits;

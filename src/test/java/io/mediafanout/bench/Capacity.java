@@ -1,6 +1,5 @@
 package io.mediafanout.bench;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,9 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.testing.ExecutorEmulator;
@@ -116,7 +113,7 @@ final class Capacity {
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
                     Duration.ofSeconds(5)).connectionRetryDelay(Duration.ofSeconds(1));
             if (bounded) {
-                emulator.concurrency(declared(service));
+                emulator.concurrency(FakeInngestApi.syncedFunction(service.url("/api/inngest"), FN));
             }
             emulator.register();
             warmUp(emulator, batch);
@@ -261,23 +258,6 @@ final class Capacity {
         return "capacity-" + label.replaceAll("[^a-z0-9]+", "-") + "-" + replica + ".log";
     }
 
-    /** The function's sync configuration, as the replicas register it (a PUT through the Service). */
-    private static JsonNode declared(RoundRobinProxy service) throws Exception {
-        var http = java.net.http.HttpClient.newHttpClient();
-        var put = http.send(java.net.http.HttpRequest.newBuilder(service.url("/api/inngest"))
-                .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        if (put.statusCode() != 200) {
-            throw new IllegalStateException("sync answered " + put.statusCode() + ": " + put.body());
-        }
-        var registrations = FakeInngestApi.server().received(r -> r.path().equals("/fn/register"));
-        for (JsonNode fn : JSON.readTree(registrations.get(registrations.size() - 1).body()).path("functions")) {
-            if (fn.path("id").asText().equals(FN)) {
-                return fn;
-            }
-        }
-        throw new IllegalStateException(FN + " is not registered");
-    }
 
     private static int ready(Map<String, String> database, String idPattern) throws Exception {
         try (Connection c = DriverManager.getConnection(database.get("quarkus.datasource.jdbc.url"),

@@ -3,10 +3,6 @@ package io.mediafanout.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.testing.AppProcess;
@@ -96,7 +91,7 @@ class ChaosIT {
             ExecutorEmulator.resetConcurrency();
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
                     Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500)).timeScale(0.25)
-                    .concurrency(declaredConfig(service));
+                    .concurrency(FakeInngestApi.syncedFunction(service.url("/api/inngest"), FN));
             Map<String, ExecutorEmulator.Run> runs = new ConcurrentHashMap<>();
             Map<String, Throwable> failures = new ConcurrentHashMap<>();
             List<Thread> threads = new ArrayList<>();
@@ -187,19 +182,4 @@ class ChaosIT {
         return AppProcess.launchAsPod(own, log, 256);
     }
 
-    /** The function's sync configuration, as the replicas register it (a PUT through the Service). */
-    private static JsonNode declaredConfig(RoundRobinProxy service) throws Exception {
-        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(service.url("/api/inngest"))
-                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-        var registrations = FakeInngestApi.server().received(r -> r.path().equals("/fn/register"));
-        JsonNode body = new ObjectMapper().readTree(registrations.get(registrations.size() - 1).body());
-        for (JsonNode fn : body.path("functions")) {
-            if (fn.path("id").asText().equals(FN)) {
-                assertThat(fn.path("concurrency")).as("declared concurrency").isNotEmpty();
-                return fn;
-            }
-        }
-        throw new AssertionError(FN + " is not registered");
-    }
 }

@@ -1,5 +1,7 @@
 package io.mediafanout.testing;
 
+import java.net.URI;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +45,26 @@ public class FakeInngestApi implements QuarkusTestResourceLifecycleManager {
     /** What {@code /v0/runs/{runId}/batch} and {@code /actions} answer. */
     public static void runPayload(String runId, String batchJson, String actionsJson) {
         RUN_PAYLOADS.put(runId, new String[] { batchJson, actionsJson });
+    }
+
+    /**
+     * Syncs the app served at {@code serveUrl} (a {@code PUT}, out of band) and returns the configuration it
+     * registered for {@code functionId}: what Inngest would read its {@code concurrency} and {@code cancel} from.
+     */
+    public static JsonNode syncedFunction(URI serveUrl, String functionId) throws Exception {
+        var put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(serveUrl)
+                .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (put.statusCode() != 200) {
+            throw new AssertionError("sync answered " + put.statusCode() + ": " + put.body());
+        }
+        var registrations = server.received(r -> r.path().equals("/fn/register"));
+        for (JsonNode fn : JSON.readTree(registrations.get(registrations.size() - 1).body()).path("functions")) {
+            if (fn.path("id").asText().equals(functionId)) {
+                return fn;
+            }
+        }
+        throw new AssertionError(functionId + " is not registered");
     }
 
     /** Events the event API accepted (duplicates excluded), in order, as handed to the emulators. */
