@@ -80,4 +80,22 @@ class SignatureOrderTests {
         given().header("X-Inngest-Signature", freshHeader("ab".repeat(32))).body("{\"event\":{}}")
                 .contentType("application/json").post(URL).then().statusCode(401);
     }
+
+    @Test
+    void aLargeCorrectlySignedCallIsVerifiedOffTheEventLoopAndRuns() throws Exception {
+        // over VERIFY_OFF_LOOP_BYTES: verified on a worker, then executed back on the request's event loop; both the
+        // canonical form (as Inngest sends it) and spaced bytes (signed over their canonical form) are accepted
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode) json
+                .readTree(io.mediafanout.testing.Transcript.load("02-A-post-discovery-no-state.json").requestBody());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("event").path("data")).put("note",
+                "x".repeat(InngestServeHandler.VERIFY_OFF_LOOP_BYTES));
+        byte[] canonical = Signatures.signedBytes(json.writeValueAsBytes(body));
+        byte[] spaced = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+        for (byte[] sent : new byte[][] { canonical, spaced }) {
+            String header = Signatures.header(CloudModeProfile.SIGNING_KEY, canonical, System.currentTimeMillis() / 1000);
+            given().header("X-Inngest-Signature", header).body(sent).contentType("application/json").post(URL)
+                    .then().statusCode(206);
+        }
+    }
 }
