@@ -27,6 +27,7 @@ import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.RecordingHttpServer;
 import io.mediafanout.testing.RoundRobinProxy;
 
 /**
@@ -34,7 +35,9 @@ import io.mediafanout.testing.RoundRobinProxy;
  * a round-robin Service, one database; a replica is SIGKILLed mid-burst and started again (in turn, every few seconds,
  * with {@code -Dchaos.kills=N}; {@code -Dchaos.runs} sets the burst). Nothing is lost: every
  * run completes, every record is {@code ready}, each branch has exactly one Ittybit task, and no replica ran out of
- * memory. The emulator honours the concurrency the replicas declare at sync, as Inngest does.
+ * memory. Then every record's {@code media/ready} becomes a callback run while a replica is killed again: every record's
+ * callback arrives, under one delivery id. The emulator honours the concurrency the replicas declare at sync, as
+ * Inngest does.
  */
 class ChaosIT {
 
@@ -44,6 +47,10 @@ class ChaosIT {
     static final long KILL_EVERY_MILLIS = Long.getLong("chaos.kill-every-ms", 3_000);
     static final String FN = "media-pipeline-fanout-adaptive-streaming";
     static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+
+    static final String CALLBACKS_FN = "media-pipeline-media-callbacks";
+    /** The uploading app's callback receiver (every record's callback goes to the default URL). */
+    static final RecordingHttpServer RECEIVER = new RecordingHttpServer();
 
     static PostgresTestResource postgres = new PostgresTestResource();
     static Map<String, String> settings = new HashMap<>();
@@ -57,6 +64,10 @@ class ChaosIT {
         settings.put("inngest.dev", "1");
         settings.put("inngest.allow-dev-mode-in-prod", "true");
         settings.put("media.reconciler.every", "off");
+        settings.put("media.callbacks.secret", "chaos-callback-secret-0123456789");
+        settings.put("media.callbacks.allow-private", "true");
+        settings.put("media.callbacks.default-url", RECEIVER.url() + "/callbacks");
+        RECEIVER.route("POST", "/callbacks", request -> RecordingHttpServer.Reply.json(200, "{}"));
     }
 
     @AfterAll
@@ -149,6 +160,54 @@ class ChaosIT {
                     .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
             assertThat(replicas[0].isAlive()).as("replica A is up: log " + logs[0]).isTrue();
             assertThat(replicas[1].isAlive()).as("replica B is up: log " + logs[1]).isTrue();
+
+            // then each record's media/ready becomes a callback run (media-callbacks), while a replica is killed
+            // again: every record's callback arrives, all of its POSTs carrying one delivery id (a POST repeated
+            // after a kill is the same delivery, which the receiver recognises by that id)
+            ExecutorEmulator callbacks = new ExecutorEmulator(service.url("/api/inngest"), CALLBACKS_FN, Optional.empty(),
+                    10, Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500))
+                    .concurrency(FakeInngestApi.syncedFunction(service.url("/api/inngest"), CALLBACKS_FN));
+            Map<String, ExecutorEmulator.Run> deliveries = new ConcurrentHashMap<>();
+            List<Thread> senders = new ArrayList<>();
+            for (String mediaId : mediaIds) {
+                Thread thread = new Thread(null, () -> {
+                    try {
+                        deliveries.put(mediaId, callbacks.runEvent(FakeInngestApi.receivedEvent("media/ready", mediaId)));
+                    } catch (Throwable e) {
+                        failures.put(mediaId + " callback", e);
+                    }
+                }, "chaos-callback", 256 * 1024);
+                thread.setDaemon(true);
+                senders.add(thread);
+            }
+            senders.forEach(Thread::start);
+            Thread.sleep(300);
+            AppProcess.waitUntilReady(ports.get(0));
+            replicas[1].destroyForcibly();
+            assertThat(replicas[1].waitFor(30, TimeUnit.SECONDS)).isTrue();
+            replicas[1] = launch(ports.get(1), logs[1]);
+            started.add(replicas[1]);
+            long callbacksDeadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            for (Thread thread : senders) {
+                thread.join(Math.max(1, (callbacksDeadline - System.nanoTime()) / 1_000_000));
+            }
+            callbacks.close();
+            assertThat(failures).as("callback runs that threw").isEmpty();
+            assertThat(deliveries.values()).hasSize(RUNS)
+                    .allSatisfy(run -> assertThat(run.status()).isEqualTo("completed"));
+            Map<String, java.util.Set<String>> ids = new HashMap<>();
+            int posts = 0;
+            for (RecordingHttpServer.Recorded post : RECEIVER.received(r -> r.path().equals("/callbacks"))) {
+                String mediaId = new ObjectMapper().readTree(post.body()).path("data").path("mediaId").asText();
+                if (mediaId.startsWith("chaos-" + batch + "-")) {
+                    ids.computeIfAbsent(mediaId, k -> new java.util.HashSet<>()).add(post.header("Media-Fanout-Delivery"));
+                    posts++;
+                }
+            }
+            System.out.printf("chaos: %d callbacks, %d POSTs received%n", ids.size(), posts);
+            assertThat(ids).as("records with a callback").hasSize(RUNS);
+            assertThat(ids).allSatisfy((id, deliveryIds) -> assertThat(deliveryIds).as(id).hasSize(1));
+
             for (Path log : logs) {
                 assertThat(Files.readString(log)).as(log.toString()).doesNotContain("OutOfMemoryError");
             }
