@@ -82,6 +82,8 @@ final class Report {
                         + "below all come from that one run. How to run it and what it does: "
                         + "[bench/README.md](../bench/README.md).\n\n");
         md.append("```bash\n").append(o.command()).append("\n```\n\n");
+        md.append("Bursts on two replicas (the capacity part, `BENCH_PARTS=capacity`) have their own page, written by "
+                + "the run that made them: [docs/capacity.md](capacity.md).\n\n");
         md.append("Settings of this run: after the server starts, a warm-up of ").append(o.warmup().toSeconds())
                 .append(" s per request kind (the three in turn), then for each kind ")
                 .append(Benchmark.RAMP.toSeconds()).append(" s of load and ").append(o.duration().toSeconds())
