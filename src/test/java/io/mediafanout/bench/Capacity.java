@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +25,6 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PostgresTestResource;
 import io.mediafanout.testing.RoundRobinProxy;
-import io.mediafanout.testing.TestApiKey;
 
 /**
  * The capacity part ({@code BENCH_PARTS=capacity}): bursts of concurrent runs against two replicas of the packaged
@@ -222,19 +220,7 @@ final class Capacity {
 
     private ServerProcess start(int replica, int port, String memory, boolean bounded, boolean webhooks,
             RoundRobinProxy service, Map<String, String> database, String label) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Benchmark.java()));
-        command.addAll(Benchmark.shippedJvmOptions(root, memory));
-        command.addAll(Benchmark.serviceJvmOptions());
-        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", jar.toString()));
-        Map<String, String> env = new LinkedHashMap<>(Benchmark.SHIPPED_ENVIRONMENT);
-        env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
-        env.put("INNGEST_DEV", "1");
-        env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
-        env.put("INNGEST_BASE_URL", inngestUrl);
-        env.put("ITTYBIT_API_URL", ittybitUrl);
-        env.put("ITTYBIT_API_KEY", FakeIttybit.API_KEY);
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        Map<String, String> env = EndToEnd.serviceEnvironment(inngestUrl, ittybitUrl, port);
         env.put("MEDIA_RECONCILER_EVERY", "off");
         env.put("INNGEST_CONCURRENCY_REPLICAS", "2");
         if (webhooks) {
@@ -250,8 +236,9 @@ final class Capacity {
             env.put("MEDIA_DATABASE_ACQUIRE_TIMEOUT", "PT30S");
             env.put("MEDIA_DATABASE_MAX_WAITING", "-1");
         }
-        return ServerProcess.start("media-fanout capacity replica " + replica, command, env, root,
-                logs.resolve(logName(label, replica)), port);
+        return ServerProcess.start("media-fanout capacity replica " + replica,
+                EndToEnd.serviceCommand(root, jar, memory, database), env, root, logs.resolve(logName(label, replica)),
+                port);
     }
 
     private static String logName(String label, int replica) {

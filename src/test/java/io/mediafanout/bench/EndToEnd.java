@@ -219,27 +219,16 @@ final class EndToEnd {
         Map<String, String> database = postgres.start();
         Runnable stopDatabase = Benchmark.onExit(postgres::stop);
         int port = ServerProcess.freePort();
-        List<String> command = new ArrayList<>(List.of(Benchmark.java()));
-        command.addAll(Benchmark.shippedJvmOptions(root, Benchmark.env("BENCH_E2E_MEMORY_LIMIT", "1g")));
-        command.addAll(Benchmark.serviceJvmOptions());
-        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", jar.toString()));
-        Map<String, String> env = new LinkedHashMap<>(Benchmark.SHIPPED_ENVIRONMENT);
-        env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
+        Map<String, String> env = serviceEnvironment(inngestUrl, ittybitUrl, port);
         // the 1,000 concurrent uploads come from one client key: the per-key rate limit (20/s) is not what is measured
         env.put("MEDIA_API_RATE_LIMIT_PER_SECOND", "100000");
         env.put("MEDIA_API_RATE_LIMIT_BURST", "100000");
-        env.put("INNGEST_DEV", "1");
-        env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
-        env.put("INNGEST_BASE_URL", inngestUrl);
-        env.put("ITTYBIT_API_URL", ittybitUrl);
-        env.put("ITTYBIT_API_KEY", FakeIttybit.API_KEY);
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         if (polling.webhooks()) {
             env.put("ITTYBIT_WEBHOOK_BASE_URL", "http://127.0.0.1:" + port);
         }
-        try (ServerProcess server = ServerProcess.start("media-fanout e2e (" + polling.label() + ")", command, env,
-                root, logs.resolve("e2e-" + polling.label() + ".log"), port)) {
+        try (ServerProcess server = ServerProcess.start("media-fanout e2e (" + polling.label() + ")",
+                serviceCommand(root, jar, Benchmark.env("BENCH_E2E_MEMORY_LIMIT", "1g"), database), env, root,
+                logs.resolve("e2e-" + polling.label() + ".log"), port)) {
             server.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));
             String base = "http://127.0.0.1:" + port;
             List<Sequential> sequential = new ArrayList<>();
@@ -253,6 +242,32 @@ final class EndToEnd {
         } finally {
             stopDatabase.run();
         }
+    }
+
+    /**
+     * The packaged service as the end-to-end parts start it: {@code java @jvm.options -XX:MaxRAM=<memoryLimit>}, the
+     * database's settings as {@code -D} properties.
+     */
+    static List<String> serviceCommand(Path root, Path jar, String memoryLimit, Map<String, String> database) {
+        List<String> command = new ArrayList<>(List.of(Benchmark.java()));
+        command.addAll(Benchmark.shippedJvmOptions(root, memoryLimit));
+        command.addAll(Benchmark.serviceJvmOptions());
+        database.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", jar.toString()));
+        return command;
+    }
+
+    /** Its environment: dev mode against the fake Inngest API and the fake Ittybit, the test API key, a port. */
+    static Map<String, String> serviceEnvironment(String inngestUrl, String ittybitUrl, int port) {
+        Map<String, String> env = new LinkedHashMap<>(Benchmark.SHIPPED_ENVIRONMENT);
+        env.put("MEDIA_API_KEYS", TestApiKey.CONFIG);
+        env.put("INNGEST_DEV", "1");
+        env.put("INNGEST_ALLOW_DEV_MODE_IN_PROD", "true");
+        env.put("INNGEST_BASE_URL", inngestUrl);
+        env.put("ITTYBIT_API_URL", ittybitUrl);
+        env.put("ITTYBIT_API_KEY", FakeIttybit.API_KEY);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        return env;
     }
 
     private Sequential sequential(String base, Polling polling, Workload workload, ServerProcess server)
