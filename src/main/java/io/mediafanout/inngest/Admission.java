@@ -1,7 +1,6 @@
 package io.mediafanout.inngest;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
 
 /**
  * Admission of calls to the serve endpoint in one process: at most {@code maxCalls} calls executing and at most
@@ -158,23 +157,5 @@ public final class Admission {
 
     public int maxCalls() {
         return maxCalls;
-    }
-
-    public long maxBytes() {
-        return maxBytes;
-    }
-
-    public int queueCapacity() {
-        return queueCapacity;
-    }
-
-    /** For tests and diagnostics: the sizes queued, head first. */
-    synchronized long[] queuedSizes() {
-        long[] sizes = new long[queue.size()];
-        Iterator<Entry> it = queue.iterator();
-        for (int i = 0; it.hasNext(); i++) {
-            sizes[i] = it.next().size;
-        }
-        return sizes;
     }
 }
