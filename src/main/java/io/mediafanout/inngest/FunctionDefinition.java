@@ -33,6 +33,7 @@ public final class FunctionDefinition {
     private final List<Cancellation> cancelOn;
     private final FunctionHandler handler;
     private final Optional<FunctionHandler> onFailure;
+    private final int onFailureRetries;
 
     private FunctionDefinition(Builder b) {
         this.id = b.id;
@@ -43,6 +44,7 @@ public final class FunctionDefinition {
         this.cancelOn = List.copyOf(b.cancelOn);
         this.handler = Objects.requireNonNull(b.handler, "handler");
         this.onFailure = Optional.ofNullable(b.onFailure);
+        this.onFailureRetries = b.onFailureRetries;
         if (triggers.isEmpty()) {
             throw new IllegalArgumentException("function " + id + " needs at least one trigger");
         }
@@ -87,6 +89,11 @@ public final class FunctionDefinition {
         return onFailure;
     }
 
+    /** Retries of the failure handler's steps: 1 unless {@link Builder#onFailure(FunctionHandler, int)} set them. */
+    public int onFailureRetries() {
+        return onFailureRetries;
+    }
+
     public static final class Builder {
         private final String id;
         private String name;
@@ -96,6 +103,7 @@ public final class FunctionDefinition {
         private final List<Cancellation> cancelOn = new ArrayList<>();
         private FunctionHandler handler;
         private FunctionHandler onFailure;
+        private int onFailureRetries = 1;
 
         private Builder(String id) {
             if (id == null || !ID.matcher(id).matches()) {
@@ -145,6 +153,16 @@ public final class FunctionDefinition {
          */
         public Builder onFailure(FunctionHandler onFailure) {
             this.onFailure = onFailure;
+            return this;
+        }
+
+        /** {@link #onFailure(FunctionHandler)} with {@code retries} (0–20) instead of the TypeScript SDK's 1. */
+        public Builder onFailure(FunctionHandler onFailure, int retries) {
+            if (retries < 0 || retries > 20) {
+                throw new IllegalArgumentException("retries must be between 0 and 20");
+            }
+            this.onFailure = onFailure;
+            this.onFailureRetries = retries;
             return this;
         }
 

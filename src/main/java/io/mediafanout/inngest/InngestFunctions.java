@@ -38,7 +38,7 @@ public class InngestFunctions {
                     withAppLimit(id, fn.concurrency(), limits.declared()), fn.cancelOn(), fn.handler()));
             fn.onFailure().ifPresent(handler -> add(served, new Served(id + "-failure", fn.name() + " (failure)",
                     List.of(Trigger.event(FunctionDefinition.FAILURE_EVENT, "event.data.function_id == '" + id + "'")),
-                    Optional.of(1), withAppLimit(id + "-failure", List.of(), limits.declared()), List.of(), handler)));
+                    Optional.of(fn.onFailureRetries()), withAppLimit(id + "-failure", List.of(), limits.declared()), List.of(), handler)));
         }
         this.byId = Collections.unmodifiableMap(served);
     }

@@ -177,6 +177,14 @@ public interface MediaConfig {
         /** Requests a key may make in a burst above its average. */
         @WithDefault("40")
         int rateLimitBurst();
+
+        /**
+         * {@code MEDIA_API_OWNER_CLAIM}: the access-token claim that names who owns the records a token uploads and
+         * may see ({@code sub} by default; a tenant claim such as {@code org_id} makes records shared by a tenant).
+         * An API key's owner is its name.
+         */
+        @WithDefault("sub")
+        String ownerClaim();
     }
 
     interface Ittybit {

@@ -70,6 +70,13 @@ public class Media {
     @Column(name = "callback_url", columnDefinition = "text")
     private String callbackUrl;
 
+    /**
+     * Who uploaded it: the API key's name or the access token's owner claim; null for records stored before owners
+     * existed or made by an event sent straight to Inngest (only {@code media:admin} callers see those).
+     */
+    @Column(length = 256, updatable = false)
+    private String owner;
+
     /** Reprocessing rounds: 0 for the first run. */
     @Column(nullable = false)
     private int round;
@@ -192,6 +199,15 @@ public class Media {
 
     public void setCallbackUrl(String callbackUrl) {
         this.callbackUrl = callbackUrl;
+    }
+
+    public String getOwner() {
+        return owner;
+    }
+
+    /** Whether {@code caller} may see and act on this record: its owner, or an admin. */
+    public boolean visibleTo(String caller, boolean admin) {
+        return admin || (owner != null && owner.equals(caller));
     }
 
     public int getRound() {

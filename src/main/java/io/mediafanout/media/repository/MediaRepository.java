@@ -1,7 +1,9 @@
 package io.mediafanout.media.repository;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,15 +22,15 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
     static final long RECONCILER_LOCK = 0x6d65646961726563L; // "mediarec"
 
     /**
-     * Creates the record in {@code processing} unless it exists, with its outputs (JSON) and callback URL (may be
-     * null); tells whether it was created.
+     * Creates the record in {@code processing} unless it exists, with its owner, outputs (JSON) and callback URL (may
+     * be null); tells whether it was created.
      */
-    public Uni<Boolean> insertIfAbsent(String id, String sourceUrl, String outputs, String callbackUrl) {
+    public Uni<Boolean> insertIfAbsent(String id, String owner, String sourceUrl, String outputs, String callbackUrl) {
         return getSession().chain(session -> session.createNativeQuery(
-                "insert into media (id, status, source_url, outputs, callback_url) "
-                        + "values (:id, 'processing', :source, :outputs, :callback) on conflict (id) do nothing")
-                .setParameter("id", id).setParameter("source", sourceUrl).setParameter("outputs", outputs)
-                .setParameter("callback", callbackUrl).executeUpdate())
+                "insert into media (id, owner, status, source_url, outputs, callback_url) "
+                        + "values (:id, :owner, 'processing', :source, :outputs, :callback) on conflict (id) do nothing")
+                .setParameter("id", id).setParameter("owner", owner).setParameter("source", sourceUrl)
+                .setParameter("outputs", outputs).setParameter("callback", callbackUrl).executeUpdate())
                 .map(rows -> rows == 1);
     }
 
@@ -62,7 +64,8 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
      */
     public Uni<List<String>> abandon(Duration maxAge, String code, String error) {
         return getSession().chain(session -> session.createNativeQuery(
-                "update media set status = 'failed', error_code = :code, error = :error, updated_at = now() "
+                "update media set status = 'failed', error_code = :code, error = :error, updated_at = now(), "
+                        + "failed_event_due = true "
                         + "where status = 'processing' and round_started_at < now() - make_interval(secs => :age) "
                         + "returning id", String.class)
                 .setParameter("code", code).setParameter("error", error).setParameter("age", seconds(maxAge))
@@ -91,29 +94,84 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                         ((Number) row[2]).intValue(), (String) row[3])).toList());
     }
 
-    /** Whether the callback delivery {@code id} was delivered (a receiver answered 2xx). */
-    public Uni<Boolean> callbackDelivered(String id) {
-        return getSession().chain(session -> session.createNativeQuery(
-                "select count(*) from callback_delivery where id = :id", Long.class)
-                .setParameter("id", id).getSingleResult()).map(count -> count > 0);
+    /** A failed record whose {@code media/failed} event Inngest has not accepted yet: its id, round and code. */
+    public record FailedEventDue(String id, int round, String code) {
     }
 
-    /** Records that the callback delivery {@code id} was delivered; a second record of it changes nothing. */
-    public Uni<Void> callbackDelivered(String id, String mediaId, String kind, int status) {
+    /** Up to {@code limit} failed records owing their {@code media/failed} event (see {@link #abandon}). */
+    public Uni<List<FailedEventDue>> failedEventsDue(int limit) {
         return getSession().chain(session -> session.createNativeQuery(
-                "insert into callback_delivery (id, media_id, kind, status_code) values (:id, :media, :kind, :status) "
-                        + "on conflict (id) do nothing")
+                "select id, round, error_code from media where failed_event_due and status = 'failed' "
+                        + "order by updated_at limit :limit", Object[].class)
+                .setParameter("limit", limit).getResultList())
+                .map(rows -> rows.stream().map(row -> new FailedEventDue((String) row[0],
+                        ((Number) row[1]).intValue(), (String) row[2])).toList());
+    }
+
+    /** Inngest accepted the {@code media/failed} event of these records. */
+    public Uni<Void> failedEventsSent(List<String> ids) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update media set failed_event_due = false where id = any(:ids)")
+                .setParameter("ids", ids.toArray(String[]::new)).executeUpdate()).replaceWithVoid();
+    }
+
+    /** What claiming a callback delivery found: claimed now, delivered before, or leased by another attempt. */
+    public record CallbackClaim(boolean claimed, boolean delivered, Duration leaseLeft) {
+    }
+
+    /**
+     * Claims the callback delivery {@code id} for {@code lease}, unless it was delivered or another attempt's lease
+     * on it has not run out: only the holder of a claim sends it, so two replicas or retries never send it at once.
+     */
+    public Uni<CallbackClaim> claimCallback(String id, String mediaId, String kind, Duration lease) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "insert into callback_delivery (id, media_id, kind, leased_until) "
+                        + "values (:id, :media, :kind, now() + make_interval(secs => :lease)) "
+                        + "on conflict (id) do update set leased_until = excluded.leased_until, "
+                        + "attempts = callback_delivery.attempts + 1 where callback_delivery.delivered_at is null "
+                        + "and (callback_delivery.leased_until is null or callback_delivery.leased_until < now())")
                 .setParameter("id", id).setParameter("media", mediaId).setParameter("kind", kind)
-                .setParameter("status", status).executeUpdate()).replaceWithVoid();
+                .setParameter("lease", seconds(lease)).executeUpdate()
+                .chain(claimed -> claimed == 1 ? Uni.createFrom().item(new CallbackClaim(true, false, Duration.ZERO))
+                        : session.createNativeQuery("select delivered_at is not null, "
+                                + "greatest(0, extract(epoch from leased_until - now()))::float8 "
+                                + "from callback_delivery where id = :id", Object[].class)
+                                .setParameter("id", id).getSingleResult()
+                                .map(row -> new CallbackClaim(false, (Boolean) row[0], Duration.ofMillis(
+                                        row[1] == null ? 0 : (long) (((Number) row[1]).doubleValue() * 1000))))));
+    }
+
+    /** The callback delivery {@code id} was delivered: a receiver answered {@code status}. */
+    public Uni<Void> callbackDelivered(String id, int status) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update callback_delivery set delivered_at = now(), status_code = :status, leased_until = null "
+                        + "where id = :id")
+                .setParameter("id", id).setParameter("status", status).executeUpdate()).replaceWithVoid();
+    }
+
+    /** The attempt holding the claim on {@code id} ended without a delivery: the next one need not wait. */
+    public Uni<Void> releaseCallback(String id) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "update callback_delivery set leased_until = null where id = :id and delivered_at is null")
+                .setParameter("id", id).executeUpdate()).replaceWithVoid();
     }
 
     private static double seconds(Duration duration) {
         return duration.toMillis() / 1000.0;
     }
 
-    public Uni<List<Media>> page(String status, int limit) {
+    /** The newest records, of one status ({@code null}: any) and one owner ({@code null}: every owner). */
+    public Uni<List<Media>> page(String status, String owner, int limit) {
         Sort newestFirst = Sort.descending("createdAt").and("id", Sort.Direction.Descending);
-        return (status == null ? findAll(newestFirst) : find("status", newestFirst, status))
+        Map<String, Object> where = new LinkedHashMap<>();
+        if (status != null) {
+            where.put("status", status);
+        }
+        if (owner != null) {
+            where.put("owner", owner);
+        }
+        String query = String.join(" and ", where.keySet().stream().map(k -> k + " = :" + k).toList());
+        return (where.isEmpty() ? findAll(newestFirst) : find(query, newestFirst, where))
                 .page(Page.ofSize(limit)).list();
     }
 }

@@ -14,6 +14,7 @@ import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.mediafanout.media.service.IdempotentRequest;
 import io.mediafanout.media.service.MediaService;
 import io.mediafanout.media.service.Upload;
 import io.quarkus.logging.Log;
@@ -64,6 +65,11 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public RestResponse<ApiError> notFound(MediaService.NotFoundException e) {
         return RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> keyReused(IdempotentRequest.KeyReusedException e) {
+        return RestResponse.ResponseBuilder.<ApiError> create(422).entity(ApiError.of("idempotency_key_reused", e.getMessage())).build();
     }
 
     @ServerExceptionMapper

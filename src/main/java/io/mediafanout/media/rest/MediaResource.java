@@ -8,6 +8,7 @@ import java.util.Set;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -33,6 +34,9 @@ import org.jboss.resteasy.reactive.RestResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.media.rest.auth.ApiKeys;
+import io.mediafanout.media.rest.auth.Callers;
+import io.mediafanout.media.service.Caller;
+import io.mediafanout.media.service.IdempotentRequest;
 import io.mediafanout.media.service.CallbackService;
 import io.mediafanout.media.service.CallbackUrls;
 import io.mediafanout.media.service.MediaService;
@@ -40,6 +44,7 @@ import io.mediafanout.media.service.OutputOptions;
 import io.mediafanout.media.service.Outputs;
 import io.mediafanout.media.service.Upload;
 import io.mediafanout.media.service.Upload.InvalidUploadException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
 /** Uploads and media records. */
@@ -51,7 +56,8 @@ import io.smallrye.mutiny.Uni;
 @SecurityRequirement(name = "apiKey")
 @APIResponse(responseCode = "401", description = "No credentials, an unknown API key or an invalid access token",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
-@APIResponse(responseCode = "403", description = "The key or token lacks the role this request needs",
+@APIResponse(responseCode = "403", description = "The key or token lacks the role this request needs (media:read to "
+        + "read, media:write to upload, cancel and reprocess, media:admin for both on every owner's records)",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
 @APIResponse(responseCode = "429", description = "Too many requests with this key or token subject: see Retry-After",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
@@ -78,17 +84,27 @@ public class MediaResource {
     public record MediaPage(List<MediaResponse> items, int limit) {
     }
 
+    static final String IDEMPOTENCY_KEY_DOC = "Optional, 1-255 printable ASCII characters (a UUID): the same key "
+            + "and request within 24 hours gets the first request's record and status (with Idempotent-Replayed: "
+            + "true) and starts nothing more; the same key with another request is a 422. Keys are per caller.";
     static final Set<String> STATUSES = Set.of("processing", "ready", "failed", "cancelled");
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
+
+    /** Set on an answer repeated for an {@code Idempotency-Key} (as Stripe does). */
+    static final String REPLAYED_HEADER = "Idempotent-Replayed";
 
     private final MediaService media;
     private final OutputOptions options;
     private final CallbackUrls callbackUrls;
     private final CallbackService callbacks;
+    private final SecurityIdentity identity;
+    private final Callers callers;
 
     public MediaResource(MediaService media, OutputOptions options, CallbackUrls callbackUrls,
-            CallbackService callbacks) {
+            CallbackService callbacks, SecurityIdentity identity, Callers callers) {
+        this.identity = identity;
+        this.callers = callers;
         this.media = media;
         this.options = options;
         this.callbackUrls = callbackUrls;
@@ -96,18 +112,24 @@ public class MediaResource {
     }
 
     @POST
-    @RolesAllowed(ApiKeys.WRITE)
-    @Operation(summary = "Process a video", description = "Stores the record (status processing) and starts the "
-            + "pipeline. Repeating the request with the same mediaId returns the same record and starts no second run.")
+    @RolesAllowed({ ApiKeys.WRITE, ApiKeys.ADMIN })
+    @Operation(summary = "Process a video", description = "Stores the record (status processing), owned by the "
+            + "caller, and starts the pipeline. Repeating the request with the same mediaId, or with the same "
+            + "Idempotency-Key, returns the same record and starts no second run.")
     @APIResponse(responseCode = "200", description = "The record is already ready or failed: returned as it is, "
             + "nothing starts (see reprocess)", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "202", description = "Accepted: see Location for progress",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl, other outputs or another callbackUrl")
+    @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl, other outputs or "
+            + "another callbackUrl, or taken by another owner",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "503", description = "Stored, but processing could not be started yet: the reconciler retries it within minutes, and repeating the request is safe")
-    public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri) {
+    public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri,
+            @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
         if (request == null) {
             throw new InvalidUploadException("sourceUrl", "a JSON body with sourceUrl is required");
         }
@@ -118,8 +140,12 @@ public class MediaResource {
             MDC.put("mediaId", id);
         });
         Outputs outputs = options.resolve(request.branches(), request.options(), "");
+        Caller caller = callers.of(identity);
+        Optional<IdempotentRequest> idempotency = IdempotentRequest.of(idempotencyKey, "upload", request.sourceUrl(),
+                request.mediaId(), outputs.toJson().toString(), request.callbackUrl());
         if (request.callbackUrl() == null) {
-            return start(new MediaService.UploadOrder(request.sourceUrl(), mediaId, outputs, Optional.empty()), uri);
+            return start(new MediaService.UploadOrder(caller, request.sourceUrl(), mediaId, outputs, Optional.empty(),
+                    idempotency), uri);
         }
         if (!callbacks.enabled()) {
             throw new InvalidUploadException("callbackUrl", "this service sends no callbacks (MEDIA_CALLBACKS_SECRET "
@@ -127,7 +153,7 @@ public class MediaResource {
         }
         URI callback = callbackUrls.parse(request.callbackUrl(), "callbackUrl");
         return callbackUrls.resolve(callback, "callbackUrl").chain(checked -> start(new MediaService.UploadOrder(
-                request.sourceUrl(), mediaId, outputs, Optional.of(request.callbackUrl())), uri));
+                caller, request.sourceUrl(), mediaId, outputs, Optional.of(request.callbackUrl()), idempotency), uri));
     }
 
     private Uni<RestResponse<MediaResponse>> start(MediaService.UploadOrder order, UriInfo uri) {
@@ -135,7 +161,7 @@ public class MediaResource {
     }
 
     @DELETE
-    @RolesAllowed(ApiKeys.WRITE)
+    @RolesAllowed({ ApiKeys.WRITE, ApiKeys.ADMIN })
     @Path("/{id}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Cancel the processing of a video", description = "Stops the record's run (media/cancelled): "
@@ -154,11 +180,11 @@ public class MediaResource {
             throw new MediaService.NotFoundException("no media record with this id");
         }
         MDC.put("mediaId", id);
-        return media.cancel(id).map(MediaResponse::of);
+        return media.cancel(id, callers.of(identity)).map(MediaResponse::of);
     }
 
     @POST
-    @RolesAllowed(ApiKeys.WRITE)
+    @RolesAllowed({ ApiKeys.WRITE, ApiKeys.ADMIN })
     @Path("/{id}/reprocess")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Process a video again", description = "Starts a new run of a ready, failed or cancelled record, with "
@@ -167,30 +193,37 @@ public class MediaResource {
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "404", description = "No such record")
     @APIResponse(responseCode = "409", description = "The record is still processing")
-    public Uni<RestResponse<MediaResponse>> reprocess(@PathParam("id") String id, UriInfo uri) {
+    @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Uni<RestResponse<MediaResponse>> reprocess(@PathParam("id") String id, UriInfo uri,
+            @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             throw new MediaService.NotFoundException("no media record with this id");
         }
         MDC.put("mediaId", id);
-        return media.reprocess(id).map(accepted -> answer(accepted, uri));
+        Optional<IdempotentRequest> idempotency = IdempotentRequest.of(idempotencyKey, "reprocess", id);
+        return media.reprocess(id, callers.of(identity), idempotency).map(accepted -> answer(accepted, uri));
     }
 
     /** 202 with the record's Location when a run was started, 200 with the record when it was already done. */
     private static RestResponse<MediaResponse> answer(MediaService.Accepted accepted, UriInfo uri) {
         MediaResponse body = MediaResponse.of(accepted.details());
-        if (!accepted.started()) {
-            return RestResponse.ok(body);
+        RestResponse.ResponseBuilder<MediaResponse> answer = accepted.started()
+                ? RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, body)
+                        .location(uri.getBaseUriBuilder().path("media").path(body.id()).build())
+                : RestResponse.ResponseBuilder.ok(body);
+        if (accepted.replayed()) {
+            answer.header(REPLAYED_HEADER, "true");
         }
-        URI location = uri.getBaseUriBuilder().path("media").path(body.id()).build();
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, body).location(location).build();
+        return answer.build();
     }
 
     @GET
-    @RolesAllowed(ApiKeys.READ)
+    @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
     @Path("/{id}")
     @Operation(summary = "A media record, with the progress of each branch")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
-    @APIResponse(responseCode = "404", description = "No such record",
+    @APIResponse(responseCode = "404", description = "No such record (or another owner's)",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Uni<RestResponse<Object>> get(@PathParam("id") String id) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
@@ -198,14 +231,14 @@ public class MediaResource {
             return Uni.createFrom().item(RestResponse.status(RestResponse.Status.NOT_FOUND,
                     ApiError.of("not_found", "no media record with this id")));
         }
-        return media.details(id).map(details -> details == null
+        return media.details(id, callers.of(identity)).map(details -> details == null
                 ? RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", "no media record " + id))
                 : RestResponse.ok(MediaResponse.of(details)));
     }
 
     @GET
-    @RolesAllowed(ApiKeys.READ)
-    @Operation(summary = "Records, newest first")
+    @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
+    @Operation(summary = "Records, newest first", description = "The caller's own records; every record for media:admin")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid status or limit",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
@@ -216,7 +249,7 @@ public class MediaResource {
             throw new InvalidUploadException("status", "status must be one of processing, ready, failed, cancelled");
         }
         int size = parseLimit(limit);
-        return media.page(status, size).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
+        return media.page(status, size, callers.of(identity)).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
     }
 
     private static int parseLimit(String limit) {

@@ -168,7 +168,7 @@ public class BranchService {
      */
     @WithTransaction
     Uni<Void> started(Branch branch, Upload upload, int generation) {
-        return media.insertIfAbsent(upload.mediaId(), upload.sourceUrl(), upload.outputs().toJson().toString(), null)
+        return media.insertIfAbsent(upload.mediaId(), null, upload.sourceUrl(), upload.outputs().toJson().toString(), null)
                 .chain(() -> branches.started(upload.mediaId(), branch.id(), generation))
                 .invoke(recorded -> {
                     if (!recorded) {

@@ -45,6 +45,6 @@ public class CallbackFunction {
     Uni<CallbackService.Delivery> deliver(FunctionContext run, Step step) {
         MDC.put("mediaId", run.event().data().path("mediaId").asText(""));
         return step.run("deliver", CallbackService.Delivery.class,
-                () -> callbacks.deliver(run.event(), "callback-" + run.runId()));
+                () -> callbacks.deliver(run.event()));
     }
 }

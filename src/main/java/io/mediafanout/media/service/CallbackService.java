@@ -4,7 +4,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +11,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -35,11 +35,16 @@ import io.smallrye.mutiny.Uni;
  * JSON to the record's {@code callbackUrl} (or the configured default) from a step, so Inngest retries a failed
  * delivery with its backoff.
  * <p>
- * The body is {@code {id, type, createdAt, data}}; {@code id} (also in {@code Media-Fanout-Delivery} and
- * {@code Idempotency-Key}) is the same for every attempt of one delivery. {@code Media-Fanout-Signature} is
- * {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the callback secret>}. A delivery a receiver
- * answered with 2xx is recorded and never sent again, whichever replica or retry gets to it; 5xx, 408, 429 and
- * network errors are retried, other answers end the delivery.
+ * The event only says which record to call back about: the delivery is built from the stored record, and only when
+ * the record is in the event's state and round (a forged or stale event delivers nothing). The body is
+ * {@code {id, type, createdAt, data}}; {@code id} (also in {@code Media-Fanout-Delivery} and {@code Idempotency-Key})
+ * is {@code <type>-<mediaId>-r<round>}, the same for every attempt and every event about that state.
+ * {@code Media-Fanout-Signature} is {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the callback
+ * secret>}. An attempt claims the delivery in the database (a lease) before it sends, so two replicas or retries never
+ * send it at once; a delivery a receiver answered with 2xx is recorded and never sent again. The whole attempt —
+ * resolving the host, connecting, sending, reading the status — ends within {@code media.callbacks.timeout}; the
+ * answer's body is never read. 5xx, 408, 429, time-outs, network and DNS errors are retried, other answers end the
+ * delivery.
  */
 @ApplicationScoped
 public class CallbackService {
@@ -48,8 +53,13 @@ public class CallbackService {
     public static final String SIGNATURE_HEADER = "Media-Fanout-Signature";
     /** Header carrying the delivery id. */
     public static final String DELIVERY_HEADER = "Media-Fanout-Delivery";
+    /** How much longer than the timeout a claim lasts: a crashed attempt's delivery can be taken over after it. */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 
-    /** What a delivery step did: {@code delivered}, {@code already-delivered} or {@code no-callback}. */
+    /**
+     * What a delivery step did: {@code delivered}, {@code already-delivered}, {@code no-callback}, {@code no-record}
+     * or {@code stale} (the record is not in the event's state or round).
+     */
     @RegisterForReflection
     public record Delivery(String id, String outcome, Integer status) {
     }
@@ -81,14 +91,41 @@ public class CallbackService {
         return eventName.replace('/', '.');
     }
 
-    /** Delivers the callback of {@code event} ({@code media/ready}, {@code media/failed}, {@code media/cancelled}). */
-    public Uni<Delivery> deliver(Event event, String fallbackId) {
-        String id = event.id() != null && !event.id().isBlank() ? event.id() : fallbackId;
+    /** The record status an event announces: {@code media/ready} is about a {@code ready} record, and so on. */
+    static String status(String eventName) {
+        return eventName.substring(eventName.indexOf('/') + 1);
+    }
+
+    /** The id of the delivery about a record's state in one round. */
+    static String deliveryId(String type, String mediaId, int round) {
+        return type + "-" + mediaId + "-r" + round;
+    }
+
+    /**
+     * Delivers the callback {@code event} ({@code media/ready}, {@code media/failed}, {@code media/cancelled}) asks
+     * for, built from the record as stored.
+     */
+    public Uni<Delivery> deliver(Event event) {
         String mediaId = event.data().path("mediaId").asText(null);
         if (mediaId == null) {
             return Uni.createFrom().failure(new NonRetriableException(event.name() + " without a mediaId: no callback"));
         }
-        return destination(mediaId).chain(url -> {
+        String type = type(event.name());
+        JsonNode round = event.data().path("round");
+        return record(mediaId).chain(record -> {
+            if (record == null) {
+                Log.infof("%s for media %s: no such record, nothing delivered", event.name(), mediaId);
+                return Uni.createFrom().item(new Delivery(null, "no-record", null));
+            }
+            String id = deliveryId(type, mediaId, record.getRound());
+            if (!status(event.name()).equals(record.getStatus()) || (round.isIntegralNumber()
+                    && round.asInt() != record.getRound())) {
+                Log.warnf("%s for media %s (round %s) does not match the record (%s, round %d): nothing delivered",
+                        event.name(), mediaId, round.isMissingNode() ? "unnamed" : round.toString(),
+                        record.getStatus(), record.getRound());
+                return Uni.createFrom().item(new Delivery(id, "stale", null));
+            }
+            Optional<String> url = Optional.ofNullable(record.getCallbackUrl()).or(config::defaultUrl);
             if (url.isEmpty()) {
                 return Uni.createFrom().item(new Delivery(id, "no-callback", null));
             }
@@ -96,31 +133,42 @@ public class CallbackService {
                 throw new NonRetriableException("media " + mediaId + " has a callback URL but MEDIA_CALLBACKS_SECRET "
                         + "is not set: not delivered");
             }
-            return delivered(id).chain(done -> done ? Uni.createFrom().item(new Delivery(id, "already-delivered", null))
-                    : send(id, mediaId, event, url.get()));
+            String body = body(id, type, record);
+            return claim(id, mediaId, type).chain(claim -> {
+                if (claim.delivered()) {
+                    return Uni.createFrom().item(new Delivery(id, "already-delivered", null));
+                }
+                if (!claim.claimed()) {
+                    throw new RetryAfterException("callback " + id + " is being delivered by another attempt",
+                            claim.leaseLeft().plusSeconds(1));
+                }
+                return send(id, mediaId, type, url.get(), body)
+                        .onFailure().call(() -> release(id).onFailure().recoverWithNull());
+            });
         });
     }
 
-    private Uni<Delivery> send(String id, String mediaId, Event event, String url) {
+    private Uni<Delivery> send(String id, String mediaId, String type, String url, String body) {
         URI uri;
         try {
             uri = urls.parse(url, "callbackUrl");
         } catch (Upload.InvalidUploadException e) {
             throw new NonRetriableException("callback of media " + mediaId + " not sent: " + e.getMessage());
         }
-        String type = type(event.name());
-        String body = body(id, type, event);
+        Duration timeout = config.timeout();
         return urls.resolve(uri, "callbackUrl")
-                .onFailure(Upload.InvalidUploadException.class).transform(e -> new NonRetriableException(
-                        "callback of media " + mediaId + " not sent: " + e.getMessage()))
-                .chain(target -> client.post(target.url(), target.address(), headers(id, body), body, config.timeout()))
+                .onFailure(f -> f instanceof Upload.InvalidUploadException && !(f instanceof CallbackUrls.UnresolvedHostException))
+                .transform(e -> new NonRetriableException("callback of media " + mediaId + " not sent: " + e.getMessage()))
+                .chain(target -> client.post(target.url(), target.address(), headers(id, body), body, timeout))
+                .ifNoItem().after(timeout).failWith(() -> new RuntimeException("the receiver did not answer within "
+                        + timeout.toMillis() + " ms"))
                 .onFailure(f -> !(f instanceof NonRetriableException)).transform(f -> new RuntimeException(
                         "callback " + id + " of media " + mediaId + " failed: " + IttybitClient.networkReason(f)))
                 .chain(answer -> {
                     int status = answer.status();
                     if (status >= 200 && status < 300) {
-                        Log.infof("Callback %s (%s) of media %s delivered: %d", id, type, mediaId, status);
-                        return recordDelivered(id, mediaId, type, status).replaceWith(new Delivery(id, "delivered", status));
+                        Log.infof("Callback %s of media %s delivered: %d", id, mediaId, status);
+                        return recordDelivered(id, status).replaceWith(new Delivery(id, "delivered", status));
                     }
                     String what = "callback " + id + " of media " + mediaId + ": the receiver answered " + status;
                     if (status == 429) {
@@ -135,10 +183,22 @@ public class CallbackService {
                 });
     }
 
-    private String body(String id, String type, Event event) {
+    /**
+     * {@code {id, type, createdAt, data}}: {@code data} is the record as stored ({@code mediaId}, {@code status},
+     * {@code round}, the outputs made, and for a failed or cancelled record {@code branch}, {@code code} and
+     * {@code reason}); {@code createdAt} is when the record reached that state, so every attempt sends the same body.
+     */
+    private static String body(String id, String type, Media record) {
+        ObjectNode data = JSON.createObjectNode().put("mediaId", record.getId()).put("status", record.getStatus())
+                .put("round", record.getRound()).put("hlsUrl", record.getHlsUrl()).put("posterUrl", record.getPosterUrl())
+                .put("gifUrl", record.getGifUrl()).put("transcriptionUrl", record.getTranscriptionUrl());
+        if (!Media.READY.equals(record.getStatus())) {
+            FailureCode code = FailureCode.of(record.getErrorCode());
+            data.put("branch", record.getFailedBranch()).put("code", code.code()).put("reason", code.message());
+        }
         ObjectNode body = JSON.createObjectNode().put("id", id).put("type", type)
-                .put("createdAt", Instant.ofEpochMilli(event.ts() != null ? event.ts() : clock.millis()).toString());
-        body.set("data", event.data());
+                .put("createdAt", record.getUpdatedAt().toInstant().toString());
+        body.set("data", data);
         try {
             return JSON.writeValueAsString(body);
         } catch (JsonProcessingException e) {
@@ -163,20 +223,23 @@ public class CallbackService {
                 .formatHex(Hmac.sha256(secret.getBytes(StandardCharsets.UTF_8), t + "." + body));
     }
 
-    /** The record's callback URL, else the configured default; empty when neither (or no record). */
     @WithSession
-    Uni<Optional<String>> destination(String mediaId) {
-        return media.findById(mediaId).map(record -> Optional.ofNullable(record).map(Media::getCallbackUrl)
-                .or(() -> record == null ? Optional.empty() : config.defaultUrl()));
-    }
-
-    @WithSession
-    Uni<Boolean> delivered(String id) {
-        return media.callbackDelivered(id);
+    Uni<Media> record(String mediaId) {
+        return media.findById(mediaId);
     }
 
     @WithTransaction
-    Uni<Void> recordDelivered(String id, String mediaId, String type, int status) {
-        return media.callbackDelivered(id, mediaId, type, status);
+    Uni<MediaRepository.CallbackClaim> claim(String id, String mediaId, String type) {
+        return media.claimCallback(id, mediaId, type, config.timeout().plus(LEASE_MARGIN));
+    }
+
+    @WithTransaction
+    Uni<Void> recordDelivered(String id, int status) {
+        return media.callbackDelivered(id, status);
+    }
+
+    @WithTransaction
+    Uni<Void> release(String id) {
+        return media.releaseCallback(id);
     }
 }

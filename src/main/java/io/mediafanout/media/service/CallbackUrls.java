@@ -34,6 +34,13 @@ public class CallbackUrls {
     public record Target(URI url, InetAddress address) {
     }
 
+    /** The host does not resolve (now): refused at upload, tried again later at delivery (DNS can fail for a while). */
+    public static final class UnresolvedHostException extends InvalidUploadException {
+        public UnresolvedHostException(String field, String message) {
+            super(field, message);
+        }
+    }
+
     private final boolean allowPrivate;
 
     public CallbackUrls(MediaConfig config) {
@@ -85,7 +92,7 @@ public class CallbackUrls {
             try {
                 addresses = List.of(InetAddress.getAllByName(host(url)));
             } catch (UnknownHostException e) {
-                throw new InvalidUploadException(field, field + ": its host does not resolve");
+                throw new UnresolvedHostException(field, field + ": its host does not resolve");
             }
             for (InetAddress address : addresses) {
                 if (!allowPrivate && !isPublic(address)) {

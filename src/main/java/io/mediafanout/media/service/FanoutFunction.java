@@ -27,6 +27,8 @@ import io.smallrye.mutiny.Uni;
 public class FanoutFunction {
 
     static final int RETRIES = 3;
+    /** Retries of the failure handler: with Inngest's backoff they outlast a database outage of hours. */
+    static final int FAILURE_RETRIES = 10;
 
     private final BranchFlow branches;
     private final MediaService media;
@@ -47,7 +49,7 @@ public class FanoutFunction {
                 .retries(RETRIES)
                 .cancelOn(Cancellation.match(MediaService.CANCELLED_EVENT, "data.mediaId"))
                 .handler(this::fanOut)
-                .onFailure(this::recordFailure)
+                .onFailure(this::recordFailure, FAILURE_RETRIES)
                 .build();
     }
 
@@ -59,22 +61,29 @@ public class FanoutFunction {
         return Uni.join().all(outputs).andFailFast()
                 .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload, done)))
                 .call(view -> view.cancelled() ? Uni.createFrom().voidItem()
-                        : step.sendEvent("media-ready", List.of(MediaService.readyEvent(view, run.runId()))));
+                        : step.sendEvent("media-ready", List.of(MediaService.readyEvent(view))));
     }
 
+    /**
+     * Marks the record failed and sends {@code media/failed}, unless the record ended otherwise (ready, cancelled)
+     * or moved on to another round. While the database is down the step fails and the handler is retried
+     * ({@link #FAILURE_RETRIES}, Inngest's backoff: hours); past that, the reconciler abandons the record and sends
+     * the event.
+     */
     Uni<String> recordFailure(FunctionContext run, Step step) {
         FunctionContext.Failure failure = run.failure().orElseThrow();
         if (failure.originalEvent() == null || !failure.originalEvent().data().path("mediaId").isTextual()) {
             return Uni.createFrom().item("no media record: the failed run had no mediaId");
         }
         String mediaId = failure.originalEvent().data().path("mediaId").asText();
+        int round = failure.originalEvent().data().path("round").asInt(0);
         MDC.put("mediaId", mediaId);
         return step.run("record-failure", MediaService.RecordedFailure.class,
-                () -> media.markFailed(mediaId, failure.errorMessage()))
-                .call(recorded -> recorded.cancelled() ? Uni.createFrom().voidItem()
-                        : step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, recorded,
-                                failure.errorMessage(), failure.runId()))))
-                .map(MediaService.RecordedFailure::code);
+                () -> media.markFailed(mediaId, round, failure.errorMessage()))
+                .call(recorded -> !recorded.announce() ? Uni.createFrom().voidItem()
+                        : step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, round,
+                                recorded.branch(), recorded.code()))))
+                .map(recorded -> recorded.announce() ? recorded.code() : "not failed: " + recorded.status());
     }
 
     private Upload upload(FunctionContext run) {

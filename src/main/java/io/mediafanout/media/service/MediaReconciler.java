@@ -9,6 +9,7 @@ import jakarta.inject.Singleton;
 
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.repository.IdempotencyRepository;
 import io.mediafanout.media.repository.MediaRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
@@ -23,7 +24,9 @@ import io.smallrye.mutiny.Uni;
  * down when it was uploaded, and the client did not repeat its request) gets its event sent again, with the same
  * event id, so Inngest starts its run at most once;</li>
  * <li>a record still {@code processing} after {@code media.reconciler.max-age} is marked failed with the code
- * {@code abandoned}.</li>
+ * {@code abandoned}, and its {@code media/failed} event is sent (kept due until Inngest accepts it, so a record
+ * whose run failed while the database was down still ends failed, with its event and callback);</li>
+ * <li>{@code Idempotency-Key}s older than their 24 hours are forgotten.</li>
  * </ul>
  * Records are claimed with a compare-and-set on their attempt time, so even two passes at once never send one
  * record's event twice.
@@ -35,20 +38,23 @@ public class MediaReconciler {
     static final Duration RESEND_WINDOW = Duration.ofHours(23);
 
     /** What one pass did. */
-    public record Pass(boolean ran, List<String> abandoned, List<String> resent) {
-        static final Pass SKIPPED = new Pass(false, List.of(), List.of());
+    public record Pass(boolean ran, List<String> abandoned, List<String> resent, List<String> failedAnnounced) {
+        static final Pass SKIPPED = new Pass(false, List.of(), List.of(), List.of());
     }
 
     private record Claimed(List<String> abandoned, List<MediaRepository.Unsent> unsent) {
     }
 
     private final MediaRepository media;
+    private final IdempotencyRepository keys;
     private final InngestClient inngest;
     private final MediaMetrics metrics;
     private final MediaConfig.Reconciler config;
 
-    public MediaReconciler(MediaRepository media, InngestClient inngest, MediaMetrics metrics, MediaConfig config) {
+    public MediaReconciler(MediaRepository media, IdempotencyRepository keys, InngestClient inngest,
+            MediaMetrics metrics, MediaConfig config) {
         this.media = media;
+        this.keys = keys;
         this.inngest = inngest;
         this.metrics = metrics;
         this.config = config.reconciler();
@@ -87,7 +93,8 @@ public class MediaReconciler {
                         claimed.abandoned().size(), config.maxAge(), claimed.abandoned());
                 metrics.runsEnded("abandoned", claimed.abandoned().size());
             }
-            return resend(claimed.unsent()).map(resent -> new Pass(true, claimed.abandoned(), resent));
+            return resend(claimed.unsent()).chain(resent -> announceFailures()
+                    .map(announced -> new Pass(true, claimed.abandoned(), resent, announced)));
         });
     }
 
@@ -99,6 +106,7 @@ public class MediaReconciler {
                         "still processing " + config.maxAge() + " after its round started")
                         .chain(abandoned -> media.claimUnsent(config.resendAfter(), RESEND_WINDOW,
                                 config.batchSize())
+                                .call(() -> keys.forgetExpired(config.batchSize() * 10))
                                 .map(unsent -> new Claimed(abandoned, unsent))));
     }
 
@@ -120,6 +128,38 @@ public class MediaReconciler {
                             config.resendAfter(), failure.getMessage());
                     return markAttempted(unsent).onFailure().recoverWithNull().replaceWith(List.of());
                 });
+    }
+
+    /**
+     * Sends the {@code media/failed} event of failed records that owe one (abandoned ones), with the id of their
+     * round's failure, so a failure handler sending it too makes one event. Kept due when Inngest does not take them.
+     */
+    Uni<List<String>> announceFailures() {
+        return failedEventsDue().chain(due -> {
+            if (due.isEmpty()) {
+                return Uni.createFrom().item(List.<String>of());
+            }
+            List<String> ids = due.stream().map(MediaRepository.FailedEventDue::id).toList();
+            return inngest.send(due.stream().map(d -> MediaService.failedEvent(d.id(), d.round(), null, d.code())).toList())
+                    .chain(() -> failedEventsSent(ids))
+                    .invoke(() -> Log.infof("Sent media/failed for %d record(s) marked failed here: %s", ids.size(), ids))
+                    .replaceWith(ids)
+                    .onFailure().recoverWithItem(failure -> {
+                        Log.warnf("Could not send media/failed for %d record(s) (tried again next pass): %s",
+                                ids.size(), failure.getMessage());
+                        return List.of();
+                    });
+        });
+    }
+
+    @WithTransaction
+    Uni<List<MediaRepository.FailedEventDue>> failedEventsDue() {
+        return media.failedEventsDue(config.batchSize());
+    }
+
+    @WithTransaction
+    Uni<Void> failedEventsSent(List<String> ids) {
+        return media.failedEventsSent(ids);
     }
 
     @WithTransaction

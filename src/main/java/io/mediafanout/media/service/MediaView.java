@@ -7,7 +7,7 @@ import io.mediafanout.media.repository.Media;
 /** What the {@code assemble} step returns and the run's result: the media record's outputs. */
 @RegisterForReflection
 public record MediaView(String id, String status, String hlsUrl, String posterUrl, String gifUrl,
-        String transcriptionUrl) {
+        String transcriptionUrl, int round) {
 
     /** The record was cancelled before its run ended: no {@code media/ready}. */
     @com.fasterxml.jackson.annotation.JsonIgnore
@@ -17,6 +17,6 @@ public record MediaView(String id, String status, String hlsUrl, String posterUr
 
     static MediaView of(Media media) {
         return new MediaView(media.getId(), media.getStatus(), media.getHlsUrl(), media.getPosterUrl(),
-                media.getGifUrl(), media.getTranscriptionUrl());
+                media.getGifUrl(), media.getTranscriptionUrl(), media.getRound());
     }
 }

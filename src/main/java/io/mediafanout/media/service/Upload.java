@@ -19,7 +19,7 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
     public static final Pattern MEDIA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     /** Why a value is not acceptable, naming the field. */
-    public static final class InvalidUploadException extends IllegalArgumentException {
+    public static class InvalidUploadException extends IllegalArgumentException {
         private final String field;
 
         public InvalidUploadException(String field, String message) {

@@ -25,7 +25,9 @@ public class ApiKeys {
 
     public static final String WRITE = "media:write";
     public static final String READ = "media:read";
-    static final Set<String> ROLES = Set.of(WRITE, READ);
+    /** Reads and writes every record, whoever owns it (operators, support tools). */
+    public static final String ADMIN = "media:admin";
+    static final Set<String> ROLES = Set.of(WRITE, READ, ADMIN);
 
     private static final Pattern ENTRY = Pattern.compile("([A-Za-z0-9._-]{1,64})/([0-9a-fA-F]{64})/([a-z:+]+)");
 
@@ -49,7 +51,7 @@ public class ApiKeys {
             Set<String> roles = Set.of(m.group(3).split("\\+"));
             if (!ROLES.containsAll(roles)) {
                 throw new IllegalStateException("MEDIA_API_KEYS: key " + m.group(1) + " has a role other than "
-                        + WRITE + " and " + READ);
+                        + WRITE + ", " + READ + " and " + ADMIN);
             }
             parsed.add(new Key(m.group(1), HexFormat.of().parseHex(m.group(2).toLowerCase()), roles));
         }

@@ -1,0 +1,38 @@
+package io.mediafanout.media.rest.auth;
+
+import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.service.Caller;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.identity.SecurityIdentity;
+
+/**
+ * The {@link Caller} of an authenticated request: an API key's owner is its name; an access token's is its
+ * {@code MEDIA_API_OWNER_CLAIM} claim ({@code sub} by default). A token without that claim owns nothing and is
+ * refused ({@code 403}).
+ */
+@Singleton
+public class Callers {
+
+    private final String ownerClaim;
+
+    public Callers(MediaConfig config) {
+        this.ownerClaim = config.api().ownerClaim();
+    }
+
+    public Caller of(SecurityIdentity identity) {
+        boolean admin = identity.hasRole(ApiKeys.ADMIN);
+        if (identity.getPrincipal() instanceof JsonWebToken token) {
+            Object claim = token.getClaim(ownerClaim);
+            String owner = claim == null ? null : claim.toString().replace("\"", "");
+            if (owner == null || owner.isBlank() || owner.length() > 256) {
+                throw new ForbiddenException("the access token has no usable '" + ownerClaim + "' claim to own records by");
+            }
+            return new Caller(owner, admin);
+        }
+        return new Caller(identity.getPrincipal().getName(), admin);
+    }
+}
