@@ -5,6 +5,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -34,8 +35,12 @@ public class CallbackUrls {
     public record Target(URI url, InetAddress address) {
     }
 
-    /** The host does not resolve (now): refused at upload, tried again later at delivery (DNS can fail for a while). */
+    /**
+     * The URL's host does not resolve (now): unlike an address callbacks may not reach, this may be transient (a DNS
+     * outage, a record not yet published), so a delivery can try again later; an upload still answers 400.
+     */
     public static final class UnresolvedHostException extends InvalidUploadException {
+
         public UnresolvedHostException(String field, String message) {
             super(field, message);
         }
@@ -72,8 +77,10 @@ public class CallbackUrls {
             throw new InvalidUploadException(field, field + " must not have a fragment");
         }
         String host = host(uri);
-        if (!allowPrivate && (host.equals("localhost") || host.endsWith(".localhost") || host.endsWith(".local")
-                || host.endsWith(".internal") || !host.contains("."))) {
+        // names only: an IPv6 literal (which has no dot) is judged by its address, in resolve()
+        boolean ipv6Literal = uri.getHost().startsWith("[");
+        if (!allowPrivate && !ipv6Literal && (host.equals("localhost") || host.endsWith(".localhost")
+                || host.endsWith(".local") || host.endsWith(".internal") || !host.contains("."))) {
             throw new InvalidUploadException(field, field + " must name a public host");
         }
         return uri;
@@ -81,8 +88,9 @@ public class CallbackUrls {
 
     /**
      * Resolves the URL's host now and checks every address; the target connects to the first. Fails with
-     * {@link InvalidUploadException} (field {@code field}) when the host does not resolve or resolves to an address
-     * callbacks may not reach. Name resolution blocks, so it runs on a worker thread.
+     * {@link UnresolvedHostException} when the host does not resolve, and {@link InvalidUploadException} when it
+     * resolves to an address callbacks may not reach (both naming {@code field}). Name resolution blocks, so it runs
+     * on a worker thread.
      */
     public Uni<Target> resolve(URI url, String field) {
         // back on the caller's Vert.x context afterwards: what follows may use its Hibernate Reactive session
@@ -111,62 +119,73 @@ public class CallbackUrls {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
-    /** An address on the public internet: none of the special-purpose ranges (RFC 6890 and successors). */
+    /**
+     * An address on the public internet. IPv4: none of the special-purpose ranges (RFC 6890 and successors). IPv6: an
+     * allowlist, since a denylist misses the transition prefixes that carry or tunnel to an IPv4 address the IPv4
+     * rules never see (NAT64, 6to4, Teredo): global unicast 2000::/3 outside the special-purpose ranges, or an
+     * address embedding an IPv4 address (mapped, compatible, well-known NAT64) that is itself public.
+     */
     static boolean isPublic(InetAddress address) {
-        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
-                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
-            return false;
-        }
         byte[] b = address.getAddress();
         if (address instanceof Inet4Address) {
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            return !(first == 0 // "this network"
-                    || first == 10 || first == 127
-                    || (first == 100 && second >= 64 && second <= 127) // shared address space (CGNAT)
-                    || (first == 169 && second == 254)
-                    || (first == 172 && second >= 16 && second <= 31)
-                    || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
-                    || (first == 192 && second == 0 && (b[2] & 0xff) == 2) // TEST-NET-1
-                    || (first == 192 && second == 168)
-                    || (first == 198 && (second == 18 || second == 19)) // benchmarking
-                    || (first == 198 && second == 51 && (b[2] & 0xff) == 100) // TEST-NET-2
-                    || (first == 203 && second == 0 && (b[2] & 0xff) == 113) // TEST-NET-3
-                    || first >= 224); // multicast, reserved, broadcast
+            return isPublicIpv4(b);
         }
-        if (address instanceof Inet6Address) {
-            int first = b[0] & 0xff;
-            if ((first & 0xfe) == 0xfc) { // unique local fc00::/7
-                return false;
-            }
-            if (first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
-                return false; // documentation 2001:db8::/32
-            }
-            if (isEmbeddingIpv4(b)) {
-                try {
-                    return isPublic(InetAddress.getByAddress(new byte[] { b[12], b[13], b[14], b[15] }));
-                } catch (UnknownHostException e) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return false;
+        return address instanceof Inet6Address && isPublicIpv6(b);
     }
 
-    /** IPv4-compatible ({@code ::a.b.c.d}), IPv4-mapped ({@code ::ffff:a.b.c.d}) or NAT64 ({@code 64:ff9b::/96}). */
-    private static boolean isEmbeddingIpv4(byte[] b) {
+    private static boolean isPublicIpv4(byte[] b) {
+        int first = b[0] & 0xff;
+        int second = b[1] & 0xff;
+        int third = b[2] & 0xff;
+        return !(first == 0 // "this network"
+                || first == 10 || first == 127
+                || (first == 100 && second >= 64 && second <= 127) // shared address space (CGNAT)
+                || (first == 169 && second == 254) // link-local, cloud metadata
+                || (first == 172 && second >= 16 && second <= 31)
+                || (first == 192 && second == 0 && third == 0) // IETF protocol assignments
+                || (first == 192 && second == 0 && third == 2) // TEST-NET-1
+                || (first == 192 && second == 88 && third == 99) // 6to4 relay anycast: a tunnel to any IPv6 host
+                || (first == 192 && second == 168)
+                || (first == 198 && (second == 18 || second == 19)) // benchmarking
+                || (first == 198 && second == 51 && third == 100) // TEST-NET-2
+                || (first == 203 && second == 0 && third == 113) // TEST-NET-3
+                || first >= 224); // multicast, reserved, broadcast
+    }
+
+    private static boolean isPublicIpv6(byte[] b) {
+        byte[] ipv4 = embeddedIpv4(b);
+        if (ipv4 != null) {
+            return isPublicIpv4(ipv4);
+        }
+        // outside 2000::/3 nothing is public unicast: ::, ::1, 100::/64, 64:ff9b:1::/48 (local-use NAT64),
+        // fc00::/7, fe80::/10, fec0::/10, ff00::/8, 5f00::/16 (SRv6) ...
+        if ((b[0] & 0xe0) != 0x20) {
+            return false;
+        }
+        int first = (b[0] & 0xff) << 8 | (b[1] & 0xff);
+        int second = (b[2] & 0xff) << 8 | (b[3] & 0xff);
+        return !((first == 0x2001 && second < 0x0200) // IETF protocol assignments 2001::/23: Teredo, ORCHID...
+                || (first == 0x2001 && second == 0x0db8) // documentation 2001:db8::/32
+                || first == 0x2002 // 6to4: any of it may tunnel to an IPv4 address
+                || (first == 0x3fff && second < 0x1000)); // documentation 3fff::/20 (RFC 9637)
+    }
+
+    /**
+     * The IPv4 address carried by an IPv4-mapped ({@code ::ffff:a.b.c.d}), IPv4-compatible ({@code ::a.b.c.d}, not
+     * {@code ::} or {@code ::1}) or well-known NAT64 ({@code 64:ff9b::/96}) address; null for any other.
+     */
+    private static byte[] embeddedIpv4(byte[] b) {
         boolean zeros = true;
         for (int i = 0; i < 10; i++) {
             zeros &= b[i] == 0;
         }
-        if (zeros && ((b[10] == 0 && b[11] == 0) || ((b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff))) {
-            return true;
-        }
+        boolean mapped = zeros && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+        boolean compatible = zeros && b[10] == 0 && b[11] == 0 && !(b[12] == 0 && b[13] == 0 && b[14] == 0
+                && (b[15] == 0 || b[15] == 1));
         boolean nat64 = (b[0] & 0xff) == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b;
         for (int i = 4; i < 12 && nat64; i++) {
             nat64 = b[i] == 0;
         }
-        return nat64;
+        return mapped || compatible || nat64 ? Arrays.copyOfRange(b, 12, 16) : null;
     }
 }

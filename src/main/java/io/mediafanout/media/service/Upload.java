@@ -18,7 +18,7 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
     /** Ids we accept: safe in URLs and logs. */
     public static final Pattern MEDIA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    /** Why a value is not acceptable, naming the field. */
+    /** Why a value is not acceptable, naming the field (open for {@code CallbackUrls.UnresolvedHostException}). */
     public static class InvalidUploadException extends IllegalArgumentException {
         private final String field;
 
