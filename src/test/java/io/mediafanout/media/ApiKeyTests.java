@@ -40,7 +40,7 @@ class ApiKeyTests {
         public Map<String, String> getConfigOverrides() {
             return Map.of("media.api.keys", String.join(",", entry("writer", WRITER, "media:write+media:read"),
                     entry("reader", READER, "media:read"), entry("limited", LIMITED, "media:read"),
-                    entry("viewer", VIEWER, "media:read"), entry("checker", CHECKER, "media:read")),
+                    entry("viewer", VIEWER, "media:read"), entry("checker", CHECKER, "media:admin")),
                     "media.api.rate-limit-per-second", "1", "media.api.rate-limit-burst", "5");
         }
 
@@ -76,13 +76,15 @@ class ApiKeyTests {
     }
 
     @Test
-    void aKeyWithoutTheWriteRoleCannotUploadButCanRead() {
+    void aKeyWithoutTheWriteRoleCannotUploadAndAnAdminKeyReadsEveryOwnersRecords() {
         String id = "auth_" + UUID.randomUUID().toString().substring(0, 8);
         given().header("Authorization", "Bearer " + READER).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(403).body("error", equalTo("forbidden"));
         given().header("Authorization", "Bearer " + WRITER).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(202);
-        given().header("Authorization", "Bearer " + READER).get("/media/" + id).then().statusCode(200)
+        given().header("Authorization", "Bearer " + WRITER).get("/media/" + id).then().statusCode(200)
+                .body("id", equalTo(id));
+        given().header("Authorization", "Bearer " + CHECKER).get("/media/" + id).then().statusCode(200)
                 .body("id", equalTo(id));
         given().get("/media/" + id).then().statusCode(401);
         given().get("/media").then().statusCode(401);

@@ -115,11 +115,12 @@ class CallbackTests {
         RecordingHttpServer.Recorded delivery = sent.get(0);
         assertThat(verifies(delivery)).as("signature verifies").isTrue();
         assertThat(delivery.header("content-type")).startsWith("application/json");
-        assertThat(delivery.header("media-fanout-delivery")).isEqualTo(ready.path("id").asText());
-        assertThat(delivery.header("idempotency-key")).isEqualTo(ready.path("id").asText());
+        // one delivery per record state and round, whichever event asks for it
+        assertThat(delivery.header("media-fanout-delivery")).isEqualTo("media.ready-" + id + "-r0");
+        assertThat(delivery.header("idempotency-key")).isEqualTo("media.ready-" + id + "-r0");
         JsonNode body = JSON.readTree(delivery.body());
         assertThat(body.path("type").asText()).isEqualTo("media.ready");
-        assertThat(body.path("id").asText()).isEqualTo(ready.path("id").asText());
+        assertThat(body.path("id").asText()).isEqualTo("media.ready-" + id + "-r0");
         assertThat(body.path("data").path("mediaId").asText()).isEqualTo(id);
         assertThat(body.path("data").path("status").asText()).isEqualTo("ready");
         assertThat(body.path("data").path("hlsUrl").asText()).startsWith("http");
@@ -138,7 +139,7 @@ class CallbackTests {
         assertThat(run.status()).isEqualTo("completed");
         List<RecordingHttpServer.Recorded> sent = deliveries(id);
         assertThat(sent).hasSize(3);
-        assertThat(sent).extracting(r -> r.header("media-fanout-delivery")).containsOnly(ready.path("id").asText());
+        assertThat(sent).extracting(r -> r.header("media-fanout-delivery")).containsOnly("media.ready-" + id + "-r0");
         assertThat(sent).extracting(RecordingHttpServer.Recorded::body).containsOnly(sent.get(0).body());
     }
 

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -166,7 +167,7 @@ class FanoutPipelineTests {
         assertThat(run.status()).isEqualTo("completed");
         List<JsonNode> ready = eventsFor("media/ready", mediaId);
         assertThat(ready).singleElement().satisfies(event -> {
-            assertThat(event.path("id").asText()).startsWith("media-ready-");
+            assertThat(event.path("id").asText()).isEqualTo("media-ready-" + mediaId + "-r0");
             assertThat(event.path("data").path("status").asText()).isEqualTo("ready");
             assertThat(event.path("data").path("hlsUrl").asText()).isEqualTo(outputOf(mediaId, "adaptive_video"));
             assertThat(event.path("data").path("transcriptionUrl").asText()).isEqualTo(outputOf(mediaId, "audio"));
@@ -192,10 +193,10 @@ class FanoutPipelineTests {
         assertThat(media.getString("failedBranch")).isEqualTo("poster-image");
         assertThat(media.getString("error.code")).isEqualTo("task_mismatch");
         assertThat(eventsFor("media/failed", mediaId)).singleElement().satisfies(event -> {
-            assertThat(event.path("id").asText()).isEqualTo("media-failed-01FAILED" + mediaId);
+            assertThat(event.path("id").asText()).isEqualTo("media-failed-" + mediaId + "-r0");
             assertThat(event.path("data").path("branch").asText()).isEqualTo("poster-image");
             assertThat(event.path("data").path("code").asText()).isEqualTo("task_mismatch");
-            assertThat(event.path("data").path("reason").asText()).contains("not the task this branch created");
+            assertThat(event.path("data").path("reason").asText()).isEqualTo(FailureCode.TASK_MISMATCH.message());
         });
         assertThat(eventsFor("media/ready", mediaId)).isEmpty();
     }

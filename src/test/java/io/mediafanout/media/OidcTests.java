@@ -66,7 +66,7 @@ class OidcTests {
     @Test
     void aTokenWithTheWriteRoleUploadsAndOneWithTheReadRoleReadsButCannotUpload() {
         String id = newId();
-        String reader = FakeOidcProvider.token().subject("dashboard").roles("media:read").authorization();
+        String reader = FakeOidcProvider.token().subject("uploader").roles("media:read").authorization();
         given().header("Authorization", reader).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(403).body("error", equalTo("forbidden"))
                 .body(not(containsString("Exception")));
@@ -119,7 +119,7 @@ class OidcTests {
         String id = newId();
         given().header("Authorization", "Bearer " + KEY).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(202);
-        given().header("Authorization", FakeOidcProvider.token().subject("reader-2").roles("media:read").authorization())
+        given().header("Authorization", FakeOidcProvider.token().subject("reader-2").roles("media:admin").authorization())
                 .get("/media/" + id).then().statusCode(200).body("id", equalTo(id));
         int calls = callsToTheProvider();
         given().header("Authorization", "Bearer " + KEY.substring(1)).get("/media/" + id).then().statusCode(401);

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -160,10 +161,10 @@ public class CallbackService {
                 .onFailure(f -> f instanceof Upload.InvalidUploadException && !(f instanceof CallbackUrls.UnresolvedHostException))
                 .transform(e -> new NonRetriableException("callback of media " + mediaId + " not sent: " + e.getMessage()))
                 .chain(target -> client.post(target.url(), target.address(), headers(id, body), body, timeout))
-                .ifNoItem().after(timeout).failWith(() -> new RuntimeException("the receiver did not answer within "
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("the receiver did not answer within "
                         + timeout.toMillis() + " ms"))
                 .onFailure(f -> !(f instanceof NonRetriableException)).transform(f -> new RuntimeException(
-                        "callback " + id + " of media " + mediaId + " failed: " + IttybitClient.networkReason(f)))
+                        "callback " + id + " of media " + mediaId + " failed: " + reason(f)))
                 .chain(answer -> {
                     int status = answer.status();
                     if (status >= 200 && status < 300) {
@@ -181,6 +182,13 @@ public class CallbackService {
                     }
                     throw new NonRetriableException(what + " (not retried)");
                 });
+    }
+
+    /** Why an attempt failed, in words safe to log: ours, or the kind of network error. */
+    private static String reason(Throwable failure) {
+        return failure instanceof CallbackUrls.UnresolvedHostException || failure instanceof TimeoutException
+                || (failure instanceof java.io.IOException && String.valueOf(failure.getMessage()).startsWith("the receiver"))
+                ? failure.getMessage() + " (tried again)" : IttybitClient.networkReason(failure);
     }
 
     /**
