@@ -214,4 +214,155 @@ class CallbackTests {
         assertThat(run.output().path("outcome").asText()).isEqualTo("no-callback");
         assertThat(RECEIVER.received()).isEmpty();
     }
+
+    private static void upload(String id, String callbackUrl) {
+        given().contentType("application/json")
+                .body("{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id
+                        + "\",\"callbackUrl\":\"" + callbackUrl + "\"}")
+                .post("/media").then().statusCode(202);
+    }
+
+    /** {@code event} with another id and attacker URLs: what anyone holding the event key could send. */
+    private static JsonNode forged(JsonNode event, String id) {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = event.deepCopy();
+        copy.put("id", "forged-" + UUID.randomUUID());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) copy.path("data")).put("mediaId", id)
+                .put("status", "ready").put("hlsUrl", "https://evil.example/owned.m3u8")
+                .put("posterUrl", "https://evil.example/owned.webp");
+        return copy;
+    }
+
+    @Test
+    void aForgedReadyEventForARecordStillProcessingDeliversNothing() throws Exception {
+        String ready = newId();
+        JsonNode genuine = readyRecord(ready);
+        String processing = newId();
+        upload(processing);
+
+        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(forged(genuine, processing));
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.output().path("outcome").asText()).isEqualTo("stale");
+        assertThat(deliveries(processing)).isEmpty();
+    }
+
+    @Test
+    void aForgedReadyEventOfAReadyRecordDeliversTheStoredRecordOnceAndNeverItsOwnUrls() throws Exception {
+        String id = newId();
+        JsonNode genuine = readyRecord(id);
+
+        ExecutorEmulator.Run forgedRun = emulator(CALLBACKS, 10).runEvent(forged(genuine, id));
+        ExecutorEmulator.Run genuineRun = emulator(CALLBACKS, 10).runEvent(genuine);
+
+        assertThat(forgedRun.output().path("outcome").asText()).isEqualTo("delivered");
+        assertThat(genuineRun.output().path("outcome").asText()).isEqualTo("already-delivered");
+        List<RecordingHttpServer.Recorded> sent = deliveries(id);
+        assertThat(sent).hasSize(1);
+        JsonNode data = JSON.readTree(sent.get(0).body()).path("data");
+        assertThat(data.path("hlsUrl").asText()).isEqualTo(genuine.path("data").path("hlsUrl").asText())
+                .doesNotContain("evil.example");
+        assertThat(data.path("posterUrl").asText()).isEqualTo(genuine.path("data").path("posterUrl").asText());
+    }
+
+    @Test
+    void twoReplicasDeliveringTheSameCallbackAtOnceSendItOnce() throws Exception {
+        String id = newId();
+        JsonNode ready = readyRecord(id);
+        RECEIVER.route("POST", "/hooks/" + id, r -> {
+            Thread.sleep(600); // inside %test.media.callbacks.timeout (1 s): the first attempt holds its claim
+            return RecordingHttpServer.Reply.json(200, "{}");
+        });
+
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> runQuietly(ready));
+        var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> runQuietly(ready));
+
+        List<ExecutorEmulator.Run> runs = List.of(first.get(), second.get());
+        assertThat(runs).extracting(ExecutorEmulator.Run::status).containsOnly("completed");
+        assertThat(runs).extracting(r -> r.output().path("outcome").asText())
+                .containsExactlyInAnyOrder("delivered", "already-delivered");
+        assertThat(deliveries(id)).hasSize(1);
+    }
+
+    private ExecutorEmulator.Run runQuietly(JsonNode event) {
+        try {
+            return emulator(CALLBACKS, 10).runEvent(event);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A receiver on a raw socket: {@code head} at once, then one byte of {@code trickle} every 200 ms. */
+    private static final class TricklingReceiver implements AutoCloseable {
+        final java.net.ServerSocket socket = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+        final java.util.concurrent.CompletableFuture<Long> closedAfterMillis = new java.util.concurrent.CompletableFuture<>();
+
+        TricklingReceiver(String head) throws java.io.IOException {
+            Thread writer = new Thread(() -> {
+                try (java.net.Socket client = socket.accept()) {
+                    long start = System.nanoTime();
+                    var out = client.getOutputStream();
+                    out.write(head.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    for (int i = 0; i < 300; i++) {
+                        Thread.sleep(200);
+                        out.write('x');
+                        out.flush();
+                    }
+                    closedAfterMillis.complete(-1L);
+                } catch (Exception e) {
+                    closedAfterMillis.complete(System.nanoTime() / 1_000_000);
+                }
+            }, "trickling-receiver");
+            writer.setDaemon(true);
+            writer.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + socket.getLocalPort() + "/hooks/trickle";
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void aReceiverTricklingItsBodyAfterA200DoesNotHoldTheDelivery() throws Exception {
+        String id = newId();
+        try (TricklingReceiver receiver = new TricklingReceiver("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")) {
+            upload(id, receiver.url());
+            assertThat(emulator(FANOUT, 3).runEvent(FakeInngestApi.receivedEvent("video/uploaded", id)).status())
+                    .isEqualTo("completed");
+
+            ExecutorEmulator.Run run = emulator(CALLBACKS, 0).runEvent(FakeInngestApi.receivedEvent("media/ready", id));
+            long ended = System.nanoTime() / 1_000_000;
+
+            assertThat(run.output().path("outcome").asText()).isEqualTo("delivered");
+            // the client hung up instead of reading the body: the receiver's next byte finds the connection closed
+            long closed = receiver.closedAfterMillis.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(closed).as("receiver saw the connection closed").isPositive();
+            assertThat(closed - ended).isLessThan(1_000);
+        }
+    }
+
+    @Test
+    void aReceiverTricklingItsHeadersIsCutAtTheTimeout() throws Exception {
+        String id = newId();
+        try (TricklingReceiver receiver = new TricklingReceiver("HTTP/1.1 200 OK\r\nX-Slow: ")) {
+            upload(id, receiver.url());
+            assertThat(emulator(FANOUT, 3).runEvent(FakeInngestApi.receivedEvent("video/uploaded", id)).status())
+                    .isEqualTo("completed");
+
+            long start = System.nanoTime();
+            ExecutorEmulator.Run run = emulator(CALLBACKS, 0).runEvent(FakeInngestApi.receivedEvent("media/ready", id));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(run.status()).isEqualTo("failed");
+            assertThat(run.output().toString()).contains("did not answer within");
+            // %test.media.callbacks.timeout is 1 s: the call ends then, not when the receiver is done (60 s)
+            assertThat(millis).isLessThan(4_000);
+            assertThat(receiver.closedAfterMillis.get(5, java.util.concurrent.TimeUnit.SECONDS)).isPositive();
+        }
+    }
 }
