@@ -307,4 +307,19 @@ class FanoutPipelineTests {
         }
         assertThat(FakeIttybit.server().received()).hasSize(before);
     }
+
+    @Test
+    void aFailureReportedAfterTheRecordIsReadyNeverAnnouncesMediaFailed() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run = run(mediaId);
+        assertThat(run.status()).isEqualTo("completed");
+
+        // the run failed after assemble (say its media-ready step did): Inngest still calls the failure handler
+        ExecutorEmulator.Run handler = runFailureHandler(mediaId, run);
+
+        assertThat(handler.status()).isEqualTo("completed");
+        assertThat(handler.output().asText()).isEqualTo("not failed: ready");
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+        assertThat(eventsFor("media/failed", mediaId)).isEmpty();
+    }
 }

@@ -176,6 +176,30 @@ class ReconcilerTests {
         given().get("/media/" + recent).then().statusCode(200).body("status", equalTo("processing"))
                 .body("error", nullValue());
         given().get("/media/" + oldReady).then().statusCode(200).body("status", equalTo("ready"));
+        // its terminal event, so that other apps and its callback hear of it: sent once, with its round's id
+        assertThat(first.failedAnnounced()).contains(stale);
+        assertThat(FakeInngestApi.receivedEvents()).filteredOn(e -> e.path("name").asText().equals("media/failed")
+                && e.path("data").path("mediaId").asText().equals(stale)).singleElement().satisfies(e -> {
+                    assertThat(e.path("id").asText()).isEqualTo("media-failed-" + stale + "-r0");
+                    assertThat(e.path("data").path("code").asText()).isEqualTo("abandoned");
+                });
+    }
+
+    @Test
+    void anAbandonedRecordsFailedEventStaysDueUntilInngestTakesIt() throws Throwable {
+        String stale = newId();
+        insert(stale, "processing", "25 hours", true);
+        FakeInngestApi.server().route("POST", "/e/", r -> io.mediafanout.testing.RecordingHttpServer.Reply.json(503, "{}"));
+
+        MediaReconciler.Pass refused = pass();
+        FakeInngestApi.reset();
+        MediaReconciler.Pass next = pass();
+
+        assertThat(refused.abandoned()).contains(stale);
+        assertThat(refused.failedAnnounced()).doesNotContain(stale);
+        assertThat(next.failedAnnounced()).contains(stale);
+        assertThat(FakeInngestApi.receivedEvents()).filteredOn(e -> e.path("name").asText().equals("media/failed")
+                && e.path("data").path("mediaId").asText().equals(stale)).hasSize(1);
     }
 
     @Test

@@ -204,4 +204,47 @@ class DatabaseFailureTests {
             return false;
         }
     }
+
+    @Test
+    void aRunThatFailsWhileTheDatabaseIsDownStillEndsFailedWithItsEventOnceTheDatabaseIsBack() throws Exception {
+        String mediaId = "pgf_" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType("application/json").body("{\"sourceUrl\":\"https://uploads.example/" + mediaId
+                + ".mp4\",\"mediaId\":\"" + mediaId + "\"}").post("/media").then().statusCode(202);
+        var json = new ObjectMapper();
+        var failed = json.createObjectNode().put("function_id", "media-pipeline-fanout-adaptive-streaming")
+                .put("run_id", "01DBDOWN" + mediaId);
+        failed.putObject("error").put("name", "Error").put("message", "Ittybit kept failing");
+        failed.putObject("event").put("name", "video/uploaded").put("id", "e-" + mediaId).put("ts", 1)
+                .putObject("data").put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
+        AtomicInteger calls = new AtomicInteger();
+        ExecutorEmulator handler = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming-failure",
+                Optional.empty(), 10, Duration.ofMillis(300)).beforeCall((stepId, attempt) -> {
+                    if (calls.incrementAndGet() == 4) {
+                        database(true); // back after three failed attempts
+                    }
+                });
+
+        database(false);
+        ExecutorEmulator.Run run;
+        try {
+            run = handler.run("inngest/function.failed", failed);
+        } finally {
+            database(true);
+        }
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.calls()).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
+        // Inngest gives the handler as many retries as it declares: with its backoff, hours of outage
+        assertThat(io.mediafanout.testing.FakeInngestApi.syncedFunction(serveUrl,
+                "media-pipeline-fanout-adaptive-streaming-failure").path("steps").path("step").path("retries")
+                .path("attempts").asInt()).isEqualTo(10);
+        try (Connection c = connect(false); ResultSet rs = c.createStatement().executeQuery(
+                "select status from media where id = '" + mediaId + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("failed");
+        }
+        assertThat(io.mediafanout.testing.FakeInngestApi.receivedEvents()).filteredOn(e -> e.path("name").asText()
+                .equals("media/failed") && e.path("data").path("mediaId").asText().equals(mediaId)).singleElement()
+                .satisfies(e -> assertThat(e.path("id").asText()).isEqualTo("media-failed-" + mediaId + "-r0"));
+    }
 }
