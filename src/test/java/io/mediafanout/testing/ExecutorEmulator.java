@@ -56,11 +56,25 @@ import io.mediafanout.inngest.Signatures;
  */
 public final class ExecutorEmulator implements AutoCloseable {
 
-    /** One HTTP call the emulator made; {@code durationMillis} is its wall-clock time. */
+    /**
+     * One HTTP call the emulator made; {@code durationMillis} is its wall-clock time; {@code error} is the error the
+     * answer carried (a {@code StepError}/{@code StepFailed} op's {@code error}, or the body of a failed function), or
+     * null.
+     */
     public record Call(String stepId, int attempt, int status, List<String> ops, String noRetry, String retryAfter,
-            double durationMillis) {
+            double durationMillis, JsonNode error) {
+        public Call(String stepId, int attempt, int status, List<String> ops, String noRetry, String retryAfter,
+                double durationMillis) {
+            this(stepId, attempt, status, ops, noRetry, retryAfter, durationMillis, null);
+        }
+
         public Call(String stepId, int attempt, int status, List<String> ops, String noRetry, String retryAfter) {
             this(stepId, attempt, status, ops, noRetry, retryAfter, 0);
+        }
+
+        /** The error's message, or null. */
+        public String errorMessage() {
+            return error == null || !error.path("message").isTextual() ? null : error.path("message").asText();
         }
     }
 
@@ -577,12 +591,20 @@ public final class ExecutorEmulator implements AutoCloseable {
         response.headers().firstValue("x-inngest-req-version").ifPresent(v -> run.version = Integer.parseInt(v));
         JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
         List<String> ops = new ArrayList<>();
+        JsonNode error = null;
         if (response.statusCode() == 206) {
-            json.forEach(op -> ops.add(op.path("op").asText()));
+            for (JsonNode op : json) {
+                ops.add(op.path("op").asText());
+                if (error == null && op.path("error").isObject()) {
+                    error = op.get("error");
+                }
+            }
+        } else if (response.statusCode() >= 400 && json.isObject()) {
+            error = json;
         }
         String noRetry = response.headers().firstValue("x-inngest-no-retry").orElse(null);
         String retryAfter = response.headers().firstValue("retry-after").orElse(null);
-        run.calls.add(new Call(stepId, attempt, response.statusCode(), ops, noRetry, retryAfter, durationMillis));
+        run.calls.add(new Call(stepId, attempt, response.statusCode(), ops, noRetry, retryAfter, durationMillis, error));
         return new Response(response.statusCode(), json, noRetry, retryAfter);
     }
 
