@@ -125,7 +125,7 @@ public class CallbackClient {
         }
     }
 
-    private static String describe(Duration timeout) {
+    public static String describe(Duration timeout) {
         return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
     }
 

@@ -162,7 +162,7 @@ public class CallbackService {
                 .transform(e -> new NonRetriableException("callback of media " + mediaId + " not sent: " + e.getMessage()))
                 .chain(target -> client.post(target.url(), target.address(), headers(id, body), body, timeout))
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException("the receiver did not answer within "
-                        + timeout.toMillis() + " ms"))
+                        + CallbackClient.describe(timeout)))
                 .onFailure(f -> !(f instanceof NonRetriableException)).transform(f -> new RuntimeException(
                         "callback " + id + " of media " + mediaId + " failed: " + reason(f)))
                 .chain(answer -> {
