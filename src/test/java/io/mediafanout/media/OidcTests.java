@@ -73,8 +73,12 @@ class OidcTests {
         given().header("Authorization", FakeOidcProvider.token().subject("uploader").roles("media:write").authorization())
                 .contentType("application/json").body(upload(id)).post("/media").then().statusCode(202)
                 .body("id", equalTo(id));
-        given().header("Authorization", reader).get("/media/" + id).then().statusCode(200).body("id", equalTo(id));
+        given().header("Authorization", reader).get("/media/" + id).then().statusCode(200).body("id", equalTo(id))
+                .body("owner", equalTo("uploader"));
         given().header("Authorization", reader).get("/media?limit=1").then().statusCode(200);
+        // records belong to the token's subject: another subject's token does not see them
+        given().header("Authorization", FakeOidcProvider.token().subject("dashboard").roles("media:read").authorization())
+                .get("/media/" + id).then().statusCode(404);
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.mediafanout.media.rest.auth.Callers;
 import io.mediafanout.media.service.IdempotentRequest;
 import io.mediafanout.media.service.MediaService;
 import io.mediafanout.media.service.Upload;
@@ -65,6 +66,11 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public RestResponse<ApiError> notFound(MediaService.NotFoundException e) {
         return RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<ApiError> noOwner(Callers.NoOwnerException e) {
+        return RestResponse.status(RestResponse.Status.FORBIDDEN, ApiError.of("forbidden", e.getMessage()));
     }
 
     @ServerExceptionMapper

@@ -18,13 +18,14 @@ import io.mediafanout.media.service.Outputs;
 
 /**
  * A media record as the API shows it, with the progress of its four branches ({@code skipped} for those the upload
- * did not ask for), the options each one runs with, and where callbacks go.
+ * did not ask for), the options each one runs with, where callbacks go, and who owns it (the API key's name or the
+ * token's owner claim; null for a record without owner, which only {@code media:admin} sees).
  */
 @RegisterForReflection
 public record MediaResponse(String id, String status, String sourceUrl, String hlsUrl, String posterUrl,
         String gifUrl, String transcriptionUrl, String failedBranch, Failure error, OffsetDateTime createdAt,
         OffsetDateTime updatedAt, List<BranchResponse> branches, Map<String, Map<String, Object>> options,
-        String callbackUrl) {
+        String callbackUrl, String owner) {
 
     /** Why a record or branch failed: a stable code and a short message (details stay in the logs). */
     @RegisterForReflection
@@ -58,7 +59,7 @@ public record MediaResponse(String id, String status, String sourceUrl, String h
         }
         return new MediaResponse(m.getId(), m.getStatus(), m.getSourceUrl(), m.getHlsUrl(), m.getPosterUrl(),
                 m.getGifUrl(), m.getTranscriptionUrl(), m.getFailedBranch(), Failure.of(m.getErrorCode(), m.getError()), m.getCreatedAt(),
-                m.getUpdatedAt(), branches, options(details.outputs()), m.getCallbackUrl());
+                m.getUpdatedAt(), branches, options(details.outputs()), m.getCallbackUrl(), m.getOwner());
     }
 
     private static Map<String, Map<String, Object>> options(Outputs outputs) {

@@ -6,7 +6,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.service.Caller;
-import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**
@@ -16,6 +15,13 @@ import io.quarkus.security.identity.SecurityIdentity;
  */
 @Singleton
 public class Callers {
+
+    /** An access token without the claim that names its owner: answered 403 with the claim's name. */
+    public static final class NoOwnerException extends RuntimeException {
+        NoOwnerException(String message) {
+            super(message, null, false, false);
+        }
+    }
 
     private final String ownerClaim;
 
@@ -29,7 +35,8 @@ public class Callers {
             Object claim = token.getClaim(ownerClaim);
             String owner = claim == null ? null : claim.toString().replace("\"", "");
             if (owner == null || owner.isBlank() || owner.length() > 256) {
-                throw new ForbiddenException("the access token has no usable '" + ownerClaim + "' claim to own records by");
+                throw new NoOwnerException("the access token has no usable '" + ownerClaim + "' claim to own records by "
+                        + "(MEDIA_API_OWNER_CLAIM)");
             }
             return new Caller(owner, admin);
         }
