@@ -34,11 +34,14 @@ class OwnershipTests {
     static final String ALICE = "mf_alice_" + "1".repeat(32);
     static final String BOB = "mf_bob_" + "2".repeat(32);
     static final String OPS = "mf_ops_" + "3".repeat(32);
+    /** Alice's next secret, configured under her name while her clients move to it (key rotation). */
+    static final String ALICE_NEXT = "mf_alice2_" + "4".repeat(32);
 
     public static class Owners implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("media.api.keys", String.join(",", entry("alice", ALICE, "media:write+media:read"),
+                    entry("alice", ALICE_NEXT, "media:write+media:read"),
                     entry("bob", BOB, "media:write+media:read"), entry("ops", OPS, "media:admin")),
                     "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000");
         }
@@ -188,5 +191,15 @@ class OwnershipTests {
         assertThat(round2).isZero();
         // without the key, a record still processing is refused as before
         as(ALICE).post("/media/" + id + "/reprocess").then().statusCode(409);
+    }
+
+    @Test
+    void aRotatedKeyUnderTheSameNameKeepsItsOwnersRecords() {
+        String id = newId();
+        as(ALICE).body(upload("https://uploads.example/rotated.mp4", id)).post("/media").then().statusCode(202);
+
+        as(ALICE_NEXT).get("/media/" + id).then().statusCode(200).body("owner", equalTo("alice"));
+        as(ALICE_NEXT).body(upload("https://uploads.example/rotated.mp4", id)).post("/media").then().statusCode(202)
+                .body("id", equalTo(id));
     }
 }
