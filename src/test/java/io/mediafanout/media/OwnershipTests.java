@@ -202,4 +202,15 @@ class OwnershipTests {
         as(ALICE_NEXT).body(upload("https://uploads.example/rotated.mp4", id)).post("/media").then().statusCode(202)
                 .body("id", equalTo(id));
     }
+
+    @Test
+    void theOpenApiDocumentDescribesTheIdempotencyKeyAndTheRoles() {
+        String document = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        var json = io.restassured.path.json.JsonPath.from(document);
+        assertThat(json.getList("paths.'/media'.post.parameters.name", String.class)).contains("Idempotency-Key");
+        assertThat(json.getList("paths.'/media/{id}/reprocess'.post.parameters.name", String.class))
+                .contains("Idempotency-Key");
+        assertThat(json.getMap("paths.'/media'.post.responses")).containsKey("422");
+        assertThat(document).contains("media:admin");
+    }
 }
