@@ -66,6 +66,7 @@ class ChaosIT {
         settings.put("media.reconciler.every", "off");
         settings.put("media.callbacks.secret", "chaos-callback-secret-0123456789");
         settings.put("media.callbacks.allow-private", "true");
+        settings.put("media.callbacks.timeout", "PT3S");
         settings.put("media.callbacks.default-url", RECEIVER.url() + "/callbacks");
         RECEIVER.route("POST", "/callbacks", request -> RecordingHttpServer.Reply.json(200, "{}"));
     }
@@ -165,7 +166,9 @@ class ChaosIT {
             // again: every record's callback arrives, all of its POSTs carrying one delivery id (a POST repeated
             // after a kill is the same delivery, which the receiver recognises by that id)
             ExecutorEmulator callbacks = new ExecutorEmulator(service.url("/api/inngest"), CALLBACKS_FN, Optional.empty(),
-                    10, Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500))
+                    // Retry-After honoured as Inngest does: a killed replica's claim on a delivery holds for the
+                    // callback timeout + 5 s, then another attempt takes it over
+                    10, Duration.ofSeconds(20)).connectionRetryDelay(Duration.ofMillis(500))
                     .concurrency(FakeInngestApi.syncedFunction(service.url("/api/inngest"), CALLBACKS_FN));
             Map<String, ExecutorEmulator.Run> deliveries = new ConcurrentHashMap<>();
             List<Thread> senders = new ArrayList<>();

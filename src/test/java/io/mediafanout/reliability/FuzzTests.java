@@ -147,6 +147,15 @@ class FuzzTests {
             return new Probe("media-malformed", post("media", bodies[random.nextInt(bodies.length)],
                     Map.of("Content-Type", contentType)));
         });
+        generators.put("media-idempotency-key", () -> {
+            // a valid upload with an Idempotency-Key that is not one (too long, or with a space): 400, nothing stored
+            String key = random.nextBoolean() ? "k".repeat(256 + random.nextInt(2_000))
+                    : "k k" + randomText(random, 40).replaceAll("[\\x00-\\x1f]", "").replaceAll("[^\\x20-\\x7e]", "");
+            boolean reprocess = random.nextInt(4) == 0;
+            return new Probe("media-idempotency-key", post(reprocess ? "media/nope-" + random.nextInt(1_000) + "/reprocess"
+                    : "media", "{\"sourceUrl\":\"https://u.example/v.mp4\"}",
+                    Map.of("Content-Type", "application/json", "Idempotency-Key", key)));
+        });
         generators.put("media-bad-query", () -> {
             String path = random.nextBoolean()
                     ? "media/" + URLEncoder.encode("nope-" + randomText(random, 40), StandardCharsets.UTF_8).replace("+", "%20")
