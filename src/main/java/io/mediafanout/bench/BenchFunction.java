@@ -17,7 +17,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Benchmark mode only ({@code -Dmediafanout.bench-function=true}, see bench/README.md): the fan-out function with
  * the same id, steps and results as the TypeScript reference app, but step bodies that do no I/O, so that the
- * benchmark measures the serve protocol (parsing, replay, signing, JSON) of both SDKs and nothing else. It
+ * benchmark measures the serve protocol (parsing, replay, signing, JSON) of both SDKs and nothing else. Like the
+ * reference app, {@code event.data.failStep} makes that step fail every attempt (scenario F of the transcripts). It
  * replaces {@code FanoutFunction} while the property is set.
  */
 @Singleton
@@ -47,8 +48,24 @@ public class BenchFunction {
     @Singleton
     @LookupIfProperty(name = PROPERTY, stringValue = "true")
     FunctionDefinition benchFanout() {
-        return definition((data, step) -> Uni.createFrom().item(completedTask(data, step)), data -> {
+        return definition(BenchFunction::referenceTask, data -> {
         });
+    }
+
+    /**
+     * What the reference app's step body does: the finished task, unless {@code event.data.failStep} names this step,
+     * which then fails every attempt with the reference app's error (scenario F: retried, then failed for good).
+     */
+    public static Uni<Task> referenceTask(JsonNode data, String step) {
+        if (step.equals(data.path("failStep").asText())) {
+            return Uni.createFrom().failure(simulatedFailure(step));
+        }
+        return Uni.createFrom().item(completedTask(data, step));
+    }
+
+    /** The error the reference app's media API throws for a failing step. */
+    public static RuntimeException simulatedFailure(String step) {
+        return new RuntimeException("media API failed for " + step + " (simulated)");
     }
 
     /**

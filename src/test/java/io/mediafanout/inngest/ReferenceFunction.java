@@ -51,7 +51,7 @@ public class ReferenceFunction {
         boolean fails = step.equals(data.path("failStep").asText())
                 || (step.equals(data.path("flakyStep").asText()) && execution <= data.path("failTimes").asInt());
         if (fails) {
-            return Uni.createFrom().failure(new RuntimeException("media API failed for " + step + " (simulated)"));
+            return Uni.createFrom().failure(BenchFunction.simulatedFailure(step));
         }
         if (step.equals(data.path("nonRetriableStep").asText())) {
             return Uni.createFrom().failure(new NonRetriableException("unsupported codec (simulated)"));
