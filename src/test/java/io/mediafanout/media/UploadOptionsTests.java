@@ -85,6 +85,19 @@ class UploadOptionsTests {
     }
 
     @Test
+    void anOptionTheUploadRemovedWithNullStaysRemovedInItsTask() throws Exception {
+        String id = newId();
+        given().contentType("application/json").body(upload(id, ",\"options\": {\"poster-image\": {\"width\": null}}"))
+                .post("/media").then().statusCode(202)
+                .body("options.'poster-image'.width", org.hamcrest.Matchers.nullValue());
+
+        assertThat(run(id).status()).isEqualTo("completed");
+
+        // the run takes the record's options as they are, not this server's defaults again
+        assertThat(taskOptions(id, "image")).isEqualTo(JSON.readTree("{\"format\":\"webp\",\"start\":2}"));
+    }
+
+    @Test
     void withoutOptionsTheTasksGetTheHouseStyle() throws Exception {
         String id = newId();
         given().contentType("application/json").body(upload(id, "")).post("/media").then().statusCode(202)

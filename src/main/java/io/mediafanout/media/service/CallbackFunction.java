@@ -34,9 +34,9 @@ public class CallbackFunction {
     @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true", lookupIfMissing = true)
     FunctionDefinition mediaCallbacks() {
         return FunctionDefinition.builder("media-callbacks")
-                .trigger(Trigger.event(MediaService.READY_EVENT))
-                .trigger(Trigger.event(MediaService.FAILED_EVENT))
-                .trigger(Trigger.event(MediaService.CANCELLED_EVENT))
+                .trigger(Trigger.event(MediaEvents.READY))
+                .trigger(Trigger.event(MediaEvents.FAILED))
+                .trigger(Trigger.event(MediaEvents.CANCELLED))
                 .retries(RETRIES)
                 .handler(this::deliver)
                 .build();

@@ -45,9 +45,9 @@ public class FanoutFunction {
     @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true", lookupIfMissing = true)
     FunctionDefinition fanoutAdaptiveStreaming() {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
-                .trigger(Trigger.event(MediaService.UPLOADED_EVENT))
+                .trigger(Trigger.event(MediaEvents.UPLOADED))
                 .retries(RETRIES)
-                .cancelOn(Cancellation.match(MediaService.CANCELLED_EVENT, "data.mediaId"))
+                .cancelOn(Cancellation.match(MediaEvents.CANCELLED, "data.mediaId"))
                 .handler(this::fanOut)
                 .onFailure(this::recordFailure, FAILURE_RETRIES)
                 .build();
@@ -61,7 +61,7 @@ public class FanoutFunction {
         return Uni.join().all(outputs).andFailFast()
                 .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload, done)))
                 .call(view -> view.cancelled() ? Uni.createFrom().voidItem()
-                        : step.sendEvent("media-ready", List.of(MediaService.readyEvent(view))));
+                        : step.sendEvent("media-ready", List.of(MediaEvents.ready(view))));
     }
 
     /**
@@ -81,7 +81,7 @@ public class FanoutFunction {
         return step.run("record-failure", MediaService.RecordedFailure.class,
                 () -> media.markFailed(mediaId, round, failure.errorMessage()))
                 .call(recorded -> !recorded.announce() ? Uni.createFrom().voidItem()
-                        : step.sendEvent("media-failed", List.of(MediaService.failedEvent(mediaId, round,
+                        : step.sendEvent("media-failed", List.of(MediaEvents.failed(mediaId, round,
                                 recorded.branch(), recorded.code()))))
                 .map(recorded -> recorded.announce() ? recorded.code() : "not failed: " + recorded.status());
     }
@@ -90,7 +90,7 @@ public class FanoutFunction {
         try {
             return Upload.fromEvent(run.event().data(), options);
         } catch (Upload.InvalidUploadException e) {
-            throw new NonRetriableException("invalid " + MediaService.UPLOADED_EVENT + " event: " + e.getMessage());
+            throw new NonRetriableException("invalid " + MediaEvents.UPLOADED + " event: " + e.getMessage());
         }
     }
 }

@@ -9,13 +9,8 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.mediafanout.inngest.Event;
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.repository.BranchRepository;
 import io.mediafanout.media.repository.IdempotencyRepository;
@@ -32,20 +27,7 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class MediaService {
 
-    public static final String UPLOADED_EVENT = "video/uploaded";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Sent when a record became ready: {@code {mediaId, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl}}. */
-    public static final String READY_EVENT = "media/ready";
-    /**
-     * Sent when a run failed for good: {@code {mediaId, branch, code, reason}} ({@code branch} null when none failed,
-     * {@code code} a {@link FailureCode}).
-     */
-    public static final String FAILED_EVENT = "media/failed";
-    /**
-     * Sent when a record was cancelled ({@code DELETE /media/{id}}): {@code {mediaId, round}}. It cancels the record's
-     * run ({@code cancelOn}) and triggers the {@code media.cancelled} callback.
-     */
-    public static final String CANCELLED_EVENT = "media/cancelled";
 
     /** A record with its branches, and the outputs it was asked for. */
     public record Details(Media media, List<MediaBranch> branches, Outputs outputs) {
@@ -270,11 +252,11 @@ public class MediaService {
     }
 
     /**
-     * Sends the record's {@value #UPLOADED_EVENT} and notes that Inngest accepted it (until then the reconciler
+     * Sends the record's {@value MediaEvents#UPLOADED} and notes that Inngest accepted it (until then the reconciler
      * re-sends it).
      */
     private Uni<Void> start(Media record) {
-        return inngest.send(uploadedEvent(record.getId(), record.getSourceUrl(), record.getRound(), record.getOutputs()))
+        return inngest.send(MediaEvents.uploaded(record.getId(), record.getSourceUrl(), record.getRound(), record.getOutputs()))
                 .onFailure().call(() -> eventAttempted(record.getId(), record.getRound()).onFailure().recoverWithNull())
                 .chain(() -> eventSent(record.getId(), record.getRound()));
     }
@@ -288,30 +270,6 @@ public class MediaService {
     @WithTransaction
     Uni<Void> eventAttempted(String id, int round) {
         return media.eventAttempted(id, round);
-    }
-
-    /**
-     * The {@value #UPLOADED_EVENT} of a record's round, with an id unique to that round, its branches and options
-     * ({@code outputs}, the stored JSON; none for records stored before they were: the run uses the defaults).
-     */
-    static Event uploadedEvent(String mediaId, String sourceUrl, int round, String outputs) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl);
-        if (outputs != null) {
-            try {
-                JsonNode stored = JSON.readTree(outputs);
-                ArrayNode names = data.putArray("branches");
-                stored.fieldNames().forEachRemaining(names::add);
-                data.set("options", stored);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("media " + mediaId + " has unreadable outputs", e);
-            }
-        }
-        String eventId = "video-uploaded-" + mediaId;
-        if (round > 0) {
-            data.put("round", round);
-            eventId += "-r" + round;
-        }
-        return Event.of(UPLOADED_EVENT, data, eventId);
     }
 
     /**
@@ -424,11 +382,11 @@ public class MediaService {
 
     /**
      * Cancels a record that is processing: it becomes {@code cancelled} (keeping the outputs its finished branches
-     * made) and {@value #CANCELLED_EVENT} stops its run. Repeating it is safe and sends the event again (same id).
+     * made) and {@value MediaEvents#CANCELLED} stops its run. Repeating it is safe and sends the event again (same id).
      * Ittybit's API has no way to cancel a task, so tasks already created run to their end; no new one is created.
      */
     public Uni<Details> cancel(String id, Caller caller) {
-        return markCancelled(id, caller).call(record -> inngest.send(cancelledEvent(record.getId(), record.getRound()))
+        return markCancelled(id, caller).call(record -> inngest.send(MediaEvents.cancelled(record.getId(), record.getRound()))
                         .onFailure(InngestClient.SendException.class).transform(e -> new CancelNotSentException(
                                 "media " + id + " is cancelled, but its run could not be told yet: " + e.getMessage())))
                 .chain(record -> details(id));
@@ -459,30 +417,6 @@ public class MediaService {
                 return record;
             });
         });
-    }
-
-    /** {@value #CANCELLED_EVENT} for a record's round; one id per round, so repeating a cancel sends one event. */
-    static Event cancelledEvent(String mediaId, int round) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("round", round);
-        return Event.of(CANCELLED_EVENT, data, "media-cancelled-" + mediaId + "-r" + round);
-    }
-
-    /** {@value #READY_EVENT} for a ready record's round; its id makes a retried send one event. */
-    public static Event readyEvent(MediaView view) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status())
-                .put("hlsUrl", view.hlsUrl()).put("posterUrl", view.posterUrl()).put("gifUrl", view.gifUrl())
-                .put("transcriptionUrl", view.transcriptionUrl()).put("round", view.round());
-        return Event.of(READY_EVENT, data, "media-ready-" + view.id() + "-r" + view.round());
-    }
-
-    /**
-     * {@value #FAILED_EVENT} for a record's failed round: one id per round, whether the run's failure handler or the
-     * reconciler sends it. {@code reason} is the code's short message (details stay in the logs).
-     */
-    public static Event failedEvent(String mediaId, int round, String branch, String code) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", branch)
-                .put("code", code).put("reason", FailureCode.of(code).message()).put("round", round);
-        return Event.of(FAILED_EVENT, data, "media-failed-" + mediaId + "-r" + round);
     }
 
     /** The record with its branches, if {@code caller} may see it; null otherwise (as for no record). */

@@ -89,10 +89,22 @@ public class OutputOptions {
      * none). Field names in errors start with {@code prefix} ({@code ""} for the API, {@code "event.data."}).
      */
     public Outputs resolve(JsonNode branches, JsonNode options, String prefix) {
+        return resolve(branches, options, prefix, defaults);
+    }
+
+    /**
+     * Outputs already resolved once (our own {@code video/uploaded} event carries the record's): checked by the same
+     * rules, but not completed with this server's defaults, which may have changed or which the upload removed.
+     */
+    public Outputs resolveComplete(JsonNode branches, JsonNode options, String prefix) {
+        return resolve(branches, options, prefix, null);
+    }
+
+    private Outputs resolve(JsonNode branches, JsonNode options, String prefix, Outputs base) {
         List<Branch> selected = selected(branches, prefix + "branches");
         Map<Branch, SortedMap<String, Object>> resolved = new LinkedHashMap<>();
         for (Branch branch : selected) {
-            resolved.put(branch, new TreeMap<>(defaults.of(branch)));
+            resolved.put(branch, base == null ? new TreeMap<>() : new TreeMap<>(base.of(branch)));
         }
         if (options != null && !options.isNull()) {
             String field = prefix + "options";

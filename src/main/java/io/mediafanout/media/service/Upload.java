@@ -41,7 +41,9 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
         }
         return new Upload(requireText(mediaId, "event.data.mediaId"), requireText(sourceUrl, "event.data.sourceUrl"),
                 round == null || round.isNull() ? 0 : round.asInt(),
-                options.resolve(data.get("branches"), data.get("options"), "event.data."));
+                data.path("resolved").asBoolean(false)
+                        ? options.resolveComplete(data.get("branches"), data.get("options"), "event.data.")
+                        : options.resolve(data.get("branches"), data.get("options"), "event.data."));
     }
 
     private static String requireText(JsonNode value, String field) {
