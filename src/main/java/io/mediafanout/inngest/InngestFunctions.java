@@ -28,11 +28,16 @@ public class InngestFunctions {
      * Every function gets the app-wide limit ({@link ServeLimits#declared()}) beside its own (Inngest takes at most
      * two): the calls of all of them share the pods' capacity.
      */
-    public InngestFunctions(Instance<FunctionDefinition> definitions, InngestEnvironment environment,
-            ServeLimits limits) {
+    public InngestFunctions(Instance<FunctionDefinition> definitions, Instance<FunctionSelection> selection,
+            InngestEnvironment environment, ServeLimits limits) {
         Map<String, Served> served = new LinkedHashMap<>();
         String appId = environment.appId();
-        for (FunctionDefinition fn : definitions) {
+        Optional<FunctionSelection> chooser = selection.isResolvable() ? Optional.of(selection.get()) : Optional.empty();
+        for (Instance.Handle<FunctionDefinition> handle : definitions.handles()) {
+            if (chooser.isPresent() && !chooser.get().serves(handle.getBean().getBeanClass())) {
+                continue;
+            }
+            FunctionDefinition fn = handle.get();
             String id = appId + "-" + fn.id();
             add(served, new Served(id, fn.name(), fn.triggers(), fn.retries(),
                     withAppLimit(id, fn.concurrency(), limits.declared()), fn.cancelOn(), fn.handler()));

@@ -16,7 +16,9 @@ import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.mediafanout.media.rest.auth.Callers;
 import io.mediafanout.media.service.IdempotentRequest;
-import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.CancelNotSentException;
+import io.mediafanout.media.service.ConflictException;
+import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.Upload;
 import io.quarkus.logging.Log;
 
@@ -64,7 +66,7 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> notFound(MediaService.NotFoundException e) {
+    public RestResponse<ApiError> notFound(NotFoundException e) {
         return RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", e.getMessage()));
     }
 
@@ -79,7 +81,7 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> conflict(MediaService.ConflictException e) {
+    public RestResponse<ApiError> conflict(ConflictException e) {
         return RestResponse.status(RestResponse.Status.CONFLICT, ApiError.of("conflict", e.getMessage()));
     }
 
@@ -91,7 +93,7 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> cancelNotSent(MediaService.CancelNotSentException e) {
+    public RestResponse<ApiError> cancelNotSent(CancelNotSentException e) {
         Log.warnf("%s", e.getMessage());
         return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
                 "the record is cancelled and gets no new Ittybit task, but its run could not be stopped yet; "

@@ -39,7 +39,10 @@ import io.mediafanout.media.service.Caller;
 import io.mediafanout.media.service.IdempotentRequest;
 import io.mediafanout.media.service.CallbackService;
 import io.mediafanout.media.service.CallbackUrls;
-import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.MediaIntake;
+import io.mediafanout.media.service.MediaQueries;
+import io.mediafanout.media.service.MediaRecords;
+import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.OutputOptions;
 import io.mediafanout.media.service.Outputs;
 import io.mediafanout.media.service.Upload;
@@ -94,18 +97,22 @@ public class MediaResource {
     /** Set on an answer repeated for an {@code Idempotency-Key} (as Stripe does). */
     static final String REPLAYED_HEADER = "Idempotent-Replayed";
 
-    private final MediaService media;
+    private final MediaIntake intake;
+    private final MediaRecords records;
+    private final MediaQueries queries;
     private final OutputOptions options;
     private final CallbackUrls callbackUrls;
     private final CallbackService callbacks;
     private final SecurityIdentity identity;
     private final Callers callers;
 
-    public MediaResource(MediaService media, OutputOptions options, CallbackUrls callbackUrls,
+    public MediaResource(MediaIntake intake, MediaRecords records, MediaQueries queries, OutputOptions options, CallbackUrls callbackUrls,
             CallbackService callbacks, SecurityIdentity identity, Callers callers) {
         this.identity = identity;
         this.callers = callers;
-        this.media = media;
+        this.intake = intake;
+        this.records = records;
+        this.queries = queries;
         this.options = options;
         this.callbackUrls = callbackUrls;
         this.callbacks = callbacks;
@@ -144,7 +151,7 @@ public class MediaResource {
         Optional<IdempotentRequest> idempotency = IdempotentRequest.of(idempotencyKey, "upload", request.sourceUrl(),
                 request.mediaId(), outputs.toJson().toString(), request.callbackUrl());
         if (request.callbackUrl() == null) {
-            return start(new MediaService.UploadOrder(caller, request.sourceUrl(), mediaId, outputs, Optional.empty(),
+            return start(new MediaIntake.UploadOrder(caller, request.sourceUrl(), mediaId, outputs, Optional.empty(),
                     idempotency), uri);
         }
         if (!callbacks.enabled()) {
@@ -152,12 +159,12 @@ public class MediaResource {
                     + "is not set)");
         }
         URI callback = callbackUrls.parse(request.callbackUrl(), "callbackUrl");
-        return callbackUrls.resolve(callback, "callbackUrl").chain(checked -> start(new MediaService.UploadOrder(
+        return callbackUrls.resolve(callback, "callbackUrl").chain(checked -> start(new MediaIntake.UploadOrder(
                 caller, request.sourceUrl(), mediaId, outputs, Optional.of(request.callbackUrl()), idempotency), uri));
     }
 
-    private Uni<RestResponse<MediaResponse>> start(MediaService.UploadOrder order, UriInfo uri) {
-        return media.upload(order).map(accepted -> answer(accepted, uri));
+    private Uni<RestResponse<MediaResponse>> start(MediaIntake.UploadOrder order, UriInfo uri) {
+        return intake.upload(order).map(accepted -> answer(accepted, uri));
     }
 
     @DELETE
@@ -177,10 +184,10 @@ public class MediaResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Uni<MediaResponse> cancel(@PathParam("id") String id) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
-            throw new MediaService.NotFoundException("no media record with this id");
+            throw new NotFoundException("no media record with this id");
         }
         MDC.put("mediaId", id);
-        return media.cancel(id, callers.of(identity)).map(MediaResponse::of);
+        return records.cancel(id, callers.of(identity)).map(MediaResponse::of);
     }
 
     @POST
@@ -198,15 +205,15 @@ public class MediaResource {
     public Uni<RestResponse<MediaResponse>> reprocess(@PathParam("id") String id, UriInfo uri,
             @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
-            throw new MediaService.NotFoundException("no media record with this id");
+            throw new NotFoundException("no media record with this id");
         }
         MDC.put("mediaId", id);
         Optional<IdempotentRequest> idempotency = IdempotentRequest.of(idempotencyKey, "reprocess", id);
-        return media.reprocess(id, callers.of(identity), idempotency).map(accepted -> answer(accepted, uri));
+        return intake.reprocess(id, callers.of(identity), idempotency).map(accepted -> answer(accepted, uri));
     }
 
     /** 202 with the record's Location when a run was started, 200 with the record when it was already done. */
-    private static RestResponse<MediaResponse> answer(MediaService.Accepted accepted, UriInfo uri) {
+    private static RestResponse<MediaResponse> answer(MediaIntake.Accepted accepted, UriInfo uri) {
         MediaResponse body = MediaResponse.of(accepted.details());
         RestResponse.ResponseBuilder<MediaResponse> answer = accepted.started()
                 ? RestResponse.ResponseBuilder.create(RestResponse.Status.ACCEPTED, body)
@@ -231,7 +238,7 @@ public class MediaResource {
             return Uni.createFrom().item(RestResponse.status(RestResponse.Status.NOT_FOUND,
                     ApiError.of("not_found", "no media record with this id")));
         }
-        return media.details(id, callers.of(identity)).map(details -> details == null
+        return queries.details(id, callers.of(identity)).map(details -> details == null
                 ? RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", "no media record " + id))
                 : RestResponse.ok(MediaResponse.of(details)));
     }
@@ -249,7 +256,7 @@ public class MediaResource {
             throw new InvalidUploadException("status", "status must be one of processing, ready, failed, cancelled");
         }
         int size = parseLimit(limit);
-        return media.page(status, size, callers.of(identity)).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
+        return queries.page(status, size, callers.of(identity)).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
     }
 
     private static int parseLimit(String limit) {

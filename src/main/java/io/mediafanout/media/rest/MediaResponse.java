@@ -13,7 +13,7 @@ import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaBranch;
 import io.mediafanout.media.service.Branch;
 import io.mediafanout.media.service.FailureCode;
-import io.mediafanout.media.service.MediaService;
+import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.Outputs;
 
 /**
@@ -45,7 +45,7 @@ public record MediaResponse(String id, String status, String sourceUrl, String h
             Failure error, OffsetDateTime updatedAt) {
     }
 
-    static MediaResponse of(MediaService.Details details) {
+    static MediaResponse of(MediaQueries.Details details) {
         Media m = details.media();
         Map<String, MediaBranch> rows = details.branches().stream()
                 .collect(Collectors.toMap(MediaBranch::getName, Function.identity()));

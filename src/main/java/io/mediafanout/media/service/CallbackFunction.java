@@ -9,7 +9,6 @@ import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Trigger;
-import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -31,7 +30,6 @@ public class CallbackFunction {
 
     @Produces
     @Singleton
-    @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true", lookupIfMissing = true)
     FunctionDefinition mediaCallbacks() {
         return FunctionDefinition.builder("media-callbacks")
                 .trigger(Trigger.event(MediaEvents.READY))

@@ -13,7 +13,6 @@ import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Trigger;
-import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -31,10 +30,10 @@ public class FanoutFunction {
     static final int FAILURE_RETRIES = 10;
 
     private final BranchFlow branches;
-    private final MediaService media;
+    private final MediaRecords media;
     private final OutputOptions options;
 
-    public FanoutFunction(BranchFlow branches, MediaService media, OutputOptions options) {
+    public FanoutFunction(BranchFlow branches, MediaRecords media, OutputOptions options) {
         this.branches = branches;
         this.media = media;
         this.options = options;
@@ -42,7 +41,6 @@ public class FanoutFunction {
 
     @Produces
     @Singleton
-    @LookupUnlessProperty(name = "mediafanout.bench-function", stringValue = "true", lookupIfMissing = true)
     FunctionDefinition fanoutAdaptiveStreaming() {
         return FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event(MediaEvents.UPLOADED))
@@ -78,7 +76,7 @@ public class FanoutFunction {
         String mediaId = failure.originalEvent().data().path("mediaId").asText();
         int round = failure.originalEvent().data().path("round").asInt(0);
         MDC.put("mediaId", mediaId);
-        return step.run("record-failure", MediaService.RecordedFailure.class,
+        return step.run("record-failure", MediaRecords.RecordedFailure.class,
                 () -> media.markFailed(mediaId, round, failure.errorMessage()))
                 .call(recorded -> !recorded.announce() ? Uni.createFrom().voidItem()
                         : step.sendEvent("media-failed", List.of(MediaEvents.failed(mediaId, round,

@@ -1,0 +1,89 @@
+package io.mediafanout.media.service;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.mediafanout.media.repository.BranchRepository;
+import io.mediafanout.media.repository.Media;
+import io.mediafanout.media.repository.MediaBranch;
+import io.mediafanout.media.repository.MediaRepository;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+
+/** Reading records: one with its branches, or a page, as the caller may see them. */
+@ApplicationScoped
+public class MediaQueries {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A record with its branches, and the outputs it was asked for. */
+    public record Details(Media media, List<MediaBranch> branches, Outputs outputs) {
+    }
+
+    private final MediaRepository media;
+    private final BranchRepository branches;
+    private final OutputOptions options;
+
+    public MediaQueries(MediaRepository media, BranchRepository branches, OutputOptions options) {
+        this.media = media;
+        this.branches = branches;
+        this.options = options;
+    }
+
+    /** The record's outputs: every branch with the current defaults for a record stored before outputs were. */
+    public Outputs outputs(Media record) {
+        if (record.getOutputs() == null) {
+            return options.defaults();
+        }
+        try {
+            return Outputs.fromStored(JSON.readTree(record.getOutputs()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("media " + record.getId() + " has unreadable outputs", e);
+        }
+    }
+
+    /** The record if {@code caller} may see it; {@link NotFoundException} otherwise (another owner's is no different). */
+    Uni<Media> visible(String id, Caller caller) {
+        return media.findById(id).map(record -> {
+            if (record == null || !caller.mayAccess(record.getOwner())) {
+                throw new NotFoundException("no media record " + id);
+            }
+            return record;
+        });
+    }
+
+    /** The record with its branches, if {@code caller} may see it; null otherwise (as for no record). */
+    @WithSession
+    public Uni<Details> details(String id, Caller caller) {
+        return media.findById(id).chain(found -> found == null || !caller.mayAccess(found.getOwner())
+                ? Uni.createFrom().nullItem()
+                : branches.forMedia(id).map(rows -> new Details(found, rows, outputs(found))));
+    }
+
+    @WithSession
+    Uni<Details> details(String id) {
+        return media.findById(id).chain(found -> found == null ? Uni.createFrom().nullItem()
+                : branches.forMedia(id).map(rows -> new Details(found, rows, outputs(found))));
+    }
+
+    /** The newest records {@code caller} may see: its own, or every record for an admin. */
+    @WithSession
+    public Uni<List<Details>> page(String status, int limit, Caller caller) {
+        return media.page(status, caller.scope(), limit).chain(records -> {
+            if (records.isEmpty()) {
+                return Uni.createFrom().item(List.<Details>of());
+            }
+            return branches.forMedia(records.stream().map(Media::getId).toList()).map(rows -> {
+                Map<String, List<MediaBranch>> byMedia = rows.stream()
+                        .collect(Collectors.groupingBy(MediaBranch::getMediaId));
+                return records.stream()
+                        .map(r -> new Details(r, byMedia.getOrDefault(r.getId(), List.of()), outputs(r))).toList();
+            });
+        });
+    }
+}
