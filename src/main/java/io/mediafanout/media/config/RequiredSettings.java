@@ -70,7 +70,8 @@ public class RequiredSettings {
             if (retry.jitter().isNegative()) {
                 throw invalid(prefix + "jitter", retry.jitter(), "it must not be negative");
             }
-            if (retry.maxDuration().compareTo(retry.delay()) <= 0) {
+            // in whole milliseconds, as the guards take them
+            if (retry.maxDuration().toMillis() <= retry.delay().toMillis()) {
                 throw invalid(prefix + "max-duration", retry.maxDuration(), "it must be longer than " + prefix
                         + "delay (" + retry.delay() + ")");
             }
