@@ -4,24 +4,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.service.Branch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -29,17 +34,17 @@ import io.vertx.core.Vertx;
 /**
  * Creates and reads Ittybit tasks. Every call finishes in bounded time (client timeouts, and a deadline on the
  * retries), so a step that calls Ittybit never holds Inngest's request for long: waiting for a task is done by
- * Inngest, between steps. Each branch has its own create and read methods, hence its own {@code @Retry} for
- * transient failures (5xx, 408, 429, timeouts, connection errors), tunable with
- * {@code quarkus.fault-tolerance."io.mediafanout.media.client.IttybitClient/<method>".retry.*}. A retried create
- * sends the same {@code Idempotency-Key}, so Ittybit returns the task it already has.
+ * Inngest, between steps. Each branch has its own retry policy for transient failures (5xx, 408, 429, timeouts,
+ * connection errors): SmallRye Fault Tolerance guards built at start from {@code media.ittybit.<branch>.retry.*}
+ * ({@link MediaConfig.Retry}). A retried create sends the same {@code Idempotency-Key}, so Ittybit returns the task
+ * it already has.
  */
 @ApplicationScoped
 public class IttybitClient {
 
     /** What to create. {@code idempotencyKey} identifies (app, environment, media, source, branch, generation). */
-    public record TaskOrder(String input, String kind, java.util.Map<String, Object> options,
-            java.util.Map<String, String> metadata, String idempotencyKey) {
+    public record TaskOrder(String input, String kind, Map<String, Object> options, Map<String, String> metadata,
+            String idempotencyKey) {
     }
 
     /** A 429 asked to wait longer than we wait in-process: the caller should retry later. */
@@ -56,6 +61,9 @@ public class IttybitClient {
     private final MediaConfig.Ittybit config;
     private final IttybitWebhooks webhooks;
     private final MeterRegistry registry;
+    /** Each branch's guards, built from its own settings: one per call, so that metrics tell them apart. */
+    private final Map<Branch, Guard> creates = new EnumMap<>(Branch.class);
+    private final Map<Branch, Guard> reads = new EnumMap<>(Branch.class);
 
     public IttybitClient(@RestClient IttybitRestClient api, MediaConfig config, IttybitWebhooks webhooks,
             MeterRegistry registry) {
@@ -63,50 +71,47 @@ public class IttybitClient {
         this.config = config.ittybit();
         this.webhooks = webhooks;
         this.registry = registry;
+        for (Branch branch : Branch.values()) {
+            MediaConfig.Retry retry = this.config.retry(branch);
+            creates.put(branch, guard("ittybit.create." + branch.id(), retry));
+            reads.put(branch, guard("ittybit.read." + branch.id(), retry));
+        }
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> createHlsPackage(TaskOrder order) {
-        return create(order);
+    /** Creates the task of this order, retried by the branch's policy. */
+    public Uni<IttybitTask> create(Branch branch, TaskOrder order) {
+        return guarded(creates.get(branch), () -> createTask(order));
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> readHlsPackage(String taskId) {
-        return read(taskId);
+    /** Reads a task as it is now, retried by the branch's policy. */
+    public Uni<IttybitTask> read(Branch branch, String taskId) {
+        return guarded(reads.get(branch), () -> readTask(taskId));
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> createPosterImage(TaskOrder order) {
-        return create(order);
+    /**
+     * One call of a branch, with the branch's retry policy ({@link MediaConfig.Ittybit#retry(Branch)}, checked at
+     * start): {@code description} names it in SmallRye Fault Tolerance's metrics ({@code ft_*{method=...}}).
+     */
+    private static Guard guard(String description, MediaConfig.Retry retry) {
+        return Guard.create().withDescription(description)
+                .withRetry()
+                .maxRetries(retry.maxRetries())
+                .delay(retry.delay().toMillis(), ChronoUnit.MILLIS)
+                .jitter(retry.jitter().toMillis(), ChronoUnit.MILLIS)
+                .maxDuration(retry.maxDuration().toMillis(), ChronoUnit.MILLIS)
+                .retryOn(IttybitException.Transient.class)
+                .done()
+                .build();
     }
 
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> readPosterImage(String taskId) {
-        return read(taskId);
-    }
-
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> createGifPreview(TaskOrder order) {
-        return create(order);
-    }
-
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> readGifPreview(String taskId) {
-        return read(taskId);
-    }
-
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> createAudioTranscription(TaskOrder order) {
-        return create(order);
-    }
-
-    @Retry(maxRetries = 4, delay = 500, jitter = 250, maxDuration = 15_000, retryOn = IttybitException.Transient.class)
-    public Uni<IttybitTask> readAudioTranscription(String taskId) {
-        return read(taskId);
+    /** A new attempt subscribes to a new {@code call}; retries wait on the caller's Vert.x context. */
+    @SuppressWarnings("unchecked")
+    private static Uni<IttybitTask> guarded(Guard guard, Supplier<Uni<IttybitTask>> call) {
+        return guard.get(call::get, Uni.class);
     }
 
     /** Creates the task, or finds it again by its idempotency key; with webhooks on, Ittybit calls back when it ends. */
-    Uni<IttybitTask> create(TaskOrder order) {
+    private Uni<IttybitTask> createTask(TaskOrder order) {
         return Uni.createFrom().deferred(() -> {
             CreateTaskRequest body = new CreateTaskRequest(order.input(), order.kind(), order.options(),
                     order.metadata(), webhooks.url(order.idempotencyKey()).orElse(null));
@@ -117,7 +122,7 @@ public class IttybitClient {
     }
 
     /** Reads a task as it is now. */
-    Uni<IttybitTask> read(String taskId) {
+    private Uni<IttybitTask> readTask(String taskId) {
         return Uni.createFrom().deferred(() -> call("read", "read task " + taskId,
                 api.get(authorization(), config.acceptVersion(), taskId)));
     }
@@ -166,7 +171,10 @@ public class IttybitClient {
                 .tag("operation", operation).tag("status", status).register(registry).increment();
     }
 
-    /** A short 429: wait here as asked, then let {@code @Retry} try again; a long one is handed to the caller. */
+    /**
+     * A short 429: wait here as asked, then let the branch's retry policy try again; a long one is handed to the
+     * caller.
+     */
     private Uni<IttybitTask> waitIfShort(Throwable failure) {
         Duration wait = ((RateLimited) failure).retryAfter().orElse(Duration.ZERO);
         if (wait.compareTo(config.poll().maxInProcessRetryAfter()) > 0) {

@@ -27,7 +27,7 @@ public class IttybitException extends RuntimeException {
         return retryAfter;
     }
 
-    /** A transient failure, for {@code @Retry(retryOn = ...)}. */
+    /** A transient failure: what a branch's retry policy retries ({@code media.ittybit.<branch>.retry.*}). */
     public static class Transient extends IttybitException {
         public Transient(String message, Optional<Duration> retryAfter) {
             super(message, true, retryAfter);

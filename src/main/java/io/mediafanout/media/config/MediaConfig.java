@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.mediafanout.media.service.Branch;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -200,6 +201,60 @@ public interface MediaConfig {
 
         /** Webhooks that end a branch's wait as soon as its task ends (reads on a schedule stay as a safety net). */
         Webhook webhook();
+
+        /** {@code media.ittybit.hls-package.*}: the calls of the {@code hls-package} branch. */
+        BranchCalls hlsPackage();
+
+        /** {@code media.ittybit.poster-image.*}: the calls of the {@code poster-image} branch. */
+        BranchCalls posterImage();
+
+        /** {@code media.ittybit.gif-preview.*}: the calls of the {@code gif-preview} branch. */
+        BranchCalls gifPreview();
+
+        /** {@code media.ittybit.audio-transcription.*}: the calls of the {@code audio-transcription} branch. */
+        BranchCalls audioTranscription();
+
+        /** The retry policy of a branch's calls, found by the branch (its step id names its settings). */
+        default Retry retry(Branch branch) {
+            return switch (branch) {
+                case HLS_PACKAGE -> hlsPackage().retry();
+                case POSTER_IMAGE -> posterImage().retry();
+                case GIF_PREVIEW -> gifPreview().retry();
+                case AUDIO_TRANSCRIPTION -> audioTranscription().retry();
+            };
+        }
+    }
+
+    /** How one branch calls Ittybit. */
+    interface BranchCalls {
+        /** Its own retry policy, for both of its calls (create and read). */
+        Retry retry();
+    }
+
+    /**
+     * Retries of a transient Ittybit failure (5xx, 408, 429, timeouts, connection errors) inside one step call; when
+     * they run out, the step fails and Inngest retries it. Each branch has its own
+     * ({@code media.ittybit.<branch>.retry.*}); checked at start ({@link RequiredSettings}).
+     */
+    interface Retry {
+        /** {@code MEDIA_ITTYBIT_<BRANCH>_RETRY_MAX_RETRIES}: calls after the first one; 0 leaves retries to Inngest. */
+        @WithDefault("4")
+        int maxRetries();
+
+        /** {@code MEDIA_ITTYBIT_<BRANCH>_RETRY_DELAY}: the wait before each retry. */
+        @WithDefault("PT0.5S")
+        Duration delay();
+
+        /** {@code MEDIA_ITTYBIT_<BRANCH>_RETRY_JITTER}: each wait varies at random by up to this much either way. */
+        @WithDefault("PT0.25S")
+        Duration jitter();
+
+        /**
+         * {@code MEDIA_ITTYBIT_<BRANCH>_RETRY_MAX_DURATION}: no retry starts this long after the first call, so a step
+         * call stays short (the call under way still has its connect and read timeouts).
+         */
+        @WithDefault("PT15S")
+        Duration maxDuration();
     }
 
     interface Webhook {

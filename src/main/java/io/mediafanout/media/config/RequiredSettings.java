@@ -1,16 +1,20 @@
 package io.mediafanout.media.config;
 
+import java.util.Locale;
+
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import io.mediafanout.inngest.InngestEnvironment;
+import io.mediafanout.media.service.Branch;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
  * The service refuses to start with settings it cannot work with: in production without an Ittybit key or (cloud
- * mode) an Inngest event key, anywhere with more reads per task than a run's step budget allows, or a default
- * callback URL that is unsigned or not acceptable. (Output defaults are checked by {@code OutputOptions}.)
+ * mode) an Inngest event key, anywhere with more reads per task than a run's step budget allows, a default
+ * callback URL that is unsigned or not acceptable, or a branch's retry policy that is negative or inconsistent.
+ * (Output defaults are checked by {@code OutputOptions}.)
  */
 @Singleton
 public class RequiredSettings {
@@ -45,5 +49,37 @@ public class RequiredSettings {
             throw new IllegalStateException("media.ittybit.poll.max-reads is " + maxReads + ": it must be between 1 and "
                     + MAX_READS + ", so that a run stays under Inngest's 1,000 steps");
         }
+        checkRetries(config.ittybit());
+    }
+
+    /**
+     * Each branch's retry policy ({@code media.ittybit.<branch>.retry.*}): nothing negative, and a deadline longer
+     * than the delay (SmallRye Fault Tolerance's own rules, checked here so that a bad value stops the start with the
+     * setting named instead of failing the first call).
+     */
+    public static void checkRetries(MediaConfig.Ittybit ittybit) {
+        for (Branch branch : Branch.values()) {
+            String prefix = "media.ittybit." + branch.id() + ".retry.";
+            MediaConfig.Retry retry = ittybit.retry(branch);
+            if (retry.maxRetries() < 0) {
+                throw invalid(prefix + "max-retries", retry.maxRetries(), "it must be 0 (no retry) or more");
+            }
+            if (retry.delay().isNegative()) {
+                throw invalid(prefix + "delay", retry.delay(), "it must not be negative");
+            }
+            if (retry.jitter().isNegative()) {
+                throw invalid(prefix + "jitter", retry.jitter(), "it must not be negative");
+            }
+            // in whole milliseconds, as the guards take them
+            if (retry.maxDuration().toMillis() <= retry.delay().toMillis()) {
+                throw invalid(prefix + "max-duration", retry.maxDuration(), "it must be longer than " + prefix
+                        + "delay (" + retry.delay() + ")");
+            }
+        }
+    }
+
+    private static IllegalStateException invalid(String property, Object value, String rule) {
+        String variable = property.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        return new IllegalStateException(property + " (" + variable + ") is " + value + ": " + rule);
     }
 }

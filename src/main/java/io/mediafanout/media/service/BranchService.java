@@ -76,7 +76,7 @@ public class BranchService {
     /** The create step: records the attempt and creates the task of this generation (or finds it again). */
     public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, FunctionContext run) {
         return Uni.createFrom().deferred(() -> started(branch, upload, generation)
-                .chain(() -> branch.create(ittybit, new TaskOrder(upload.sourceUrl(), branch.kind(),
+                .chain(() -> ittybit.create(branch, new TaskOrder(upload.sourceUrl(), branch.kind(),
                         OutputOptions.forIttybit(branch, upload.outputs()),
                         Map.of("mediaId", upload.mediaId(), "branch", branch.id()), key)))
                 .invoke(task -> verify(branch, upload, task))
@@ -93,7 +93,7 @@ public class BranchService {
      */
     public Uni<TaskCheck> read(Branch branch, Upload upload, TaskRef task, boolean lastGeneration, boolean lastRead,
             FunctionContext run) {
-        return Uni.createFrom().deferred(() -> branch.read(ittybit, task.id())
+        return Uni.createFrom().deferred(() -> ittybit.read(branch, task.id())
                 .invoke(current -> verify(branch, upload, current))
                 .chain(current -> switch (current.state()) {
                     case DONE -> current.outputUrl() != null ? completed(upload, branch, current)
