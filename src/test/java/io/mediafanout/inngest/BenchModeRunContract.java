@@ -55,6 +55,24 @@ abstract class BenchModeRunContract {
     }
 
     @Test
+    void benchModeServesOnlyTheReferenceShapedFunctionsAndTheTwinHonoursFailStep() throws Exception {
+        if (signingKey().isEmpty()) { // unsigned introspection shows the count in dev mode only
+            var introspection = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                    .newBuilder(serveUrl).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            org.assertj.core.api.Assertions.assertThat(JSON.readTree(introspection.body()).path("function_count").asInt())
+                    .as("fanout-adaptive-streaming twin, durable-branches, repeat-demo").isEqualTo(3);
+        }
+
+        ExecutorEmulator.Run failing;
+        try (ExecutorEmulator emulator = emulator("fanout-adaptive-streaming", 3)) {
+            failing = emulator.run("video/uploaded", upload("bench-fail").put("failStep", "gif-preview"));
+        }
+        org.assertj.core.api.Assertions.assertThat(failing.status()).isEqualTo("failed");
+        org.assertj.core.api.Assertions.assertThat(failing.output().path("message").asText())
+                .isEqualTo("media API failed for gif-preview (simulated)");
+    }
+
+    @Test
     void durableBranchesWhoseTasksEndDuringTheCreateStepsCompleteWithoutSleeping() throws Exception {
         String mediaId = "vid_" + UUID.randomUUID().toString().substring(0, 8);
         try (ExecutorEmulator emulator = emulator("durable-branches", 3)) {
