@@ -24,6 +24,7 @@ import io.mediafanout.inngest.InngestFunctions;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -86,8 +87,9 @@ class CancelTests {
         String id = newId();
         FakeIttybit.script(id, "video").completeAfter(Duration.ofMinutes(10));
         upload(id);
+        // Inngest time at a tenth: the three short branches end within a second, the GIF's reads continue
         ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .cancelOn(syncConfig());
+                .cancelOn(syncConfig()).timeScale(0.1);
         CompletableFuture<ExecutorEmulator.Run> running = CompletableFuture.supplyAsync(() -> {
             try {
                 return emulator.runEvent(FakeInngestApi.receivedEvent("video/uploaded", id));
@@ -104,12 +106,17 @@ class CancelTests {
         JsonPath cancelled = given().delete("/media/" + id).then().statusCode(200)
                 .body("status", equalTo("cancelled")).body("error.code", equalTo("cancelled"))
                 .extract().jsonPath();
+        int ittybitCallsAtTheCancel = FakeIttybit.requests(id).size();
         ExecutorEmulator.Run run = running.get(30, TimeUnit.SECONDS);
-        int ittybitCalls = FakeIttybit.requests(id).size();
-        Thread.sleep(3000);
 
         assertThat(run.status()).isEqualTo("cancelled");
-        assertThat(FakeIttybit.requests(id)).as("no Ittybit call after the cancel").hasSize(ittybitCalls);
+        // the cancel stopped the run at once: after it, at most the read of the GIF task that a call already in
+        // flight was making (the run would read it again every few seconds, for minutes, had it gone on)
+        String gifTask = FakeIttybit.tasks(id, "video").get(0).id();
+        List<RecordingHttpServer.Recorded> afterTheCancel = FakeIttybit.requests(id).subList(ittybitCallsAtTheCancel,
+                FakeIttybit.requests(id).size());
+        assertThat(afterTheCancel).as("Ittybit calls after the cancel").hasSizeLessThanOrEqualTo(1)
+                .allSatisfy(r -> assertThat(r.method() + " " + r.path()).isEqualTo("GET /tasks/" + gifTask));
         assertThat(cancelled.getString("posterUrl")).isNotNull();
         assertThat(cancelled.getString("hlsUrl")).isNotNull();
         assertThat(cancelled.getString("gifUrl")).as("the branch still running made nothing").isNull();
@@ -143,8 +150,18 @@ class CancelTests {
         ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
                 .run("video/uploaded", FakeInngestApi.receivedEvent("video/uploaded", id).path("data"));
 
+        // failed because the record is cancelled (not for any other reason), at once and for good, before Ittybit
         assertThat(run.status()).isEqualTo("failed");
-        assertThat(FakeIttybit.tasks(id)).isEmpty();
+        assertThat(run.output().path("name").asText()).isEqualTo("NonRetriableError");
+        assertThat(run.output().path("message").asText()).startsWith("media " + id + " was cancelled: ")
+                .endsWith(" creates no task");
+        assertThat(run.calls()).as("no call retried").allSatisfy(c -> assertThat(c.attempt()).isZero());
+        assertThat(run.calls()).as("the branches' first steps").filteredOn(c -> !c.stepId().equals("step")).isNotEmpty()
+                .allSatisfy(c -> {
+                    assertThat(c.ops()).containsExactly("StepFailed");
+                    assertThat(c.errorMessage()).startsWith("media " + id + " was cancelled: ");
+                });
+        assertThat(FakeIttybit.requests(id)).as("Ittybit calls").isEmpty();
         assertThat(media(id).getString("status")).isEqualTo("cancelled");
     }
 

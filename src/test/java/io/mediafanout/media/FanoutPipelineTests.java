@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -254,15 +255,17 @@ class FanoutPipelineTests {
     @Test
     void aCreateStepRetriedAfterItsTaskWasCreatedFindsTheSameTask() throws Exception {
         String mediaId = newMediaId();
-        // every answer of the first attempt comes after the client's read timeout: the task exists, the step fails
-        FakeIttybit.Script script = FakeIttybit.script(mediaId, "audio");
-        script.slowCreates = 5;
-        script.slowBy = Duration.ofSeconds(6);
+        // the first step attempt's five tries (the client's retries): four 503s, then an answer that comes after the
+        // client's read timeout, so the task exists and the step fails; Inngest's retry of the step finds that task
+        FakeIttybit.Script script = FakeIttybit.script(mediaId, "audio").createFaults(503, 503, 503, 503);
+        script.slowCreates = 1;
+        script.slowBy = Duration.ofMillis(ConfigProvider.getConfig()
+                .getValue("quarkus.rest-client.ittybit.read-timeout", Long.class) + 1_000);
         ExecutorEmulator.Run run = run(mediaId);
 
         assertThat(run.status()).isEqualTo("completed");
         List<RecordingHttpServer.Recorded> creates = FakeIttybit.creates(mediaId, "audio");
-        assertThat(creates.size()).isGreaterThan(1);
+        assertThat(creates).as("five tries, then the retried step's").hasSize(6);
         assertThat(creates).extracting(r -> r.header("idempotency-key")).doesNotContainNull().containsOnly(
                 creates.get(0).header("idempotency-key"));
         assertThat(FakeIttybit.tasks(mediaId, "audio")).hasSize(1);

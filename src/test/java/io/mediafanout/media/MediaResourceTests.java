@@ -10,9 +10,13 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.startsWith;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.UUID;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +73,7 @@ class MediaResourceTests {
     void aRepeatedUploadReturnsTheSameRecordAndCannotStartASecondRun() throws Exception {
         String id = newId();
         String body = "{\"sourceUrl\":\"https://uploads.example/b.mp4\",\"mediaId\":\"" + id + "\"}";
+        double startedBefore = runsStartedByUploads();
         String created = given().contentType("application/json").body(body).post("/media")
                 .then().statusCode(202).extract().path("createdAt");
         given().contentType("application/json").body(body).post("/media")
@@ -78,8 +83,17 @@ class MediaResourceTests {
         ObjectMapper json = new ObjectMapper();
         assertThat(sentEvents()).extracting(r -> json.readTree(r.body()).get(0).path("id").asText())
                 .containsOnly("video-uploaded-" + id);
-        given().get("/media?limit=100").then().statusCode(200)
-                .body("items.findAll { it.id == '" + id + "' }", hasSize(1));
+        // and the service counts one run started, not one per request
+        assertThat(runsStartedByUploads() - startedBefore).as("media_runs_started_total{trigger=upload}")
+                .isEqualTo(1.0);
+    }
+
+    /** {@code media_runs_started_total{trigger="upload"}} (an exemplar may follow the value). */
+    private static double runsStartedByUploads() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(l -> l.startsWith("media_runs_started_total{trigger=\"upload\"} "))
+                .mapToDouble(l -> Double.parseDouble(l.split(" ")[1])).findFirst()
+                .orElseThrow(() -> new AssertionError("media_runs_started_total{trigger=\"upload\"} is not exported"));
     }
 
     @Test
@@ -126,22 +140,37 @@ class MediaResourceTests {
     }
 
     @Test
-    void listsRecordsByStatusNewestFirst() {
+    void listsRecordsByStatusNewestFirst() throws Exception {
+        String done = newId();
         String first = newId();
         String second = newId();
-        for (String id : List.of(first, second)) {
+        for (String id : List.of(done, first, second)) {
             given().contentType("application/json").body("{\"sourceUrl\":\"https://u.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}")
                     .post("/media").then().statusCode(202);
         }
+        markReady(done);
         List<String> ids = given().get("/media?status=processing&limit=100").then().statusCode(200)
                 .body("limit", equalTo(100)).extract().path("items.id");
-        assertThat(ids).containsSubsequence(second, first);
+        assertThat(ids).containsSubsequence(second, first).doesNotContain(done);
         given().get("/media?status=processing&limit=100").then().statusCode(200)
                 .body("items.status", everyItem(equalTo("processing")));
-        // the filter is applied: the two processing records are not on the page of ready ones
+        // the filter is applied both ways: the ready record (the newest ready one) leads the page of ready ones,
+        // where the two processing records are not
         List<String> ready = given().get("/media?status=ready&limit=100").then().statusCode(200)
-                .extract().path("items.id");
-        assertThat(ready).doesNotContain(first, second);
+                .body("items.status", everyItem(equalTo("ready"))).extract().path("items.id");
+        assertThat(ready).startsWith(done).doesNotContain(first, second);
+    }
+
+    /** Makes a record ready in the database, as its run's {@code assemble} would. */
+    private static void markReady(String id) throws Exception {
+        var config = ConfigProvider.getConfig();
+        try (Connection c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+                PreparedStatement s = c.prepareStatement("update media set status = 'ready' where id = ?")) {
+            s.setString(1, id);
+            assertThat(s.executeUpdate()).as("records made ready").isEqualTo(1);
+        }
     }
 
     @Test

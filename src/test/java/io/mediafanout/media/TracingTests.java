@@ -15,6 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
@@ -175,11 +177,16 @@ class TracingTests {
                 Signatures.withoutPrefix(ProductionLikeProfile.SIGNING_KEY),
                 Signatures.hashedKey(ProductionLikeProfile.SIGNING_KEY), ProductionLikeProfile.EVENT_KEY,
                 FakeIttybit.API_KEY));
-        for (FakeIttybit.Task task : FakeIttybit.tasks(mediaId)) {
+        // the webhook token of each task (one per branch): <base>/ittybit/webhooks/<task key>/<token>
+        List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId);
+        assertThat(tasks).extracting(FakeIttybit.Task::kind).containsExactlyInAnyOrderElementsOf(KINDS);
+        for (FakeIttybit.Task task : tasks) {
             String webhookUrl = task.request().path("webhook_url").asText();
-            secrets.add(webhookUrl.substring(webhookUrl.lastIndexOf('/') + 1));
+            Matcher token = Pattern.compile(".+/ittybit/webhooks/" + task.idempotencyKey() + "/([0-9a-f]{32})")
+                    .matcher(webhookUrl);
+            assertThat(token.matches()).as(task.kind() + " webhook URL " + webhookUrl).isTrue();
+            secrets.add(token.group(1));
         }
-        assertThat(secrets).doesNotContain("");
         for (SpanData span : spans) {
             String all = span.getName() + " " + span.getAttributes() + " " + span.getEvents() + " "
                     + span.getResource().getAttributes();

@@ -2,12 +2,14 @@ package io.mediafanout.reliability;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -95,20 +97,22 @@ class DatabaseFailureTests {
                 });
         double readyBefore = readyRuns();
         ExecutorEmulator.Run run;
-        try {
-            run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
-                    .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
-        } finally {
-            if (restart.get() != null) {
-                join(restart.get());
+        try (ReadyWrites writes = new ReadyWrites()) {
+            try {
+                run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
+                        .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+            } finally {
+                if (restart.get() != null) {
+                    join(restart.get());
+                }
             }
-        }
 
-        assertThat(stopped).as("the server was stopped").isTrue();
-        assertThat(run.status()).isEqualTo("completed");
-        assertThat(run.callsFor("step")).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
-        assertThat(run.steps()).containsKey(TestHashes.of("assemble"));
-        assertWrittenOnceAndReady(mediaId, readyBefore);
+            assertThat(stopped).as("the server was stopped").isTrue();
+            assertThat(run.status()).isEqualTo("completed");
+            assertThat(run.callsFor("step")).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
+            assertThat(run.steps()).containsKey(TestHashes.of("assemble"));
+            assertWrittenOnceAndReady(mediaId, readyBefore, writes);
+        }
         // the JDBC pool (Flyway's; its health check is part of readiness) drops its dead connections within 5 s
         List<Integer> readiness = new java.util.ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -140,16 +144,56 @@ class DatabaseFailureTests {
 
     /**
      * The record is ready, and was made ready once: {@code assemble} committed exactly one time although the
-     * database failed while it ran (a second commit would count a second ready run).
+     * database failed while it ran. Counted twice over: in the database (the transactions that committed a write
+     * leaving the record ready, which includes a commit whose answer was lost with its connection) and by the service
+     * (a second commit it saw would count a second ready run).
      */
-    private static void assertWrittenOnceAndReady(String mediaId, double readyBefore) throws Exception {
+    private static void assertWrittenOnceAndReady(String mediaId, double readyBefore, ReadyWrites writes)
+            throws Exception {
         try (Connection c = connect(false); ResultSet rs = c.createStatement().executeQuery(
                 "select status from media where id = '" + mediaId + "'")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("ready");
         }
+        assertThat(writes.transactions(mediaId)).as("transactions that committed the record ready").isEqualTo(1);
         assertThat(readyRuns() - readyBefore).as("records made ready by this run").isEqualTo(1.0);
-        given().get("/media/" + mediaId).then().statusCode(200);
+        given().get("/media/" + mediaId).then().statusCode(200).body("status", equalTo("ready"));
+    }
+
+    /**
+     * Records, with a trigger, every committed write of a media record that leaves it ready (with its transaction),
+     * until closed: only {@code assemble} makes a record ready.
+     */
+    static final class ReadyWrites implements AutoCloseable {
+
+        ReadyWrites() throws Exception {
+            try (Connection c = connect(false); Statement s = c.createStatement()) {
+                s.execute("create table if not exists test_ready_writes (media_id varchar(128), tx bigint)");
+                s.execute("create or replace function test_ready_write() returns trigger language plpgsql as $$ "
+                        + "begin if new.status = 'ready' then insert into test_ready_writes values (new.id, txid_current()); "
+                        + "end if; return new; end $$");
+                s.execute("drop trigger if exists test_ready_write on media");
+                s.execute("create trigger test_ready_write after insert or update on media for each row "
+                        + "execute function test_ready_write()");
+            }
+        }
+
+        int transactions(String mediaId) throws Exception {
+            try (Connection c = connect(false); ResultSet rs = c.createStatement().executeQuery(
+                    "select count(distinct tx) from test_ready_writes where media_id = '" + mediaId + "'")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (Connection c = connect(false); Statement s = c.createStatement()) {
+                s.execute("drop trigger if exists test_ready_write on media");
+                s.execute("drop function if exists test_ready_write()");
+                s.execute("drop table if exists test_ready_writes");
+            }
+        }
     }
 
     /**
@@ -180,19 +224,21 @@ class DatabaseFailureTests {
                 });
         double readyBefore = readyRuns();
         ExecutorEmulator.Run run;
-        try {
-            run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
-                    .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
-        } finally {
-            database(true);
-        }
+        try (ReadyWrites writes = new ReadyWrites()) {
+            try {
+                run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
+                        .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+            } finally {
+                database(true);
+            }
 
-        assertThat(terminated.get()).as("the database went down").isGreaterThanOrEqualTo(0);
-        assertThat(restored).isTrue();
-        assertThat(run.status()).isEqualTo("completed");
-        assertThat(run.callsFor("step")).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
-        assertThat(run.steps()).containsKey(TestHashes.of("assemble"));
-        assertWrittenOnceAndReady(mediaId, readyBefore);
+            assertThat(terminated.get()).as("the database went down").isGreaterThanOrEqualTo(0);
+            assertThat(restored).isTrue();
+            assertThat(run.status()).isEqualTo("completed");
+            assertThat(run.callsFor("step")).extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"));
+            assertThat(run.steps()).containsKey(TestHashes.of("assemble"));
+            assertWrittenOnceAndReady(mediaId, readyBefore, writes);
+        }
     }
 
     private static boolean branchesDone(String mediaId) {
