@@ -39,7 +39,11 @@ class CallHeapCostTests {
 
     static final int STEPS = 900;
 
-    public static class Profile extends BenchModeProfile {
+    /**
+     * The reference app's function (the transcripts' answers) beside {@code many-steps}: not bench mode, whose switch
+     * serves the bench package's functions only.
+     */
+    public static class Profile extends io.mediafanout.testing.ReferenceAppProfile {
         @Override
         protected Map<String, String> extra() {
             return Map.of("test.many-steps", "true");
