@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,8 @@ import io.mediafanout.testing.TestApiKey;
 /**
  * Two replicas of the packaged service share one database, each running the reconciler every second: an upload
  * whose event Inngest refused is sent again exactly once, and a record processing for longer than the maximum age
- * is marked abandoned exactly once, by whichever replica holds the lock.
+ * is marked abandoned exactly once, by whichever replica holds the lock. "Once" is checked after a later pass has
+ * run (seen by the record it was left to handle), not after a sleep.
  */
 class ReconcilerIT {
 
@@ -85,6 +87,7 @@ class ReconcilerIT {
     void anUploadWhoseEventInngestRefusedIsSentAgainExactlyOnceByTwoReplicas() throws Exception {
         String id = "recit_" + UUID.randomUUID().toString().substring(0, 8);
         String eventId = "video-uploaded-" + id;
+        double resentBefore = sum("media_events_resent_total");
         FakeInngestApi.server().route("POST", "/e/", r -> RecordingHttpServer.Reply.json(503, "{\"error\":\"down\"}"));
         HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + ports.get(0) + "/media"))
@@ -96,26 +99,74 @@ class ReconcilerIT {
 
         waitUntil(Duration.ofSeconds(30), () -> FakeInngestApi.receivedEvents().stream()
                 .anyMatch(e -> e.path("id").asText().equals(eventId)));
-        Thread.sleep(6_000); // six more passes on each replica
+        // taken by Inngest, so marked sent; then as if resend-after had passed many times over: a pass that did not
+        // know it was sent would send it again at once
+        waitUntil(Duration.ofSeconds(10), () -> eventSent(id));
+        sql("update media set event_attempted_at = now() - interval '1 hour' where id = '" + id + "'");
+        awaitALaterPass();
+
         assertThat(FakeInngestApi.server().received(r -> r.path().startsWith("/e/") && r.body().contains(eventId)))
                 .as("log: " + output).hasSize(1);
-        assertThat(sum("media_events_resent_total")).isEqualTo(1.0);
+        assertThat(sum("media_events_resent_total") - resentBefore).as("this record's event and the later pass's")
+                .isEqualTo(2.0);
     }
 
     @Test
     void aRecordProcessingPastTheMaximumAgeIsMarkedAbandonedExactlyOnceByTwoReplicas() throws Exception {
         String id = "recit_" + UUID.randomUUID().toString().substring(0, 8);
-        try (Connection c = DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
-                settings.get("quarkus.datasource.username"), settings.getOrDefault("quarkus.datasource.password", ""));
-                Statement s = c.createStatement()) {
-            s.executeUpdate("insert into media (id, status, source_url, round_started_at, event_attempted_at, "
-                    + "event_sent_at) values ('" + id + "', 'processing', 'https://uploads.example/" + id + ".mp4', "
-                    + "now() - interval '25 hours', now() - interval '25 hours', now() - interval '25 hours')");
-        }
+        String abandoned = "media_runs_total\\{[^}]*outcome=\"abandoned\"[^}]*\\}";
+        double abandonedBefore = sum(abandoned);
+        sql("insert into media (id, status, source_url, round_started_at, event_attempted_at, event_sent_at) values ('"
+                + id + "', 'processing', 'https://uploads.example/" + id + ".mp4', now() - interval '25 hours', "
+                + "now() - interval '25 hours', now() - interval '25 hours')");
         waitUntil(Duration.ofSeconds(30), () -> media(id).contains("\"status\":\"failed\""));
-        Thread.sleep(3_000);
+        // a pass after the one that marked it: it would mark the record again were it still taken for processing
+        awaitALaterPass();
+
         assertThat(media(id)).contains("\"code\":\"abandoned\"");
-        assertThat(sum("media_runs_total\\{[^}]*outcome=\"abandoned\"[^}]*\\}")).isEqualTo(1.0);
+        // counted by the replica that marked it, once its transaction committed
+        waitUntil(Duration.ofSeconds(10), () -> sumOrZero(abandoned) > abandonedBefore);
+        assertThat(sum(abandoned) - abandonedBefore).isEqualTo(1.0);
+    }
+
+    /**
+     * Waits until a pass that started after this call has ended, on whichever replica holds the lock: it finds a
+     * record left for it (processing, its event never accepted, last tried long ago), sends its event again and marks
+     * it sent.
+     */
+    private static void awaitALaterPass() throws Exception {
+        String marker = "recit_pass_" + UUID.randomUUID().toString().substring(0, 8);
+        sql("insert into media (id, status, source_url, round_started_at, event_attempted_at) values ('" + marker
+                + "', 'processing', 'https://uploads.example/" + marker + ".mp4', now(), now() - interval '1 hour')");
+        waitUntil(Duration.ofSeconds(30), () -> eventSent(marker));
+    }
+
+    private static void sql(String statement) throws Exception {
+        try (Connection c = database(); Statement s = c.createStatement()) {
+            assertThat(s.executeUpdate(statement)).as(statement).isEqualTo(1);
+        }
+    }
+
+    private static boolean eventSent(String id) {
+        try (Connection c = database(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select event_sent_at is not null from media where id = '" + id + "'")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Connection database() throws Exception {
+        return DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
+                settings.get("quarkus.datasource.username"), settings.getOrDefault("quarkus.datasource.password", ""));
+    }
+
+    private static double sumOrZero(String metric) {
+        try {
+            return sum(metric);
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     private static String media(String id) {

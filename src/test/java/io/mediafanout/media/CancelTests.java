@@ -113,8 +113,8 @@ class CancelTests {
         // the cancel stopped the run at once: after it, at most the read of the GIF task that a call already in
         // flight was making (the run would read it again every few seconds, for minutes, had it gone on)
         String gifTask = FakeIttybit.tasks(id, "video").get(0).id();
-        List<RecordingHttpServer.Recorded> afterTheCancel = FakeIttybit.requests(id).subList(ittybitCallsAtTheCancel,
-                FakeIttybit.requests(id).size());
+        List<RecordingHttpServer.Recorded> calls = FakeIttybit.requests(id);
+        List<RecordingHttpServer.Recorded> afterTheCancel = calls.subList(ittybitCallsAtTheCancel, calls.size());
         assertThat(afterTheCancel).as("Ittybit calls after the cancel").hasSizeLessThanOrEqualTo(1)
                 .allSatisfy(r -> assertThat(r.method() + " " + r.path()).isEqualTo("GET /tasks/" + gifTask));
         assertThat(cancelled.getString("posterUrl")).isNotNull();
