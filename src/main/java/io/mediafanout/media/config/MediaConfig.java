@@ -141,6 +141,13 @@ public interface MediaConfig {
         String every();
 
         /**
+         * {@code MEDIA_RECONCILER_FIRST_DELAY}: how long after start-up the first pass waits, as a Quarkus Scheduler
+         * period, so a rolling restart does not start with a burst of passes while the pod warms up.
+         */
+        @WithDefault("20s")
+        String firstDelay();
+
+        /**
          * {@code MEDIA_RECONCILER_RESEND_AFTER}: a processing record whose {@code video/uploaded} event Inngest has
          * not accepted this long after it was last sent (or tried) is sent again, with the same event id. Only within
          * 23 hours of its round's start, inside Inngest's 24-hour event-id window, so a re-send never starts a second

@@ -2,7 +2,6 @@ package io.mediafanout.media.service;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -74,7 +73,7 @@ public class MediaReconciler {
     }
 
     @Scheduled(identity = "media-reconciler", every = "${media.reconciler.every}",
-            delay = 20, delayUnit = TimeUnit.SECONDS, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            delayed = "${media.reconciler.first-delay}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
         return reconcile().onFailure().recoverWithItem(failure -> {
             Log.warnf("The reconciler's pass failed (the next one tries again): %s", failure.getMessage());
