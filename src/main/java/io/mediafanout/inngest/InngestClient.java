@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.inngest.serve.InngestHttp;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpMethod;
@@ -40,7 +41,7 @@ public class InngestClient {
     }
 
     /** Dev servers accept any key; the official SDKs use this one when none is set. */
-    static final String DEV_EVENT_KEY = "NO_EVENT_KEY_SET";
+    public static final String DEV_EVENT_KEY = "NO_EVENT_KEY_SET";
 
     /**
      * Per instance, not static: Quarkus initialises application classes at native-image build time, and GraalVM

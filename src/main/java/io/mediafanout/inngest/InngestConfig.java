@@ -2,6 +2,8 @@ package io.mediafanout.inngest;
 
 import java.util.Optional;
 
+import io.mediafanout.inngest.serve.Admission;
+import io.mediafanout.inngest.serve.ServeLimits;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;

@@ -27,7 +27,7 @@ public class StepFailedException extends RuntimeException {
         return errorName;
     }
 
-    String errorStack() {
+    public String errorStack() {
         return errorStack;
     }
 }

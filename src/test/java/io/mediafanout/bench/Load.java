@@ -13,7 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-import io.mediafanout.inngest.Signatures;
+import io.mediafanout.inngest.auth.Signatures;
 
 /**
  * Closed-loop load at a fixed concurrency: {@code concurrency} threads, each on its own keep-alive connection, send

@@ -12,7 +12,7 @@ import org.erdtman.jcs.JsonCanonicalizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.mediafanout.inngest.Signatures;
+import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.testing.Transcript;
 
 /**

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import io.mediafanout.inngest.Signatures;
+import io.mediafanout.inngest.auth.Signatures;
 
 /**
  * A server under test, spawned directly (no wrapper), so that {@code /proc/<pid>} is the server itself: CPU time

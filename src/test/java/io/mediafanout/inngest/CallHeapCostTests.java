@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.inngest.execution.StepIds;
+import io.mediafanout.inngest.serve.ServeLimits;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -1,9 +1,8 @@
 package io.mediafanout.inngest;
 
-import java.net.URI;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,10 +13,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.mediafanout.inngest.auth.Signatures;
+import io.mediafanout.testing.Conformance;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
-
-import io.mediafanout.testing.Conformance;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.testing.Conformance;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.test.common.http.TestHTTPResource;

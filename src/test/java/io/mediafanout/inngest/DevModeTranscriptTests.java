@@ -14,12 +14,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.inngest.serve.ServeLimits;
 import io.mediafanout.testing.Conformance;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
+import io.mediafanout.testing.ReferenceAppProfile;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.test.common.http.TestHTTPResource;
-import io.mediafanout.testing.ReferenceAppProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 

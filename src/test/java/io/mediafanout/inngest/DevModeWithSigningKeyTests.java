@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.testing.ReferenceAppProfile;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.test.junit.QuarkusTest;

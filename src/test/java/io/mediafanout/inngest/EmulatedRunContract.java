@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.inngest.execution.StepIds;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.quarkus.test.common.http.TestHTTPResource;
 

@@ -1,5 +1,7 @@
 package io.mediafanout.inngest;
 
+import io.mediafanout.inngest.execution.StepIds;
+
 /** Step-id hashes for tests outside the SDK package. */
 public final class TestHashes {
 

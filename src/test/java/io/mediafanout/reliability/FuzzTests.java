@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.mediafanout.inngest.Signatures;
+import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.media.ProductionLikeProfile;
 import io.quarkus.logging.Log;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.InngestEnvironment;
-import io.mediafanout.inngest.Signatures;
+import io.mediafanout.inngest.auth.Signatures;
 
 /**
  * Replays a transcript against the service and checks that it answers as the TypeScript SDK did: status, the

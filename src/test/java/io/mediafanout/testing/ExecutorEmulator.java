@@ -36,7 +36,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.mediafanout.inngest.Signatures;
+import io.mediafanout.inngest.auth.Signatures;
 
 /**
  * Plays the Inngest executor against the serve endpoint, over real HTTP, the way the server drives a run in the

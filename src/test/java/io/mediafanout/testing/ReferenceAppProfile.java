@@ -15,7 +15,7 @@ public class ReferenceAppProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.arc.exclude-types",
-                "io.mediafanout.media.service.FanoutFunction,io.mediafanout.media.service.CallbackFunction");
+                "io.mediafanout.media.service.pipeline.FanoutFunction,io.mediafanout.media.service.callbacks.CallbackFunction");
         config.put("mediafanout.test.reference-function", "true");
         config.putAll(extra());
         return config;

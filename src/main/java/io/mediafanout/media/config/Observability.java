@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import io.mediafanout.inngest.SpanRedaction;
+import io.mediafanout.inngest.telemetry.SpanRedaction;
 import io.mediafanout.media.client.IttybitWebhooks;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;

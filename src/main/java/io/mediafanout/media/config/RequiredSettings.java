@@ -23,7 +23,7 @@ public class RequiredSettings {
     public static final int MAX_READS = 30;
 
     void check(@Observes StartupEvent start, MediaConfig config, InngestEnvironment inngest,
-            io.mediafanout.media.service.CallbackUrls callbackUrls, io.mediafanout.media.service.OutputOptions outputs) {
+            io.mediafanout.media.service.callbacks.CallbackUrls callbackUrls, io.mediafanout.media.service.OutputOptions outputs) {
         outputs.defaults(); // built (and checked) now: a bad media.outputs.* setting stops the start
         config.callbacks().defaultUrl().ifPresent(url -> {
             if (config.callbacks().secret().isEmpty()) {

@@ -11,16 +11,16 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
-import io.quarkus.security.AuthenticationFailedException;
-import io.quarkus.security.ForbiddenException;
-import io.quarkus.security.UnauthorizedException;
 import io.mediafanout.media.rest.auth.Callers;
-import io.mediafanout.media.service.IdempotentRequest;
 import io.mediafanout.media.service.CancelNotSentException;
 import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.Upload;
+import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 
 /** Every error of the HTTP API is JSON with a clear message; no stack trace or class name reaches a client. */
 public class ErrorMappers {

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.media.client.IttybitWebhooks;
-import io.mediafanout.media.service.TaskWebhookService;
+import io.mediafanout.media.service.webhooks.TaskWebhookService;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 

@@ -54,7 +54,7 @@ public class MediaMetrics {
     }
 
     /** A branch ended: its duration from the creation of its first task to its output, or to its final failure. */
-    void branchEnded(Branch branch, boolean completed, Duration duration) {
+    public void branchEnded(Branch branch, boolean completed, Duration duration) {
         Timer.builder("media.branch.duration").description("Duration of a branch, from its first Ittybit task to its end")
                 .tag("branch", branch.id()).tag("outcome", completed ? "completed" : "failed")
                 .serviceLevelObjectives(BRANCH_BUCKETS)
@@ -62,20 +62,20 @@ public class MediaMetrics {
     }
 
     /** A run started: a new upload ({@code upload}) or a new round of a finished record ({@code reprocess}). */
-    void runStarted(String trigger) {
+    public void runStarted(String trigger) {
         runsStarted(trigger).increment();
     }
 
-    void runEnded(String outcome) {
+    public void runEnded(String outcome) {
         runsEnded(outcome, 1);
     }
 
-    void runsEnded(String outcome, int count) {
+    public void runsEnded(String outcome, int count) {
         runs(outcome).increment(count);
     }
 
     /** The reconciler sent the events of records whose events Inngest had not accepted. */
-    void eventsResent(int count) {
+    public void eventsResent(int count) {
         eventsResent().increment(count);
     }
 }

@@ -48,7 +48,7 @@ public class MediaQueries {
     }
 
     /** The record if {@code caller} may see it; {@link NotFoundException} otherwise (another owner's is no different). */
-    Uni<Media> visible(String id, Caller caller) {
+    public Uni<Media> visible(String id, Caller caller) {
         return media.findById(id).map(record -> {
             if (record == null || !caller.mayAccess(record.getOwner())) {
                 throw new NotFoundException("no media record " + id);
@@ -66,7 +66,7 @@ public class MediaQueries {
     }
 
     @WithSession
-    Uni<Details> details(String id) {
+    public Uni<Details> details(String id) {
         return media.findById(id).chain(found -> found == null ? Uni.createFrom().nullItem()
                 : branches.forMedia(id).map(rows -> new Details(found, rows, outputs(found))));
     }

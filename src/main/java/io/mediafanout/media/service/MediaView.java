@@ -1,8 +1,7 @@
 package io.mediafanout.media.service;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
 import io.mediafanout.media.repository.Media;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** What the {@code assemble} step returns and the run's result: the media record's outputs. */
 @RegisterForReflection
@@ -15,7 +14,7 @@ public record MediaView(String id, String status, String hlsUrl, String posterUr
         return Media.CANCELLED.equals(status);
     }
 
-    static MediaView of(Media media) {
+    public static MediaView of(Media media) {
         return new MediaView(media.getId(), media.getStatus(), media.getHlsUrl(), media.getPosterUrl(),
                 media.getGifUrl(), media.getTranscriptionUrl(), media.getRound());
     }

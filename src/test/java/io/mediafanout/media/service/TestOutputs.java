@@ -7,22 +7,22 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
 /** {@link OutputOptions} over a configuration of the given settings (and the shipped defaults for the rest). */
-final class TestOutputs {
+public final class TestOutputs {
 
     private TestOutputs() {
     }
 
-    static MediaConfig config(Map<String, String> settings) {
+    public static MediaConfig config(Map<String, String> settings) {
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(MediaConfig.class)
                 .withSources(new io.smallrye.config.PropertiesConfigSource(settings, "test", 500)).build();
         return config.getConfigMapping(MediaConfig.class);
     }
 
-    static OutputOptions options(Map<String, String> settings) {
+    public static OutputOptions options(Map<String, String> settings) {
         return new OutputOptions(config(settings));
     }
 
-    static Outputs defaults() {
+    public static Outputs defaults() {
         return options(Map.of()).defaults();
     }
 }

@@ -1,7 +1,0 @@
-package io.mediafanout.inngest;
-
-import java.util.Map;
-
-/** The answer of the serve endpoint: status, headers in order, and the exact body bytes (signed as they are). */
-public record ServeResponse(int status, Map<String, String> headers, byte[] body) {
-}

@@ -1,0 +1,49 @@
+package io.mediafanout.media.service.callbacks;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.MDC;
+
+import io.mediafanout.inngest.FunctionContext;
+import io.mediafanout.inngest.FunctionDefinition;
+import io.mediafanout.inngest.Step;
+import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.service.MediaEvents;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@code media-callbacks}: each {@code media/ready}, {@code media/failed} and {@code media/cancelled} event becomes one
+ * callback to the uploading app, delivered by the step {@code deliver} ({@link CallbackService}), which Inngest
+ * retries with its backoff.
+ */
+@Singleton
+public class CallbackFunction {
+
+    /** Retries of a delivery: Inngest's backoff spreads them over about a day. */
+    static final int RETRIES = 10;
+
+    private final CallbackService callbacks;
+
+    public CallbackFunction(CallbackService callbacks) {
+        this.callbacks = callbacks;
+    }
+
+    @Produces
+    @Singleton
+    FunctionDefinition mediaCallbacks() {
+        return FunctionDefinition.builder("media-callbacks")
+                .trigger(Trigger.event(MediaEvents.READY))
+                .trigger(Trigger.event(MediaEvents.FAILED))
+                .trigger(Trigger.event(MediaEvents.CANCELLED))
+                .retries(RETRIES)
+                .handler(this::deliver)
+                .build();
+    }
+
+    Uni<CallbackService.Delivery> deliver(FunctionContext run, Step step) {
+        MDC.put("mediaId", run.event().data().path("mediaId").asText(""));
+        return step.run("deliver", CallbackService.Delivery.class,
+                () -> callbacks.deliver(run.event()));
+    }
+}

@@ -1,0 +1,226 @@
+package io.mediafanout.media.service.intake;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.repository.IdempotencyRepository;
+import io.mediafanout.media.repository.Media;
+import io.mediafanout.media.repository.MediaRepository;
+import io.mediafanout.media.service.Caller;
+import io.mediafanout.media.service.ConflictException;
+import io.mediafanout.media.service.MediaEvents;
+import io.mediafanout.media.service.MediaMetrics;
+import io.mediafanout.media.service.MediaQueries;
+import io.mediafanout.media.service.OutputOptions;
+import io.mediafanout.media.service.Outputs;
+import io.mediafanout.media.service.Upload;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Intake: an upload or a reprocess becomes a record in {@code processing} (its owner's, honouring an
+ * {@code Idempotency-Key}) and the {@value MediaEvents#UPLOADED} event that starts its run.
+ */
+@ApplicationScoped
+public class MediaIntake {
+
+    /**
+     * The outcome of an upload request: {@code started} when a run was started (or its start repeated, for a record
+     * still processing); false for a record that is already ready or failed, which is returned as it is.
+     */
+    public record Accepted(MediaQueries.Details details, boolean created, boolean started, boolean replayed) {
+    }
+
+    /** What to make of a video: {@link Outputs} resolved by {@link OutputOptions}; the callback URL already checked. */
+    public record UploadOrder(Caller caller, String sourceUrl, Optional<String> mediaId, Outputs outputs,
+            Optional<String> callbackUrl, Optional<IdempotentRequest> idempotency) {
+    }
+
+    private final MediaRepository media;
+    private final IdempotencyRepository keys;
+    private final InngestClient inngest;
+    private final MediaMetrics metrics;
+    private final MediaQueries queries;
+
+    public MediaIntake(MediaRepository media, IdempotencyRepository keys, InngestClient inngest, MediaMetrics metrics,
+            MediaQueries queries) {
+        this.media = media;
+        this.keys = keys;
+        this.inngest = inngest;
+        this.metrics = metrics;
+        this.queries = queries;
+    }
+
+    /**
+     * Stores the record (if new) and starts the pipeline. The event's id is derived from the mediaId (and round), so
+     * a repeated upload never starts a second run; sending it again is safe and makes a retried request finish the
+     * job. A record that is already ready or failed is returned as it is: nothing starts (see {@link #reprocess}).
+     * With an {@code Idempotency-Key}, a repeat of an answered request gets the same record and status, and does
+     * nothing else.
+     */
+    public Uni<Accepted> upload(UploadOrder order) {
+        String generated = order.mediaId().orElseGet(() -> "med_" + UUID.randomUUID().toString().replace("-", ""));
+        return store(order, generated).chain(stored -> {
+            String id = stored.record().getId();
+            if (stored.replayedStatus() != null) {
+                return queries.details(id).map(d -> new Accepted(d, false, stored.replayedStatus() == 202, true));
+            }
+            boolean finished = !stored.created() && !Media.PROCESSING.equals(stored.record().getStatus());
+            if (stored.created()) {
+                // its run starts now, or from the reconciler if Inngest does not take the event now
+                metrics.runStarted("upload");
+            }
+            Uni<Void> start = finished ? Uni.createFrom().voidItem() : start(stored.record());
+            return start.chain(() -> answered(order.caller(), order.idempotency(), finished ? 200 : 202))
+                    .chain(() -> queries.details(id)).map(d -> new Accepted(d, stored.created(), !finished, false));
+        });
+    }
+
+    /**
+     * Starts a new run of a ready or failed record on purpose: the next round, whose event id and Ittybit task keys
+     * are new. A record still processing is refused (its run is not over). With an {@code Idempotency-Key}, a repeat
+     * starts no further round.
+     */
+    public Uni<Accepted> reprocess(String id, Caller caller, Optional<IdempotentRequest> idempotency) {
+        return nextRound(id, caller, idempotency).chain(next -> {
+            if (next.replayedStatus() != null) {
+                return queries.details(id).map(d -> new Accepted(d, false, true, true));
+            }
+            return start(next.record()).invoke(() -> metrics.runStarted("reprocess"))
+                    .chain(() -> answered(caller, idempotency, 202))
+                    .chain(() -> queries.details(id)).map(d -> new Accepted(d, false, true, false));
+        });
+    }
+
+    /** {@code replayedStatus}: the answer of the request that first used the Idempotency-Key; null otherwise. */
+    private record Stored(Media record, boolean created, Integer replayedStatus) {
+    }
+
+    /**
+     * Stores a new record for its caller; a repeated upload must come from the record's owner and ask for the same
+     * thing (source, outputs, callback). The Idempotency-Key, if any, is taken in the same transaction.
+     */
+    @WithTransaction
+    Uni<Stored> store(UploadOrder order, String generatedId) {
+        Uni<Optional<IdempotencyRepository.StoredKey>> key = order.idempotency().isEmpty()
+                ? Uni.createFrom().item(Optional.empty())
+                : keys.take(order.caller().owner(), order.idempotency().get().key(),
+                        order.idempotency().get().fingerprint(), generatedId);
+        return key.chain(held -> {
+            if (held.isPresent() && !held.get().fingerprint().equals(order.idempotency().get().fingerprint())) {
+                throw new IdempotentRequest.KeyReusedException();
+            }
+            if (held.isPresent() && held.get().statusCode() != null) {
+                return media.findById(held.get().mediaId())
+                        .map(record -> new Stored(record, false, held.get().statusCode()));
+            }
+            String id = held.map(IdempotencyRepository.StoredKey::mediaId).orElse(generatedId);
+            Upload upload = new Upload(id, order.sourceUrl(), 0, order.outputs());
+            String callbackUrl = order.callbackUrl().orElse(null);
+            return media.insertIfAbsent(id, order.caller().owner(), order.sourceUrl(),
+                    order.outputs().toJson().toString(), callbackUrl)
+                    .chain(created -> media.findById(id).map(existing -> {
+                        check(existing, order.caller(), upload, callbackUrl);
+                        return new Stored(existing, created, null);
+                    }));
+        });
+    }
+
+    /** A repeated upload of {@code existing}: by its owner, asking for the same thing. */
+    private void check(Media existing, Caller caller, Upload upload, String callbackUrl) {
+        if (existing.getOwner() == null || !existing.getOwner().equals(caller.owner())) {
+            // another owner's record: nothing of it is shown or changed, whoever asks
+            throw new ConflictException("mediaId " + upload.mediaId() + " is already taken: choose another one, or "
+                    + "leave it out and one is generated");
+        }
+        if (!existing.getSourceUrl().equals(upload.sourceUrl())) {
+            throw new ConflictException("mediaId " + upload.mediaId() + " is already used for another sourceUrl");
+        }
+        if (!queries.outputs(existing).equals(upload.outputs())) {
+            throw new ConflictException("mediaId " + upload.mediaId() + " is already used with other branches or options");
+        }
+        if (!Objects.equals(existing.getCallbackUrl(), callbackUrl)) {
+            throw new ConflictException("mediaId " + upload.mediaId() + " is already used with another callbackUrl");
+        }
+    }
+
+    /** Remembers the answer given to the request that took the Idempotency-Key (best effort: a repeat redoes it). */
+    private Uni<Void> answered(Caller caller, Optional<IdempotentRequest> idempotency, int status) {
+        if (idempotency.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return rememberAnswer(caller.owner(), idempotency.get().key(), status).onFailure().recoverWithUni(failure -> {
+            Log.warnf("Could not record the answer of an Idempotency-Key (a repeat will redo the request, safely): %s",
+                    failure.getMessage());
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    @WithTransaction
+    Uni<Void> rememberAnswer(String owner, String key, int status) {
+        return keys.answered(owner, key, status);
+    }
+
+    /** The next round of a record, or the round a repeated Idempotency-Key started. */
+    private record NextRound(Media record, Integer replayedStatus) {
+    }
+
+    @WithTransaction
+    Uni<NextRound> nextRound(String id, Caller caller, Optional<IdempotentRequest> idempotency) {
+        return queries.visible(id, caller).chain(record -> {
+            if (idempotency.isEmpty()) {
+                return Uni.createFrom().item(new NextRound(startNextRound(record), null));
+            }
+            return keys.take(caller.owner(), idempotency.get().key(), idempotency.get().fingerprint(), id).map(held -> {
+                if (held.isEmpty()) {
+                    return new NextRound(startNextRound(record), null);
+                }
+                if (!held.get().fingerprint().equals(idempotency.get().fingerprint())) {
+                    throw new IdempotentRequest.KeyReusedException();
+                }
+                // the round this key started, answered or not: its event is sent again by the reconciler if need be
+                return new NextRound(record, held.get().statusCode() == null ? 202 : held.get().statusCode());
+            });
+        });
+    }
+
+    private static Media startNextRound(Media record) {
+        if (Media.PROCESSING.equals(record.getStatus())) {
+            throw new ConflictException("media " + record.getId()
+                    + " is still processing; reprocess it once it is ready or failed");
+        }
+        record.startRound(record.getRound() + 1);
+        record.setStatus(Media.PROCESSING);
+        record.setError(null);
+        record.setErrorCode(null);
+        record.setFailedBranch(null);
+        return record;
+    }
+
+    /**
+     * Sends the record's {@value MediaEvents#UPLOADED} and notes that Inngest accepted it (until then the reconciler
+     * re-sends it).
+     */
+    private Uni<Void> start(Media record) {
+        return inngest.send(MediaEvents.uploaded(record.getId(), record.getSourceUrl(), record.getRound(), record.getOutputs()))
+                .onFailure().call(() -> eventAttempted(record.getId(), record.getRound()).onFailure().recoverWithNull())
+                .chain(() -> eventSent(record.getId(), record.getRound()));
+    }
+
+    @WithTransaction
+    Uni<Void> eventSent(String id, int round) {
+        return media.eventSent(id, round);
+    }
+
+    /** The send failed after its retries: the reconciler sends it again {@code resend-after} from now. */
+    @WithTransaction
+    Uni<Void> eventAttempted(String id, int round) {
+        return media.eventAttempted(id, round);
+    }
+
+}

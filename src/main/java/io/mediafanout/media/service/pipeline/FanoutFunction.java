@@ -1,0 +1,98 @@
+package io.mediafanout.media.service.pipeline;
+
+import java.util.List;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.MDC;
+
+import io.mediafanout.inngest.Cancellation;
+import io.mediafanout.inngest.FunctionContext;
+import io.mediafanout.inngest.FunctionDefinition;
+import io.mediafanout.inngest.NonRetriableException;
+import io.mediafanout.inngest.Step;
+import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.service.MediaEvents;
+import io.mediafanout.media.service.MediaView;
+import io.mediafanout.media.service.OutputOptions;
+import io.mediafanout.media.service.Upload;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@code fanout-adaptive-streaming}: on {@code video/uploaded}, the upload's branches (all four unless it chose some)
+ * run in parallel, each creating an Ittybit task and letting Inngest hold the wait for it ({@link BranchFlow}; each
+ * step retried on its own), then {@code assemble} persists the media record and {@code media-ready} tells other apps.
+ * A run that fails for good marks the record failed and sends {@code media/failed}; {@code media/cancelled} for the
+ * same media cancels the run.
+ */
+@Singleton
+public class FanoutFunction {
+
+    static final int RETRIES = 3;
+    /** Retries of the failure handler: with Inngest's backoff they outlast a database outage of hours. */
+    static final int FAILURE_RETRIES = 10;
+
+    private final BranchFlow branches;
+    private final MediaRecords media;
+    private final OutputOptions options;
+
+    public FanoutFunction(BranchFlow branches, MediaRecords media, OutputOptions options) {
+        this.branches = branches;
+        this.media = media;
+        this.options = options;
+    }
+
+    @Produces
+    @Singleton
+    FunctionDefinition fanoutAdaptiveStreaming() {
+        return FunctionDefinition.builder("fanout-adaptive-streaming")
+                .trigger(Trigger.event(MediaEvents.UPLOADED))
+                .retries(RETRIES)
+                .cancelOn(Cancellation.match(MediaEvents.CANCELLED, "data.mediaId"))
+                .handler(this::fanOut)
+                .onFailure(this::recordFailure, FAILURE_RETRIES)
+                .build();
+    }
+
+    Uni<MediaView> fanOut(FunctionContext run, Step step) {
+        Upload upload = upload(run);
+        MDC.put("mediaId", upload.mediaId());
+        List<Uni<BranchResult>> outputs = upload.outputs().branches().stream()
+                .map(branch -> branches.run(step, branch, upload, run)).toList();
+        return Uni.join().all(outputs).andFailFast()
+                .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload, done)))
+                .call(view -> view.cancelled() ? Uni.createFrom().voidItem()
+                        : step.sendEvent("media-ready", List.of(MediaEvents.ready(view))));
+    }
+
+    /**
+     * Marks the record failed and sends {@code media/failed}, unless the record ended otherwise (ready, cancelled)
+     * or moved on to another round. While the database is down the step fails and the handler is retried
+     * ({@link #FAILURE_RETRIES}, Inngest's backoff: hours); past that, the reconciler abandons the record and sends
+     * the event.
+     */
+    Uni<String> recordFailure(FunctionContext run, Step step) {
+        FunctionContext.Failure failure = run.failure().orElseThrow();
+        if (failure.originalEvent() == null || !failure.originalEvent().data().path("mediaId").isTextual()) {
+            return Uni.createFrom().item("no media record: the failed run had no mediaId");
+        }
+        String mediaId = failure.originalEvent().data().path("mediaId").asText();
+        int round = failure.originalEvent().data().path("round").asInt(0);
+        MDC.put("mediaId", mediaId);
+        return step.run("record-failure", MediaRecords.RecordedFailure.class,
+                () -> media.markFailed(mediaId, round, failure.errorMessage()))
+                .call(recorded -> !recorded.announce() ? Uni.createFrom().voidItem()
+                        : step.sendEvent("media-failed", List.of(MediaEvents.failed(mediaId, round,
+                                recorded.branch(), recorded.code()))))
+                .map(recorded -> recorded.announce() ? recorded.code() : "not failed: " + recorded.status());
+    }
+
+    private Upload upload(FunctionContext run) {
+        try {
+            return Upload.fromEvent(run.event().data(), options);
+        } catch (Upload.InvalidUploadException e) {
+            throw new NonRetriableException("invalid " + MediaEvents.UPLOADED + " event: " + e.getMessage());
+        }
+    }
+}

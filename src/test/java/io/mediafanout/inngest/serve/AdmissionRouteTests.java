@@ -1,0 +1,111 @@
+package io.mediafanout.inngest.serve;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.mediafanout.testing.Transcript;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Admission at the serve endpoint, over raw sockets, with one call and one queued call allowed: a call whose body has
+ * not arrived holds the only share until the body timeout answers it 408; the next call waits, body unread, and is
+ * answered 503 with {@code Retry-After} when its wait passes the limit; a third finds the queue full and gets 503 at
+ * once; once they are gone a call goes through.
+ */
+@QuarkusTest
+@TestProfile(AdmissionRouteTests.Profile.class)
+class AdmissionRouteTests {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("inngest.admission.max-calls", "1", "inngest.admission.queue", "1",
+                    "inngest.admission.max-wait", "PT2S", "inngest.admission.body-timeout", "PT4S",
+                    "mediafanout.bench-function", "true");
+        }
+    }
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    @Test
+    void callsPastTheLimitsWaitThenGet503AndASlowBodyGets408() throws Exception {
+        Transcript discovery = Transcript.load("02-A-post-discovery-no-state.json");
+        byte[] body = discovery.requestBody().getBytes(StandardCharsets.UTF_8);
+        String target = "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step";
+        long start = System.nanoTime();
+        try (Socket slow = open(); Socket queued = open(); Socket refused = open()) {
+            // the only share: headers announce a body that never comes
+            write(slow, headers(target, body.length));
+            Thread.sleep(300);
+            write(queued, headers(target, body.length));
+            write(queued, body);
+            Thread.sleep(300);
+            write(refused, headers(target, body.length));
+            write(refused, body);
+
+            String full = read(refused);
+            assertThat(full).startsWith("HTTP/1.1 503").containsIgnoringCase("retry-after: 5")
+                    .containsIgnoringCase("x-inngest-no-retry: false").contains("too many calls are waiting");
+            assertThat(elapsedMillis(start)).as("refused at once").isLessThan(1_500);
+
+            String waited = read(queued);
+            assertThat(waited).startsWith("HTTP/1.1 503").contains("waited 2 s for admission");
+            assertThat(elapsedMillis(start)).isBetween(1_900L, 3_900L);
+
+            String timedOut = read(slow);
+            assertThat(timedOut).startsWith("HTTP/1.1 408").contains("not received within 4 s");
+            assertThat(elapsedMillis(start)).isBetween(3_900L, 8_000L);
+        }
+        given().contentType("application/json").body(body).post(target).then().statusCode(206);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("inngest_admission_refused_total 2.0"))
+                .body(org.hamcrest.Matchers.containsString("inngest_admission_calls 0.0"));
+    }
+
+    private Socket open() throws IOException {
+        Socket socket = new Socket("127.0.0.1", serveUrl.getPort());
+        socket.setSoTimeout(15_000);
+        return socket;
+    }
+
+    private static byte[] headers(String target, int length) {
+        return ("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void write(Socket socket, byte[] bytes) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** The whole answer: the service closes these connections after answering. */
+    private static String read(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        for (int n; (n = in.read(buffer)) > 0;) {
+            answer.write(buffer, 0, n);
+        }
+        return answer.toString(StandardCharsets.UTF_8);
+    }
+
+    private static long elapsedMillis(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+}

@@ -1,0 +1,216 @@
+package io.mediafanout.media.service.intake;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.mediafanout.media.rest.auth.ApiKeys;
+import io.mediafanout.testing.FakeInngestApi;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * Records belong to the key that uploaded them (OWASP API1): another key's record is a 404 to read, cancel or
+ * reprocess and absent from its lists, its mediaId cannot be reused; {@code media:admin} acts on every record. Uploads
+ * and reprocessing honour an {@code Idempotency-Key}, per caller.
+ */
+@QuarkusTest
+@TestProfile(OwnershipTests.Owners.class)
+class OwnershipTests {
+
+    static final String ALICE = "mf_alice_" + "1".repeat(32);
+    static final String BOB = "mf_bob_" + "2".repeat(32);
+    static final String OPS = "mf_ops_" + "3".repeat(32);
+    /** Alice's next secret, configured under her name while her clients move to it (key rotation). */
+    static final String ALICE_NEXT = "mf_alice2_" + "4".repeat(32);
+
+    public static class Owners implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("media.api.keys", String.join(",", entry("alice", ALICE, "media:write+media:read"),
+                    entry("alice", ALICE_NEXT, "media:write+media:read"),
+                    entry("bob", BOB, "media:write+media:read"), entry("ops", OPS, "media:admin")),
+                    "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000");
+        }
+
+        private static String entry(String name, String key, String roles) {
+            return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
+        }
+    }
+
+    @BeforeEach
+    void resetFakes() {
+        FakeInngestApi.reset();
+    }
+
+    private static RequestSpecification as(String key) {
+        return given().header("Authorization", "Bearer " + key).contentType("application/json");
+    }
+
+    private static String newId() {
+        return "own_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    private static String upload(String sourceUrl, String mediaId) {
+        return "{\"sourceUrl\":\"" + sourceUrl + "\"" + (mediaId == null ? "" : ",\"mediaId\":\"" + mediaId + "\"") + "}";
+    }
+
+    private static long uploadedEvents(String mediaId) {
+        return FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals("video/uploaded")
+                && e.path("data").path("mediaId").asText().equals(mediaId)).count();
+    }
+
+    @Test
+    void anotherOwnersRecordIsNotFoundForReadingCancellingAndReprocessingAndAbsentFromLists() {
+        String id = newId();
+        as(ALICE).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(202);
+
+        as(BOB).get("/media/" + id).then().statusCode(404).body("error", equalTo("not_found"));
+        as(BOB).delete("/media/" + id).then().statusCode(404).body("error", equalTo("not_found"));
+        as(BOB).post("/media/" + id + "/reprocess").then().statusCode(404).body("error", equalTo("not_found"));
+        as(BOB).get("/media?limit=100").then().statusCode(200).body("items.id", not(hasItem(id)));
+
+        as(ALICE).get("/media/" + id).then().statusCode(200).body("status", equalTo("processing"));
+        as(ALICE).get("/media?limit=100").then().statusCode(200).body("items.id", hasItem(id));
+    }
+
+    @Test
+    void anUploadReusingAnotherOwnersMediaIdIsAConflictAndLeavesTheRecordAlone() {
+        String id = newId();
+        as(ALICE).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(202);
+        long events = uploadedEvents(id);
+
+        as(BOB).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(409)
+                .body("error", equalTo("conflict"));
+        as(BOB).body(upload("https://evil.example/other.mp4", id)).post("/media").then().statusCode(409);
+
+        as(ALICE).get("/media/" + id).then().statusCode(200).body("sourceUrl", equalTo("https://uploads.example/alice.mp4"))
+                .body("status", equalTo("processing"));
+        assertThat(uploadedEvents(id)).isEqualTo(events);
+    }
+
+    @Test
+    void anAdminKeySeesCancelsAndListsEveryOwnersRecords() {
+        String id = newId();
+        as(BOB).body(upload("https://uploads.example/bob.mp4", id)).post("/media").then().statusCode(202);
+
+        as(OPS).get("/media/" + id).then().statusCode(200).body("id", equalTo(id));
+        as(OPS).get("/media?limit=100").then().statusCode(200).body("items.id", hasItem(id));
+        as(OPS).delete("/media/" + id).then().statusCode(200).body("status", equalTo("cancelled"));
+        as(BOB).get("/media/" + id).then().statusCode(200).body("status", equalTo("cancelled"));
+    }
+
+    @Test
+    void aRetriedUploadWithTheSameIdempotencyKeyGetsTheSameRecordAndAnswerAndStartsOneRun() {
+        String key = UUID.randomUUID().toString();
+        String body = upload("https://uploads.example/retried.mp4", null);
+
+        Response first = as(ALICE).header("Idempotency-Key", key).body(body).post("/media");
+        Response again = as(ALICE).header("Idempotency-Key", key)
+                .body("{ \"sourceUrl\" : \"https://uploads.example/retried.mp4\" }").post("/media");
+
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(first.header("Idempotent-Replayed")).isNull();
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.header("Location")).isEqualTo(first.header("Location"));
+        String id = first.jsonPath().getString("id");
+        assertThat(again.jsonPath().getString("id")).isEqualTo(id);
+        assertThat(uploadedEvents(id)).isEqualTo(1);
+        as(ALICE).get("/media?limit=100").then().body("items.findAll { it.sourceUrl == 'https://uploads.example/retried.mp4' }.size()",
+                equalTo(1));
+    }
+
+    @Test
+    void theSameIdempotencyKeyWithAnotherRequestIs422AndStoresNothing() {
+        String key = UUID.randomUUID().toString();
+        String id = as(ALICE).header("Idempotency-Key", key).body(upload("https://uploads.example/one.mp4", null))
+                .post("/media").then().statusCode(202).extract().path("id");
+
+        as(ALICE).header("Idempotency-Key", key).body(upload("https://uploads.example/two.mp4", null)).post("/media")
+                .then().statusCode(422).body("error", equalTo("idempotency_key_reused"))
+                .body("message", org.hamcrest.Matchers.containsString("Idempotency-Key"));
+        as(ALICE).header("Idempotency-Key", key).post("/media/" + id + "/reprocess").then().statusCode(422);
+
+        as(ALICE).get("/media?limit=100").then().body("items.sourceUrl", not(hasItem("https://uploads.example/two.mp4")));
+    }
+
+    @Test
+    void idempotencyKeysAreScopedToTheCaller() {
+        String key = UUID.randomUUID().toString();
+        String body = upload("https://uploads.example/shared-key.mp4", null);
+
+        String alices = as(ALICE).header("Idempotency-Key", key).body(body).post("/media").then().statusCode(202)
+                .extract().path("id");
+        Response bobs = as(BOB).header("Idempotency-Key", key).body(body).post("/media");
+
+        assertThat(bobs.statusCode()).isEqualTo(202);
+        assertThat(bobs.header("Idempotent-Replayed")).isNull();
+        assertThat(bobs.jsonPath().getString("id")).isNotEqualTo(alices);
+    }
+
+    @Test
+    void aMalformedIdempotencyKeyIsA400NamingTheHeader() {
+        as(ALICE).header("Idempotency-Key", "x".repeat(256)).body(upload("https://uploads.example/k.mp4", null))
+                .post("/media").then().statusCode(400).body("field", equalTo("Idempotency-Key"));
+        as(ALICE).header("Idempotency-Key", "has space").body(upload("https://uploads.example/k.mp4", null))
+                .post("/media").then().statusCode(400).body("field", equalTo("Idempotency-Key"));
+    }
+
+    @Test
+    void aRetriedReprocessWithTheSameIdempotencyKeyStartsOneRound() {
+        String id = newId();
+        as(ALICE).body(upload("https://uploads.example/re.mp4", id)).post("/media").then().statusCode(202);
+        as(ALICE).delete("/media/" + id).then().statusCode(200);
+        String key = UUID.randomUUID().toString();
+
+        Response first = as(ALICE).header("Idempotency-Key", key).post("/media/" + id + "/reprocess");
+        Response again = as(ALICE).header("Idempotency-Key", key).post("/media/" + id + "/reprocess");
+
+        assertThat(List.of(first.statusCode(), again.statusCode())).containsExactly(202, 202);
+        assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.jsonPath().getString("status")).isEqualTo("processing");
+        long round1 = FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals("video/uploaded")
+                && e.path("data").path("mediaId").asText().equals(id) && e.path("data").path("round").asInt() == 1).count();
+        long round2 = FakeInngestApi.receivedEvents().stream().filter(e -> e.path("data").path("mediaId").asText().equals(id)
+                && e.path("data").path("round").asInt() == 2).count();
+        assertThat(round1).isEqualTo(1);
+        assertThat(round2).isZero();
+        // without the key, a record still processing is refused as before
+        as(ALICE).post("/media/" + id + "/reprocess").then().statusCode(409);
+    }
+
+    @Test
+    void aRotatedKeyUnderTheSameNameKeepsItsOwnersRecords() {
+        String id = newId();
+        as(ALICE).body(upload("https://uploads.example/rotated.mp4", id)).post("/media").then().statusCode(202);
+
+        as(ALICE_NEXT).get("/media/" + id).then().statusCode(200).body("owner", equalTo("alice"));
+        as(ALICE_NEXT).body(upload("https://uploads.example/rotated.mp4", id)).post("/media").then().statusCode(202)
+                .body("id", equalTo(id));
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheIdempotencyKeyAndTheRoles() {
+        String document = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        var json = io.restassured.path.json.JsonPath.from(document);
+        assertThat(json.getList("paths.'/media'.post.parameters.name", String.class)).contains("Idempotency-Key");
+        assertThat(json.getList("paths.'/media/{id}/reprocess'.post.parameters.name", String.class))
+                .contains("Idempotency-Key");
+        assertThat(json.getMap("paths.'/media'.post.responses")).containsKey("422");
+        assertThat(document).contains("media:admin");
+    }
+}

@@ -1,0 +1,143 @@
+package io.mediafanout.media.service.pipeline;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.mediafanout.inngest.TestHashes;
+import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.config.RequiredSettings;
+import io.mediafanout.media.service.Branch;
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeIttybit;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * Each branch has its own retry policy, set by settings named after the branch
+ * ({@code media.ittybit.<branch>.retry.*}, {@code MEDIA_ITTYBIT_<BRANCH>_RETRY_*}): here the poster branch retries
+ * nothing inside a call while the others keep the defaults.
+ */
+@QuarkusTest
+@TestProfile(BranchRetrySettingsTests.PosterWithoutRetries.class)
+class BranchRetrySettingsTests {
+
+    /** {@code poster-image} leaves every retry to Inngest; the other branches keep their defaults. */
+    public static class PosterWithoutRetries implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("media.ittybit.poster-image.retry.max-retries", "0");
+        }
+    }
+
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    /** Step executions of a step: calls answered with a StepRun or a StepError. */
+    private static List<List<String>> executions(ExecutorEmulator.Run run, String stepId) {
+        return run.callsFor(TestHashes.of(stepId)).stream().map(ExecutorEmulator.Call::ops)
+                .filter(ops -> ops.contains("StepRun") || ops.contains("StepError")).toList();
+    }
+
+    @Test
+    void aBranchSetToNoRetriesLeavesA503ToInngestWhileAnotherBranchRetriesInsideTheCall() throws Exception {
+        String mediaId = "vid_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        FakeIttybit.script(mediaId, "image").createFaults(503);
+        FakeIttybit.script(mediaId, "video").createFaults(503);
+        ObjectNode upload = JSON.createObjectNode().put("mediaId", mediaId)
+                .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
+
+        ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
+                .run("video/uploaded", upload);
+
+        assertThat(run.status()).isEqualTo("completed");
+        // poster-image: the 503 failed its create step after a single call; Inngest's retry of the step created it
+        assertThat(executions(run, "poster-image")).containsExactly(List.of("StepError"), List.of("StepRun"));
+        assertThat(FakeIttybit.creates(mediaId, "image")).as("one create per step attempt").hasSize(2);
+        // gif-preview, same 503: retried inside the one step call, as the defaults say
+        assertThat(executions(run, "gif-preview")).containsExactly(List.of("StepRun"));
+        assertThat(FakeIttybit.creates(mediaId, "video")).as("two creates in one step attempt").hasSize(2);
+        for (String kind : List.of("image", "video", "adaptive_video", "audio")) {
+            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
+        }
+        assertThat(given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath().getString("status"))
+                .isEqualTo("ready");
+    }
+
+    /** The mapping as the service reads it, from these environment variables alone. */
+    private static MediaConfig.Ittybit fromEnvironment(Map<String, String> variables) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(MediaConfig.class)
+                .withSources(new EnvConfigSource(variables, 300)).build();
+        return config.getConfigMapping(MediaConfig.class).ittybit();
+    }
+
+    @Test
+    void eachBranchReadsTheVariablesNamedAfterItAndKeepsTheDefaultsOtherwise() {
+        MediaConfig.Ittybit ittybit = fromEnvironment(Map.of("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES", "0",
+                "MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_DELAY", "PT2S",
+                "MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_JITTER", "PT0S",
+                "MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_MAX_DURATION", "PT5S"));
+
+        assertThat(ittybit.retry(Branch.POSTER_IMAGE).maxRetries()).isZero();
+        assertThat(ittybit.retry(Branch.GIF_PREVIEW).delay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(ittybit.retry(Branch.AUDIO_TRANSCRIPTION).jitter()).isZero();
+        assertThat(ittybit.retry(Branch.HLS_PACKAGE).maxDuration()).isEqualTo(Duration.ofSeconds(5));
+        for (Branch branch : Branch.values()) {
+            MediaConfig.Retry retry = ittybit.retry(branch);
+            if (branch != Branch.POSTER_IMAGE) {
+                assertThat(retry.maxRetries()).as(branch.id()).isEqualTo(4);
+            }
+            if (branch != Branch.GIF_PREVIEW) {
+                assertThat(retry.delay()).as(branch.id()).isEqualTo(Duration.ofMillis(500));
+            }
+            if (branch != Branch.AUDIO_TRANSCRIPTION) {
+                assertThat(retry.jitter()).as(branch.id()).isEqualTo(Duration.ofMillis(250));
+            }
+            if (branch != Branch.HLS_PACKAGE) {
+                assertThat(retry.maxDuration()).as(branch.id()).isEqualTo(Duration.ofSeconds(15));
+            }
+        }
+        RequiredSettings.checkRetries(ittybit);
+    }
+
+    @Test
+    void aNegativeOrInconsistentRetrySettingStopsTheStartNamingIt() {
+        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES", "-1"))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("media.ittybit.gif-preview.retry.max-retries (MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES)"
+                        + " is -1: it must be 0 (no retry) or more");
+        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_DELAY", "-PT1S"))))
+                .hasMessage("media.ittybit.hls-package.retry.delay (MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_DELAY) is PT-1S: "
+                        + "it must not be negative");
+        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_JITTER", "-PT0.1S"))))
+                .hasMessageStartingWith("media.ittybit.poster-image.retry.jitter ");
+        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_MAX_DURATION", "PT0.5S"))))
+                .hasMessage("media.ittybit.audio-transcription.retry.max-duration "
+                        + "(MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_MAX_DURATION) is PT0.5S: it must be longer than "
+                        + "media.ittybit.audio-transcription.retry.delay (PT0.5S)");
+    }
+}

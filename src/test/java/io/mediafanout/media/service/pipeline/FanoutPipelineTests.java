@@ -1,0 +1,328 @@
+package io.mediafanout.media.service.pipeline;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.mediafanout.media.service.FailureCode;
+import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeInngestApi;
+import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.RecordingHttpServer;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * The whole pipeline: Inngest (the executor emulator) runs {@code fanout-adaptive-streaming} against the fake
+ * Ittybit and the real PostgreSQL; the media API shows the outcome.
+ */
+@QuarkusTest
+class FanoutPipelineTests {
+
+    static final String FN = "media-pipeline-fanout-adaptive-streaming";
+    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    private ExecutorEmulator emulator(String fnId, int retries) {
+        return new ExecutorEmulator(serveUrl, fnId, Optional.empty(), retries, Duration.ofMillis(200));
+    }
+
+    private static String newMediaId() {
+        return "vid_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static ObjectNode upload(String mediaId) {
+        return JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
+    }
+
+    private ExecutorEmulator.Run run(String mediaId) throws Exception {
+        return emulator(FN, 3).run("video/uploaded", upload(mediaId));
+    }
+
+    /** What Inngest does when a run fails for good: it triggers the onFailure function. */
+    private ExecutorEmulator.Run runFailureHandler(String mediaId, ExecutorEmulator.Run failed) throws Exception {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("function_id", FN);
+        data.put("run_id", "01FAILED" + mediaId);
+        data.set("error", failed.output());
+        data.putObject("event").put("name", "video/uploaded").put("id", "e1").put("ts", 1).<ObjectNode>set("data", upload(mediaId));
+        return emulator(FN + "-failure", 1).run("inngest/function.failed", data);
+    }
+
+    private static JsonPath media(String mediaId) {
+        return given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static String branchStatus(JsonPath media, String branch) {
+        return media.getString("branches.find { it.name == '" + branch + "' }.status");
+    }
+
+    @Test
+    void happyPathRecordsTheFourOutputsAndCreatesEachTaskOnce() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        for (String kind : KINDS) {
+            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
+            assertThat(FakeIttybit.creates(mediaId, kind)).as(kind).hasSize(1);
+        }
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        assertThat(media.getString("hlsUrl")).isEqualTo(outputOf(mediaId, "adaptive_video"));
+        assertThat(media.getString("posterUrl")).isEqualTo(outputOf(mediaId, "image"));
+        assertThat(media.getString("gifUrl")).isEqualTo(outputOf(mediaId, "video"));
+        assertThat(media.getString("transcriptionUrl")).isEqualTo(outputOf(mediaId, "audio"));
+        assertThat(media.getList("branches.status")).containsOnly("completed").hasSize(4);
+        assertThat(media.getList("branches.attempts", Integer.class)).containsOnly(1);
+        assertThat(run.output().path("gifUrl").asText()).isEqualTo(outputOf(mediaId, "video"));
+
+        RecordingHttpServer.Recorded create = FakeIttybit.creates(mediaId, "video").get(0);
+        JsonNode body = JSON.readTree(create.body());
+        assertThat(body.path("input").asText()).isEqualTo("https://uploads.example/" + mediaId + ".mp4");
+        assertThat(body.path("options")).isEqualTo(JSON.readTree("{\"start\":1,\"end\":4,\"width\":480,\"format\":\"gif\"}"));
+        assertThat(body.path("metadata").path("mediaId").asText()).isEqualTo(mediaId);
+        assertThat(create.header("authorization")).isEqualTo("Bearer " + FakeIttybit.API_KEY);
+        assertThat(create.header("accept-version")).isEqualTo("2025-08-20");
+        assertThat(create.header("idempotency-key")).hasSize(32);
+    }
+
+    private static String outputOf(String mediaId, String kind) {
+        return FakeIttybit.outputUrl(mediaId, kind, FakeIttybit.tasks(mediaId, kind).get(0).id());
+    }
+
+    @Test
+    void aGifBranchAnswered503TwiceIsTheOnlyBranchCalledAgain() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "video").createFaults(503, 503);
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "video")).hasSize(3);
+        for (String kind : List.of("adaptive_video", "image", "audio")) {
+            assertThat(FakeIttybit.creates(mediaId, kind)).as(kind).hasSize(1);
+        }
+        assertThat(FakeIttybit.tasks(mediaId, "video")).hasSize(1);
+        // the retries happened inside one step attempt: every step was called by Inngest once
+        for (ExecutorEmulator.Call call : run.calls()) {
+            assertThat(call.ops()).doesNotContain("StepError");
+        }
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
+    void aTaskThatAlwaysEndsFailedFailsTheRunAndTheRecordNamesTheBranch() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "video").failTasks();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.output().path("message").asText()).startsWith("gif-preview: Ittybit task").contains("ended failed");
+        // each Inngest attempt replaced the failed task by a new one (new Idempotency-Key)
+        assertThat(FakeIttybit.tasks(mediaId, "video")).hasSize(4);
+        assertThat(FakeIttybit.tasks(mediaId, "video")).extracting(FakeIttybit.Task::idempotencyKey).doesNotHaveDuplicates();
+        JsonPath during = media(mediaId);
+        assertThat(branchStatus(during, "gif-preview")).isEqualTo("failed");
+        assertThat(during.getInt("branches.find { it.name == 'gif-preview' }.attempts")).isEqualTo(4);
+
+        ExecutorEmulator.Run handler = runFailureHandler(mediaId, run);
+        assertThat(handler.status()).isEqualTo("completed");
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("failed");
+        assertThat(media.getString("failedBranch")).isEqualTo("gif-preview");
+        // a stable code and a short message: Ittybit's own error text stays in the logs
+        assertThat(media.getString("error.code")).isEqualTo("task_failed");
+        assertThat(media.getString("error.message")).isEqualTo("an Ittybit task failed, and so did the tasks that replaced it");
+        assertThat(media.getString("branches.find { it.name == 'gif-preview' }.error.code")).isEqualTo("task_failed");
+        assertThat(media.prettify()).doesNotContain("decoder error");
+        assertThat(branchStatus(media, "hls-package")).isEqualTo("completed");
+        assertThat(media.getString("hlsUrl")).isEqualTo(outputOf(mediaId, "adaptive_video"));
+        assertThat(media.getString("gifUrl")).isNull();
+        assertThat(media.getString("branches.find { it.name == 'hls-package' }.outputUrl"))
+                .isEqualTo(outputOf(mediaId, "adaptive_video"));
+    }
+
+    @Test
+    void aReadyRunTellsOtherAppsWithOneMediaReadyEvent() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        List<JsonNode> ready = eventsFor("media/ready", mediaId);
+        assertThat(ready).singleElement().satisfies(event -> {
+            assertThat(event.path("id").asText()).isEqualTo("media-ready-" + mediaId + "-r0");
+            assertThat(event.path("data").path("status").asText()).isEqualTo("ready");
+            assertThat(event.path("data").path("hlsUrl").asText()).isEqualTo(outputOf(mediaId, "adaptive_video"));
+            assertThat(event.path("data").path("transcriptionUrl").asText()).isEqualTo(outputOf(mediaId, "audio"));
+        });
+        assertThat(run.steps()).containsKey(io.mediafanout.inngest.TestHashes.of("media-ready"));
+    }
+
+    @Test
+    void aTaskThatIsNotOursIsNeverRecordedAsAnOutputAndTheFailureIsAnnounced() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "image").answerAsMedia = "someone-elses-video";
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.output().path("message").asText()).contains("not the task this branch created");
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("poster-image")))
+                .extracting(ExecutorEmulator.Call::ops).containsExactly(List.of("StepFailed"));
+
+        assertThat(runFailureHandler(mediaId, run).status()).isEqualTo("completed");
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("failed");
+        assertThat(media.getString("posterUrl")).isNull();
+        assertThat(media.getString("failedBranch")).isEqualTo("poster-image");
+        assertThat(media.getString("error.code")).isEqualTo("task_mismatch");
+        assertThat(eventsFor("media/failed", mediaId)).singleElement().satisfies(event -> {
+            assertThat(event.path("id").asText()).isEqualTo("media-failed-" + mediaId + "-r0");
+            assertThat(event.path("data").path("branch").asText()).isEqualTo("poster-image");
+            assertThat(event.path("data").path("code").asText()).isEqualTo("task_mismatch");
+            assertThat(event.path("data").path("reason").asText()).isEqualTo(FailureCode.TASK_MISMATCH.message());
+        });
+        assertThat(eventsFor("media/ready", mediaId)).isEmpty();
+    }
+
+    @Test
+    void anUploadOfAReadyRecordReturnsItAndStartsNothingWhileReprocessStartsANewRunWithNewTasks() throws Exception {
+        String mediaId = newMediaId();
+        String body = "{\"sourceUrl\":\"https://uploads.example/" + mediaId + ".mp4\",\"mediaId\":\"" + mediaId + "\"}";
+        given().contentType("application/json").body(body).post("/media").then().statusCode(202);
+        assertThat(run(mediaId).status()).isEqualTo("completed");
+        int uploadsSent = eventsFor("video/uploaded", mediaId).size();
+        String firstGifTask = FakeIttybit.tasks(mediaId, "video").get(0).id();
+
+        given().contentType("application/json").body(body).post("/media").then().statusCode(200)
+                .body("status", equalTo("ready"));
+        assertThat(eventsFor("video/uploaded", mediaId)).as("nothing started").hasSize(uploadsSent);
+
+        given().post("/media/" + mediaId + "/reprocess").then().statusCode(202).body("status", equalTo("processing"));
+        given().post("/media/" + mediaId + "/reprocess").then().statusCode(409).body("error", equalTo("conflict"));
+        JsonNode event = eventsFor("video/uploaded", mediaId).get(uploadsSent);
+        assertThat(event.path("id").asText()).isEqualTo("video-uploaded-" + mediaId + "-r1");
+        assertThat(event.path("data").path("round").asInt()).isEqualTo(1);
+
+        assertThat(emulator(FN, 3).run("video/uploaded", event.path("data")).status()).isEqualTo("completed");
+        for (String kind : KINDS) {
+            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind + ": a new task for the new round").hasSize(2)
+                    .extracting(FakeIttybit.Task::idempotencyKey).doesNotHaveDuplicates();
+        }
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        String secondGifTask = FakeIttybit.tasks(mediaId, "video").stream().map(FakeIttybit.Task::id)
+                .filter(id -> !id.equals(firstGifTask)).findFirst().orElseThrow();
+        assertThat(media.getString("gifUrl")).isEqualTo(FakeIttybit.outputUrl(mediaId, "video", secondGifTask));
+        given().post("/media/nope-" + mediaId + "/reprocess").then().statusCode(404).body("error", equalTo("not_found"));
+    }
+
+    private static List<JsonNode> eventsFor(String name, String mediaId) {
+        return FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals(name)
+                && e.path("data").path("mediaId").asText().equals(mediaId)).toList();
+    }
+
+    @Test
+    void a429WithRetryAfterIsHonouredBeforeTryingAgain() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "1";
+        Instant start = Instant.now();
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "image")).hasSize(2);
+        assertThat(Duration.between(start, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(FakeIttybit.tasks(mediaId, "image")).hasSize(1);
+    }
+
+    @Test
+    void aCreateStepRetriedAfterItsTaskWasCreatedFindsTheSameTask() throws Exception {
+        String mediaId = newMediaId();
+        // the first step attempt's five tries (the client's retries): four 503s, then an answer that comes after the
+        // client's read timeout, so the task exists and the step fails; Inngest's retry of the step finds that task
+        FakeIttybit.Script script = FakeIttybit.script(mediaId, "audio").createFaults(503, 503, 503, 503);
+        script.slowCreates = 1;
+        script.slowBy = Duration.ofMillis(ConfigProvider.getConfig()
+                .getValue("quarkus.rest-client.ittybit.read-timeout", Long.class) + 1_000);
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        List<RecordingHttpServer.Recorded> creates = FakeIttybit.creates(mediaId, "audio");
+        assertThat(creates).as("five tries, then the retried step's").hasSize(6);
+        assertThat(creates).extracting(r -> r.header("idempotency-key")).doesNotContainNull().containsOnly(
+                creates.get(0).header("idempotency-key"));
+        assertThat(FakeIttybit.tasks(mediaId, "audio")).hasSize(1);
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription")))
+                .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"), List.of("StepRun"));
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        assertThat(media.getInt("branches.find { it.name == 'audio-transcription' }.attempts")).isEqualTo(2);
+    }
+
+    @Test
+    void aReadStepThatFailsIsRetriedAloneWithoutCreatingTheTaskAgain() throws Exception {
+        String mediaId = newMediaId();
+        // reads fail more often than the in-process retries allow: the read step fails once, then succeeds
+        FakeIttybit.script(mediaId, "audio").readFaults(500, 500, 500, 500, 500, 500);
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "audio")).hasSize(1);
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription"))).hasSize(1);
+        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription-result")))
+                .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"), List.of("StepRun"));
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
+    void badEventDataFailsAtOnceWithoutCallingIttybit() throws Exception {
+        int before = FakeIttybit.server().received().size();
+        String sourceUrl = "https://uploads.example/x.mp4";
+        for (ObjectNode data : List.of(JSON.createObjectNode().put("sourceUrl", sourceUrl),
+                JSON.createObjectNode().put("mediaId", "m-ftp").put("sourceUrl", "ftp://x"),
+                JSON.createObjectNode().put("mediaId", 42).put("sourceUrl", sourceUrl),
+                JSON.createObjectNode().put("mediaId", "").put("sourceUrl", sourceUrl))) {
+            String body = "{\"event\":{\"name\":\"video/uploaded\",\"data\":" + data + ",\"id\":\"e\",\"ts\":1,\"user\":{}},"
+                    + "\"steps\":{},\"ctx\":{\"run_id\":\"r\",\"attempt\":0,\"max_attempts\":4,\"stack\":{\"stack\":[]},"
+                    + "\"disable_immediate_execution\":false,\"use_api\":false},\"version\":-1}";
+            given().body(body).contentType("application/json").post("/api/inngest?fnId=" + FN + "&stepId=step")
+                    .then().statusCode(400)
+                    .header("X-Inngest-No-Retry", "true")
+                    .body("name", equalTo("NonRetriableError"))
+                    .body("message", org.hamcrest.Matchers.startsWith("invalid video/uploaded event: "));
+        }
+        assertThat(FakeIttybit.server().received()).hasSize(before);
+    }
+
+    @Test
+    void aFailureReportedAfterTheRecordIsReadyNeverAnnouncesMediaFailed() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run = run(mediaId);
+        assertThat(run.status()).isEqualTo("completed");
+
+        // the run failed after assemble (say its media-ready step did): Inngest still calls the failure handler
+        ExecutorEmulator.Run handler = runFailureHandler(mediaId, run);
+
+        assertThat(handler.status()).isEqualTo("completed");
+        assertThat(handler.output().asText()).isEqualTo("not failed: ready");
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+        assertThat(eventsFor("media/failed", mediaId)).isEmpty();
+    }
+}
