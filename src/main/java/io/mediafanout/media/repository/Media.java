@@ -1,11 +1,15 @@
 package io.mediafanout.media.repository;
 
 import java.time.OffsetDateTime;
+import java.util.EnumMap;
+import java.util.Map;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+
+import io.mediafanout.media.service.Branch;
 
 /** A media record: one uploaded video and what the pipeline made of it. */
 @Entity
@@ -111,36 +115,31 @@ public class Media {
         this.sourceUrl = sourceUrl;
     }
 
-    public String getHlsUrl() {
-        return hlsUrl;
+    /** The output URL of each branch that made one, in branch order. */
+    public Map<Branch, String> outputs() {
+        Map<Branch, String> outputs = new EnumMap<>(Branch.class);
+        for (Branch branch : Branch.values()) {
+            String url = switch (branch) {
+                case HLS_PACKAGE -> hlsUrl;
+                case POSTER_IMAGE -> posterUrl;
+                case GIF_PREVIEW -> gifUrl;
+                case AUDIO_TRANSCRIPTION -> transcriptionUrl;
+            };
+            if (url != null) {
+                outputs.put(branch, url);
+            }
+        }
+        return outputs;
     }
 
-    public void setHlsUrl(String hlsUrl) {
-        this.hlsUrl = hlsUrl;
-    }
-
-    public String getPosterUrl() {
-        return posterUrl;
-    }
-
-    public void setPosterUrl(String posterUrl) {
-        this.posterUrl = posterUrl;
-    }
-
-    public String getGifUrl() {
-        return gifUrl;
-    }
-
-    public void setGifUrl(String gifUrl) {
-        this.gifUrl = gifUrl;
-    }
-
-    public String getTranscriptionUrl() {
-        return transcriptionUrl;
-    }
-
-    public void setTranscriptionUrl(String transcriptionUrl) {
-        this.transcriptionUrl = transcriptionUrl;
+    /** Stores the output URL {@code branch} made (each branch has its column). */
+    public void setOutput(Branch branch, String url) {
+        switch (branch) {
+            case HLS_PACKAGE -> hlsUrl = url;
+            case POSTER_IMAGE -> posterUrl = url;
+            case GIF_PREVIEW -> gifUrl = url;
+            case AUDIO_TRANSCRIPTION -> transcriptionUrl = url;
+        }
     }
 
     public String getFailedBranch() {

@@ -57,8 +57,10 @@ public record MediaResponse(String id, String status, String sourceUrl, String h
                     : new BranchResponse(row.getName(), row.getStatus(), row.getTaskId(), row.getOutputUrl(),
                             row.getAttempts(), Failure.of(row.getErrorCode(), row.getError()), row.getUpdatedAt()));
         }
-        return new MediaResponse(m.getId(), m.getStatus(), m.getSourceUrl(), m.getHlsUrl(), m.getPosterUrl(),
-                m.getGifUrl(), m.getTranscriptionUrl(), m.getFailedBranch(), Failure.of(m.getErrorCode(), m.getError()), m.getCreatedAt(),
+        Map<Branch, String> made = m.outputs();
+        return new MediaResponse(m.getId(), m.getStatus(), m.getSourceUrl(), made.get(Branch.HLS_PACKAGE),
+                made.get(Branch.POSTER_IMAGE), made.get(Branch.GIF_PREVIEW), made.get(Branch.AUDIO_TRANSCRIPTION),
+                m.getFailedBranch(), Failure.of(m.getErrorCode(), m.getError()), m.getCreatedAt(),
                 m.getUpdatedAt(), branches, options(details.outputs()), m.getCallbackUrl(), m.getOwner());
     }
 

@@ -1,5 +1,7 @@
 package io.mediafanout.media.service;
 
+import java.util.Map;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -66,9 +68,8 @@ public final class MediaEvents {
 
     /** {@value #READY} for a ready record's round; its id makes a retried send one event. */
     public static Event ready(MediaView view) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status())
-                .put("hlsUrl", view.hlsUrl()).put("posterUrl", view.posterUrl()).put("gifUrl", view.gifUrl())
-                .put("transcriptionUrl", view.transcriptionUrl()).put("round", view.round());
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status());
+        putOutputs(data, view.outputs()).put("round", view.round());
         return Event.of(READY, data, "media-ready-" + view.id() + "-r" + view.round());
     }
 
@@ -83,5 +84,11 @@ public final class MediaEvents {
     }
 
     private MediaEvents() {
+    }
+
+    /** Each branch's {@link Branch#resultField()} with its URL (null when it made none), in branch order. */
+    public static ObjectNode putOutputs(ObjectNode into, Map<Branch, String> outputs) {
+        MediaView.results(outputs).forEach(into::put);
+        return into;
     }
 }

@@ -1,7 +1,6 @@
 package io.mediafanout.media.service;
 
 import java.math.BigDecimal;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Singleton;
@@ -22,56 +20,13 @@ import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.service.Upload.InvalidUploadException;
 
 /**
- * The options an upload may set per branch, their rules, and the defaults from configuration
- * ({@code media.outputs.<branch>.*}). One path checks all three sources (configuration at start, {@code POST /media},
- * a {@code video/uploaded} event), so a value accepted once is accepted everywhere.
- * <table>
- * <caption>Options</caption>
- * <tr><th>branch</th><th>option</th><th>values</th><th>Ittybit option</th></tr>
- * <tr><td>hls-package</td><td>quality</td><td>low, medium, high</td><td>quality</td></tr>
- * <tr><td>hls-package</td><td>maxWidth</td><td>144–7680</td><td>width</td></tr>
- * <tr><td>poster-image</td><td>time</td><td>0–86400 s</td><td>start</td></tr>
- * <tr><td>poster-image</td><td>width</td><td>16–8192</td><td>width</td></tr>
- * <tr><td>poster-image</td><td>format</td><td>webp, jpeg, png, avif</td><td>format</td></tr>
- * <tr><td>gif-preview</td><td>start, end</td><td>0–86400 s, end after start by at most 30 s</td><td>start, end</td></tr>
- * <tr><td>gif-preview</td><td>width</td><td>16–1920</td><td>width</td></tr>
- * <tr><td>gif-preview</td><td>fps</td><td>1–30</td><td>fps</td></tr>
- * <tr><td>audio-transcription</td><td>language</td><td>a BCP 47 tag, or auto</td><td>language (omitted for auto)</td></tr>
- * </table>
+ * Resolves the outputs of an upload: which branches run and with which options, from the rules and defaults each
+ * {@link Branch} declares (defaults from configuration, {@code media.outputs.<branch>.*}). One path checks all three
+ * sources (configuration at start, {@code POST /media}, a {@code video/uploaded} event), so a value accepted once is
+ * accepted everywhere.
  */
 @Singleton
 public class OutputOptions {
-
-    /** Longest GIF preview, in seconds. */
-    static final BigDecimal MAX_CLIP = BigDecimal.valueOf(30);
-    static final BigDecimal MAX_TIME = BigDecimal.valueOf(86_400);
-    /** {@code auto}, or a BCP 47 tag: a 2–3 letter language, then optional script/region/variant subtags. */
-    private static final Pattern LANGUAGE = Pattern.compile("auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}");
-
-    /** One option: its name in the API, the option Ittybit knows it by, and its rule. */
-    record Option(String name, String ittybitName, Rule rule) {
-    }
-
-    interface Rule {
-        /** The value, normalised; an {@link InvalidUploadException} naming {@code field} when it is not acceptable. */
-        Object check(JsonNode value, String field);
-    }
-
-    private static final Map<Branch, List<Option>> OPTIONS = new EnumMap<>(Map.of(
-            Branch.HLS_PACKAGE, List.of(
-                    new Option("quality", "quality", oneOf("low", "medium", "high")),
-                    new Option("maxWidth", "width", whole(144, 7680))),
-            Branch.POSTER_IMAGE, List.of(
-                    new Option("time", "start", seconds()),
-                    new Option("width", "width", whole(16, 8192)),
-                    new Option("format", "format", oneOf("webp", "jpeg", "png", "avif"))),
-            Branch.GIF_PREVIEW, List.of(
-                    new Option("start", "start", seconds()),
-                    new Option("end", "end", seconds()),
-                    new Option("width", "width", whole(16, 1920)),
-                    new Option("fps", "fps", whole(1, 30))),
-            Branch.AUDIO_TRANSCRIPTION, List.of(
-                    new Option("language", "language", language()))));
 
     private final Outputs defaults;
 
@@ -114,7 +69,7 @@ public class OutputOptions {
             for (Map.Entry<String, JsonNode> entry : options.properties()) {
                 String branchField = field + "." + entry.getKey();
                 Branch branch = Branch.byId(entry.getKey()).orElseThrow(() -> new InvalidUploadException(branchField,
-                        "unknown branch " + quoted(entry.getKey()) + "; branches are " + branchIds()));
+                        "unknown branch " + quoted(entry.getKey()) + "; branches are " + Branch.ids()));
                 if (!resolved.containsKey(branch)) {
                     throw new InvalidUploadException(branchField, branchField + " is set but " + branch.id()
                             + " is not in branches");
@@ -122,7 +77,7 @@ public class OutputOptions {
                 override(branch, entry.getValue(), branchField, resolved.get(branch));
             }
         }
-        resolved.forEach((branch, values) -> checkTogether(branch, values, prefix + "options." + branch.id()));
+        resolved.forEach((branch, values) -> branch.checkTogether(values, prefix + "options." + branch.id()));
         return new Outputs(resolved);
     }
 
@@ -130,9 +85,9 @@ public class OutputOptions {
     public static Map<String, Object> forIttybit(Branch branch, Outputs outputs) {
         Map<String, Object> task = new TreeMap<>(branch.fixedOptions());
         SortedMap<String, Object> values = outputs.of(branch);
-        for (Option option : OPTIONS.get(branch)) {
+        for (BranchOption option : branch.options()) {
             Object value = values.get(option.name());
-            if (value != null && !(option.rule() instanceof LanguageRule && "auto".equals(value))) {
+            if (option.sent(value)) {
                 task.put(option.ittybitName(), value);
             }
         }
@@ -144,7 +99,7 @@ public class OutputOptions {
             return List.of(Branch.values());
         }
         if (!branches.isArray() || branches.isEmpty()) {
-            throw new InvalidUploadException(field, field + " must be a non-empty array of " + branchIds());
+            throw new InvalidUploadException(field, field + " must be a non-empty array of " + Branch.ids());
         }
         Set<Branch> chosen = new HashSet<>();
         for (int i = 0; i < branches.size(); i++) {
@@ -153,7 +108,7 @@ public class OutputOptions {
             Branch branch = id.isTextual() ? Branch.byId(id.asText()).orElse(null) : null;
             if (branch == null) {
                 throw new InvalidUploadException(itemField, "unknown branch " + quoted(id.isTextual() ? id.asText()
-                        : id.toString()) + "; branches are " + branchIds());
+                        : id.toString()) + "; branches are " + Branch.ids());
             }
             if (!chosen.add(branch)) {
                 throw new InvalidUploadException(itemField, itemField + ": " + branch.id() + " is listed twice");
@@ -168,10 +123,10 @@ public class OutputOptions {
         }
         for (Map.Entry<String, JsonNode> entry : values.properties()) {
             String optionField = field + "." + entry.getKey();
-            Option option = OPTIONS.get(branch).stream().filter(o -> o.name().equals(entry.getKey())).findFirst()
+            BranchOption option = branch.option(entry.getKey())
                     .orElseThrow(() -> new InvalidUploadException(optionField, "unknown option "
                             + quoted(entry.getKey()) + " for " + branch.id() + "; its options are "
-                            + OPTIONS.get(branch).stream().map(Option::name).collect(Collectors.joining(", "))));
+                            + branch.options().stream().map(BranchOption::name).collect(Collectors.joining(", "))));
             if (entry.getValue().isNull()) {
                 into.remove(option.name());
             } else {
@@ -180,40 +135,16 @@ public class OutputOptions {
         }
     }
 
-    /** Rules between options of one branch. */
-    private static void checkTogether(Branch branch, Map<String, Object> values, String field) {
-        if (branch == Branch.GIF_PREVIEW) {
-            BigDecimal start = decimal(values.getOrDefault("start", 0));
-            Object endValue = values.get("end");
-            if (endValue != null) {
-                BigDecimal end = decimal(endValue);
-                if (end.compareTo(start) <= 0 || end.subtract(start).compareTo(MAX_CLIP) > 0) {
-                    throw new InvalidUploadException(field + ".end", field + ".end must be after start, by at most "
-                            + MAX_CLIP + " seconds (start " + start.toPlainString() + ", end " + end.toPlainString()
-                            + ")");
-                }
-            }
-        }
-    }
-
     private static Outputs defaults(MediaConfig.Outputs config) {
-        JsonNodeFactory json = JsonNodeFactory.instance;
-        ObjectNode options = json.objectNode();
-        ObjectNode hls = options.putObject(Branch.HLS_PACKAGE.id());
-        config.hlsPackage().quality().ifPresent(q -> hls.put("quality", q));
-        config.hlsPackage().maxWidth().ifPresent(w -> hls.put("maxWidth", w));
-        options.putObject(Branch.POSTER_IMAGE.id()).put("time", config.posterImage().time())
-                .put("width", config.posterImage().width()).put("format", config.posterImage().format());
-        ObjectNode gif = options.putObject(Branch.GIF_PREVIEW.id()).put("start", config.gifPreview().start())
-                .put("end", config.gifPreview().end()).put("width", config.gifPreview().width());
-        config.gifPreview().fps().ifPresent(fps -> gif.put("fps", fps));
-        options.putObject(Branch.AUDIO_TRANSCRIPTION.id()).put("language", config.audioTranscription().language());
         Map<Branch, SortedMap<String, Object>> resolved = new LinkedHashMap<>();
         for (Branch branch : Branch.values()) {
+            ObjectNode configured = JsonNodeFactory.instance.objectNode();
+            branch.configuredDefaults(config).forEach((name, value) -> configured.set(name, json(value)));
             SortedMap<String, Object> values = new TreeMap<>();
+            String field = "media.outputs." + branch.id();
             try {
-                override(branch, options.get(branch.id()), "media.outputs." + branch.id(), values);
-                checkTogether(branch, values, "media.outputs." + branch.id());
+                override(branch, configured, field, values);
+                branch.checkTogether(values, field);
             } catch (InvalidUploadException e) {
                 throw new IllegalStateException("invalid setting " + e.field() + ": " + e.getMessage());
             }
@@ -222,71 +153,12 @@ public class OutputOptions {
         return new Outputs(resolved);
     }
 
-    private static Rule whole(int min, int max) {
-        return (value, field) -> {
-            if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min
-                    || value.intValue() > max) {
-                throw new InvalidUploadException(field, field + " must be a whole number from " + min + " to " + max);
-            }
-            return value.intValue();
-        };
-    }
-
-    /** Seconds into the video, to the millisecond. */
-    private static Rule seconds() {
-        return (value, field) -> {
-            if (!value.isNumber()) {
-                throw new InvalidUploadException(field, field + " must be a number of seconds");
-            }
-            BigDecimal seconds = value.decimalValue();
-            if (seconds.signum() < 0 || seconds.compareTo(MAX_TIME) > 0 || seconds.stripTrailingZeros().scale() > 3) {
-                throw new InvalidUploadException(field, field + " must be from 0 to " + MAX_TIME
-                        + " seconds, to the millisecond at most");
-            }
-            return normalised(seconds);
-        };
-    }
-
-    private static Rule oneOf(String... values) {
-        List<String> allowed = List.of(values);
-        return (value, field) -> {
-            if (!value.isTextual() || !allowed.contains(value.asText())) {
-                throw new InvalidUploadException(field, field + " must be one of " + String.join(", ", allowed));
-            }
-            return value.asText();
-        };
-    }
-
-    /** Marks the rule whose value {@code auto} means "no option": Ittybit detects the language. */
-    private static final class LanguageRule implements Rule {
-        @Override
-        public Object check(JsonNode value, String field) {
-            if (!value.isTextual() || !LANGUAGE.matcher(value.asText()).matches()) {
-                throw new InvalidUploadException(field, field + " must be a BCP 47 language tag (en, es, pt-BR) or auto");
-            }
-            return value.asText();
+    private static JsonNode json(Object setting) {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        if (setting instanceof BigDecimal decimal) {
+            return json.numberNode(decimal);
         }
-    }
-
-    private static Rule language() {
-        return new LanguageRule();
-    }
-
-    /** 2 for 2.000, 2.5 for 2.50: equal values are equal keys. */
-    private static Object normalised(BigDecimal seconds) {
-        BigDecimal plain = seconds.stripTrailingZeros();
-        if (plain.scale() <= 0) {
-            return plain.intValueExact();
-        }
-        return plain.doubleValue();
-    }
-
-    private static BigDecimal decimal(Object value) {
-        return new BigDecimal(value.toString());
-    }
-
-    private static String branchIds() {
-        return List.of(Branch.values()).stream().map(Branch::id).collect(Collectors.joining(", "));
+        return setting instanceof Integer number ? json.numberNode(number) : json.textNode(setting.toString());
     }
 
     private static String quoted(String text) {

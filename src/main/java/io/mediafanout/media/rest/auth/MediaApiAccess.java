@@ -5,13 +5,14 @@ import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.mediafanout.media.config.ConfigSwitches;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
  * Who may call the media API: holders of an API key ({@link ApiKeys}), and, where an identity provider is configured
- * ({@code QUARKUS_OIDC_AUTH_SERVER_URL}, see {@link OidcSwitch}), holders of one of its access tokens. Production
+ * ({@code QUARKUS_OIDC_AUTH_SERVER_URL}, see {@link ConfigSwitches}), holders of one of its access tokens. Production
  * refuses to start with neither; dev and test mode with neither leave the API open, and say so.
  */
 @Singleton
@@ -22,7 +23,7 @@ public class MediaApiAccess {
     private final boolean open;
 
     public MediaApiAccess(ApiKeys keys,
-            @ConfigProperty(name = OidcSwitch.TENANT_ENABLED, defaultValue = "false") boolean oidc) {
+            @ConfigProperty(name = ConfigSwitches.OIDC_ENABLED, defaultValue = "false") boolean oidc) {
         this.keys = keys;
         this.oidc = oidc;
         this.open = keys.isEmpty() && !oidc && LaunchMode.current() != LaunchMode.NORMAL;

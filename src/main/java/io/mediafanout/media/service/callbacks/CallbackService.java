@@ -26,6 +26,7 @@ import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaRepository;
 import io.mediafanout.media.service.FailureCode;
+import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.media.service.Upload;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
@@ -199,9 +200,8 @@ public class CallbackService {
      * {@code reason}); {@code createdAt} is when the record reached that state, so every attempt sends the same body.
      */
     private static String body(String id, String type, Media record) {
-        ObjectNode data = JSON.createObjectNode().put("mediaId", record.getId()).put("status", record.getStatus())
-                .put("round", record.getRound()).put("hlsUrl", record.getHlsUrl()).put("posterUrl", record.getPosterUrl())
-                .put("gifUrl", record.getGifUrl()).put("transcriptionUrl", record.getTranscriptionUrl());
+        ObjectNode data = MediaEvents.putOutputs(JSON.createObjectNode().put("mediaId", record.getId())
+                .put("status", record.getStatus()).put("round", record.getRound()), record.outputs());
         if (!Media.READY.equals(record.getStatus())) {
             FailureCode code = FailureCode.of(record.getErrorCode());
             data.put("branch", record.getFailedBranch()).put("code", code.code()).put("reason", code.message());

@@ -145,14 +145,7 @@ public class MediaRecords {
     }
 
     private static void setOutput(Media record, String branch, String url) {
-        Branch.byId(branch).ifPresent(b -> {
-            switch (b) {
-                case HLS_PACKAGE -> record.setHlsUrl(url);
-                case POSTER_IMAGE -> record.setPosterUrl(url);
-                case GIF_PREVIEW -> record.setGifUrl(url);
-                case AUDIO_TRANSCRIPTION -> record.setTranscriptionUrl(url);
-            }
-        });
+        Branch.byId(branch).ifPresent(b -> record.setOutput(b, url));
     }
 
     /**

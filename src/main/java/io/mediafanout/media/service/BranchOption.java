@@ -1,0 +1,93 @@
+package io.mediafanout.media.service;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.mediafanout.media.service.Upload.InvalidUploadException;
+
+/**
+ * One option an upload may set for a branch ({@link Branch#options()}): its name in the API, the option Ittybit knows
+ * it by, and the rule its values follow. A value the rule accepts comes back normalised ({@code 2} for {@code 2.000}),
+ * so equal values are equal keys.
+ *
+ * @param omittedValue a value that means "no option" for Ittybit (the language {@code auto}: Ittybit detects it)
+ */
+public record BranchOption(String name, String ittybitName, Rule rule, String omittedValue) {
+
+    /** Longest time into a video, in seconds. */
+    public static final BigDecimal MAX_TIME = BigDecimal.valueOf(86_400);
+    /** {@code auto}, or a BCP 47 tag: a 2–3 letter language, then optional script/region/variant subtags. */
+    private static final Pattern LANGUAGE = Pattern.compile("auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}");
+
+    /** Checks a value. */
+    @FunctionalInterface
+    public interface Rule {
+        /** The value, normalised; an {@link InvalidUploadException} naming {@code field} when it is not acceptable. */
+        Object check(JsonNode value, String field);
+    }
+
+    static BranchOption of(String name, String ittybitName, Rule rule) {
+        return new BranchOption(name, ittybitName, rule, null);
+    }
+
+    /** Whether Ittybit gets this value (a value meaning "no option" is left out of the task). */
+    public boolean sent(Object value) {
+        return value != null && !value.equals(omittedValue);
+    }
+
+    static Rule whole(int min, int max) {
+        return (value, field) -> {
+            if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min
+                    || value.intValue() > max) {
+                throw new InvalidUploadException(field, field + " must be a whole number from " + min + " to " + max);
+            }
+            return value.intValue();
+        };
+    }
+
+    /** Seconds into the video, to the millisecond. */
+    static Rule seconds() {
+        return (value, field) -> {
+            if (!value.isNumber()) {
+                throw new InvalidUploadException(field, field + " must be a number of seconds");
+            }
+            BigDecimal seconds = value.decimalValue();
+            if (seconds.signum() < 0 || seconds.compareTo(MAX_TIME) > 0 || seconds.stripTrailingZeros().scale() > 3) {
+                throw new InvalidUploadException(field, field + " must be from 0 to " + MAX_TIME
+                        + " seconds, to the millisecond at most");
+            }
+            return normalised(seconds);
+        };
+    }
+
+    static Rule oneOf(String... values) {
+        List<String> allowed = List.of(values);
+        return (value, field) -> {
+            if (!value.isTextual() || !allowed.contains(value.asText())) {
+                throw new InvalidUploadException(field, field + " must be one of " + String.join(", ", allowed));
+            }
+            return value.asText();
+        };
+    }
+
+    static Rule language() {
+        return (value, field) -> {
+            if (!value.isTextual() || !LANGUAGE.matcher(value.asText()).matches()) {
+                throw new InvalidUploadException(field, field + " must be a BCP 47 language tag (en, es, pt-BR) or auto");
+            }
+            return value.asText();
+        };
+    }
+
+    /** 2 for 2.000, 2.5 for 2.50: equal values are equal keys. */
+    private static Object normalised(BigDecimal seconds) {
+        BigDecimal plain = seconds.stripTrailingZeros();
+        if (plain.scale() <= 0) {
+            return plain.intValueExact();
+        }
+        return plain.doubleValue();
+    }
+}
