@@ -32,6 +32,12 @@ public interface MediaConfig {
     /** The reactive PostgreSQL pool, beyond {@code quarkus.datasource.reactive.*} ({@link DatabasePool}). */
     Database database();
 
+    /** A setting's value refused at start, naming the setting and its environment variable. */
+    static IllegalStateException invalid(String property, Object value, String rule) {
+        String variable = property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        return new IllegalStateException(property + " (" + variable + ") is " + value + ": " + rule);
+    }
+
     interface Database {
         /**
          * {@code MEDIA_DATABASE_ACQUIRE_TIMEOUT}: how long a query waits for a pool connection before it fails; well
@@ -130,6 +136,24 @@ public interface MediaConfig {
         /** {@code MEDIA_CALLBACKS_TIMEOUT}: how long one delivery may take; a slower receiver is tried again later. */
         @WithDefault("PT10S")
         Duration timeout();
+
+        /**
+         * A default URL only with a secret (callbacks are always signed), and one {@code accept} takes (it throws
+         * {@link IllegalArgumentException} with the reason otherwise).
+         */
+        default void check(java.util.function.Consumer<String> accept) {
+            defaultUrl().ifPresent(url -> {
+                if (secret().isEmpty()) {
+                    throw new IllegalStateException("MEDIA_CALLBACKS_DEFAULT_URL is set but MEDIA_CALLBACKS_SECRET is "
+                            + "not: callbacks are always signed");
+                }
+                try {
+                    accept.accept(url);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException(e.getMessage());
+                }
+            });
+        }
     }
 
     interface Reconciler {
@@ -167,6 +191,14 @@ public interface MediaConfig {
         /** Records re-sent per pass at most. */
         @WithDefault("100")
         int batchSize();
+
+        /** A re-send at most once a second, and records given up on only after they could have been re-sent. */
+        default void check() {
+            if (resendAfter().compareTo(Duration.ofSeconds(1)) < 0 || maxAge().compareTo(resendAfter()) <= 0) {
+                throw new IllegalStateException("media.reconciler.resend-after must be at least 1 s and "
+                        + "media.reconciler.max-age longer than it");
+            }
+        }
     }
 
     interface Api {
@@ -230,6 +262,21 @@ public interface MediaConfig {
                 case AUDIO_TRANSCRIPTION -> audioTranscription().retry();
             };
         }
+
+        /**
+         * In production an API key; every branch's retry policy ({@code media.ittybit.<branch>.retry.*}) and the poll
+         * settings valid.
+         */
+        default void check(boolean production) {
+            if (production && apiKey().isEmpty()) {
+                throw new IllegalStateException("ITTYBIT_API_KEY is not set: the pipeline cannot create Ittybit tasks "
+                        + "without it (set ITTYBIT_API_KEY, and ITTYBIT_API_URL for an Ittybit-compatible server)");
+            }
+            poll().check();
+            for (Branch branch : Branch.values()) {
+                retry(branch).check("media.ittybit." + branch.id() + ".retry.");
+            }
+        }
     }
 
     /** How one branch calls Ittybit. */
@@ -262,6 +309,27 @@ public interface MediaConfig {
          */
         @WithDefault("PT15S")
         Duration maxDuration();
+
+        /**
+         * Nothing negative, and a deadline longer than the delay (SmallRye Fault Tolerance's own rules, checked at start
+         * so that a bad value stops it with the setting named instead of failing the first call).
+         */
+        default void check(String prefix) {
+            if (maxRetries() < 0) {
+                throw invalid(prefix + "max-retries", maxRetries(), "it must be 0 (no retry) or more");
+            }
+            if (delay().isNegative()) {
+                throw invalid(prefix + "delay", delay(), "it must not be negative");
+            }
+            if (jitter().isNegative()) {
+                throw invalid(prefix + "jitter", jitter(), "it must not be negative");
+            }
+            // in whole milliseconds, as the guards take them
+            if (maxDuration().toMillis() <= delay().toMillis()) {
+                throw invalid(prefix + "max-duration", maxDuration(), "it must be longer than " + prefix + "delay ("
+                        + delay() + ")");
+            }
+        }
     }
 
     interface Webhook {
@@ -311,5 +379,15 @@ public interface MediaConfig {
         /** A 429 asking to wait longer than this is handed back to Inngest as "retry after" instead. */
         @WithDefault("PT10S")
         Duration maxInProcessRetryAfter();
+
+        /** Keeps a run under Inngest's 1,000 steps (see {@link #maxReads()}). */
+        int MAX_READS = 30;
+
+        default void check() {
+            if (maxReads() < 1 || maxReads() > MAX_READS) {
+                throw invalid("media.ittybit.poll.max-reads", maxReads(), "it must be between 1 and " + MAX_READS
+                        + ", so that a run stays under Inngest's 1,000 steps");
+            }
+        }
     }
 }

@@ -64,10 +64,7 @@ public class MediaReconciler {
     }
 
     void check(@Observes StartupEvent start, BranchFlow branches) {
-        if (config.resendAfter().compareTo(Duration.ofSeconds(1)) < 0 || config.maxAge().compareTo(config.resendAfter()) <= 0) {
-            throw new IllegalStateException("media.reconciler.resend-after must be at least 1 s and "
-                    + "media.reconciler.max-age longer than it");
-        }
+        config.check();
         Duration longest = branches.longestWait();
         if (config.maxAge().compareTo(longest) < 0) {
             Log.warnf("media.reconciler.max-age (%s) is shorter than the longest a run may wait for Ittybit with these "

@@ -18,7 +18,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.config.RequiredSettings;
 import io.mediafanout.media.service.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
@@ -117,25 +116,25 @@ class BranchRetrySettingsTests {
                 assertThat(retry.maxDuration()).as(branch.id()).isEqualTo(Duration.ofSeconds(15));
             }
         }
-        RequiredSettings.checkRetries(ittybit);
+        ittybit.check(false);
     }
 
     @Test
     void aNegativeOrInconsistentRetrySettingStopsTheStartNamingIt() {
-        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
-                Map.of("MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES", "-1"))))
+        assertThatThrownBy(() -> fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES", "-1")).check(false))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("media.ittybit.gif-preview.retry.max-retries (MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES)"
                         + " is -1: it must be 0 (no retry) or more");
-        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
-                Map.of("MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_DELAY", "-PT1S"))))
+        assertThatThrownBy(() -> fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_DELAY", "-PT1S")).check(false))
                 .hasMessage("media.ittybit.hls-package.retry.delay (MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_DELAY) is PT-1S: "
                         + "it must not be negative");
-        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
-                Map.of("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_JITTER", "-PT0.1S"))))
+        assertThatThrownBy(() -> fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_JITTER", "-PT0.1S")).check(false))
                 .hasMessageStartingWith("media.ittybit.poster-image.retry.jitter ");
-        assertThatThrownBy(() -> RequiredSettings.checkRetries(fromEnvironment(
-                Map.of("MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_MAX_DURATION", "PT0.5S"))))
+        assertThatThrownBy(() -> fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_MAX_DURATION", "PT0.5S")).check(false))
                 .hasMessage("media.ittybit.audio-transcription.retry.max-duration "
                         + "(MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_MAX_DURATION) is PT0.5S: it must be longer than "
                         + "media.ittybit.audio-transcription.retry.delay (PT0.5S)");
