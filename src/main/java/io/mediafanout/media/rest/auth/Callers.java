@@ -32,11 +32,13 @@ public class Callers {
     public Caller of(SecurityIdentity identity) {
         boolean admin = identity.hasRole(ApiKeys.ADMIN);
         if (identity.getPrincipal() instanceof JsonWebToken token) {
+            // a string claim only: an object, array or number does not name an owner
             Object claim = token.getClaim(ownerClaim);
-            String owner = claim == null ? null : claim.toString().replace("\"", "");
+            String owner = claim instanceof String text ? text
+                    : claim instanceof jakarta.json.JsonString json ? json.getString() : null;
             if (owner == null || owner.isBlank() || owner.length() > 256) {
                 throw new NoOwnerException("the access token has no usable '" + ownerClaim + "' claim to own records by "
-                        + "(MEDIA_API_OWNER_CLAIM)");
+                        + "(MEDIA_API_OWNER_CLAIM): it must be a non-blank string of at most 256 characters");
             }
             return new Caller(owner, admin);
         }
