@@ -70,6 +70,10 @@ public class Media {
     @Column(columnDefinition = "text")
     private String outputs;
 
+    /** Set by the reconciler when it abandons the record: its {@code media/failed} is still to be sent. */
+    @Column(name = "failed_event_due", nullable = false)
+    private boolean failedEventDue;
+
     /** Where callbacks about this record go; null: the configured default. */
     @Column(name = "callback_url", columnDefinition = "text")
     private String callbackUrl;
@@ -190,6 +194,14 @@ public class Media {
 
     public void setOutputs(String outputs) {
         this.outputs = outputs;
+    }
+
+    public boolean isFailedEventDue() {
+        return failedEventDue;
+    }
+
+    public void setFailedEventDue(boolean failedEventDue) {
+        this.failedEventDue = failedEventDue;
     }
 
     public String getCallbackUrl() {

@@ -83,6 +83,7 @@ public class MediaRecords {
                     record.setError(null);
                     record.setErrorCode(null);
                     record.setFailedBranch(null);
+                    record.setFailedEventDue(false); // abandoned by the reconciler, then completed after all
                     record.touch();
                     return found != null ? Uni.createFrom().item(record) : media.persist(record);
                 })
