@@ -64,20 +64,16 @@ public class MediaRecords {
 
     @WithTransaction
     Uni<MediaView> storeReady(Upload upload, List<BranchResult> results) {
-        return media.findById(upload.mediaId())
-                .chain(found -> {
-                    Media record = found != null ? found : new Media();
-                    if (found == null) {
-                        record.setId(upload.mediaId());
-                        record.setSourceUrl(upload.sourceUrl());
-                        record.setOutputs(upload.outputs().toJson().toString());
-                    }
+        // the record exists (its branches' first steps wrote it): inserted here only should it have been deleted since
+        return media.insertIfAbsent(upload.mediaId(), null, upload.sourceUrl(), upload.outputs().toJson().toString(), null)
+                .chain(() -> media.findById(upload.mediaId()))
+                .map(record -> {
                     List<Branch> made = upload.outputs().branches();
                     for (int i = 0; i < made.size(); i++) {
-                        setOutput(record, made.get(i).id(), results.get(i).output().url());
+                        record.setOutput(made.get(i), results.get(i).output().url());
                     }
                     if (Media.CANCELLED.equals(record.getStatus())) {
-                        return Uni.createFrom().item(record);
+                        return record;
                     }
                     record.setStatus(Media.READY);
                     record.setError(null);
@@ -85,7 +81,7 @@ public class MediaRecords {
                     record.setFailedBranch(null);
                     record.setFailedEventDue(false); // abandoned by the reconciler, then completed after all
                     record.touch();
-                    return found != null ? Uni.createFrom().item(record) : media.persist(record);
+                    return record;
                 })
                 .map(MediaView::of);
     }
