@@ -114,9 +114,9 @@ class DeployManifestTests {
     @Test
     void terminationWaitsForTheShutdownTimeoutWhichCoversTheLongestIttybitCall() {
         Duration shutdown = Duration.parse(properties.getProperty("quarkus.shutdown.timeout"));
-        // a step makes one guarded Ittybit call: retries for at most 15 s (@Retry maxDuration on IttybitClient's
-        // methods), then one last call with its connect and read timeouts
-        Duration longestCall = Duration.ofSeconds(15).plusMillis(Long.parseLong(
+        // a step makes one guarded Ittybit call: retries for at most its branch's max-duration (refused at start
+        // above MediaConfig.Retry.LONGEST), then one last call with its connect and read timeouts
+        Duration longestCall = io.mediafanout.media.config.MediaConfig.Retry.LONGEST.plusMillis(Long.parseLong(
                 properties.getProperty("quarkus.rest-client.ittybit.connect-timeout"))).plusMillis(Long.parseLong(
                 properties.getProperty("quarkus.rest-client.ittybit.read-timeout")));
         long grace = byKind.get("Deployment").path("spec").path("template").path("spec")

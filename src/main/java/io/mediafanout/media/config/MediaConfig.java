@@ -311,6 +311,12 @@ public interface MediaConfig {
         Duration maxDuration();
 
         /**
+         * The longest {@link #maxDuration()}: with the Ittybit client's connect (5 s) and read (10 s) timeouts, a step's
+         * call ends within {@code quarkus.shutdown.timeout} (30 s), so a rollout never cuts one short.
+         */
+        Duration LONGEST = Duration.ofSeconds(15);
+
+        /**
          * Nothing negative, and a deadline longer than the delay (SmallRye Fault Tolerance's own rules, checked at start
          * so that a bad value stops it with the setting named instead of failing the first call).
          */
@@ -323,6 +329,11 @@ public interface MediaConfig {
             }
             if (jitter().isNegative()) {
                 throw invalid(prefix + "jitter", jitter(), "it must not be negative");
+            }
+            if (maxDuration().compareTo(LONGEST) > 0) {
+                throw invalid(prefix + "max-duration", maxDuration(), "it must be at most " + LONGEST + ", so that a "
+                        + "step's call (retries, then one call with its connect and read timeouts) ends within the "
+                        + "shutdown timeout");
             }
             // in whole milliseconds, as the guards take them
             if (maxDuration().toMillis() <= delay().toMillis()) {

@@ -122,6 +122,10 @@ class BranchRetrySettingsTests {
     @Test
     void aNegativeOrInconsistentRetrySettingStopsTheStartNamingIt() {
         assertThatThrownBy(() -> fromEnvironment(
+                Map.of("MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_MAX_DURATION", "PT16S")).check(false))
+                .hasMessageStartingWith("media.ittybit.hls-package.retry.max-duration "
+                        + "(MEDIA_ITTYBIT_HLS_PACKAGE_RETRY_MAX_DURATION) is PT16S: it must be at most PT15S");
+        assertThatThrownBy(() -> fromEnvironment(
                 Map.of("MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES", "-1")).check(false))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("media.ittybit.gif-preview.retry.max-retries (MEDIA_ITTYBIT_GIF_PREVIEW_RETRY_MAX_RETRIES)"
