@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,13 +53,45 @@ public final class Conformance {
 
     /** Sends the recorded request to {@code serveUrl} (same method, path, query, headers and body bytes). */
     public static HttpResponse<String> replay(Transcript t, URI serveUrl) throws Exception {
+        return replay(t, serveUrl, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #replay(Transcript, URI)}, for a separate process whose clock cannot be pinned to the recording's:
+     * a request signature that was valid when recorded (over the canonical body, or over the raw bytes) is made
+     * again with {@code signingKey} over the same bytes, its {@code t} moved by as much as the recording is old, so a
+     * fresh signature is fresh and a stale one (recorded 10 minutes old) is as stale now; a wrong or malformed one is
+     * sent as recorded.
+     */
+    public static HttpResponse<String> replayResigned(Transcript t, URI serveUrl, String signingKey) throws Exception {
+        return replay(t, serveUrl, header -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("t=(\\d+)&s=([0-9a-f]{64})").matcher(header);
+            if (!m.matches()) {
+                return header;
+            }
+            long recorded = Long.parseLong(m.group(1));
+            byte[] raw = t.requestBody().getBytes(StandardCharsets.UTF_8);
+            long now = recorded + (java.time.Instant.now().getEpochSecond() - t.recordedAt().getEpochSecond());
+            for (byte[] signed : List.of(Signatures.signedBytes(raw), raw)) {
+                if (Signatures.mac(signingKey, signed, recorded).equals(m.group(2))) {
+                    return Signatures.header(signingKey, signed, now);
+                }
+            }
+            return header;
+        });
+    }
+
+    private static HttpResponse<String> replay(Transcript t, URI serveUrl, UnaryOperator<String> signature)
+            throws Exception {
         String pathAndQuery = t.pathAndQuery();
         int q = pathAndQuery.indexOf('?');
         URI target = URI.create(serveUrl.toString() + (q >= 0 ? pathAndQuery.substring(q) : ""));
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30));
         for (Map.Entry<String, String> h : t.requestHeaders()) {
             String name = h.getKey().toLowerCase();
-            if (!Set.of("content-length", "host", "connection").contains(name)) {
+            if (name.equals("x-inngest-signature") && !h.getValue().isEmpty()) {
+                request.header(h.getKey(), signature.apply(h.getValue()));
+            } else if (!Set.of("content-length", "host", "connection").contains(name)) {
                 request.header(h.getKey(), h.getValue());
             }
         }
