@@ -39,8 +39,16 @@ public final class AppProcess {
      * container limit of that many MiB).
      */
     public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB) throws IOException {
-        return launch(settings, output, List.of("@" + Path.of("jvm.options").toAbsolutePath(),
+        return launchAsPod(settings, output, memoryMiB, List.of());
+    }
+
+    /** {@link #launchAsPod(Map, Path, int)} with more JVM options after the shipped ones. */
+    public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB,
+            List<String> jvmOptions) throws IOException {
+        List<String> options = new ArrayList<>(List.of("@" + Path.of("jvm.options").toAbsolutePath(),
                 "-XX:MaxRAM=" + memoryMiB + "m"));
+        options.addAll(jvmOptions);
+        return launch(settings, output, options);
     }
 
     public static Process launch(Map<String, String> settings, Path output, List<String> jvmOptions)
