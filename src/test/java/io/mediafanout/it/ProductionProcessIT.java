@@ -94,7 +94,7 @@ class ProductionProcessIT {
         assertRefusedToStart(withoutIttybitKey, "ITTYBIT_API_KEY is not set");
     }
 
-    /** The jar exits (within 60 s) with an error whose log says {@code reasons}. */
+    /** The jar exits (within 60 s of its launch) with an error whose log says {@code reasons}. */
     private static void assertRefusedToStart(Replica refusal, String... reasons) {
         assertThat(refusal.awaitExit(Duration.ofSeconds(60))).isNotZero();
         assertThat(refusal.logText()).contains(reasons);

@@ -243,6 +243,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
         private final int port;
         private final Path log;
         private volatile Process process;
+        private volatile long launchedNanos;
 
         private Replica(Map<String, String> settings, List<String> jvmOptions, int podMemoryMiB, int port, Path log) {
             this.settings = settings;
@@ -253,6 +254,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
         }
 
         private void launchProcess() {
+            launchedNanos = System.nanoTime();
             try {
                 process = podMemoryMiB > 0
                         ? AppProcess.launchAsPod(settings, log, podMemoryMiB, jvmOptions)
@@ -325,9 +327,14 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
             return Duration.ofNanos(System.nanoTime() - start);
         }
 
-        /** Waits for the process to exit on its own (at most {@code within}) and returns its exit value. */
+        /**
+         * Waits for the process to exit on its own, at most until {@code within} after it was launched (however long
+         * ago that was), and returns its exit value.
+         */
         public int awaitExit(Duration within) {
-            assertThat(waitFor(within)).as("the process exits; log: " + log).isTrue();
+            Duration left = within.minusNanos(System.nanoTime() - launchedNanos);
+            assertThat(waitFor(left.isNegative() ? Duration.ZERO : left))
+                    .as("the process exits within " + within + " of its launch; log: " + log).isTrue();
             return process.exitValue();
         }
 
