@@ -20,6 +20,7 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.mediafanout.testing.ReferenceAppProfile;
 import io.mediafanout.testing.Transcript;
+import io.mediafanout.testing.Transcripts;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -41,16 +42,7 @@ class DevModeTranscriptTests {
     }
 
     static Stream<String> transcripts() {
-        return Stream.of("01-A-get-introspection.json", "02-A-post-discovery-no-state.json",
-                "03-A-post-run-hls-package.json", "04-A-post-run-poster-image.json", "05-A-post-run-gif-preview.json",
-                "06-A-post-run-audio-transcription.json", "07-A-post-discovery-4-memo-die-true.json",
-                "08-A-post-discovery-4-memo-die-false.json", "09-A-post-run-assemble.json",
-                "10-A-post-final-all-memo.json", "11-A-post-final-all-memo-raw-values.json",
-                "12-F-post-discovery.json", "13-F-post-run-gif-attempt0.json", "14-F-post-run-gif-attempt1.json",
-                "15-F-post-run-gif-attempt2.json", "16-F-post-run-gif-attempt3.json",
-                "17-F-post-run-gif-attempt3-no-max.json", "18-F-post-discovery-with-failed-step.json",
-                "29-E-post-unknown-fn.json", "30-E-post-bad-body.json", "32-E-delete-405.json",
-                "33-E-put-dev-register.json");
+        return Transcripts.inProcessDevMode();
     }
 
     @ParameterizedTest(name = "{0}")

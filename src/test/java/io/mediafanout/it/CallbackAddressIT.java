@@ -1,33 +1,21 @@
 package io.mediafanout.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.mediafanout.testing.AppProcess;
-import io.mediafanout.testing.FakeInngestApi;
-import io.mediafanout.testing.FakeIttybit;
-import io.mediafanout.testing.PostgresTestResource;
-import io.mediafanout.testing.TestApiKey;
+import io.mediafanout.testing.HostsFile;
+import io.mediafanout.testing.PackagedApp;
 
 /**
  * The packaged jar's callback SSRF guard against a real resolver: the JDK resolves names from a hosts file
@@ -35,7 +23,7 @@ import io.mediafanout.testing.TestApiKey;
  * transition prefixes (NAT64, 6to4, Teredo, IPv4-mapped). In production ({@code media.callbacks.allow-private}
  * false) an upload naming such a host is a 400 naming {@code callbackUrl}; a public one is accepted. The JVM caches
  * no answer ({@code networkaddress.cache.ttl} 0, set as the security property it is), so a name whose answer changes
- * is judged by its new answer.
+ * is judged by its new answer. One jar process serves every test.
  */
 class CallbackAddressIT {
 
@@ -60,64 +48,31 @@ class CallbackAddressIT {
     /** Public at first; the hosts file then points it at loopback through NAT64. */
     static final String REBOUND = "rebound.hooks.test";
 
-    static PostgresTestResource postgres = new PostgresTestResource();
-    static Path hosts;
-    static Path output;
-    static Process app;
-    static int port;
+    static final HostsFile hosts = HostsFile.of(hosts(PUBLIC_ADDRESS));
 
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
-        Map<String, String> settings = new HashMap<>(postgres.start());
-        settings.putAll(new FakeIttybit().start());
-        settings.putAll(new FakeInngestApi().start());
-        settings.put("inngest.dev", "1");
-        settings.put("inngest.allow-dev-mode-in-prod", "true");
-        settings.put("media.reconciler.every", "off");
-        settings.put("media.callbacks.secret", "callback-address-secret-0123456789");
-        settings.put("media.callbacks.allow-private", "false"); // the production default, stated
-        port = AppProcess.freePort();
-        settings.put("quarkus.http.port", Integer.toString(port));
-
-        hosts = Files.createTempFile("media-fanout-hosts", ".txt");
-        writeHosts(PUBLIC_ADDRESS);
-        // networkaddress.cache.* are security properties: as -D system properties they are ignored (only
-        // sun.net.inetaddr.ttl has a system-property form, and its negative twin loses to java.security's 10 s)
-        Path security = Files.createTempFile("media-fanout-security", ".properties");
-        Files.writeString(security, "networkaddress.cache.ttl=0\nnetworkaddress.cache.negative.ttl=0\n");
-        output = Files.createTempFile("media-fanout-callback-address", ".log");
-        app = AppProcess.launch(settings, output, List.of("-Djdk.net.hosts.file=" + hosts,
-                "-Djava.security.properties=" + security));
-        AppProcess.waitUntilReady(port);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (app != null) {
-            app.destroy();
-            app.waitFor(40, TimeUnit.SECONDS);
-        }
-        if (hosts != null) {
-            postgres.stop();
-        }
-    }
+    @RegisterExtension
+    static final PackagedApp app = PackagedApp.create().withFakes().devMode()
+            .set("media.reconciler.every", "off")
+            .set("media.callbacks.secret", "callback-address-secret-0123456789")
+            .set("media.callbacks.allow-private", "false") // the production default, stated
+            .resolvingFrom(hosts).startBeforeAll();
 
     /** The hosts file: the fixed names, and {@link #REBOUND} at {@code rebound}. */
-    private static void writeHosts(String rebound) throws Exception {
+    private static String hosts(String rebound) {
         StringBuilder text = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
         FORBIDDEN.forEach((name, addresses) -> addresses.forEach(a -> text.append(a).append(' ').append(name)
                 .append('\n')));
         text.append(PUBLIC_ADDRESS).append(' ').append(PUBLIC).append('\n');
         text.append(rebound).append(' ').append(REBOUND).append('\n');
-        Files.writeString(hosts, text);
+        return text.toString();
     }
 
     @Test
     void aHostResolvingToAnInsideAddressBehindAnIpv6TransitionPrefixIsA400NamingCallbackUrl() throws Exception {
         for (String name : FORBIDDEN.keySet()) {
             HttpResponse<String> answer = upload("https://" + name + "/hook");
-            assertThat(answer.statusCode()).as(name + ": " + answer.body() + "; log: " + output).isEqualTo(400);
+            assertThat(answer.statusCode()).as(name + ": " + answer.body() + "; log: " + app.replica().log())
+                    .isEqualTo(400);
             JsonNode body = new ObjectMapper().readTree(answer.body());
             assertThat(body.path("field").asText()).as(name).isEqualTo("callbackUrl");
             assertThat(body.path("message").asText()).as(name).contains("callbackUrl").contains("may not reach");
@@ -127,7 +82,7 @@ class CallbackAddressIT {
     @Test
     void aHostResolvingOnlyToPublicAddressesIsAccepted() throws Exception {
         HttpResponse<String> answer = upload("https://" + PUBLIC + "/hook");
-        assertThat(answer.statusCode()).as(answer.body() + "; log: " + output).isEqualTo(202);
+        assertThat(answer.statusCode()).as(answer.body() + "; log: " + app.replica().log()).isEqualTo(202);
     }
 
     @Test
@@ -142,25 +97,21 @@ class CallbackAddressIT {
     @Test
     void aNameIsJudgedByWhatItResolvesToNow() throws Exception {
         try {
-            writeHosts(PUBLIC_ADDRESS);
+            hosts.write(hosts(PUBLIC_ADDRESS));
             assertThat(upload("https://" + REBOUND + "/hook").statusCode()).isEqualTo(202);
-            Thread.sleep(1_100); // the JDK rereads the hosts file when its modification time changes
-            writeHosts("64:ff9b::7f00:1");
+            hosts.write(hosts("64:ff9b::7f00:1"));
             HttpResponse<String> answer = upload("https://" + REBOUND + "/hook");
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
             assertThat(answer.body()).contains("may not reach");
         } finally {
-            writeHosts(PUBLIC_ADDRESS);
+            hosts.write(hosts(PUBLIC_ADDRESS));
         }
     }
 
     /** {@code POST /media} of a new record with {@code callbackUrl}. */
     private static HttpResponse<String> upload(String callbackUrl) throws Exception {
         String id = "cbaddr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/media"))
-                .header("Authorization", TestApiKey.AUTHORIZATION).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"sourceUrl\":\"https://uploads.example/" + id
-                        + ".mp4\",\"mediaId\":\"" + id + "\",\"callbackUrl\":\"" + callbackUrl + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return app.replica().post("/media", "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\""
+                + id + "\",\"callbackUrl\":\"" + callbackUrl + "\"}");
     }
 }

@@ -1,32 +1,26 @@
 package io.mediafanout.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.mediafanout.testing.AppProcess;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
-import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.PackagedApp;
+import io.mediafanout.testing.PackagedApp.Replica;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.mediafanout.testing.RoundRobinProxy;
 
@@ -50,41 +44,20 @@ class ChaosIT {
 
     static final String CALLBACKS_FN = "media-pipeline-media-callbacks";
     /** The uploading app's callback receiver (every record's callback goes to the default URL). */
-    static final RecordingHttpServer RECEIVER = new RecordingHttpServer();
+    static final RecordingHttpServer RECEIVER = new RecordingHttpServer()
+            .route("POST", "/callbacks", request -> RecordingHttpServer.Reply.json(200, "{}"));
 
-    static PostgresTestResource postgres = new PostgresTestResource();
-    static Map<String, String> settings = new HashMap<>();
-
-    @BeforeAll
-    static void start() {
-        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
-        settings.putAll(postgres.start());
-        settings.putAll(new FakeIttybit().start());
-        settings.putAll(new FakeInngestApi().start());
-        settings.put("inngest.dev", "1");
-        settings.put("inngest.allow-dev-mode-in-prod", "true");
-        settings.put("media.reconciler.every", "off");
-        settings.put("media.callbacks.secret", "chaos-callback-secret-0123456789");
-        settings.put("media.callbacks.allow-private", "true");
-        settings.put("media.callbacks.timeout", "PT3S");
-        settings.put("media.callbacks.default-url", RECEIVER.url() + "/callbacks");
-        RECEIVER.route("POST", "/callbacks", request -> RecordingHttpServer.Reply.json(200, "{}"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (!settings.isEmpty()) {
-            postgres.stop();
-        }
-    }
+    @RegisterExtension
+    static final PackagedApp app = PackagedApp.create().withFakes().devMode()
+            .set("media.reconciler.every", "off")
+            .set("media.callbacks.secret", "chaos-callback-secret-0123456789")
+            .set("media.callbacks.allow-private", "true")
+            .set("media.callbacks.timeout", "PT3S")
+            .set("media.callbacks.default-url", RECEIVER.url() + "/callbacks")
+            .asPod(256);
 
     @Test
     void aReplicaKilledDuringABurstLosesNothing() throws Exception {
-        List<Integer> ports = List.of(AppProcess.freePort(), AppProcess.freePort());
-        Path[] logs = { Files.createTempFile("media-fanout-chaos-a", ".log"),
-                Files.createTempFile("media-fanout-chaos-b", ".log") };
-        Process[] replicas = new Process[2];
-        List<Process> started = Collections.synchronizedList(new ArrayList<>());
         String batch = UUID.randomUUID().toString().substring(0, 6);
         List<String> mediaIds = new ArrayList<>();
         for (int i = 0; i < RUNS; i++) {
@@ -92,14 +65,8 @@ class ChaosIT {
             mediaIds.add(mediaId);
             KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(Duration.ofMillis(1500)));
         }
-        try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
-            for (int r = 0; r < 2; r++) {
-                replicas[r] = launch(ports.get(r), logs[r]);
-                started.add(replicas[r]);
-            }
-            AppProcess.waitUntilReady(ports.get(0));
-            AppProcess.waitUntilReady(ports.get(1));
-
+        List<Replica> replicas = app.launch().start(2);
+        try (RoundRobinProxy service = new RoundRobinProxy(replicas.stream().map(Replica::port).toList())) {
             ExecutorEmulator.resetConcurrency();
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
                     Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500)).timeScale(0.25)
@@ -122,20 +89,22 @@ class ChaosIT {
             long t0 = System.nanoTime();
             threads.forEach(Thread::start);
 
-            // mid-burst: a replica is killed (no graceful shutdown), then started again on the same port; with
-            // chaos.kills > 1, the other one a few seconds later, and so on
-            Thread.sleep(2_500);
+            // mid-burst (once a tenth of the records have their Ittybit tasks): a replica is killed (no graceful
+            // shutdown), then started again on the same port; with chaos.kills > 1, the other one a few seconds
+            // later, and so on
+            PackagedApp.await("a tenth of the records have tasks", Duration.ofMinutes(2),
+                    () -> mediaIds.stream().filter(id -> !FakeIttybit.tasks(id).isEmpty()).limit(RUNS / 10).count()
+                            >= RUNS / 10);
+            double killedAt = (System.nanoTime() - t0) / 1e9;
             int completedAtKill = runs.size();
             for (int kill = 0; kill < KILLS; kill++) {
-                int r = kill % 2;
+                Replica killed = replicas.get(kill % 2);
                 if (kill > 0) {
-                    AppProcess.waitUntilReady(ports.get(1 - r));
-                    Thread.sleep(KILL_EVERY_MILLIS);
+                    replicas.get((kill + 1) % 2).awaitReady();
+                    Thread.sleep(KILL_EVERY_MILLIS); // the chaos's pace, not a wait for something
                 }
-                replicas[r].destroyForcibly();
-                assertThat(replicas[r].waitFor(30, TimeUnit.SECONDS)).isTrue();
-                replicas[r] = launch(ports.get(r), logs[r]);
-                started.add(replicas[r]);
+                killed.kill();
+                killed.relaunch();
             }
 
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -143,8 +112,8 @@ class ChaosIT {
                 thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             }
             emulator.close();
-            System.out.printf("chaos: %d runs on 2 replicas, %d kill(s) from 2.5 s (%d runs done by then): "
-                    + "%d completed in %.1f s%n", RUNS, KILLS, completedAtKill,
+            System.out.printf("chaos: %d runs on 2 replicas, %d kill(s) from %.1f s (%d runs done by then): "
+                    + "%d completed in %.1f s%n", RUNS, KILLS, killedAt, completedAtKill,
                     runs.values().stream().filter(r -> r.status().equals("completed")).count(),
                     (System.nanoTime() - t0) / 1e9);
 
@@ -159,8 +128,8 @@ class ChaosIT {
             }
             assertThat(statuses("chaos-" + batch + "-%")).as("every record").hasSize(RUNS)
                     .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
-            assertThat(replicas[0].isAlive()).as("replica A is up: log " + logs[0]).isTrue();
-            assertThat(replicas[1].isAlive()).as("replica B is up: log " + logs[1]).isTrue();
+            assertThat(replicas.get(0).isAlive()).as("replica A is up: " + replicas.get(0)).isTrue();
+            assertThat(replicas.get(1).isAlive()).as("replica B is up: " + replicas.get(1)).isTrue();
 
             // then each record's media/ready becomes a callback run (media-callbacks), while a replica is killed
             // again: every record's callback arrives, all of its POSTs carrying one delivery id (a POST repeated
@@ -184,12 +153,12 @@ class ChaosIT {
                 senders.add(thread);
             }
             senders.forEach(Thread::start);
-            Thread.sleep(300);
-            AppProcess.waitUntilReady(ports.get(0));
-            replicas[1].destroyForcibly();
-            assertThat(replicas[1].waitFor(30, TimeUnit.SECONDS)).isTrue();
-            replicas[1] = launch(ports.get(1), logs[1]);
-            started.add(replicas[1]);
+            // once the first callback of the batch has arrived
+            PackagedApp.await("a callback of the batch arrives", Duration.ofMinutes(2), () -> !RECEIVER.received(
+                    r -> r.path().equals("/callbacks") && r.body().contains("\"chaos-" + batch + "-")).isEmpty());
+            replicas.get(0).awaitReady();
+            replicas.get(1).kill();
+            replicas.get(1).relaunch();
             long callbacksDeadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             for (Thread thread : senders) {
                 thread.join(Math.max(1, (callbacksDeadline - System.nanoTime()) / 1_000_000));
@@ -211,13 +180,8 @@ class ChaosIT {
             assertThat(ids).as("records with a callback").hasSize(RUNS);
             assertThat(ids).allSatisfy((id, deliveryIds) -> assertThat(deliveryIds).as(id).hasSize(1));
 
-            for (Path log : logs) {
-                assertThat(Files.readString(log)).as(log.toString()).doesNotContain("OutOfMemoryError");
-            }
-        } finally {
-            started.forEach(Process::destroyForcibly);
-            for (Process p : started) {
-                p.waitFor(30, TimeUnit.SECONDS);
+            for (Replica replica : replicas) {
+                assertThat(replica.logText()).as(replica.log().toString()).doesNotContain("OutOfMemoryError");
             }
         }
     }
@@ -225,23 +189,8 @@ class ChaosIT {
     /** Each record's status, read from the database. */
     private static Map<String, String> statuses(String idPattern) throws Exception {
         Map<String, String> statuses = new HashMap<>();
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
-                settings.get("quarkus.datasource.username"), settings.getOrDefault("quarkus.datasource.password", ""));
-                java.sql.PreparedStatement select = c.prepareStatement("select id, status from media where id like ?")) {
-            select.setString(1, idPattern);
-            try (java.sql.ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    statuses.put(rows.getString(1), rows.getString(2));
-                }
-            }
-        }
+        app.rows("select id, status from media where id like ?", idPattern)
+                .forEach(row -> statuses.put(row.get(0), row.get(1)));
         return statuses;
     }
-
-    private static Process launch(int port, Path log) throws Exception {
-        Map<String, String> own = new HashMap<>(settings);
-        own.put("quarkus.http.port", Integer.toString(port));
-        return AppProcess.launchAsPod(own, log, 256);
-    }
-
 }

@@ -1,7 +1,6 @@
 package io.mediafanout.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,43 +10,31 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.media.rest.auth.ApiKeys;
-import io.mediafanout.testing.AppProcess;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
-import io.mediafanout.testing.FakeIttybit;
-import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.HostsFile;
+import io.mediafanout.testing.PackagedApp;
 import io.mediafanout.testing.RecordingHttpServer;
 
 /**
@@ -86,59 +73,22 @@ class EdgeAbuseIT {
     static final RecordingHttpServer ATTACKER = new RecordingHttpServer()
             .route("POST", "/", r -> RecordingHttpServer.Reply.json(200, "{}"));
 
-    static final PostgresTestResource postgres = new PostgresTestResource();
-    static final Map<String, String> settings = new HashMap<>();
-    static final List<String> jvmOptions = new ArrayList<>();
-    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
-    static Path hosts;
-    static Path output;
-    static Process app;
-    static int port;
+    static final HostsFile hosts = HostsFile.of(hosts(true));
 
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
-        settings.putAll(postgres.start());
-        settings.putAll(new FakeIttybit().start());
-        settings.putAll(new FakeInngestApi().start());
-        settings.put("inngest.dev", "1");
-        settings.put("inngest.allow-dev-mode-in-prod", "true");
-        settings.put("media.reconciler.every", "off");
-        settings.put("media.api.keys", String.join(",", apiKey("alice", ALICE, "media:write+media:read"),
-                apiKey("bob", BOB, "media:write+media:read"), apiKey("ops", OPS, "media:admin")));
-        settings.put("media.callbacks.secret", "edge-abuse-callback-secret-0123456789");
-        settings.put("media.callbacks.allow-private", "true");
-        settings.put("media.callbacks.timeout", "PT2S");
-        port = AppProcess.freePort();
-        settings.put("quarkus.http.port", Integer.toString(port));
-
-        hosts = Files.createTempFile("media-fanout-edge-hosts", ".txt");
-        writeHosts(true);
-        // networkaddress.cache.* are security properties (as -D system properties they would be ignored)
-        Path security = Files.createTempFile("media-fanout-edge-security", ".properties");
-        Files.writeString(security, "networkaddress.cache.ttl=0\nnetworkaddress.cache.negative.ttl=0\n");
-        jvmOptions.addAll(List.of("-Djdk.net.hosts.file=" + hosts, "-Djava.security.properties=" + security));
-        output = Files.createTempFile("media-fanout-edge-abuse", ".log");
-        launch();
-    }
+    @RegisterExtension
+    static final PackagedApp app = PackagedApp.create().withFakes().devMode()
+            .set("media.reconciler.every", "off")
+            .set("media.api.keys", String.join(",", apiKey("alice", ALICE, "media:write+media:read"),
+                    apiKey("bob", BOB, "media:write+media:read"), apiKey("ops", OPS, "media:admin")))
+            .set("media.callbacks.secret", "edge-abuse-callback-secret-0123456789")
+            .set("media.callbacks.allow-private", "true")
+            .set("media.callbacks.timeout", "PT2S")
+            .resolvingFrom(hosts).startBeforeAll();
 
     @AfterAll
-    static void stop() throws Exception {
-        if (app != null) {
-            app.destroy();
-            app.waitFor(40, TimeUnit.SECONDS);
-        }
-        if (!settings.isEmpty()) {
-            postgres.stop();
-        }
+    static void closeReceivers() {
         RECEIVER.close();
         ATTACKER.close();
-    }
-
-    private static void launch() throws Exception {
-        app = AppProcess.launch(settings, output, jvmOptions);
-        AppProcess.waitUntilReady(port);
     }
 
     private static String apiKey(String name, String key, String roles) {
@@ -183,13 +133,11 @@ class EdgeAbuseIT {
         assertThat(get(BOB, "/media/" + bobsId).statusCode()).isEqualTo(200);
         assertThat(get(ALICE, "/media/" + bobsId).statusCode()).isEqualTo(404);
         assertUploadedEventsSent(bobsId, 1);
-        assertThat(rows("select owner, media_id, status_code from idempotency_key where key = ? order by owner", key))
+        assertThat(app.rows("select owner, media_id, status_code from idempotency_key where key = ? order by owner", key))
                 .containsExactly(List.of("alice", id, "202"), List.of("bob", bobsId, "202"));
 
         // the key outlives the process: killed, started again on the same database
-        app.destroyForcibly();
-        assertThat(app.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        launch();
+        app.replica().restart();
 
         HttpResponse<String> afterRestart = post(ALICE, "/media", body, key);
         assertThat(afterRestart.statusCode()).as(describe(afterRestart)).isEqualTo(202);
@@ -230,7 +178,7 @@ class EdgeAbuseIT {
         assertThat(record.path("sourceUrl").asText()).isEqualTo(source);
         assertThat(record.path("status").asText()).isEqualTo("processing");
         assertThat(record.path("callbackUrl").asText()).isEqualTo(RECEIVER.url() + "/cb/" + id);
-        assertThat(rows("select owner, status, source_url, round from media where id = ?", id))
+        assertThat(app.rows("select owner, status, source_url, round from media where id = ?", id))
                 .containsExactly(List.of("alice", "processing", source, "0"));
         assertThat(eventsNamed("media/cancelled", id)).as("bob's DELETE cancelled nothing").isEmpty();
         assertUploadedEventsSent(id, 1);
@@ -255,7 +203,7 @@ class EdgeAbuseIT {
         assertThat(run.output().path("outcome").asText()).as(logOf(id)).isEqualTo("stale");
         assertThat(callbacksTo(id)).isEmpty();
         assertThat(ATTACKER.received()).isEmpty();
-        assertThat(rows("select id from callback_delivery where media_id = ?", id)).isEmpty();
+        assertThat(app.rows("select id from callback_delivery where media_id = ?", id)).isEmpty();
         assertThat(json(get(ALICE, "/media/" + id)).path("status").asText()).isEqualTo("processing");
     }
 
@@ -284,7 +232,7 @@ class EdgeAbuseIT {
         assertThat(real.status()).isEqualTo("completed");
         assertThat(real.output().path("outcome").asText()).isEqualTo("already-delivered");
         assertThat(callbacksTo(id)).hasSize(1);
-        assertThat(rows("select id, status_code from callback_delivery where media_id = ?", id))
+        assertThat(app.rows("select id, status_code from callback_delivery where media_id = ?", id))
                 .containsExactly(List.of("media.ready-" + id + "-r0", "200"));
     }
 
@@ -297,18 +245,14 @@ class EdgeAbuseIT {
         String callbackUrl = "http://" + CALLBACK_HOST + ":" + URI.create(RECEIVER.url()).getPort() + "/cb/" + id;
         JsonNode ready;
         try {
-            writeHosts(true);
+            hosts.write(hosts(true));
             ready = readyRecord(ALICE, id, callbackUrl);
 
-            writeHosts(false); // the name is gone when the delivery comes
+            hosts.write(hosts(false)); // the name is gone when the delivery comes
             AtomicBoolean restored = new AtomicBoolean();
             ExecutorEmulator emulator = callbacks(3).beforeCall((step, attempt) -> {
                 if (attempt >= 1 && restored.compareAndSet(false, true)) {
-                    try {
-                        writeHosts(true); // back during the backoff, before the retry
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
+                    hosts.write(hosts(true)); // back during the backoff, before the retry
                 }
             });
 
@@ -325,7 +269,7 @@ class EdgeAbuseIT {
             assertThat(sent).hasSize(1);
             assertThat(sent.get(0).header("Media-Fanout-Delivery")).isEqualTo("media.ready-" + id + "-r0");
         } finally {
-            writeHosts(true);
+            hosts.write(hosts(true));
         }
     }
 
@@ -336,18 +280,14 @@ class EdgeAbuseIT {
     void aReceiverTricklingItsBodyDoesNotHoldTheDelivery() throws Exception {
         try (TricklingReceiver receiver = new TricklingReceiver(false)) {
             String id = newId("trickle-body");
-            JsonNode ready = readyRecord(ALICE, id, receiver.url(id));
+            Delivery delivery = deliver(receiver, id, 3);
 
-            long start = System.nanoTime();
-            ExecutorEmulator.Run run = callbacks(3).runEvent(ready);
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-
-            assertThat(run.status()).as(logOf(id)).isEqualTo("completed");
-            assertThat(run.output().path("outcome").asText()).isEqualTo("delivered");
-            ExecutorEmulator.Call deliver = run.calls().get(0);
+            assertThat(delivery.run().status()).as(logOf(id)).isEqualTo("completed");
+            assertThat(delivery.run().output().path("outcome").asText()).isEqualTo("delivered");
+            ExecutorEmulator.Call deliver = delivery.run().calls().get(0);
             assertThat(deliver.ops()).containsExactly("StepRun");
             assertThat(deliver.durationMillis()).as("the deliver call").isLessThan(CALLBACK_TIMEOUT.toMillis() / 2.0);
-            assertThat(tookMillis).as("the run").isLessThan(CALLBACK_TIMEOUT.toMillis());
+            assertThat(delivery.tookMillis()).as("the run").isLessThan(CALLBACK_TIMEOUT.toMillis());
             TricklingReceiver.Exchange exchange = receiver.awaitClosed(1, Duration.ofSeconds(10)).get(0);
             assertThat(exchange.request()).contains("Media-Fanout-Delivery: media.ready-" + id + "-r0");
             // the client closed the connection with the headers in, not waiting for the body (one byte / 200 ms)
@@ -364,11 +304,9 @@ class EdgeAbuseIT {
     void aReceiverTricklingItsHeadersFailsTheAttemptAtTheTimeout() throws Exception {
         try (TricklingReceiver receiver = new TricklingReceiver(true)) {
             String id = newId("trickle-head");
-            JsonNode ready = readyRecord(ALICE, id, receiver.url(id));
-
-            long start = System.nanoTime();
-            ExecutorEmulator.Run run = callbacks(1).runEvent(ready);
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            Delivery delivery = deliver(receiver, id, 1);
+            ExecutorEmulator.Run run = delivery.run();
+            long tookMillis = delivery.tookMillis();
 
             // two attempts (retries 1): each ends at the timeout, the second for good
             assertThat(run.status()).as(logOf(id)).isEqualTo("failed");
@@ -390,7 +328,7 @@ class EdgeAbuseIT {
             System.out.printf("trickled headers: attempts %s ms, connections closed %s ms after the request%n",
                     attempts.stream().map(a -> String.format("%.0f", a.durationMillis())).toList(),
                     exchanges.stream().map(TricklingReceiver.Exchange::closedAfterMillis).toList());
-            assertThat(rows("select delivered_at from callback_delivery where media_id = ?", id))
+            assertThat(app.rows("select delivered_at from callback_delivery where media_id = ?", id))
                     .allSatisfy(row -> assertThat(row.get(0)).as("not delivered").isNull());
         }
     }
@@ -423,8 +361,7 @@ class EdgeAbuseIT {
 
     private static HttpResponse<String> send(String apiKey, String method, String path, String body,
             String idempotencyKey) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + apiKey)
+        HttpRequest.Builder request = app.replica().request(path).header("Authorization", "Bearer " + apiKey)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
@@ -433,7 +370,7 @@ class EdgeAbuseIT {
         if (idempotencyKey != null) {
             request.header("Idempotency-Key", idempotencyKey);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return app.replica().send(request);
     }
 
     private static JsonNode json(HttpResponse<String> response) throws Exception {
@@ -442,7 +379,7 @@ class EdgeAbuseIT {
 
     private static String describe(HttpResponse<String> response) {
         return response.request().method() + " " + response.request().uri().getPath() + " -> "
-                + response.statusCode() + " " + response.body() + " (log: " + output + ")";
+                + response.statusCode() + " " + response.body() + " (log: " + app.replica().log() + ")";
     }
 
     /** Ids of {@code GET /media?limit=100} as this key sees it. */
@@ -458,7 +395,7 @@ class EdgeAbuseIT {
     // helpers: Inngest, the pipeline, callbacks
 
     private static URI serveUrl() {
-        return URI.create("http://127.0.0.1:" + port + "/api/inngest");
+        return app.replica().serveUrl();
     }
 
     /** The callbacks function as Inngest runs it, with {@code retries}. */
@@ -480,6 +417,17 @@ class EdgeAbuseIT {
         assertThat(run.status()).as(logOf(id)).isEqualTo("completed");
         assertThat(json(get(apiKey, "/media/" + id)).path("status").asText()).isEqualTo("ready");
         return FakeInngestApi.receivedEvent("media/ready", id);
+    }
+
+    record Delivery(ExecutorEmulator.Run run, long tookMillis) {
+    }
+
+    /** A ready record of alice's whose callback goes to {@code receiver}, delivered by a callbacks run (timed). */
+    private static Delivery deliver(TricklingReceiver receiver, String id, int retries) throws Exception {
+        JsonNode ready = readyRecord(ALICE, id, receiver.url(id));
+        long start = System.nanoTime();
+        ExecutorEmulator.Run run = callbacks(retries).runEvent(ready);
+        return new Delivery(run, (System.nanoTime() - start) / 1_000_000);
     }
 
     /**
@@ -520,51 +468,13 @@ class EdgeAbuseIT {
     // helpers: the hosts file, the database, the log
 
     /** The JVM's hosts file: localhost, and {@link #CALLBACK_HOST} at 127.0.0.1 when {@code withCallbackHost}. */
-    private static synchronized void writeHosts(boolean withCallbackHost) throws Exception {
-        String text = "127.0.0.1 localhost\n::1 localhost\n"
-                + (withCallbackHost ? "127.0.0.1 " + CALLBACK_HOST + "\n" : "");
-        if (Files.exists(hosts) && Files.readString(hosts).equals(text)) {
-            return;
-        }
-        // the JDK rereads the file when its modification time changes: make sure it does
-        long previous = Files.getLastModifiedTime(hosts).toMillis();
-        while (System.currentTimeMillis() - previous < 1_100) {
-            Thread.sleep(50);
-        }
-        Files.writeString(hosts, text);
-    }
-
-    /** The rows of a query, each column as text (null as null). */
-    private static List<List<String>> rows(String sql, Object... parameters) throws Exception {
-        try (Connection c = DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
-                settings.get("quarkus.datasource.username"), settings.getOrDefault("quarkus.datasource.password", ""));
-                PreparedStatement select = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                select.setObject(i + 1, parameters[i]);
-            }
-            List<List<String>> rows = new ArrayList<>();
-            try (ResultSet result = select.executeQuery()) {
-                int columns = result.getMetaData().getColumnCount();
-                while (result.next()) {
-                    List<String> row = new ArrayList<>();
-                    for (int i = 1; i <= columns; i++) {
-                        row.add(result.getString(i));
-                    }
-                    rows.add(row);
-                }
-            }
-            return rows;
-        }
+    private static String hosts(boolean withCallbackHost) {
+        return "127.0.0.1 localhost\n::1 localhost\n" + (withCallbackHost ? "127.0.0.1 " + CALLBACK_HOST + "\n" : "");
     }
 
     /** The jar's log lines about {@code mediaId}, for failure messages. */
     private static String logOf(String mediaId) {
-        try {
-            return "log " + output + ":\n" + Files.readAllLines(output).stream().filter(l -> l.contains(mediaId))
-                    .collect(Collectors.joining("\n"));
-        } catch (IOException e) {
-            return "log " + output + " unreadable: " + e;
-        }
+        return app.replica().logAbout(mediaId);
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -1,19 +1,15 @@
 package io.mediafanout.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,16 +19,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mediafanout.inngest.CloudModeProfile;
 import io.mediafanout.inngest.auth.Signatures;
-import io.mediafanout.testing.AppProcess;
-import io.mediafanout.testing.FakeInngestApi;
-import io.mediafanout.testing.FakeIttybit;
-import io.mediafanout.testing.PostgresTestResource;
+import io.mediafanout.testing.PackagedApp;
+import io.mediafanout.testing.PackagedApp.Replica;
 import io.mediafanout.testing.Transcript;
 
 /**
@@ -44,43 +37,25 @@ import io.mediafanout.testing.Transcript;
  */
 class HostileBodyIT {
 
-    static PostgresTestResource postgres = new PostgresTestResource();
-    static Map<String, String> settings = new HashMap<>();
     static final int LIMIT = 8 * 1024 * 1024;
 
-    @BeforeAll
-    static void start() {
-        assumeTrue(AppProcess.jarExists(), "the JVM jar is built");
-        settings.putAll(postgres.start());
-        settings.putAll(new FakeIttybit().start());
-        settings.putAll(new FakeInngestApi().start());
-        settings.put("inngest.dev", "0");
-        settings.put("inngest.signing-key", CloudModeProfile.SIGNING_KEY);
-        settings.put("mediafanout.bench-function", "true");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (!settings.isEmpty()) {
-            postgres.stop();
-        }
-    }
+    @RegisterExtension
+    static final PackagedApp app = PackagedApp.create().withFakes()
+            .set("inngest.dev", "0")
+            .set("inngest.signing-key", CloudModeProfile.SIGNING_KEY)
+            .set("mediafanout.bench-function", "true")
+            .asPod(256);
 
     @Test
     void bodiesBuiltToExhaustMemoryAreRefusedAndTheProcessStaysUp() throws Exception {
-        int port = AppProcess.freePort();
-        Map<String, String> own = new HashMap<>(settings);
-        own.put("quarkus.http.port", Integer.toString(port));
-        own.put("inngest.serve-origin", "http://127.0.0.1:" + port);
-        own.put("inngest.event-key", "evtkey-hostile-body-test");
-        Path log = Files.createTempFile("media-fanout-hostile", ".log");
-        Process app = AppProcess.launchAsPod(own, log, 256);
+        PackagedApp.Launch launch = app.launch();
+        Replica service = launch.set("inngest.serve-origin", "http://127.0.0.1:" + launch.port())
+                .set("inngest.event-key", "evtkey-hostile-body-test").launch();
         ExecutorService clients = Executors.newFixedThreadPool(4);
         try {
-            AppProcess.waitUntilReady(port);
-            URI url = URI.create("http://127.0.0.1:" + port
-                    + "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step");
-            Map<String, byte[]> bodies = hostileBodies();
+            Map<String, byte[]> bodies = hostileBodies(); // built while the process starts
+            service.awaitReady();
+            URI url = service.url("/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step");
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             List<String> answers = Collections.synchronizedList(new ArrayList<>());
             List<Future<?>> sent = new ArrayList<>();
@@ -110,7 +85,7 @@ class HostileBodyIT {
             System.out.println("hostile bodies: " + answers.size() + " answers, e.g. " + answers.get(0));
             assertThat(answers).allSatisfy(a -> assertThat(a).containsAnyOf("-> 401 {\"message\":\"Unauthorized\"}",
                     "-> 413 {\"error\":\"payload_too_large\""));
-            assertThat(app.isAlive()).as("the process is up: log " + log).isTrue();
+            assertThat(service.isAlive()).as("the process is up: log " + service.log()).isTrue();
 
             Transcript discovery = Transcript.load("02-A-post-discovery-no-state.json");
             byte[] signedBody = discovery.requestBody().getBytes(StandardCharsets.UTF_8);
@@ -120,11 +95,9 @@ class HostileBodyIT {
                             System.currentTimeMillis() / 1000))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(signedBody)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(signed.statusCode()).as(signed.body()).isEqualTo(206);
-            assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError");
+            assertThat(service.logText()).doesNotContain("OutOfMemoryError");
         } finally {
             clients.shutdownNow();
-            app.destroyForcibly();
-            app.waitFor(30, TimeUnit.SECONDS);
         }
     }
 

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.TestApiKey;
+import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
@@ -27,9 +28,10 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
  * emulator plays Inngest (and holds the branches' waits and sleeps), the fake Ittybit does the work, PostgreSQL
  * keeps the record, the media API shows it. Being profile-less, this run is the one that trains the JDK 25 AOT cache
  * ({@code -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=AOT}, README "JVM mode").
+ * {@link ServeEndpointIT} has the same resources, so one start of the application serves both.
  */
 @QuarkusIntegrationTest
-@WithTestResource(PackagedDevMode.class)
+@WithTestResource(value = PackagedDevMode.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class PipelineIT {
 
     @TestHTTPResource("/api/inngest")

@@ -3,28 +3,21 @@ package io.mediafanout.it;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.inngest.InngestEnvironment;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 
-/** The packaged application (jar, or native executable where one is built) answers the Inngest endpoint. */
+/**
+ * The packaged application (jar, or native executable where one is built) answers the Inngest endpoint. The
+ * production profile refuses dev mode unless allowed: {@link PackagedDevMode} allows it, as for {@link PipelineIT},
+ * whose application start this class shares (same resources, no test profile).
+ */
 @QuarkusIntegrationTest
-@TestProfile(ServeEndpointIT.DevMode.class)
+@WithTestResource(value = PackagedDevMode.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class ServeEndpointIT {
-
-    public static class DevMode implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            // the packaged jar runs the production profile, which refuses dev mode unless allowed
-            return Map.of("inngest.dev", "1", "inngest.allow-dev-mode-in-prod", "true",
-                    "media.api.keys", io.mediafanout.testing.TestApiKey.CONFIG);
-        }
-    }
 
     @Test
     void packagedAppAnswersIntrospection() {

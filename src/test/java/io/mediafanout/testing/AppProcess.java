@@ -2,20 +2,16 @@ package io.mediafanout.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The production jar started as a separate process, with settings passed as {@code -D} properties and an
- * environment cleared of every {@code INNGEST_}, {@code ITTYBIT_} and {@code QUARKUS_} variable.
+ * environment cleared of every {@code INNGEST_}, {@code ITTYBIT_} and {@code QUARKUS_} variable. The ITs use it
+ * through {@link PackagedApp} (database, fakes, readiness, restarts, teardown).
  */
 public final class AppProcess {
 
@@ -39,8 +35,16 @@ public final class AppProcess {
      * container limit of that many MiB).
      */
     public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB) throws IOException {
-        return launch(settings, output, List.of("@" + Path.of("jvm.options").toAbsolutePath(),
+        return launchAsPod(settings, output, memoryMiB, List.of());
+    }
+
+    /** {@link #launchAsPod(Map, Path, int)} with more JVM options after the shipped ones. */
+    public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB,
+            List<String> jvmOptions) throws IOException {
+        List<String> options = new ArrayList<>(List.of("@" + Path.of("jvm.options").toAbsolutePath(),
                 "-XX:MaxRAM=" + memoryMiB + "m"));
+        options.addAll(jvmOptions);
+        return launch(settings, output, options);
     }
 
     public static Process launch(Map<String, String> settings, Path output, List<String> jvmOptions)
@@ -58,30 +62,6 @@ public final class AppProcess {
                 || k.startsWith("QUARKUS_"));
         builder.environment().put("MALLOC_ARENA_MAX", "2"); // as Dockerfile.jvm
         return builder.start();
-    }
-
-    public static void waitUntilReady(int port) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // starting
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the application did not become ready");
-    }
-
-    /** {@code GET /media/{id}} of the instance on {@code port}, with the test API key. */
-    public static HttpResponse<String> media(int port, String mediaId) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/media/" + mediaId))
-                .header("Authorization", TestApiKey.AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public static boolean jarExists() {

@@ -155,6 +155,8 @@ public final class ExecutorEmulator implements AutoCloseable {
     private final Map<String, Long> recentEventIds = new ConcurrentHashMap<>();
     private final List<JsonNode> receivedEvents = new CopyOnWriteArrayList<>();
     private final AtomicInteger duplicateEvents = new AtomicInteger();
+    /** Calls sent and not answered yet (see {@link #callsInFlight()}). */
+    private final AtomicInteger inFlight = new AtomicInteger();
     /**
      * Generous timeouts, as Inngest's own: a step call may be slow (Ittybit retries, a saturated machine),
      * and on a saturated machine (1,000 runs on 2 cores) connecting can take seconds.
@@ -552,19 +554,37 @@ public final class ExecutorEmulator implements AutoCloseable {
         }
         long start = System.nanoTime();
         boolean released = false;
+        inFlight.incrementAndGet();
+        boolean answered = false;
         try {
-            return send(run, stepId, attempt, start);
+            Response response = send(run, stepId, attempt, start);
+            inFlight.decrementAndGet();
+            answered = true;
+            return response;
         } catch (java.io.IOException unreachable) {
+            inFlight.decrementAndGet();
+            answered = true;
             run.calls.add(new Call(stepId, attempt, 0, List.of(), null, null, (System.nanoTime() - start) / 1e6));
             concurrency.forEach(java.util.concurrent.Semaphore::release); // not held while waiting to retry
             released = true;
             Thread.sleep(connectionRetryDelay.toMillis());
             return new Response(503, JSON.nullNode(), "false", null);
         } finally {
+            if (!answered) {
+                inFlight.decrementAndGet();
+            }
             if (!released) {
                 concurrency.forEach(java.util.concurrent.Semaphore::release);
             }
         }
+    }
+
+    /**
+     * Calls of this emulator sent to the app and not answered (or failed) yet. With every further call held (an
+     * {@link Outage} begun), 0 means no call is cut by stopping the app now.
+     */
+    public int callsInFlight() {
+        return inFlight.get();
     }
 
     private Response send(RunState run, String stepId, int attempt, long start) throws Exception {

@@ -152,6 +152,17 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         return WEBHOOK_CALLS.stream().filter(e -> e.getKey().equals(taskId)).map(Map.Entry::getValue).toList();
     }
 
+    /**
+     * Each kind of the pipeline's branches was created once (one POST) and has one task: no memoised create step ran
+     * again, whatever happened to the service meanwhile.
+     */
+    public static void assertEachKindCreatedOnce(String mediaId) {
+        for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
+            org.assertj.core.api.Assertions.assertThat(creates(mediaId, kind)).as(kind + " is created once").hasSize(1);
+            org.assertj.core.api.Assertions.assertThat(tasks(mediaId, kind)).as(kind).hasSize(1);
+        }
+    }
+
     public static String outputUrl(String mediaId, String kind, String taskId) {
         return "https://cdn.fake-ittybit.test/" + mediaId + "/" + kind + "/" + taskId;
     }

@@ -124,6 +124,17 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         }
     }
 
+    /** Drops a database made by {@link #newDatabase()} (given by its settings), ending its sessions. */
+    public void dropDatabase(Map<String, String> settings) {
+        String url = settings.get("quarkus.datasource.jdbc.url");
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+            s.execute("drop database if exists " + name + " with (force)");
+        } catch (Exception e) {
+            throw new IllegalStateException("could not drop the test database " + name, e);
+        }
+    }
+
     private String createDatabase() throws Exception {
         String name = "media_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
