@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.testing.Conformance;
 import io.mediafanout.testing.Transcript;
+import io.mediafanout.testing.Transcripts;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -29,12 +30,7 @@ class CloudModeTranscriptTests {
     URI serveUrl;
 
     static Stream<String> transcripts() {
-        return Stream.of("35-G-get-unsigned.json", "36-G-get-signed.json", "37-G-post-missing-signature.json",
-                "38-G-post-wrong-signature.json", "39-G-post-malformed-signature.json",
-                "40-G-post-expired-signature.json", "41-G-post-signed-raw-noncanonical.json",
-                "42-G-post-signed-ok.json", "43-G-post-signed-raw-canonical.json", "44-G-post-final-signed.json",
-                "46-G-post-probe-trust-signed.json", "47-G-post-probe-trust-unsigned.json",
-                "48-G-put-inband-sync-signed.json", "49-G-put-inband-sync-unsigned.json");
+        return Transcripts.CLOUD_MODE_CALLS.stream();
     }
 
     @ParameterizedTest(name = "{0}")
