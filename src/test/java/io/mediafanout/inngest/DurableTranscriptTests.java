@@ -18,6 +18,7 @@ import io.mediafanout.testing.Conformance;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.mediafanout.testing.Transcript;
+import io.mediafanout.testing.Transcripts;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -38,16 +39,14 @@ class DurableTranscriptTests {
     @BeforeEach
     void eventApiAnswersAsTheRecordedOne() {
         FakeInngestApi.reset();
-        JsonNode reply = Transcript.load("67-W-mockapi-send-event.json").root().path("requests").get(0)
+        JsonNode reply = Transcript.load(Transcripts.W_EVENT_API).root().path("requests").get(0)
                 .path("mockReplied").path("body");
         FakeInngestApi.server().route("POST", "/e/", r -> RecordingHttpServer.Reply.json(200, reply.toString()));
     }
 
     static Stream<String> transcripts() {
-        return Stream.of("60-W-post-discovery-no-state.json", "61-W-post-run-hls-package.json",
-                "63-W-post-discovery-both-waits-matched.json", "65-W-post-discovery-after-sleep.json",
-                "66-W-post-discovery-send-event-die-false.json", "68-W-post-discovery-send-event-die-true.json",
-                "69-W-post-run-media-ready.json", "71-W-post-final.json", "73-W-get-introspection-dev.json");
+        return Stream.concat(Transcripts.DURABLE_BRANCH_CALLS.stream(),
+                Stream.of(Transcripts.DURABLE_BRANCH_INTROSPECTION));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -39,6 +39,9 @@ public final class Transcripts {
             "65-W-post-discovery-after-sleep.json", "66-W-post-discovery-send-event-die-false.json",
             "68-W-post-discovery-send-event-die-true.json", "69-W-post-run-media-ready.json", "71-W-post-final.json");
 
+    /** Scenario W's introspection (dev mode, the reference app's two functions). */
+    public static final String DURABLE_BRANCH_INTROSPECTION = "73-W-get-introspection-dev.json";
+
     /** What the event API answered {@code step.sendEvent} in scenario W. */
     public static final String W_EVENT_API = "67-W-mockapi-send-event.json";
 
