@@ -68,7 +68,7 @@ class BranchRetrySettingsTests {
                 .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
 
         ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .run("video/uploaded", upload);
+                .skipIdleTime().run("video/uploaded", upload);
 
         assertThat(run.status()).isEqualTo("completed");
         // poster-image: the 503 failed its create step after a single call; Inngest's retry of the step created it
