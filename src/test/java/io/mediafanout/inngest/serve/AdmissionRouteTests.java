@@ -51,21 +51,23 @@ class AdmissionRouteTests {
         try (Socket slow = open(); Socket queued = open(); Socket refused = open()) {
             // the only share: headers announce a body that never comes
             write(slow, headers(target, body.length));
-            Thread.sleep(300);
+            awaitGauge("inngest_admission_calls", 1);
+            long queuedAt = System.nanoTime();
             write(queued, headers(target, body.length));
             write(queued, body);
-            Thread.sleep(300);
+            awaitGauge("inngest_admission_queued", 1);
+            long refusedAt = System.nanoTime();
             write(refused, headers(target, body.length));
             write(refused, body);
 
             String full = read(refused);
             assertThat(full).startsWith("HTTP/1.1 503").containsIgnoringCase("retry-after: 5")
                     .containsIgnoringCase("x-inngest-no-retry: false").contains("too many calls are waiting");
-            assertThat(elapsedMillis(start)).as("refused at once").isLessThan(1_500);
+            assertThat(elapsedMillis(refusedAt)).as("refused at once").isLessThan(1_500);
 
             String waited = read(queued);
             assertThat(waited).startsWith("HTTP/1.1 503").contains("waited 2 s for admission");
-            assertThat(elapsedMillis(start)).isBetween(1_900L, 3_900L);
+            assertThat(elapsedMillis(queuedAt)).isBetween(1_900L, 3_900L);
 
             String timedOut = read(slow);
             assertThat(timedOut).startsWith("HTTP/1.1 408").contains("not received within 4 s");
@@ -75,6 +77,16 @@ class AdmissionRouteTests {
         given().get("/q/metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("inngest_admission_refused_total 2.0"))
                 .body(org.hamcrest.Matchers.containsString("inngest_admission_calls 0.0"));
+    }
+
+    /** Waits until the service's gauge shows {@code value}: the call before is admitted, or queued. */
+    private static void awaitGauge(String name, int value) throws InterruptedException {
+        String sample = name + " " + value + ".0";
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!given().get("/q/metrics").then().statusCode(200).extract().asString().lines().anyMatch(sample::equals)) {
+            assertThat(System.nanoTime()).as(sample).isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 
     private Socket open() throws IOException {
