@@ -81,7 +81,7 @@ class DatabaseFailureTests {
         AtomicBoolean stopped = new AtomicBoolean();
         AtomicReference<Thread> restart = new AtomicReference<>();
         ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming",
-                Optional.empty(), 3, Duration.ofMillis(100)).beforeCall((stepId, attempt) -> {
+                Optional.empty(), 3, Duration.ofMillis(100)).skipIdleTime().beforeCall((stepId, attempt) -> {
                     if (!stopped.get() && stepId.equals("step") && branchesDone(mediaId)) {
                         // assemble runs in the discovery call that follows the four branches: the server stops,
                         // and comes back a second later
@@ -212,7 +212,7 @@ class DatabaseFailureTests {
         AtomicInteger terminated = new AtomicInteger(-1);
         AtomicBoolean restored = new AtomicBoolean();
         ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming",
-                Optional.empty(), 3, Duration.ofMillis(100)).beforeCall((stepId, attempt) -> {
+                Optional.empty(), 3, Duration.ofMillis(100)).skipIdleTime().beforeCall((stepId, attempt) -> {
                     if (terminated.get() < 0 && stepId.equals("step") && branchesDone(mediaId)) {
                         // assemble runs in the discovery call that follows the four branches: the database is down
                         terminated.set(database(false));

@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,8 +25,6 @@ import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.logging.Log;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 
 /**
@@ -37,15 +36,12 @@ import io.restassured.path.json.JsonPath;
  * fault is met either by the Ittybit client's own retries or by Inngest retrying the one step that failed.
  */
 @QuarkusTest
-@TestProfile(IttybitFaultMatrixTests.ShortTimeouts.class)
 class IttybitFaultMatrixTests {
 
-    /** A one-second Ittybit read timeout, so "slower than the timeout" stays quick. */
-    public static class ShortTimeouts implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.rest-client.ittybit.read-timeout", "1000");
-        }
+    /** Slow answers come a second after the Ittybit client's read timeout ({@code %test}: 2 s). */
+    static Duration slowerThanTheTimeout() {
+        return Duration.ofMillis(ConfigProvider.getConfig()
+                .getValue("quarkus.rest-client.ittybit.read-timeout", Long.class) + 1_000);
     }
 
     static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
@@ -58,7 +54,8 @@ class IttybitFaultMatrixTests {
     private ExecutorEmulator.Run run(String fnId, String event, ObjectNode data, int retries) {
         try {
             return new ExecutorEmulator(serveUrl, fnId, Optional.empty(), retries, Duration.ofMillis(300))
-                    .connectionRetryDelay(Duration.ofMillis(100)).run(event, data);
+                    .connectionRetryDelay(Duration.ofMillis(100)).skipIdleTime()
+                    .run(event, data);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -90,6 +87,13 @@ class IttybitFaultMatrixTests {
     record Fault(Consumer<String> script, Ending ending) {
     }
 
+    /** The next {@code count} creates of the (media, kind) answer after the client has stopped waiting. */
+    private static void slowCreates(String mediaId, String kind, int count) {
+        FakeIttybit.Script script = FakeIttybit.script(mediaId, kind);
+        script.slowCreates = count;
+        script.slowBy = slowerThanTheTimeout();
+    }
+
     @Test
     void everyRunEndsAsItsFaultsDecideAndNoBranchGetsASecondLiveTask() throws Exception {
         Map<String, Fault> faults = new LinkedHashMap<>();
@@ -98,7 +102,7 @@ class IttybitFaultMatrixTests {
         faults.put("5xx bursts", new Fault(m -> FakeIttybit.script(m, "image").createFaults(500, 502, 503), Ending.READY));
         faults.put("429 with Retry-After", new Fault(m -> FakeIttybit.script(m, "video").readFaults(429).retryAfter = "1",
                 Ending.READY));
-        faults.put("slower than the timeout", new Fault(m -> FakeIttybit.script(m, "audio").slowCreates = 1, Ending.READY));
+        faults.put("slower than the timeout", new Fault(m -> slowCreates(m, "audio", 1), Ending.READY));
         faults.put("broken connections", new Fault(m -> FakeIttybit.script(m, "adaptive_video").readFaults(0, 0),
                 Ending.READY));
         // every task of the poster fails: after the first task and its three replacements, the branch fails for good
@@ -111,7 +115,7 @@ class IttybitFaultMatrixTests {
         faults.put("all at once", new Fault(m -> {
             FakeIttybit.script(m, "image").createFaults(503, 0);
             FakeIttybit.script(m, "video").readFaults(429, 500, 0).retryAfter = "1";
-            FakeIttybit.script(m, "audio").slowCreates = 2;
+            slowCreates(m, "audio", 2);
             FakeIttybit.script(m, "adaptive_video").readFaults(500, 500, 500, 500, 500, 500);
         }, Ending.READY));
         Map<String, String> mediaByFault = new LinkedHashMap<>();

@@ -50,7 +50,8 @@ import io.mediafanout.inngest.auth.Signatures;
  * pending wait on every discovery call) that resolves with the whole matching event, or with {@code null} at its
  * timeout; a {@code Sleep} memoises {@code null} when it elapses. Wait ops of an answer are registered before its
  * planned steps are called, so an event sent while such a step runs matches. Times are multiplied by
- * {@link #timeScale(double)}. Events reach the emulator through {@link #deliver(List)} (one emulator) or
+ * {@link #timeScale(double)}; with {@link #skipIdleTime()} the time a run spends with nothing to do but wait is
+ * skipped. Events reach the emulator through {@link #deliver(List)} (one emulator) or
  * {@link #deliverToAll(List)} (every live emulator: what {@link FakeInngestApi}'s event API does); an emulator is
  * live while one of its runs is in progress, or from {@link #register()} until {@link #close()}.
  */
@@ -143,6 +144,7 @@ public final class ExecutorEmulator implements AutoCloseable {
     };
     private volatile Duration connectionRetryDelay = Duration.ofSeconds(2);
     private volatile double timeScale = 1.0;
+    private volatile boolean skipIdleTime;
     /** The function's {@code cancel[]} (its sync configuration): events that cancel a run they match. */
     private final List<Cancellation> cancelOn = new CopyOnWriteArrayList<>();
 
@@ -285,6 +287,20 @@ public final class ExecutorEmulator implements AutoCloseable {
             throw new IllegalArgumentException("time scale must be a finite number >= 0: " + scale);
         }
         this.timeScale = scale;
+        return this;
+    }
+
+    /**
+     * Skips the time a run spends with nothing to do but wait, the way the Inngest dev server lets one skip a sleep:
+     * whenever none of the run's calls is in flight and it only waits for its pauses (the service answered with
+     * pending waits or sleeps alone), the run's clock jumps to the end of the earliest one, which ends at once; the
+     * others keep their remaining time. While calls are in flight time runs as usual, so a wait still outlasts the
+     * steps planned beside it: the run makes the calls, with the same answers, that it makes in real time, without
+     * the idle seconds. For runs whose waits no event ends (no Ittybit webhooks, no event delivered while the run
+     * waits): an event that would have come in a skipped period comes too late.
+     */
+    public ExecutorEmulator skipIdleTime() {
+        this.skipIdleTime = true;
         return this;
     }
 
@@ -833,14 +849,21 @@ public final class ExecutorEmulator implements AutoCloseable {
         final Condition condition;
         final long scheduledMillis;
         final long createdNanos = System.nanoTime();
+        /** When it ends on its run's clock ({@link RunState#clockNanos()}). */
+        final long dueNanos;
         volatile ScheduledFuture<?> timer;
 
-        Pending(String id, String op, String event, Condition condition, long scheduledMillis) {
+        Pending(String id, String op, String event, Condition condition, long scheduledMillis, long nowNanos) {
             this.id = id;
             this.op = op;
             this.event = event;
             this.condition = condition;
             this.scheduledMillis = scheduledMillis;
+            this.dueNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(scheduledMillis);
+        }
+
+        String outcomeWhenDue() {
+            return op.equals("Sleep") ? "elapsed" : "timeout";
         }
 
         Pause outcome(String outcome) {
@@ -860,6 +883,8 @@ public final class ExecutorEmulator implements AutoCloseable {
         final List<Pause> pauses = new ArrayList<>();
         long memoised;
         double waitedMillis;
+        /** Idle time skipped so far ({@link #skipIdleTime()}): the run's clock is this far ahead of the real one. */
+        volatile long skippedNanos;
         volatile boolean disableImmediateExecution;
         volatile Response settledBy;
         volatile int version = -1;
@@ -902,10 +927,40 @@ public final class ExecutorEmulator implements AutoCloseable {
                         throw new AssertionError("the run is stuck: the service answered " + ops
                                 + " with no step to run and no wait or sleep pending");
                     }
+                    if (skipIdleTime) {
+                        skipToTheEarliestPause();
+                    }
                     steps.wait();
                 }
                 waitedMillis += (System.nanoTime() - start) / 1e6;
             }
+        }
+
+        /** The run's clock ({@link System#nanoTime()}): real time, plus the idle time skipped. */
+        long clockNanos() {
+            return System.nanoTime() + skippedNanos;
+        }
+
+        /** Nothing in flight: the clock jumps to the end of the earliest pause, every timer runs that much sooner. */
+        private void skipToTheEarliestPause() {
+            long now = clockNanos();
+            long earliest = pending.values().stream().mapToLong(p -> p.dueNanos).min().orElse(now);
+            if (earliest <= now) {
+                return;
+            }
+            skippedNanos += earliest - now;
+            for (Pending pause : pending.values()) {
+                ScheduledFuture<?> timer = pause.timer;
+                if (timer != null && timer.cancel(false)) {
+                    startTimer(pause);
+                }
+            }
+        }
+
+        /** Ends the pause when it is due on the run's clock. */
+        private void startTimer(Pending pause) {
+            pause.timer = TIMERS.schedule(() -> resolve(pause.id, NullNode.getInstance(), pause.outcomeWhenDue()),
+                    Math.max(0, pause.dueNanos - clockNanos()), TimeUnit.NANOSECONDS);
         }
 
         void waitForEvent(JsonNode op) {
@@ -921,25 +976,26 @@ public final class ExecutorEmulator implements AutoCloseable {
             String expression = opts.path("if").asText("");
             Condition condition = expression.isBlank() ? null : Condition.parse(expression);
             long millis = Math.round(parseDuration(timeout).toNanos() / 1e6 * timeScale);
-            schedule(new Pending(id, "WaitForEvent", eventName, condition, millis), "timeout");
+            schedule(new Pending(id, "WaitForEvent", eventName, condition, millis, clockNanos()));
         }
 
         void sleep(JsonNode op) {
             String id = op.path("id").asText();
-            long millis = sleepMillis(op, timeScale, System.currentTimeMillis());
-            schedule(new Pending(id, "Sleep", null, null, millis), "elapsed");
+            // "sleep until": the run's wall clock is ahead by the Inngest time skipped
+            long skippedMillis = timeScale > 0 ? Math.round(skippedNanos / 1e6 / timeScale) : 0;
+            long millis = sleepMillis(op, timeScale, System.currentTimeMillis() + skippedMillis);
+            schedule(new Pending(id, "Sleep", null, null, millis, clockNanos()));
         }
 
         /** Registers a wait or sleep unless one with the same id is pending or memoised (Inngest de-duplicates ops). */
-        private void schedule(Pending pause, String outcomeWhenDue) {
+        private void schedule(Pending pause) {
             synchronized (steps) {
                 if (steps.containsKey(pause.id) || pending.containsKey(pause.id)) {
                     return;
                 }
                 pending.put(pause.id, pause);
+                startTimer(pause);
             }
-            pause.timer = TIMERS.schedule(() -> resolve(pause.id, NullNode.getInstance(), outcomeWhenDue),
-                    pause.scheduledMillis, TimeUnit.MILLISECONDS);
         }
 
         /** Memoises a pending pause; false if it was no longer pending. */

@@ -299,6 +299,59 @@ class ExecutorEmulatorTests {
     }
 
     @Test
+    void skippingIdleTimeEndsTheTwoHourWaitAndTheSleepAtOnceWithTheCallsOfRealTime() throws Exception {
+        BranchFunction function = new BranchFunction();
+        URI url = serve(function);
+        try (ExecutorEmulator emulator = emulator(url).skipIdleTime()) {
+            long t0 = System.nanoTime();
+
+            ExecutorEmulator.Run run = emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", "m1"));
+
+            assertThat(System.nanoTime() - t0).as("2 h and 30 s of Inngest time").isLessThan(10_000_000_000L);
+            assertThat(run.status()).isEqualTo("completed");
+            assertThat(run.output().path("ended").isNull()).isTrue();
+            // the wait outlasted the create call beside it (reported again by the next discovery), then ended by its
+            // timeout once the run had nothing else to do; then the sleep
+            assertThat(run.calls()).extracting(ExecutorEmulator.Call::stepId)
+                    .containsExactly("step", CREATE, "step", "step", "step", "step");
+            assertThat(run.calls()).extracting(ExecutorEmulator.Call::ops).containsExactly(
+                    List.of("WaitForEvent", "StepPlanned"), List.of("StepRun"), List.of("WaitForEvent"),
+                    List.of("Sleep"), List.of("StepRun"), List.of());
+            assertThat(run.pauses()).extracting(ExecutorEmulator.Pause::op, ExecutorEmulator.Pause::outcome,
+                    ExecutorEmulator.Pause::scheduledMillis)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("WaitForEvent", "timeout", 7_200_000L),
+                            org.assertj.core.groups.Tuple.tuple("Sleep", "elapsed", 30_000L));
+        }
+    }
+
+    @Test
+    void skippingIdleTimeLetsTimeRunWhileACallIsInFlight() throws Exception {
+        BranchFunction function = new BranchFunction();
+        URI url = serve(function);
+        // 2h * 0.00005 = 360 ms: shorter than the create call, during which the wait times out as in real time
+        try (ExecutorEmulator emulator = emulator(url).timeScale(0.00005).skipIdleTime()) {
+            function.duringCreate = () -> {
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+
+            ExecutorEmulator.Run run = emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", "m1"));
+
+            assertThat(run.status()).isEqualTo("completed");
+            assertThat(run.calls()).extracting(ExecutorEmulator.Call::ops).containsExactly(
+                    List.of("WaitForEvent", "StepPlanned"), List.of("StepRun"), List.of("Sleep"), List.of("StepRun"),
+                    List.of());
+            assertThat(run.pausesFor(WAIT)).singleElement().satisfies(p -> {
+                assertThat(p.outcome()).isEqualTo("timeout");
+                assertThat(p.waitedMillis()).isBetween(300.0, 1_000.0);
+            });
+        }
+    }
+
+    @Test
     void anAnswerWithNothingToDoAndNothingPendingFailsLoudly() throws Exception {
         URI url = serve(body -> new Answer(206, JSON.createArrayNode()));
         try (ExecutorEmulator emulator = emulator(url)) {

@@ -17,22 +17,74 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 /**
  * A real PostgreSQL for tests, with a fresh database for every run: an embedded server (zonky binaries, no Docker)
  * unless {@code TEST_PG_ADMIN_URL} points at a running server whose role may create databases, e.g.
- * {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=media&password=media}. The embedded server keeps its data
- * directory and port, so a test can restart it for real ({@link #stopServer}, {@link #startAgain}).
+ * {@code jdbc:postgresql://127.0.0.1:5432/postgres?user=media&password=media}. The embedded server is started once
+ * per JVM (an initdb costs seconds; a {@code create database} milliseconds) and shared by every start of this
+ * resource, each of which gets its own new database, dropped again by {@link #stop()}; the server stops when the
+ * JVM exits. It keeps its data directory and port, so a test can restart it for real ({@link #stopServer},
+ * {@link #startAgain}).
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
-    /** The embedded server of the running application, for restarts; null with an external server. */
-    private static volatile PostgresTestResource current;
+    /** The embedded server of this JVM, once a resource has started it; null with an external server. */
+    private static volatile Server current;
 
-    private volatile EmbeddedPostgres embedded;
-    private Path dataDirectory;
-    private int port;
     private String adminUrl;
     private String database;
     private String hostPort;
     private String user;
     private String password;
+
+    /** The embedded server: one per JVM, started by the first {@link #start()}. */
+    private static final class Server {
+        final Path dataDirectory;
+        final int port;
+        EmbeddedPostgres embedded;
+        /** Stopped by {@link #stopServer} and not started again yet. */
+        boolean stopped;
+
+        Server() throws IOException {
+            dataDirectory = Files.createTempDirectory("media-test-pg");
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            embedded = startEmbedded();
+            Runtime.getRuntime().addShutdownHook(new Thread(this::close, "media-test-pg-stop"));
+        }
+
+        EmbeddedPostgres startEmbedded() throws IOException {
+            return EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false)
+                    .setPort(port).start();
+        }
+
+        synchronized void stop() throws IOException {
+            embedded.close();
+            stopped = true;
+        }
+
+        synchronized void startAgain() throws IOException {
+            embedded = startEmbedded();
+            stopped = false;
+        }
+
+        /** Running again if a test stopped it and did not bring it back (it failed in between). */
+        synchronized void ensureRunning() throws IOException {
+            if (stopped) {
+                startAgain();
+            }
+        }
+
+        synchronized void close() {
+            try {
+                if (!stopped) {
+                    embedded.close();
+                    stopped = true;
+                }
+                deleteRecursively(dataDirectory);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
 
     /** Whether {@link #stopServer} can stop the server the application uses (embedded, not external). */
     public static boolean restartable() {
@@ -44,39 +96,37 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
      * process exits); {@link #startAgain} brings it back on the same port with the same data.
      */
     public static void stopServer() {
-        PostgresTestResource resource = embeddedResource();
-        synchronized (resource) {
-            try {
-                resource.embedded.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        try {
+            embeddedServer().stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** Starts the server stopped by {@link #stopServer} again: same port, same data directory. */
     public static void startAgain() {
-        PostgresTestResource resource = embeddedResource();
-        synchronized (resource) {
-            try {
-                resource.embedded = resource.startEmbedded();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        try {
+            embeddedServer().startAgain();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static PostgresTestResource embeddedResource() {
-        PostgresTestResource resource = current;
-        if (resource == null) {
+    private static Server embeddedServer() {
+        Server server = current;
+        if (server == null) {
             throw new IllegalStateException("no embedded PostgreSQL to restart (TEST_PG_ADMIN_URL is set)");
         }
-        return resource;
+        return server;
     }
 
-    private EmbeddedPostgres startEmbedded() throws IOException {
-        return EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false).setPort(port)
-                .start();
+    /** The embedded server of this JVM, started on first use, and running. */
+    private static synchronized Server sharedServer() throws IOException {
+        if (current == null) {
+            current = new Server();
+        }
+        current.ensureRunning();
+        return current;
     }
 
     @Override
@@ -94,13 +144,8 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                 user = params.getOrDefault("user", "postgres");
                 password = params.getOrDefault("password", "");
             } else {
-                dataDirectory = Files.createTempDirectory("media-test-pg");
-                try (ServerSocket socket = new ServerSocket(0)) {
-                    port = socket.getLocalPort();
-                }
-                embedded = startEmbedded();
-                current = this;
-                hostPort = "127.0.0.1:" + embedded.getPort();
+                Server server = sharedServer();
+                hostPort = "127.0.0.1:" + server.port;
                 user = "postgres";
                 password = "postgres";
                 adminUrl = "jdbc:postgresql://" + hostPort + "/postgres?user=postgres";
@@ -175,24 +220,22 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         return params;
     }
 
+    /** Drops this resource's database (its server, when embedded, stays up for the next start in this JVM). */
     @Override
     public void stop() {
+        if (adminUrl == null || database == null) {
+            return;
+        }
         try {
-            if (embedded != null) {
-                if (current == this) {
-                    current = null;
-                }
-                synchronized (this) {
-                    embedded.close();
-                }
-                deleteRecursively(dataDirectory);
-            } else if (adminUrl != null && database != null) {
-                try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
-                    s.execute("drop database if exists " + database + " with (force)");
-                }
+            Server server = current;
+            if (server != null) {
+                server.ensureRunning();
+            }
+            try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
+                s.execute("drop database if exists " + database + " with (force)");
             }
         } catch (Exception e) {
-            throw new IllegalStateException("could not stop the test PostgreSQL", e);
+            throw new IllegalStateException("could not drop the test database " + database, e);
         }
     }
 }

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.inngest.CloudServeProfile;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,19 +18,11 @@ import io.restassured.response.Response;
 
 /** Signing-key rotation: requests signed with the previous key are accepted, and API calls fall back to it. */
 @QuarkusTest
-@TestProfile(KeyRotationTests.RotationProfile.class)
+@TestProfile(CloudServeProfile.class)
 class KeyRotationTests {
 
-    static final String CURRENT = "signkey-prod-" + "1".repeat(64);
-    static final String PREVIOUS = "signkey-prod-" + "2".repeat(64);
-
-    public static class RotationProfile extends io.mediafanout.testing.ReferenceAppProfile {
-        @Override
-        protected Map<String, String> extra() {
-            return Map.of("inngest.dev", "0", "inngest.signing-key", CURRENT, "inngest.signing-key-fallback", PREVIOUS,
-                    "inngest.serve-origin", "https://media.example.com");
-        }
-    }
+    static final String CURRENT = CloudServeProfile.CURRENT_KEY;
+    static final String PREVIOUS = CloudServeProfile.PREVIOUS_KEY;
 
     @BeforeEach
     void resetFakes() {

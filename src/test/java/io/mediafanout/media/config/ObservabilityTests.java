@@ -93,7 +93,7 @@ class ObservabilityTests {
     private ExecutorEmulator.Run run(String mediaId, String fnId, String event, com.fasterxml.jackson.databind.JsonNode data)
             throws Exception {
         return new ExecutorEmulator(serveUrl, fnId, Optional.of(ProductionLikeProfile.SIGNING_KEY), fnId.endsWith("-failure") ? 1 : 3,
-                Duration.ofMillis(100)).run(event, data);
+                Duration.ofMillis(100)).skipIdleTime().run(event, data);
     }
 
     @Test

@@ -51,7 +51,7 @@ class UploadOptionsTests {
     }
 
     private ExecutorEmulator.Run run(String id) throws Exception {
-        return new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
+        return new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200)).skipIdleTime()
                 .runEvent(FakeInngestApi.receivedEvent("video/uploaded", id));
     }
 

@@ -23,7 +23,6 @@ import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -35,16 +34,8 @@ import io.smallrye.config.SmallRyeConfigBuilder;
  * nothing inside a call while the others keep the defaults.
  */
 @QuarkusTest
-@TestProfile(BranchRetrySettingsTests.PosterWithoutRetries.class)
+@TestProfile(BranchSettingsProfile.class)
 class BranchRetrySettingsTests {
-
-    /** {@code poster-image} leaves every retry to Inngest; the other branches keep their defaults. */
-    public static class PosterWithoutRetries implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("media.ittybit.poster-image.retry.max-retries", "0");
-        }
-    }
 
     static final String FN = "media-pipeline-fanout-adaptive-streaming";
     static final ObjectMapper JSON = new ObjectMapper();
@@ -67,7 +58,7 @@ class BranchRetrySettingsTests {
                 .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
 
         ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .run("video/uploaded", upload);
+                .skipIdleTime().run("video/uploaded", upload);
 
         assertThat(run.status()).isEqualTo("completed");
         // poster-image: the 503 failed its create step after a single call; Inngest's retry of the step created it

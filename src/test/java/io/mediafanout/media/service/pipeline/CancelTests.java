@@ -172,7 +172,7 @@ class CancelTests {
 
         String id = newId();
         upload(id);
-        assertThat(new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
+        assertThat(new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200)).skipIdleTime()
                 .runEvent(FakeInngestApi.receivedEvent("video/uploaded", id)).status()).isEqualTo("completed");
         given().delete("/media/" + id).then().statusCode(409).body("error", equalTo("conflict"));
         assertThat(media(id).getString("status")).isEqualTo("ready");

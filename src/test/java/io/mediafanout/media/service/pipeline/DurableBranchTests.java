@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.DoubleSummaryStatistics;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -26,7 +25,6 @@ import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 
@@ -54,9 +52,10 @@ class DurableBranchTests {
         return JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
     }
 
+    /** No event ends a wait here (no webhooks): the time the run only waits is skipped as well. */
     static ExecutorEmulator.Run run(URI serveUrl, String mediaId, double timeScale) throws Exception {
         try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .timeScale(timeScale)) {
+                .timeScale(timeScale).skipIdleTime()) {
             return emulator.run("video/uploaded", upload(mediaId));
         }
     }
@@ -200,16 +199,8 @@ class DurableBranchTests {
  * its length, and a task still running after the last read allowed fails the run for good, naming its branch.
  */
 @QuarkusTest
-@TestProfile(DurableBranchScheduleTests.ProductionSchedule.class)
+@TestProfile(BranchSettingsProfile.class)
 class DurableBranchScheduleTests {
-
-    public static class ProductionSchedule implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("media.ittybit.poll.initial-delay", "PT2S", "media.ittybit.poll.max-delay", "PT10M",
-                    "media.ittybit.poll.max-reads", "30");
-        }
-    }
 
     static final double SCALE = 0.0005;
     /** Documented bound: 4 branches × 4 tasks × (2 + 2 × 30 − 1) steps + assemble + media-ready. */

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.nullValue;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.util.Map;
+import java.time.Duration;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -20,8 +20,6 @@ import org.junit.jupiter.api.Test;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import io.quarkus.vertx.VertxContextSupport;
 
 /**
@@ -30,22 +28,10 @@ import io.quarkus.vertx.VertxContextSupport;
  * pass does nothing while another replica holds the reconciler's lock.
  */
 @QuarkusTest
-@TestProfile(ReconcilerTests.ResendAfterTenMinutes.class)
 class ReconcilerTests {
 
     /** The advisory lock key of the reconciler (MediaRepository.RECONCILER_LOCK). */
     static final long LOCK = 0x6d65646961726563L;
-
-    /**
-     * A resend delay no test waits for: a record is made due by moving its last attempt back ({@link #lastTriedLongAgo}),
-     * and one tried a moment ago stays left alone however slow the machine.
-     */
-    public static class ResendAfterTenMinutes implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("media.reconciler.resend-after", "PT10M", "media.reconciler.max-age", "PT24H");
-        }
-    }
 
     @Inject
     MediaReconciler reconciler;
@@ -75,11 +61,21 @@ class ReconcilerTests {
                 config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
     }
 
-    /** The record's event was last sent (or tried) longer than resend-after ago: as if ten minutes had passed. */
+    /**
+     * The resend delay ({@code media.reconciler.resend-after}, 2 minutes by default), which no test waits for: a record
+     * is made due by moving its last attempt back ({@link #lastTriedLongAgo}), and one tried a moment ago stays left
+     * alone however slow the machine.
+     */
+    private static Duration resendAfter() {
+        return ConfigProvider.getConfig().getValue("media.reconciler.resend-after", Duration.class);
+    }
+
+    /** The record's event was last sent (or tried) longer than resend-after ago: as if that time had passed. */
     private static void lastTriedLongAgo(String id) throws Exception {
         try (Connection c = database(); PreparedStatement s = c.prepareStatement("update media set "
-                + "event_attempted_at = event_attempted_at - interval '10 minutes 1 second' where id = ?")) {
-            s.setString(1, id);
+                + "event_attempted_at = event_attempted_at - make_interval(secs => ?) where id = ?")) {
+            s.setDouble(1, resendAfter().plusSeconds(1).toMillis() / 1000.0);
+            s.setString(2, id);
             assertThat(s.executeUpdate()).as("records moved back").isEqualTo(1);
         }
     }
