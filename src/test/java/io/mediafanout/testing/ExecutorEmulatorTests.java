@@ -361,9 +361,10 @@ class ExecutorEmulatorTests {
             assertThat(run.calls()).extracting(ExecutorEmulator.Call::ops).containsExactly(
                     List.of("WaitForEvent", "StepPlanned"), List.of("StepRun"), List.of("Sleep"), List.of("StepRun"),
                     List.of());
+            // ended by its timer, after its 360 ms (not skipped: a call was in flight)
             assertThat(run.pausesFor(WAIT)).singleElement().satisfies(p -> {
                 assertThat(p.outcome()).isEqualTo("timeout");
-                assertThat(p.waitedMillis()).isBetween(300.0, 1_000.0);
+                assertThat(p.waitedMillis()).isGreaterThanOrEqualTo(300.0);
             });
         }
     }
