@@ -42,6 +42,8 @@ public class InngestClient {
 
     /** Dev servers accept any key; the official SDKs use this one when none is set. */
     public static final String DEV_EVENT_KEY = "NO_EVENT_KEY_SET";
+    /** The longest wait between two attempts at sending events. */
+    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
 
     /**
      * Per instance, not static: Quarkus initialises application classes at native-image build time, and GraalVM
@@ -92,8 +94,10 @@ public class InngestClient {
                 .onFailure().transform(e -> new SendException("event API unreachable: " + causeName(e), true))
                 .map(this::ids);
         if (attempts > 1) {
-            once = once.onFailure(f -> f instanceof SendException s && s.isTransient())
-                    .retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(attempts - 1L);
+            Duration delay = environment.config().http().eventRetryDelay();
+            once = once.onFailure(f -> f instanceof SendException s && s.isTransient()).retry()
+                    .withBackOff(delay, delay.compareTo(MAX_RETRY_DELAY) > 0 ? delay : MAX_RETRY_DELAY)
+                    .atMost(attempts - 1L);
         }
         return once.onFailure().invoke(f -> Log.warnf("Sending %d event(s) failed: %s", events.size(), f.getMessage()));
     }

@@ -132,6 +132,11 @@ public interface InngestConfig {
         @WithDefault("5")
         int eventAttempts();
 
+        /** The wait before sending events again after a transient error; it doubles at each attempt, up to 2 s. */
+        @WithName("event-retry-delay")
+        @WithDefault("PT0.1S")
+        java.time.Duration eventRetryDelay();
+
         /**
          * Connections to the Inngest API and event API kept open at most: a burst of sends (webhooks, steps sending
          * events) queues behind them, and the queueing counts in {@link #timeout()}.

@@ -83,6 +83,23 @@ class ExecutorEmulatorTests {
         assertThat(ExecutorEmulator.sleepMillis(past, 1.0, now)).isZero();
     }
 
+    @Test
+    void writesRequestBodiesAsJsonCanonicalizerDoes() throws Exception {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("zeta", 1).put("Zeta", 2).put("\u00e9t\u00e9", 3).put("a\uD83D\uDE00", 4).put("", 5);
+        body.put("text", "quote \" backslash \\ slash / \b\f\n\r\t \u0001\u001f\u007f \u2028 \u00e9 \uD83D\uDE00 <>&'");
+        body.putArray("numbers").add(0).add(-0.0).add(1).add(-5).add(1e21).add(1e-7).add(0.1).add(3.14159)
+                .add(123_456_789_012_345_678L).add(Long.MIN_VALUE).add(new java.math.BigInteger("98765432109876543210987"))
+                .add(new java.math.BigDecimal("1.50")).add(new java.math.BigDecimal("1E+3")).add(2.5e-324)
+                .add(Double.MAX_VALUE);
+        body.putArray("empty");
+        body.putObject("nested").put("b", true).put("a", false).putNull("c").putObject("d").putArray("e").add("x");
+        body.putArray("objects").addObject().put("y", 1).put("x", 2);
+
+        assertThat(ExecutorEmulator.canonical(body))
+                .isEqualTo(new org.erdtman.jcs.JsonCanonicalizer(JSON.writeValueAsString(body)).getEncodedString());
+    }
+
     // ---- if expressions
 
     @Test
@@ -344,9 +361,10 @@ class ExecutorEmulatorTests {
             assertThat(run.calls()).extracting(ExecutorEmulator.Call::ops).containsExactly(
                     List.of("WaitForEvent", "StepPlanned"), List.of("StepRun"), List.of("Sleep"), List.of("StepRun"),
                     List.of());
+            // ended by its timer, after its 360 ms (not skipped: a call was in flight)
             assertThat(run.pausesFor(WAIT)).singleElement().satisfies(p -> {
                 assertThat(p.outcome()).isEqualTo("timeout");
-                assertThat(p.waitedMillis()).isBetween(300.0, 1_000.0);
+                assertThat(p.waitedMillis()).isGreaterThanOrEqualTo(300.0);
             });
         }
     }
