@@ -25,24 +25,27 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
-    /** The embedded server of this JVM, once a resource has started it; null with an external server. */
-    private static volatile Server current;
-
     private String adminUrl;
     private String database;
     private String hostPort;
     private String user;
     private String password;
 
-    /** The embedded server: one per JVM, started by the first {@link #start()}. */
-    private static final class Server {
-        final Path dataDirectory;
-        final int port;
-        EmbeddedPostgres embedded;
-        /** Stopped by {@link #stopServer} and not started again yet. */
-        boolean stopped;
+    /**
+     * The embedded server: one per JVM, started by the first {@link #start()}. Each test profile loads the test
+     * classes anew (a Quarkus class loader per profile), so this class is used as the system class loader loads it
+     * ({@link #shared()}), and only through JDK types: its port and {@link Runnable}s.
+     */
+    public static final class Server {
+        private static Map<String, Object> shared;
 
-        Server() throws IOException {
+        private final Path dataDirectory;
+        private final int port;
+        private EmbeddedPostgres embedded;
+        /** Stopped by {@link #stopServer} and not started again yet. */
+        private boolean stopped;
+
+        private Server() throws IOException {
             dataDirectory = Files.createTempDirectory("media-test-pg");
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
@@ -51,29 +54,59 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
             Runtime.getRuntime().addShutdownHook(new Thread(this::close, "media-test-pg-stop"));
         }
 
-        EmbeddedPostgres startEmbedded() throws IOException {
+        /** The server of the JVM, started on first use, and running: {@code port}, {@code stop}, {@code start-again}. */
+        public static synchronized Map<String, Object> shared() throws IOException {
+            if (shared == null) {
+                Server server = new Server();
+                shared = Map.of("port", server.port, "stop", unchecked(server::stop), "start-again",
+                        unchecked(server::startAgain), "ensure-running", unchecked(server::ensureRunning));
+            }
+            ((Runnable) shared.get("ensure-running")).run();
+            return shared;
+        }
+
+        /** The server of the JVM if one was started, else null. */
+        public static synchronized Map<String, Object> existing() {
+            return shared;
+        }
+
+        private interface IoAction {
+            void run() throws IOException;
+        }
+
+        private static Runnable unchecked(IoAction action) {
+            return () -> {
+                try {
+                    action.run();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+        }
+
+        private EmbeddedPostgres startEmbedded() throws IOException {
             return EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false)
                     .setPort(port).start();
         }
 
-        synchronized void stop() throws IOException {
+        private synchronized void stop() throws IOException {
             embedded.close();
             stopped = true;
         }
 
-        synchronized void startAgain() throws IOException {
+        private synchronized void startAgain() throws IOException {
             embedded = startEmbedded();
             stopped = false;
         }
 
         /** Running again if a test stopped it and did not bring it back (it failed in between). */
-        synchronized void ensureRunning() throws IOException {
+        private synchronized void ensureRunning() throws IOException {
             if (stopped) {
                 startAgain();
             }
         }
 
-        synchronized void close() {
+        private synchronized void close() {
             try {
                 if (!stopped) {
                     embedded.close();
@@ -86,9 +119,32 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         }
     }
 
+    /** {@link Server#shared()} or {@link Server#existing()} of the one {@link Server} class of the JVM. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> server(String method) {
+        Class<?> server;
+        try {
+            server = Class.forName(Server.class.getName(), true, ClassLoader.getSystemClassLoader());
+        } catch (ClassNotFoundException notOnTheSystemClassPath) {
+            server = Server.class; // one class loader for everything (no Quarkus test profiles)
+        }
+        try {
+            return (Map<String, Object>) server.getMethod(method).invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean external() {
+        String external = System.getenv("TEST_PG_ADMIN_URL");
+        return external != null && !external.isBlank();
+    }
+
     /** Whether {@link #stopServer} can stop the server the application uses (embedded, not external). */
     public static boolean restartable() {
-        return current != null;
+        return !external() && server("existing") != null;
     }
 
     /**
@@ -96,37 +152,20 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
      * process exits); {@link #startAgain} brings it back on the same port with the same data.
      */
     public static void stopServer() {
-        try {
-            embeddedServer().stop();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ((Runnable) embeddedServer().get("stop")).run();
     }
 
     /** Starts the server stopped by {@link #stopServer} again: same port, same data directory. */
     public static void startAgain() {
-        try {
-            embeddedServer().startAgain();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ((Runnable) embeddedServer().get("start-again")).run();
     }
 
-    private static Server embeddedServer() {
-        Server server = current;
+    private static Map<String, Object> embeddedServer() {
+        Map<String, Object> server = external() ? null : server("existing");
         if (server == null) {
             throw new IllegalStateException("no embedded PostgreSQL to restart (TEST_PG_ADMIN_URL is set)");
         }
         return server;
-    }
-
-    /** The embedded server of this JVM, started on first use, and running. */
-    private static synchronized Server sharedServer() throws IOException {
-        if (current == null) {
-            current = new Server();
-        }
-        current.ensureRunning();
-        return current;
     }
 
     @Override
@@ -144,8 +183,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                 user = params.getOrDefault("user", "postgres");
                 password = params.getOrDefault("password", "");
             } else {
-                Server server = sharedServer();
-                hostPort = "127.0.0.1:" + server.port;
+                hostPort = "127.0.0.1:" + server("shared").get("port");
                 user = "postgres";
                 password = "postgres";
                 adminUrl = "jdbc:postgresql://" + hostPort + "/postgres?user=postgres";
@@ -227,9 +265,8 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
             return;
         }
         try {
-            Server server = current;
-            if (server != null) {
-                server.ensureRunning();
+            if (!external()) {
+                server("shared"); // running again, should a test have stopped it
             }
             try (Connection c = DriverManager.getConnection(adminUrl); Statement s = c.createStatement()) {
                 s.execute("drop database if exists " + database + " with (force)");
