@@ -36,6 +36,12 @@ class ReconcilerTests {
     @Inject
     MediaReconciler reconciler;
 
+    @Inject
+    io.mediafanout.media.service.pipeline.MediaRecords records;
+
+    @Inject
+    io.mediafanout.media.service.OutputOptions options;
+
     @AfterEach
     void restoreInngest() {
         FakeInngestApi.reset();
@@ -208,6 +214,36 @@ class ReconcilerTests {
         assertThat(next.failedAnnounced()).contains(stale);
         assertThat(FakeInngestApi.receivedEvents()).filteredOn(e -> e.path("name").asText().equals("media/failed")
                 && e.path("data").path("mediaId").asText().equals(stale)).hasSize(1);
+    }
+
+    @Test
+    void anAbandonedRecordWhoseRunCompletesAfterAllIsReadyAndNoLongerDueAMediaFailed() throws Throwable {
+        String late = newId();
+        insert(late, "processing", "25 hours", true);
+        FakeInngestApi.server().route("POST", "/e/", r -> io.mediafanout.testing.RecordingHttpServer.Reply.json(503, "{}"));
+        assertThat(pass().abandoned()).contains(late);
+        FakeInngestApi.reset();
+
+        // the run was slow, not dead: its assemble step comes after the reconciler gave up on it
+        var outputs = options.defaults();
+        var results = outputs.branches().stream().map(b -> new io.mediafanout.media.service.pipeline.BranchResult(
+                "task_" + b.id(), "completed", "https://uploads.example/" + late + ".mp4",
+                new io.mediafanout.media.service.pipeline.BranchResult.Output("https://cdn.example/" + b.id())))
+                .toList();
+        VertxContextSupport.subscribeAndAwait(() -> records.assemble(new io.mediafanout.media.service.Upload(late,
+                "https://uploads.example/" + late + ".mp4", 0, outputs), results));
+
+        given().get("/media/" + late).then().statusCode(200).body("status", equalTo("ready"));
+        assertThat(pass().failedAnnounced()).doesNotContain(late);
+        try (Connection c = database(); PreparedStatement due = c.prepareStatement(
+                "select failed_event_due from media where id = ?")) {
+            due.setString(1, late);
+            var row = due.executeQuery();
+            assertThat(row.next()).isTrue();
+            assertThat(row.getBoolean(1)).as("failed_event_due").isFalse();
+        }
+        assertThat(FakeInngestApi.receivedEvents()).noneMatch(e -> e.path("name").asText().equals("media/failed")
+                && e.path("data").path("mediaId").asText().equals(late));
     }
 
     @Test
