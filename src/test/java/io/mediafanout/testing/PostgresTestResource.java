@@ -106,15 +106,53 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
             }
         }
 
+        /**
+         * At JVM exit: stops the server and deletes its data directory. zonky's {@code close()} only logs a failed
+         * {@code pg_ctl stop} (at exit, when logging may be shut down already), so the server process is checked, and
+         * ended with signals if need be, before its directory goes: never a server left running without its data.
+         */
         private synchronized void close() {
             try {
                 if (!stopped) {
                     embedded.close();
                     stopped = true;
                 }
+                java.util.Optional<ProcessHandle> postmaster = postmaster();
+                if (postmaster.isPresent() && !ended(postmaster.get(), false) && !ended(postmaster.get(), true)) {
+                    return; // still running: its data stays
+                }
                 deleteRecursively(dataDirectory);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The server process named by {@code postmaster.pid}, if it is still alive. */
+        private java.util.Optional<ProcessHandle> postmaster() throws IOException {
+            Path pidFile = dataDirectory.resolve("postmaster.pid");
+            try {
+                String pid = Files.readAllLines(pidFile).get(0).trim();
+                return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
+            } catch (java.nio.file.NoSuchFileException | IndexOutOfBoundsException | NumberFormatException gone) {
+                return java.util.Optional.empty();
+            }
+        }
+
+        /** Waits up to 5 s for the process to end, after asking it to (SIGTERM) or, {@code forcibly}, SIGKILL. */
+        private static boolean ended(ProcessHandle process, boolean forcibly) {
+            if (forcibly) {
+                process.destroyForcibly();
+            } else if (process.isAlive()) {
+                process.destroy();
+            }
+            try {
+                process.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                return true;
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                return !process.isAlive();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !process.isAlive();
             }
         }
     }
@@ -234,13 +272,53 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
                 "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + hostPort + "/" + name);
     }
 
+    /**
+     * Deletes the data directory of a stopped server. The server's last files (its {@code postmaster.pid}) may still
+     * be going away as the walk meets them: a file already gone is skipped, and the walk is tried again (for up to
+     * 2 s) when the directory still changed under it.
+     */
     private static void deleteRecursively(Path directory) throws IOException {
-        if (directory == null || !Files.exists(directory)) {
-            return;
-        }
-        try (var paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
+        for (int attempt = 1;; attempt++) {
+            try {
+                if (Files.exists(directory)) {
+                    Files.walkFileTree(directory, new java.nio.file.SimpleFileVisitor<>() {
+                        @Override
+                        public java.nio.file.FileVisitResult visitFile(Path file,
+                                java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
+                            Files.deleteIfExists(file);
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                            if (e instanceof java.nio.file.NoSuchFileException) {
+                                return java.nio.file.FileVisitResult.CONTINUE;
+                            }
+                            throw e;
+                        }
+
+                        @Override
+                        public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e)
+                                throws IOException {
+                            if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                                throw e;
+                            }
+                            Files.deleteIfExists(dir);
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                    });
+                }
+                return;
+            } catch (IOException stillChanging) {
+                if (attempt == 20) {
+                    throw stillChanging;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw stillChanging;
+                }
             }
         }
     }
