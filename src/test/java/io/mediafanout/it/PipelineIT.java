@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.inngest.InngestEnvironment;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.TestApiKey;
@@ -22,13 +23,14 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
-
 /**
  * The packaged application (jar here, native executable where one is built) runs a whole pipeline: the executor
  * emulator plays Inngest (and holds the branches' waits and sleeps), the fake Ittybit does the work, PostgreSQL
  * keeps the record, the media API shows it. Being profile-less, this run is the one that trains the JDK 25 AOT cache
  * ({@code -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=AOT}, README "JVM mode").
- * {@link ServeEndpointIT} has the same resources, so one start of the application serves both.
+ * The production profile refuses dev mode unless allowed: {@link PackagedDevMode} allows it. The only
+ * {@code @QuarkusIntegrationTest} (Quarkus finds the application's port in {@code target/quarkus.log}, which two of them
+ * in parallel failsafe forks would share).
  */
 @QuarkusIntegrationTest
 @WithTestResource(value = PackagedDevMode.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -36,6 +38,14 @@ class PipelineIT {
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
+
+    @Test
+    void packagedAppAnswersIntrospection() {
+        given().get("/api/inngest").then().statusCode(200)
+                .header("X-Inngest-SDK", InngestEnvironment.SDK)
+                .body("mode", equalTo("dev"))
+                .body("schema_version", equalTo("2024-05-24"));
+    }
 
     @Test
     void packagedAppRunsTheWholePipeline() throws Exception {

@@ -26,30 +26,25 @@ public final class AppProcess {
         }
     }
 
-    public static Process launch(Map<String, String> settings, Path output) throws IOException {
-        return launch(settings, output, List.of());
-    }
-
     /**
      * As a pod runs it: {@code java @jvm.options -XX:MaxRAM=<memoryMiB>m} (the shipped JVM options sized for a
-     * container limit of that many MiB).
+     * container limit of that many MiB), then {@code jvmOptions}.
      */
-    public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB) throws IOException {
-        return launchAsPod(settings, output, memoryMiB, List.of());
-    }
-
-    /** {@link #launchAsPod(Map, Path, int)} with more JVM options after the shipped ones. */
     public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB,
             List<String> jvmOptions) throws IOException {
-        List<String> options = new ArrayList<>(List.of("@" + Path.of("jvm.options").toAbsolutePath(),
-                "-XX:MaxRAM=" + memoryMiB + "m"));
+        List<String> options = new ArrayList<>(List.of("-XX:MaxRAM=" + memoryMiB + "m"));
         options.addAll(jvmOptions);
         return launch(settings, output, options);
     }
 
+    /**
+     * As the README's run command: {@code java @jvm.options} (the shipped JVM options, the heap a share of the
+     * machine's memory), then {@code jvmOptions}.
+     */
     public static Process launch(Map<String, String> settings, Path output, List<String> jvmOptions)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + Path.of("jvm.options").toAbsolutePath()));
         command.addAll(jvmOptions);
         if (!settings.containsKey("media.api.keys")) {
             command.add("-Dmedia.api.keys=" + TestApiKey.CONFIG);

@@ -15,7 +15,7 @@ public abstract class LaunchOptions<T extends LaunchOptions<T>> {
 
     final Map<String, String> settings = new LinkedHashMap<>();
     final List<String> jvmOptions = new ArrayList<>();
-    /** As a pod runs it, with that many MiB; 0: a plain {@code java -jar}. */
+    /** As a pod runs it, with that many MiB; 0: as the README's run command ({@code java @jvm.options -jar}). */
     int podMemoryMiB;
 
     @SuppressWarnings("unchecked")
