@@ -7,16 +7,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.testing.FakeInngestApi;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 
@@ -25,7 +22,7 @@ import io.restassured.response.Response;
  * 403 without the role, 429 over the key's rate; nothing stored and nothing sent for a refused request.
  */
 @QuarkusTest
-@TestProfile(ApiKeyTests.Keys.class)
+@TestProfile(ApiCallersProfile.class)
 class ApiKeyTests {
 
     static final String WRITER = "mf_writer_" + "a".repeat(32);
@@ -33,20 +30,6 @@ class ApiKeyTests {
     static final String LIMITED = "mf_limited_" + "c".repeat(32);
     static final String VIEWER = "mf_viewer_" + "e".repeat(32);
     static final String CHECKER = "mf_checker_" + "f".repeat(32);
-
-    public static class Keys implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("media.api.keys", String.join(",", entry("writer", WRITER, "media:write+media:read"),
-                    entry("reader", READER, "media:read"), entry("limited", LIMITED, "media:read"),
-                    entry("viewer", VIEWER, "media:read"), entry("checker", CHECKER, "media:admin")),
-                    "media.api.rate-limit-per-second", "1", "media.api.rate-limit-burst", "5");
-        }
-
-        private static String entry(String name, String key, String roles) {
-            return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
-        }
-    }
 
     private static String upload(String id) {
         return "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}";

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeOidcProvider;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 
@@ -28,23 +26,10 @@ import io.restassured.response.Response;
  * and nothing is stored or sent; API keys keep working; each token subject has its own rate limit.
  */
 @QuarkusTest
-@TestProfile(OidcTests.IdentityProviderAndKeys.class)
+@TestProfile(ApiCallersProfile.class)
 class OidcTests {
 
     static final String KEY = "mf_oidc_writer_" + "d".repeat(32);
-
-    public static class IdentityProviderAndKeys implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("media.api.keys", "writer/" + HexFormat.of().formatHex(ApiKeys.sha256(KEY))
-                    + "/media:write+media:read", "media.api.rate-limit-per-second", "1", "media.api.rate-limit-burst", "5");
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(FakeOidcProvider.class));
-        }
-    }
 
     private static String upload(String id) {
         return "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}";

@@ -1,0 +1,35 @@
+package io.mediafanout.media.rest.auth;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import io.mediafanout.testing.FakeOidcProvider;
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+/**
+ * The media API's callers as in production, for {@link ApiKeyTests} and {@link OidcTests}: API keys (a hash, a
+ * name and roles each) and an identity provider (a fake on 127.0.0.1) side by side, with a low rate limit (1 request
+ * a second, bursts of 5) per key and per token subject.
+ */
+public class ApiCallersProfile implements QuarkusTestProfile {
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("media.api.keys", String.join(",",
+                entry("writer", ApiKeyTests.WRITER, "media:write+media:read"),
+                entry("reader", ApiKeyTests.READER, "media:read"), entry("limited", ApiKeyTests.LIMITED, "media:read"),
+                entry("viewer", ApiKeyTests.VIEWER, "media:read"), entry("checker", ApiKeyTests.CHECKER, "media:admin"),
+                entry("writer", OidcTests.KEY, "media:write+media:read")),
+                "media.api.rate-limit-per-second", "1", "media.api.rate-limit-burst", "5");
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(FakeOidcProvider.class));
+    }
+
+    private static String entry(String name, String key, String roles) {
+        return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
+    }
+}
