@@ -8,7 +8,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 /**
  * Every span the application finishes, kept in memory for the tests to read. Quarkus exports to every
  * {@code SpanExporter} bean; with the OpenTelemetry SDK disabled (no OTLP endpoint, every profile but
- * {@code TracingProfile}) nothing reaches it.
+ * {@code WebhookProfile}) nothing reaches it.
  */
 public class InMemorySpans {
 

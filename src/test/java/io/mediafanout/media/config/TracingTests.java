@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.inngest.telemetry.RunTracing;
 import io.mediafanout.media.ProductionLikeProfile;
+import io.mediafanout.media.service.webhooks.WebhookProfile;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.opentelemetry.api.common.AttributeKey;
@@ -47,7 +48,7 @@ import io.quarkus.test.junit.TestProfile;
  * log lines carry the trace id.
  */
 @QuarkusTest
-@TestProfile(TracingProfile.class)
+@TestProfile(WebhookProfile.class)
 class TracingTests {
 
     static final String FN = "media-pipeline-fanout-adaptive-streaming";

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.ProductionLikeProfile;
 import io.mediafanout.media.client.IttybitWebhooks;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
@@ -73,8 +74,8 @@ class WebhookTests {
     private ExecutorEmulator.Run run(String mediaId, double timeScale) throws Exception {
         ObjectNode upload = JSON.createObjectNode().put("mediaId", mediaId)
                 .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
-        try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .timeScale(timeScale)) {
+        try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN,
+                Optional.of(ProductionLikeProfile.SIGNING_KEY), 3, Duration.ofMillis(200)).timeScale(timeScale)) {
             return emulator.run("video/uploaded", upload);
         }
     }
