@@ -165,6 +165,7 @@ public class FakeInngestApi implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        // kept for the whole test JVM: several Quarkus profiles share it
+        // left running until the JVM exits: each Quarkus test profile loads this class anew (a class loader of its own)
+        // and so starts its own server, which its tests read until the last of them; the packaged-jar ITs share one
     }
 }

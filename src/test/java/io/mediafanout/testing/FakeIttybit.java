@@ -324,6 +324,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        // shared by every profile of the test JVM
+        // left running until the JVM exits: each Quarkus test profile loads this class anew (a class loader of its own)
+        // and so starts its own server, which its tests read until the last of them; the packaged-jar ITs share one
     }
 }
