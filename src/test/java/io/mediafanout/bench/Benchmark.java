@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.mediafanout.testing.FreePorts;
+
 /**
  * The benchmark behind {@code bench/run.sh} (see bench/README.md): our service (production jar, bench mode) against
  * the official Inngest TypeScript SDK (Express adapter) serving the same function, with identical executor requests
@@ -157,7 +159,7 @@ public final class Benchmark {
     private static Side serve(String server, String mode, Options options, Path root, Path jar, Path reference,
             Path logs) throws Exception {
         Optional<String> key = mode.equals("cloud") ? Optional.of(SIGNING_KEY) : Optional.empty();
-        int port = ServerProcess.freePort();
+        int port = FreePorts.next();
         Map<String, String> env = new LinkedHashMap<>();
         if (key.isPresent()) {
             env.put("INNGEST_SIGNING_KEY", key.get());
@@ -369,7 +371,7 @@ public final class Benchmark {
             List<Double> ms = new ArrayList<>();
             List<Long> rss = new ArrayList<>();
             for (int i = 0; i < starts; i++) {
-                int port = ServerProcess.freePort();
+                int port = FreePorts.next();
                 Map<String, String> env = new LinkedHashMap<>(Map.of("PORT", Integer.toString(port), "NODE_ENV",
                         "production", "INNGEST_DEV", "1"));
                 try (ServerProcess process = ServerProcess.start("typescript start-up", List.of("node", "server.mjs"),
@@ -402,7 +404,7 @@ public final class Benchmark {
         List<Double> ms = new ArrayList<>();
         List<Long> rss = new ArrayList<>();
         for (int i = 0; i < starts; i++) {
-            int port = ServerProcess.freePort();
+            int port = FreePorts.next();
             Map<String, String> env = new LinkedHashMap<>();
             env.putAll(SHIPPED_ENVIRONMENT);
             env.put("INNGEST_DEV", "1");
@@ -438,7 +440,7 @@ public final class Benchmark {
         System.out.println("bench: training the start-up floor's AOT cache (" + floor + ")");
         List<String> command = new ArrayList<>(java);
         command.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-jar", jar.toString()));
-        int port = ServerProcess.freePort();
+        int port = FreePorts.next();
         try (ServerProcess process = ServerProcess.start("start-up floor (training)", command,
                 Map.of("QUARKUS_HTTP_PORT", Integer.toString(port)), floor, log, port)) {
             process.awaitFirst200(Optional.empty(), Duration.ofSeconds(120));

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.FreePorts;
 import io.mediafanout.testing.PostgresTestResource;
 import io.mediafanout.testing.RoundRobinProxy;
 
@@ -88,7 +89,7 @@ final class Capacity {
         PostgresTestResource postgres = new PostgresTestResource();
         Map<String, String> database = postgres.start();
         Runnable stopDatabase = Benchmark.onExit(postgres::stop);
-        List<Integer> ports = List.of(ServerProcess.freePort(), ServerProcess.freePort());
+        List<Integer> ports = List.of(FreePorts.next(), FreePorts.next());
         List<ServerProcess> replicas = new ArrayList<>();
         String batch = UUID.randomUUID().toString().substring(0, 6);
         List<String> mediaIds = new ArrayList<>();

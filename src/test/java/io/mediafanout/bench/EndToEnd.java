@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
+import io.mediafanout.testing.FreePorts;
 import io.mediafanout.testing.PostgresTestResource;
 import io.mediafanout.testing.TestApiKey;
 
@@ -218,7 +219,7 @@ final class EndToEnd {
         PostgresTestResource postgres = new PostgresTestResource();
         Map<String, String> database = postgres.start();
         Runnable stopDatabase = Benchmark.onExit(postgres::stop);
-        int port = ServerProcess.freePort();
+        int port = FreePorts.next();
         Map<String, String> env = serviceEnvironment(inngestUrl, ittybitUrl, port);
         // the 1,000 concurrent uploads come from one client key: the per-key rate limit (20/s) is not what is measured
         env.put("MEDIA_API_RATE_LIMIT_PER_SECOND", "100000");

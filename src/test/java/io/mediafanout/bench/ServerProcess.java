@@ -1,7 +1,6 @@
 package io.mediafanout.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,12 +61,6 @@ final class ServerProcess implements AutoCloseable {
             ALIVE.add(server);
         }
         return server;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     long pid() {

@@ -1,7 +1,6 @@
 package io.mediafanout.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,12 +17,6 @@ public final class AppProcess {
     public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
 
     private AppProcess() {
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /**

@@ -163,7 +163,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
         private Path log;
 
         private Launch() {
-            this(freePort());
+            this(FreePorts.next());
         }
 
         private Launch(int port) {
@@ -202,7 +202,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
         public List<Replica> start(int count) {
             List<Replica> started = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                Launch one = i == 0 ? this : new Launch(freePort());
+                Launch one = i == 0 ? this : new Launch(FreePorts.next());
                 if (i > 0) {
                     one.settings.clear();
                     one.jvmOptions.clear();
@@ -219,14 +219,6 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
         try {
             Files.createDirectories(LOGS);
             return Files.createTempFile(LOGS, name + "-" + port + "-", ".log").toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() {
-        try {
-            return AppProcess.freePort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

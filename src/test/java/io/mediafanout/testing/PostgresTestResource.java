@@ -2,7 +2,6 @@ package io.mediafanout.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,9 +46,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
 
         private Server() throws IOException {
             dataDirectory = Files.createTempDirectory("media-test-pg");
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
+            port = FreePorts.next(); // bound again on each restart
             embedded = startEmbedded();
             Runtime.getRuntime().addShutdownHook(new Thread(this::close, "media-test-pg-stop"));
         }

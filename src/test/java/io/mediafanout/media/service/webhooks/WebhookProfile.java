@@ -1,12 +1,10 @@
 package io.mediafanout.media.service.webhooks;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 
 import io.mediafanout.media.ProductionLikeProfile;
+import io.mediafanout.testing.FreePorts;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
@@ -24,7 +22,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
  */
 public class WebhookProfile implements QuarkusTestProfile {
 
-    static final int PORT = freePort();
+    static final int PORT = FreePorts.next();
     /** Stands for the collector; nothing is sent to it here (see above). */
     static final RecordingHttpServer COLLECTOR = new RecordingHttpServer();
 
@@ -40,13 +38,5 @@ public class WebhookProfile implements QuarkusTestProfile {
         config.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
         config.put("quarkus.otel.bsp.schedule.delay", "PT0.2S");
         return config;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
