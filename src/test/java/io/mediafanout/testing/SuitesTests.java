@@ -19,7 +19,7 @@ import org.junit.platform.suite.api.ExcludeClassNamePatterns;
 import org.junit.platform.suite.api.IncludeClassNamePatterns;
 import org.junit.platform.suite.api.SelectPackages;
 
-import io.mediafanout.MediaSettingsSuite;
+import io.mediafanout.SettingsSuite;
 import io.mediafanout.SdkSuite;
 import io.mediafanout.ServiceSuite;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,7 +32,7 @@ import io.quarkus.test.junit.TestProfile;
  */
 class SuitesTests {
 
-    static final List<Class<?>> SUITES = List.of(SdkSuite.class, ServiceSuite.class, MediaSettingsSuite.class);
+    static final List<Class<?>> SUITES = List.of(SdkSuite.class, ServiceSuite.class, SettingsSuite.class);
 
     @Test
     void everyTestClassIsInExactlyOneSuite() throws IOException {
