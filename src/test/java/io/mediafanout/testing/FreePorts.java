@@ -36,7 +36,8 @@ public final class FreePorts {
         Properties jvm = System.getProperties();
         synchronized (jvm) {
             // a JVM starts at a random place in its block: apart from another build's JVM of the same fork number
-            int next = Integer.parseInt(jvm.getProperty(NEXT, Integer.toString(ThreadLocalRandom.current().nextInt(BLOCK))));
+            String start = Integer.toString(ThreadLocalRandom.current().nextInt(BLOCK));
+            int next = Integer.parseInt(jvm.getProperty(NEXT, start));
             try {
                 for (int tried = 0; tried < BLOCK; tried++) {
                     int port = base + next++ % BLOCK;
