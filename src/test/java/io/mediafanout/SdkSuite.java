@@ -11,10 +11,11 @@ import org.junit.platform.suite.api.Suite;
  * Surefire runs the unit tests as three suites in three JVMs side by side ({@code SdkSuite}, {@link ServiceSuite},
  * {@link SettingsSuite}; see the pom). Quarkus keeps one application per test profile within one JUnit run, so each
  * JVM gets a whole suite (forks given single classes would start an application per class), and the suites split
- * the test profiles between them: each profile's application is built (about 9 s of CPU here) and started in one JVM
- * only. {@code SuitesTests} checks both: every test class in exactly one suite, no test profile in two. The split
- * also balances the three JVMs (each ends within seconds of the others; the surefire log says when): to rebalance,
- * move all the classes of a profile from one suite to another.
+ * the test profiles between them: each profile's application is built and started in one JVM only (building one takes
+ * about 10 s of a JVM's time while three share two cores: with nine profiles, this suite's discovery took 89 s).
+ * {@code SuitesTests} checks both: every test class in exactly one suite, no test profile in two. The split also
+ * balances the three JVMs (they ended 10 to 20 s apart in the runs measured; the surefire log says when each suite
+ * ends): to rebalance, move all the classes of a profile from one suite to another.
  */
 @Suite
 @SelectPackages({ "io.mediafanout.inngest", "io.mediafanout.testing" })

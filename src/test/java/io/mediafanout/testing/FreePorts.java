@@ -32,7 +32,7 @@ public final class FreePorts {
 
     /** A port nothing holds now, in this JVM's block, not handed out before by this JVM (until the block wraps). */
     public static int next() {
-        int base = FIRST + (Integer.getInteger("test.fork", 1) - 1) % BLOCKS * BLOCK;
+        int base = blockStart();
         Properties jvm = System.getProperties();
         synchronized (jvm) {
             // a JVM starts at a random place in its block: apart from another build's JVM of the same fork number
@@ -50,6 +50,11 @@ public final class FreePorts {
                 jvm.setProperty(NEXT, Integer.toString(next % BLOCK));
             }
         }
+    }
+
+    /** The first port of this JVM's block: by its fork number. */
+    static int blockStart() {
+        return FIRST + (Integer.getInteger("test.fork", 1) - 1) % BLOCKS * BLOCK;
     }
 
     private static boolean bindable(int port) {

@@ -23,7 +23,7 @@ class FreePortsTests {
         for (int i = 0; i < 50; i++) {
             ports.add(FreePorts.next());
         }
-        int base = base();
+        int base = FreePorts.blockStart();
         assertThat(ports).hasSize(50).allSatisfy(port -> assertThat(port).isBetween(base, base + FreePorts.BLOCK - 1)
                 .isLessThan(ephemeralRangeStart()));
     }
@@ -39,13 +39,10 @@ class FreePortsTests {
         }
     }
 
-    private static int base() {
-        return FreePorts.FIRST + (Integer.getInteger("test.fork", 1) - 1) % FreePorts.BLOCKS * FreePorts.BLOCK;
-    }
-
     /** The port after {@code port} in the block. */
     private static int following(int port) {
-        return base() + (port - base() + 1) % FreePorts.BLOCK;
+        int base = FreePorts.blockStart();
+        return base + (port - base + 1) % FreePorts.BLOCK;
     }
 
     private static boolean bind(ServerSocket socket, int port) {

@@ -19,9 +19,9 @@ import org.junit.platform.suite.api.ExcludeClassNamePatterns;
 import org.junit.platform.suite.api.IncludeClassNamePatterns;
 import org.junit.platform.suite.api.SelectPackages;
 
-import io.mediafanout.SettingsSuite;
 import io.mediafanout.SdkSuite;
 import io.mediafanout.ServiceSuite;
+import io.mediafanout.SettingsSuite;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
