@@ -1,5 +1,7 @@
 package io.mediafanout.bench;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -7,9 +9,12 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.domain.Branch;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -30,19 +35,15 @@ public class BenchFunction {
     public record Task(String id, String status, String input, Map<String, String> output) {
     }
 
-    @RegisterForReflection
-    public record Media(String id, String status, String hlsUrl, String posterUrl, String gifUrl,
-            String transcriptionUrl) {
-    }
-
     /** A branch step body: the task made for {@code step} from the event data. */
     @FunctionalInterface
     public interface BranchBody {
         Uni<Task> run(JsonNode data, String step);
     }
 
-    private static final Map<String, String> EXTENSIONS = Map.of("hls-package", "m3u8", "poster-image", "jpg",
-            "gif-preview", "gif", "audio-transcription", "vtt");
+    /** The reference app's file extension of each branch's output. */
+    private static final Map<Branch, String> EXTENSIONS = Map.of(Branch.HLS_PACKAGE, "m3u8", Branch.POSTER_IMAGE, "jpg",
+            Branch.GIF_PREVIEW, "gif", Branch.AUDIO_TRANSCRIPTION, "vtt");
 
     @Produces
     @Singleton
@@ -78,17 +79,18 @@ public class BenchFunction {
                 .retries(3)
                 .handler((ctx, step) -> {
                     JsonNode data = ctx.event().data();
-                    Uni<Task> hls = step.run("hls-package", Task.class, () -> branch.run(data, "hls-package"));
-                    Uni<Task> poster = step.run("poster-image", Task.class, () -> branch.run(data, "poster-image"));
-                    Uni<Task> gif = step.run("gif-preview", Task.class, () -> branch.run(data, "gif-preview"));
-                    Uni<Task> audio = step.run("audio-transcription", Task.class,
-                            () -> branch.run(data, "audio-transcription"));
-                    return Uni.combine().all().unis(hls, poster, gif, audio).asTuple()
-                            .chain(t -> step.run("assemble", Media.class, () -> {
+                    List<Uni<Task>> tasks = Arrays.stream(Branch.values())
+                            .map(b -> step.run(b.id(), Task.class, () -> branch.run(data, b.id()))).toList();
+                    return Uni.combine().all().unis(tasks).with(results -> results.stream().map(Task.class::cast).toList())
+                            .chain(made -> step.run("assemble", ObjectNode.class, () -> {
                                 beforeAssemble.accept(data);
-                                return Uni.createFrom().item(new Media(data.path("mediaId").asText(), "ready",
-                                        t.getItem1().output().get("url"), t.getItem2().output().get("url"),
-                                        t.getItem3().output().get("url"), t.getItem4().output().get("url")));
+                                // {id, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl}, as the reference app's
+                                ObjectNode media = JsonNodeFactory.instance.objectNode()
+                                        .put("id", data.path("mediaId").asText()).put("status", "ready");
+                                for (int i = 0; i < made.size(); i++) {
+                                    media.put(Branch.values()[i].resultField(), made.get(i).output().get("url"));
+                                }
+                                return Uni.createFrom().item(media);
                             }));
                 })
                 .build();
@@ -98,6 +100,7 @@ public class BenchFunction {
     public static Task completedTask(JsonNode data, String step) {
         String mediaId = data.path("mediaId").asText();
         return new Task("task_" + step.replace('-', '_') + "_" + mediaId, "completed", data.path("sourceUrl").asText(),
-                Map.of("url", "https://cdn.example/" + mediaId + "/" + step + "." + EXTENSIONS.get(step)));
+                Map.of("url", "https://cdn.example/" + mediaId + "/" + step + "."
+                        + EXTENSIONS.get(Branch.byId(step).orElseThrow())));
     }
 }

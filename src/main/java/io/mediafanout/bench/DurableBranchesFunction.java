@@ -7,15 +7,16 @@ import java.util.Optional;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
 import io.mediafanout.inngest.Event;
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.service.MediaEvents;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
-
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Benchmark and conformance mode only ({@code -Dmediafanout.bench-function=true}): {@code durable-branches}, the
@@ -25,8 +26,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  */
 @Singleton
 public class DurableBranchesFunction {
-
-    static final String TASK_ENDED = "ittybit/task.ended";
 
     @RegisterForReflection
     public record Created(String id, String status, String key) {
@@ -70,7 +69,7 @@ public class DurableBranchesFunction {
 
     private static Uni<Result> branch(Step step, String mediaId, String name) {
         String key = mediaId + ":" + name + ":0";
-        Uni<Optional<Event>> ended = step.waitForEvent(name + "-ended", TASK_ENDED, "async.data.key == '" + key + "'",
+        Uni<Optional<Event>> ended = step.waitForEvent(name + "-ended", MediaEvents.TASK_ENDED, "async.data.key == '" + key + "'",
                 Duration.ofHours(2));
         Uni<Created> created = step.run(name, Created.class,
                 () -> Uni.createFrom().item(new Created("task_" + name, "processing", key)));

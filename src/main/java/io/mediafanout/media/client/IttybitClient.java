@@ -22,7 +22,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.domain.Branch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;

@@ -2,11 +2,16 @@ package io.mediafanout.media.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.domain.Branch;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithKeys;
+import io.smallrye.config.WithParentName;
 
 /** Settings of the media pipeline. */
 @ConfigMapping(prefix = "media")
@@ -14,11 +19,8 @@ public interface MediaConfig {
 
     Ittybit ittybit();
 
-    /**
-     * The house style of each output: the options an upload gets when it does not set them ({@code POST /media}
-     * {@code options}). Checked at start with the same rules as an upload's options.
-     */
-    Outputs outputs();
+    // The house style of each output, media.outputs.<branch>.<option>, is read by OutputOptions with the names the
+    // Branch table gives it (a map here would not find environment variables with a branch id's dashes).
 
     /** Callbacks to the uploading app when a record is ready, failed or cancelled. */
     Callbacks callbacks();
@@ -31,6 +33,14 @@ public interface MediaConfig {
 
     /** The reactive PostgreSQL pool, beyond {@code quarkus.datasource.reactive.*} ({@link DatabasePool}). */
     Database database();
+
+    /** The keys of settings keyed by branch: every branch's id. */
+    final class BranchIds implements Supplier<Iterable<String>> {
+        @Override
+        public Iterable<String> get() {
+            return List.of(Branch.values()).stream().map(Branch::id).toList();
+        }
+    }
 
     /** A setting's value refused at start, naming the setting and its environment variable. */
     static IllegalStateException invalid(String property, Object value, String rule) {
@@ -52,68 +62,6 @@ public interface MediaConfig {
          */
         @WithDefault("256")
         int maxWaiting();
-    }
-
-    interface Outputs {
-        /** {@code adaptive_video} with {@code format: hls}. */
-        HlsPackage hlsPackage();
-
-        /** An {@code image} taken from the video. */
-        PosterImage posterImage();
-
-        /** A short {@code video} clip as a GIF. */
-        GifPreview gifPreview();
-
-        /** The audio track transcribed. */
-        AudioTranscription audioTranscription();
-    }
-
-    interface HlsPackage {
-        /** {@code MEDIA_OUTPUTS_HLS_PACKAGE_QUALITY}: {@code low}, {@code medium} or {@code high}; Ittybit's default when unset. */
-        Optional<String> quality();
-
-        /** {@code MEDIA_OUTPUTS_HLS_PACKAGE_MAX_WIDTH}: widest rendition in pixels (144–7680); the source's when unset. */
-        Optional<Integer> maxWidth();
-    }
-
-    interface PosterImage {
-        /** {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME}: the frame's time in seconds. */
-        @WithDefault("2")
-        java.math.BigDecimal time();
-
-        /** {@code MEDIA_OUTPUTS_POSTER_IMAGE_WIDTH}: pixels, 16–8192. */
-        @WithDefault("1280")
-        int width();
-
-        /** {@code MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT}: {@code webp}, {@code jpeg}, {@code png} or {@code avif}. */
-        @WithDefault("webp")
-        String format();
-    }
-
-    interface GifPreview {
-        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_START}: where the clip starts, in seconds. */
-        @WithDefault("1")
-        java.math.BigDecimal start();
-
-        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_END}: where it ends, in seconds (after start, at most 30 s later). */
-        @WithDefault("4")
-        java.math.BigDecimal end();
-
-        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_WIDTH}: pixels, 16–1920. */
-        @WithDefault("480")
-        int width();
-
-        /** {@code MEDIA_OUTPUTS_GIF_PREVIEW_FPS}: frames per second (1–30); Ittybit's default when unset. */
-        Optional<Integer> fps();
-    }
-
-    interface AudioTranscription {
-        /**
-         * {@code MEDIA_OUTPUTS_AUDIO_TRANSCRIPTION_LANGUAGE}: the spoken language as a BCP 47 tag ({@code en},
-         * {@code es}, {@code pt-BR}), or {@code auto} to let Ittybit detect it.
-         */
-        @WithDefault("en")
-        String language();
     }
 
     interface Callbacks {
@@ -241,26 +189,17 @@ public interface MediaConfig {
         /** Webhooks that end a branch's wait as soon as its task ends (reads on a schedule stay as a safety net). */
         Webhook webhook();
 
-        /** {@code media.ittybit.hls-package.*}: the calls of the {@code hls-package} branch. */
-        BranchCalls hlsPackage();
+        /**
+         * {@code media.ittybit.<branch>.*}: how each branch calls Ittybit, keyed by branch id (every branch of the
+         * {@link Branch} table has an entry, so {@code MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES} finds its key).
+         */
+        @WithParentName
+        @WithKeys(BranchIds.class)
+        Map<String, BranchCalls> branches();
 
-        /** {@code media.ittybit.poster-image.*}: the calls of the {@code poster-image} branch. */
-        BranchCalls posterImage();
-
-        /** {@code media.ittybit.gif-preview.*}: the calls of the {@code gif-preview} branch. */
-        BranchCalls gifPreview();
-
-        /** {@code media.ittybit.audio-transcription.*}: the calls of the {@code audio-transcription} branch. */
-        BranchCalls audioTranscription();
-
-        /** The retry policy of a branch's calls, found by the branch (its step id names its settings). */
+        /** The retry policy of a branch's calls. */
         default Retry retry(Branch branch) {
-            return switch (branch) {
-                case HLS_PACKAGE -> hlsPackage().retry();
-                case POSTER_IMAGE -> posterImage().retry();
-                case GIF_PREVIEW -> gifPreview().retry();
-                case AUDIO_TRANSCRIPTION -> audioTranscription().retry();
-            };
+            return branches().get(branch.id()).retry();
         }
 
         /**
@@ -379,10 +318,10 @@ public interface MediaConfig {
         Duration maxDelay();
 
         /**
-         * Reads of one task before its branch fails as still running. Each read and each sleep is an Inngest step:
-         * with 4 tasks per branch at most (the function's 3 retries), a run stays under Inngest's 1,000 steps while
-         * this is at most 30 (4 branches × 4 tasks × (2 + 2 × 30 − 1) + 2 = 978). With the defaults a task may run
-         * for about 3.5 hours (plus the webhook wait).
+         * Reads of one task before its branch fails as still running. Each read and each sleep is an Inngest step, so
+         * this bounds the steps of a run, which must stay under Inngest's 1,000 (checked at start: 30 at most with
+         * four branches, {@code BranchFlow.mostSteps}). With the defaults a task may run for about 3.5 hours (plus
+         * the webhook wait).
          */
         @WithDefault("30")
         int maxReads();
@@ -391,13 +330,9 @@ public interface MediaConfig {
         @WithDefault("PT10S")
         Duration maxInProcessRetryAfter();
 
-        /** Keeps a run under Inngest's 1,000 steps (see {@link #maxReads()}). */
-        int MAX_READS = 30;
-
         default void check() {
-            if (maxReads() < 1 || maxReads() > MAX_READS) {
-                throw invalid("media.ittybit.poll.max-reads", maxReads(), "it must be between 1 and " + MAX_READS
-                        + ", so that a run stays under Inngest's 1,000 steps");
+            if (maxReads() < 1) {
+                throw invalid("media.ittybit.poll.max-reads", maxReads(), "it must be at least 1");
             }
         }
     }

@@ -6,6 +6,9 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.mediafanout.media.domain.BranchStatus;
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Sort;
@@ -19,19 +22,21 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
     /**
      * Records an attempt to create the task of {@code generation}. The recorded generation only moves forward, so a
      * late attempt of an older generation never takes it back. False, and nothing recorded, when the media record is
-     * cancelled (checked in the same statement).
+     * cancelled or missing (checked in the same statement).
      */
     public Uni<Boolean> started(String mediaId, String name, int generation) {
         return getSession().chain(session -> session.createNativeQuery(
                 "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
-                        + "select cast(:media as varchar), cast(:name as varchar), 'running', 1, cast(:generation as int), "
-                        + "now() where not exists "
-                        + "(select 1 from media where id = :media and status = 'cancelled') "
-                        + "on conflict (media_id, name) do update set status = 'running', "
+                        + "select cast(:media as varchar), cast(:name as varchar), :running, 1, cast(:generation as int), "
+                        + "now() where exists "
+                        + "(select 1 from media where id = :media and status <> :cancelled) "
+                        + "on conflict (media_id, name) do update set status = :running, "
                         + "attempts = media_branch.attempts + 1, "
                         + "key_generation = greatest(media_branch.key_generation, :generation), "
                         + "started_at = coalesce(media_branch.started_at, now()), updated_at = now()")
                 .setParameter("media", mediaId).setParameter("name", name).setParameter("generation", generation)
+                .setParameter("running", BranchStatus.RUNNING.value())
+                .setParameter("cancelled", MediaStatus.CANCELLED.value())
                 .executeUpdate()).map(rows -> rows > 0);
     }
 
@@ -43,7 +48,7 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
     /** Records the branch's output; emits how long the branch took since its first task was created. */
     public Uni<Duration> completed(String mediaId, String name, String taskId, String outputUrl) {
         return update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, errorCode = null, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", MediaBranch.COMPLETED, taskId, outputUrl, mediaId, name)
+                + "where mediaId = ?4 and name = ?5", BranchStatus.COMPLETED, taskId, outputUrl, mediaId, name)
                 .chain(() -> sinceStart(mediaId, name));
     }
 
@@ -52,24 +57,24 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
      * next generation with a compare-and-set: of two overlapping attempts that saw the same failed task, one moves it
      * and the other finds it moved, so the generation (and the next task's key) advances exactly once.
      */
-    public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, String errorCode,
+    public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, FailureCode errorCode,
             boolean lastGeneration) {
         return getSession().chain(session -> session.createNativeQuery(
                 "update media_branch set status = :status, error = :error, error_code = :code, updated_at = now(), "
                         + "key_generation = case when key_generation = :generation and not :last "
                         + "then :generation + 1 else key_generation end "
                         + "where media_id = :media and name = :name")
-                .setParameter("status", lastGeneration ? MediaBranch.FAILED : MediaBranch.RETRYING)
-                .setParameter("error", error).setParameter("code", errorCode).setParameter("generation", generation)
+                .setParameter("status", (lastGeneration ? BranchStatus.FAILED : BranchStatus.RETRYING).value())
+                .setParameter("error", error).setParameter("code", errorCode.code()).setParameter("generation", generation)
                 .setParameter("last", lastGeneration).setParameter("media", mediaId).setParameter("name", name)
                 .executeUpdate())
                 .chain(() -> sinceStart(mediaId, name));
     }
 
     /** Records a failed attempt: {@code retrying}, or {@code failed} when no attempt will follow. */
-    public Uni<Integer> failed(String mediaId, String name, String error, String errorCode, boolean fin) {
+    public Uni<Integer> failed(String mediaId, String name, String error, FailureCode errorCode, boolean fin) {
         return update("status = ?1, error = ?2, errorCode = ?3, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", fin ? MediaBranch.FAILED : MediaBranch.RETRYING, error, errorCode,
+                + "where mediaId = ?4 and name = ?5", fin ? BranchStatus.FAILED : BranchStatus.RETRYING, error, errorCode,
                 mediaId, name);
     }
 

@@ -1,48 +1,41 @@
 package io.mediafanout.media.repository;
 
 import java.time.OffsetDateTime;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Outputs;
 
 /** A media record: one uploaded video and what the pipeline made of it. */
 @Entity
 @Table(name = "media")
 public class Media {
 
-    public static final String PROCESSING = "processing";
-    public static final String READY = "ready";
-    public static final String FAILED = "failed";
-    /** Cancelled by {@code DELETE /media/{id}}: its run was stopped; outputs already made are kept. */
-    public static final String CANCELLED = "cancelled";
-
     @Id
     @Column(length = 128)
     private String id;
 
     @Column(nullable = false, length = 16)
-    private String status;
+    @Convert(converter = Columns.MediaStatusColumn.class)
+    private MediaStatus status;
 
     @Column(name = "source_url", nullable = false, columnDefinition = "text")
     private String sourceUrl;
 
-    @Column(name = "hls_url", columnDefinition = "text")
-    private String hlsUrl;
-
-    @Column(name = "poster_url", columnDefinition = "text")
-    private String posterUrl;
-
-    @Column(name = "gif_url", columnDefinition = "text")
-    private String gifUrl;
-
-    @Column(name = "transcription_url", columnDefinition = "text")
-    private String transcriptionUrl;
+    /** The URL of each branch that made its output ({@code output_urls}, JSON keyed by branch id). */
+    @Column(name = "output_urls", nullable = false, columnDefinition = "text")
+    @Convert(converter = Columns.OutputUrlsColumn.class)
+    private Map<Branch, String> outputUrls = Map.of();
 
     @Column(name = "failed_branch", length = 32)
     private String failedBranch;
@@ -52,7 +45,8 @@ public class Media {
     private String error;
 
     @Column(name = "error_code", length = 32)
-    private String errorCode;
+    @Convert(converter = Columns.FailureCodeColumn.class)
+    private FailureCode errorCode;
 
     /** When the current round started (the upload, or the last reprocess). */
     @Column(name = "round_started_at", nullable = false, insertable = false)
@@ -66,9 +60,10 @@ public class Media {
     @Column(name = "event_attempted_at", nullable = false, insertable = false)
     private OffsetDateTime eventAttemptedAt;
 
-    /** The branches this record runs and their options, as JSON ({@code Outputs}); null: every branch, defaults. */
+    /** The branches this record runs and their options, as the upload resolved them; null for records stored before. */
     @Column(columnDefinition = "text")
-    private String outputs;
+    @Convert(converter = Columns.OutputsColumn.class)
+    private Outputs outputs;
 
     /** Set by the reconciler when it abandons the record: its {@code media/failed} is still to be sent. */
     @Column(name = "failed_event_due", nullable = false)
@@ -103,11 +98,11 @@ public class Media {
         this.id = id;
     }
 
-    public String getStatus() {
+    public MediaStatus getStatus() {
         return status;
     }
 
-    public void setStatus(String status) {
+    public void setStatus(MediaStatus status) {
         this.status = status;
     }
 
@@ -119,31 +114,17 @@ public class Media {
         this.sourceUrl = sourceUrl;
     }
 
-    /** The output URL of each branch that made one, in branch order. */
+    /** The output URL of each branch that made one. */
     public Map<Branch, String> outputs() {
-        Map<Branch, String> outputs = new EnumMap<>(Branch.class);
-        for (Branch branch : Branch.values()) {
-            String url = switch (branch) {
-                case HLS_PACKAGE -> hlsUrl;
-                case POSTER_IMAGE -> posterUrl;
-                case GIF_PREVIEW -> gifUrl;
-                case AUDIO_TRANSCRIPTION -> transcriptionUrl;
-            };
-            if (url != null) {
-                outputs.put(branch, url);
-            }
-        }
-        return outputs;
+        return outputUrls;
     }
 
-    /** Stores the output URL {@code branch} made (each branch has its column). */
+    /** Stores the output URL {@code branch} made. */
     public void setOutput(Branch branch, String url) {
-        switch (branch) {
-            case HLS_PACKAGE -> hlsUrl = url;
-            case POSTER_IMAGE -> posterUrl = url;
-            case GIF_PREVIEW -> gifUrl = url;
-            case AUDIO_TRANSCRIPTION -> transcriptionUrl = url;
-        }
+        Map<Branch, String> urls = new EnumMap<>(Branch.class);
+        urls.putAll(outputUrls);
+        urls.put(branch, url);
+        this.outputUrls = Collections.unmodifiableMap(urls); // a new value: Hibernate sees the change
     }
 
     public String getFailedBranch() {
@@ -162,11 +143,11 @@ public class Media {
         this.error = error;
     }
 
-    public String getErrorCode() {
+    public FailureCode getErrorCode() {
         return errorCode;
     }
 
-    public void setErrorCode(String errorCode) {
+    public void setErrorCode(FailureCode errorCode) {
         this.errorCode = errorCode;
     }
 
@@ -188,11 +169,11 @@ public class Media {
         this.updatedAt = now;
     }
 
-    public String getOutputs() {
+    public Outputs getOutputs() {
         return outputs;
     }
 
-    public void setOutputs(String outputs) {
+    public void setOutputs(Outputs outputs) {
         this.outputs = outputs;
     }
 

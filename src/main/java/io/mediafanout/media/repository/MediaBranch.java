@@ -5,21 +5,20 @@ import java.time.OffsetDateTime;
 import java.util.Objects;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
+
+import io.mediafanout.media.domain.BranchStatus;
+import io.mediafanout.media.domain.FailureCode;
 
 /** Progress of one branch (hls-package, poster-image…) of a media record, written as it happens. */
 @Entity
 @Table(name = "media_branch")
 @IdClass(MediaBranch.Key.class)
 public class MediaBranch {
-
-    public static final String RUNNING = "running";
-    public static final String RETRYING = "retrying";
-    public static final String COMPLETED = "completed";
-    public static final String FAILED = "failed";
 
     /** Composite key: media id and branch name. */
     public static class Key implements Serializable {
@@ -54,7 +53,8 @@ public class MediaBranch {
     private String name;
 
     @Column(nullable = false, length = 16)
-    private String status;
+    @Convert(converter = Columns.BranchStatusColumn.class)
+    private BranchStatus status;
 
     @Column(name = "task_id", length = 128)
     private String taskId;
@@ -70,7 +70,8 @@ public class MediaBranch {
 
     /** The stable code of {@link #error} ({@code FailureCode}), which is what the API shows. */
     @Column(name = "error_code", length = 32)
-    private String errorCode;
+    @Convert(converter = Columns.FailureCodeColumn.class)
+    private FailureCode errorCode;
 
     @Column(name = "key_generation", nullable = false)
     private int keyGeneration;
@@ -86,7 +87,7 @@ public class MediaBranch {
         return name;
     }
 
-    public String getStatus() {
+    public BranchStatus getStatus() {
         return status;
     }
 
@@ -106,7 +107,7 @@ public class MediaBranch {
         return error;
     }
 
-    public String getErrorCode() {
+    public FailureCode getErrorCode() {
         return errorCode;
     }
 

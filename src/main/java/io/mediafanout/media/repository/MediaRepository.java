@@ -7,6 +7,9 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Outputs;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Page;
@@ -22,17 +25,21 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
     static final long RECONCILER_LOCK = 0x6d65646961726563L; // "mediarec"
 
     /**
-     * Creates the record in {@code processing} unless it exists, with its owner, outputs (JSON) and callback URL (may
-     * be null); tells whether it was created.
+     * Creates the record in {@code processing} unless it exists, with its owner, outputs and callback URL (may be
+     * null); tells whether it was created.
      */
-    public Uni<Boolean> insertIfAbsent(String id, String owner, String sourceUrl, String outputs, String callbackUrl) {
+    public Uni<Boolean> insertIfAbsent(String id, String owner, String sourceUrl, Outputs outputs, String callbackUrl) {
         return getSession().chain(session -> session.createNativeQuery(
                 "insert into media (id, owner, status, source_url, outputs, callback_url) "
-                        + "values (:id, :owner, 'processing', :source, :outputs, :callback) on conflict (id) do nothing")
+                        + "values (:id, :owner, :processing, :source, :outputs, :callback) on conflict (id) do nothing")
                 .setParameter("id", id).setParameter("owner", owner).setParameter("source", sourceUrl)
-                .setParameter("outputs", outputs).setParameter("callback", callbackUrl).executeUpdate())
+                .setParameter("processing", MediaStatus.PROCESSING.value())
+                .setParameter("outputs", OUTPUTS.convertToDatabaseColumn(outputs)).setParameter("callback", callbackUrl)
+                .executeUpdate())
                 .map(rows -> rows == 1);
     }
+
+    private static final Columns.OutputsColumn OUTPUTS = new Columns.OutputsColumn();
 
     /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
     public Uni<Void> eventSent(String id, int round) {
@@ -62,18 +69,19 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
      * Marks the records still processing in a round that started more than {@code maxAge} ago failed with the
      * given code; returns their ids. Ages are measured with the database's clock, as the timestamps were written.
      */
-    public Uni<List<String>> abandon(Duration maxAge, String code, String error) {
+    public Uni<List<String>> abandon(Duration maxAge, FailureCode code, String error) {
         return getSession().chain(session -> session.createNativeQuery(
-                "update media set status = 'failed', error_code = :code, error = :error, updated_at = now(), "
+                "update media set status = :failed, error_code = :code, error = :error, updated_at = now(), "
                         + "failed_event_due = true "
-                        + "where status = 'processing' and round_started_at < now() - make_interval(secs => :age) "
+                        + "where status = :processing and round_started_at < now() - make_interval(secs => :age) "
                         + "returning id", String.class)
-                .setParameter("code", code).setParameter("error", error).setParameter("age", seconds(maxAge))
+                .setParameter("failed", MediaStatus.FAILED.value()).setParameter("processing", MediaStatus.PROCESSING.value())
+                .setParameter("code", code.code()).setParameter("error", error).setParameter("age", seconds(maxAge))
                 .getResultList());
     }
 
-    /** A record whose event is to be sent again: its id, source, round and outputs (JSON, null for old records). */
-    public record Unsent(String id, String sourceUrl, int round, String outputs) {
+    /** A record whose event is to be sent again: its id, source, round and outputs (null for old records). */
+    public record Unsent(String id, String sourceUrl, int round, Outputs outputs) {
     }
 
     /**
@@ -84,28 +92,29 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
     public Uni<List<Unsent>> claimUnsent(Duration retryAfter, Duration window, int limit) {
         return getSession().chain(session -> session.createNativeQuery(
                 "update media set event_attempted_at = now() where id in (select id from media "
-                        + "where status = 'processing' and event_sent_at is null "
+                        + "where status = :processing and event_sent_at is null "
                         + "and event_attempted_at < now() - make_interval(secs => :retry) "
                         + "and round_started_at > now() - make_interval(secs => :window) order by round_started_at limit :limit "
                         + "for update skip locked) returning id, source_url, round, outputs", Object[].class)
+                .setParameter("processing", MediaStatus.PROCESSING.value())
                 .setParameter("retry", seconds(retryAfter)).setParameter("window", seconds(window))
                 .setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(row -> new Unsent((String) row[0], (String) row[1],
-                        ((Number) row[2]).intValue(), (String) row[3])).toList());
+                        ((Number) row[2]).intValue(), OUTPUTS.convertToEntityAttribute((String) row[3]))).toList());
     }
 
     /** A failed record whose {@code media/failed} event Inngest has not accepted yet: its id, round and code. */
-    public record FailedEventDue(String id, int round, String code) {
+    public record FailedEventDue(String id, int round, FailureCode code) {
     }
 
     /** Up to {@code limit} failed records owing their {@code media/failed} event (see {@link #abandon}). */
     public Uni<List<FailedEventDue>> failedEventsDue(int limit) {
         return getSession().chain(session -> session.createNativeQuery(
-                "select id, round, error_code from media where failed_event_due and status = 'failed' "
+                "select id, round, error_code from media where failed_event_due and status = :failed "
                         + "order by updated_at limit :limit", Object[].class)
-                .setParameter("limit", limit).getResultList())
+                .setParameter("failed", MediaStatus.FAILED.value()).setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(row -> new FailedEventDue((String) row[0],
-                        ((Number) row[1]).intValue(), (String) row[2])).toList());
+                        ((Number) row[1]).intValue(), FailureCode.of((String) row[2]))).toList());
     }
 
     /** Inngest accepted the {@code media/failed} event of these records. */
@@ -161,7 +170,7 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
     }
 
     /** The newest records, of one status ({@code null}: any) and one owner ({@code null}: every owner). */
-    public Uni<List<Media>> page(String status, String owner, int limit) {
+    public Uni<List<Media>> page(MediaStatus status, String owner, int limit) {
         Sort newestFirst = Sort.descending("createdAt").and("id", Sort.Direction.Descending);
         Map<String, Object> where = new LinkedHashMap<>();
         if (status != null) {

@@ -1,8 +1,8 @@
 package io.mediafanout.media.rest;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** The body of every error answer: a code, a message for people, and the offending field when there is one. */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -10,12 +10,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
 import io.mediafanout.media.rest.auth.Callers;
 import io.mediafanout.media.service.CancelNotSentException;
 import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
-import io.mediafanout.media.service.Upload;
 import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;

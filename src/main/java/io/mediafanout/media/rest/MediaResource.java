@@ -3,7 +3,6 @@ package io.mediafanout.media.rest;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -32,15 +31,16 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Outputs;
+import io.mediafanout.media.domain.Upload;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.rest.auth.Callers;
-import io.mediafanout.media.service.Caller;
 import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.OutputOptions;
-import io.mediafanout.media.service.Outputs;
-import io.mediafanout.media.service.Upload;
-import io.mediafanout.media.service.Upload.InvalidUploadException;
 import io.mediafanout.media.service.callbacks.CallbackService;
 import io.mediafanout.media.service.callbacks.CallbackUrls;
 import io.mediafanout.media.service.intake.IdempotentRequest;
@@ -89,7 +89,6 @@ public class MediaResource {
     static final String IDEMPOTENCY_KEY_DOC = "Optional, 1-255 printable ASCII characters (a UUID): the same key "
             + "and request within 24 hours gets the first request's record and status (with Idempotent-Replayed: "
             + "true) and starts nothing more; the same key with another request is a 422. Keys are per caller.";
-    static final Set<String> STATUSES = Set.of("processing", "ready", "failed", "cancelled");
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -251,11 +250,10 @@ public class MediaResource {
     public Uni<MediaPage> list(
             @Parameter(description = "processing, ready, failed or cancelled") @QueryParam("status") String status,
             @Parameter(description = "1 to 100, default 20") @QueryParam("limit") String limit) {
-        if (status != null && !STATUSES.contains(status)) {
-            throw new InvalidUploadException("status", "status must be one of processing, ready, failed, cancelled");
-        }
+        MediaStatus filter = status == null ? null : MediaStatus.of(status).orElseThrow(() -> new InvalidUploadException(
+                "status", "status must be one of " + MediaStatus.all()));
         int size = parseLimit(limit);
-        return queries.page(status, size, callers.of(identity)).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
+        return queries.page(filter, size, callers.of(identity)).map(page -> new MediaPage(page.stream().map(MediaResponse::of).toList(), size));
     }
 
     private static int parseLimit(String limit) {

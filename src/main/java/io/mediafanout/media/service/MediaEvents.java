@@ -1,14 +1,20 @@
 package io.mediafanout.media.service;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.Event;
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Outputs;
+import io.mediafanout.media.domain.Upload;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 
 /**
  * The media events, their one home: names, ids and builders. Every id is derived from the record and its round, so
@@ -16,10 +22,13 @@ import io.mediafanout.inngest.Event;
  */
 public final class MediaEvents {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** An upload to process: {@code {mediaId, sourceUrl, branches, options, resolved, round}} (see {@link #uploaded}). */
+    /**
+     * An upload to process. Sent by our API as {@code {mediaId, sourceUrl, round, outputs}} (see {@link #uploaded});
+     * another app sends {@code {mediaId, sourceUrl, branches?, options?}} (read by {@link #upload}).
+     */
     public static final String UPLOADED = "video/uploaded";
+    /** A task's webhook, as an event: {@code {key, taskId, status}}; it ends the wait of the branch that made the task. */
+    public static final String TASK_ENDED = "ittybit/task.ended";
     /** Sent when a record became ready: {@code {mediaId, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl}}. */
     public static final String READY = "media/ready";
     /**
@@ -33,24 +42,27 @@ public final class MediaEvents {
      */
     public static final String CANCELLED = "media/cancelled";
 
+    /** The record status each media event announces, in the order of the callbacks' triggers. */
+    public static final Map<String, MediaStatus> ANNOUNCED = announced();
+
+    private static Map<String, MediaStatus> announced() {
+        Map<String, MediaStatus> announced = new LinkedHashMap<>();
+        announced.put(READY, MediaStatus.READY);
+        announced.put(FAILED, MediaStatus.FAILED);
+        announced.put(CANCELLED, MediaStatus.CANCELLED);
+        return Collections.unmodifiableMap(announced);
+    }
+
     /**
-     * The {@value #UPLOADED} of a record's round, with an id unique to that round, its branches and options
-     * ({@code outputs}, the stored JSON; none for records stored before they were: the run uses the defaults). The
-     * options are the record's, complete ({@code resolved: true}): the run takes them as they are, so an option the
-     * upload removed ({@code null}) stays removed instead of coming back as this server's default.
+     * The {@value #UPLOADED} of a record's round, with an id unique to that round, carrying the record's outputs as
+     * stored ({@code outputs}: its branches and complete options; none for records stored before uploads chose them,
+     * whose run takes the defaults). The run reads them as they are: an option the upload removed ({@code null})
+     * stays removed instead of coming back as this server's default, and nothing is checked again.
      */
-    public static Event uploaded(String mediaId, String sourceUrl, int round, String outputs) {
+    public static Event uploaded(String mediaId, String sourceUrl, int round, Outputs outputs) {
         ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl);
         if (outputs != null) {
-            try {
-                JsonNode stored = JSON.readTree(outputs);
-                ArrayNode names = data.putArray("branches");
-                stored.fieldNames().forEachRemaining(names::add);
-                data.set("options", stored);
-                data.put("resolved", true);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("media " + mediaId + " has unreadable outputs", e);
-            }
+            data.set("outputs", outputs.toJson());
         }
         String eventId = "video-uploaded-" + mediaId;
         if (round > 0) {
@@ -58,6 +70,48 @@ public final class MediaEvents {
             eventId += "-r" + round;
         }
         return Event.of(UPLOADED, data, eventId);
+    }
+
+    /**
+     * What a {@value #UPLOADED} event asks for. The event our API sent carries stored data ({@code outputs}), read as
+     * it is; an event from another app ({@code branches} and {@code options} as {@code POST /media} takes them, the
+     * defaults when absent) is validated here, where its run starts, with the API's rules
+     * ({@link InvalidUploadException} naming the field). Events of versions before {@code outputs} carried the same
+     * stored options as {@code options} with {@code resolved: true}; runs of those may still be going on.
+     */
+    public static Upload upload(JsonNode data, OutputOptions options) {
+        JsonNode stored = data.get("outputs");
+        if (stored == null && data.path("resolved").asBoolean(false)) {
+            stored = data.get("options");
+        }
+        if (stored != null && stored.isObject()) {
+            return new Upload(data.path("mediaId").asText(), data.path("sourceUrl").asText(),
+                    data.path("round").asInt(0), Outputs.fromStored(stored));
+        }
+        JsonNode round = data.get("round");
+        if (round != null && !round.isNull() && !(round.canConvertToInt() && round.asInt() >= 0)) {
+            throw new InvalidUploadException("event.data.round", "event.data.round must be a whole number >= 0");
+        }
+        return Upload.checked(text(data.get("mediaId"), "event.data.mediaId"),
+                text(data.get("sourceUrl"), "event.data.sourceUrl"), round == null || round.isNull() ? 0 : round.asInt(),
+                options.resolve(data.get("branches"), data.get("options"), "event.data."), "event.data.");
+    }
+
+    private static String text(JsonNode value, String field) {
+        if (value == null || value.isNull()) {
+            throw new InvalidUploadException(field, field + " is required");
+        }
+        if (!value.isTextual()) {
+            throw new InvalidUploadException(field, field + " must be a string");
+        }
+        return value.asText();
+    }
+
+    /** {@value #TASK_ENDED} for the task of {@code key}; one id per task, so Ittybit's repeated deliveries are one event. */
+    public static Event taskEnded(String key, String taskId, String status) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("key", key).put("taskId", taskId)
+                .put("status", status);
+        return Event.of(TASK_ENDED, data, "ittybit-task-ended-" + key);
     }
 
     /** {@value #CANCELLED} for a record's round; one id per round, so repeating a cancel sends one event. */
@@ -68,7 +122,7 @@ public final class MediaEvents {
 
     /** {@value #READY} for a ready record's round; its id makes a retried send one event. */
     public static Event ready(MediaView view) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status());
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status().value());
         putOutputs(data, view.outputs()).put("round", view.round());
         return Event.of(READY, data, "media-ready-" + view.id() + "-r" + view.round());
     }
@@ -77,9 +131,9 @@ public final class MediaEvents {
      * {@value #FAILED} for a record's failed round: one id per round, whether the run's failure handler or the
      * reconciler sends it. {@code reason} is the code's short message (details stay in the logs).
      */
-    public static Event failed(String mediaId, int round, String branch, String code) {
+    public static Event failed(String mediaId, int round, String branch, FailureCode code) {
         ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", branch)
-                .put("code", code).put("reason", FailureCode.of(code).message()).put("round", round);
+                .put("code", code.code()).put("reason", code.message()).put("round", round);
         return Event.of(FAILED, data, "media-failed-" + mediaId + "-r" + round);
     }
 

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 import jakarta.inject.Singleton;
 
-import io.mediafanout.media.repository.Media;
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.MediaStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,6 +26,9 @@ public class MediaMetrics {
             Duration.ofMinutes(20), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2),
             Duration.ofHours(6) };
 
+    /** The outcome of records the reconciler marked failed. */
+    private static final String ABANDONED = "abandoned";
+
     private final MeterRegistry registry;
 
     public MediaMetrics(MeterRegistry registry) {
@@ -32,7 +36,8 @@ public class MediaMetrics {
         // every series the dashboard and the alerts read exists from the start, at zero (a rate needs two samples)
         runsStarted("upload");
         runsStarted("reprocess");
-        for (String outcome : new String[] { Media.READY, Media.FAILED, "abandoned", Media.CANCELLED }) {
+        for (String outcome : new String[] { MediaStatus.READY.value(), MediaStatus.FAILED.value(), ABANDONED,
+                MediaStatus.CANCELLED.value() }) {
             runs(outcome);
         }
         eventsResent();
@@ -66,12 +71,14 @@ public class MediaMetrics {
         runsStarted(trigger).increment();
     }
 
-    public void runEnded(String outcome) {
-        runsEnded(outcome, 1);
+    /** A record's run ended: it became ready, failed or cancelled. */
+    public void runEnded(MediaStatus status) {
+        runs(status.value()).increment();
     }
 
-    public void runsEnded(String outcome, int count) {
-        runs(outcome).increment(count);
+    /** The reconciler marked records failed that were still processing past the maximum age. */
+    public void abandoned(int count) {
+        runs(ABANDONED).increment(count);
     }
 
     /** The reconciler sent the events of records whose events Inngest had not accepted. */

@@ -6,8 +6,9 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Outputs;
 import io.mediafanout.media.repository.BranchRepository;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaBranch;
@@ -18,8 +19,6 @@ import io.smallrye.mutiny.Uni;
 /** Reading records: one with its branches, or a page, as the caller may see them. */
 @ApplicationScoped
 public class MediaQueries {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A record with its branches, and the outputs it was asked for. */
     public record Details(Media media, List<MediaBranch> branches, Outputs outputs) {
@@ -37,14 +36,7 @@ public class MediaQueries {
 
     /** The record's outputs: every branch with the current defaults for a record stored before outputs were. */
     public Outputs outputs(Media record) {
-        if (record.getOutputs() == null) {
-            return options.defaults();
-        }
-        try {
-            return Outputs.fromStored(JSON.readTree(record.getOutputs()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("media " + record.getId() + " has unreadable outputs", e);
-        }
+        return record.getOutputs() == null ? options.defaults() : record.getOutputs();
     }
 
     /** The record if {@code caller} may see it; {@link NotFoundException} otherwise (another owner's is no different). */
@@ -73,7 +65,7 @@ public class MediaQueries {
 
     /** The newest records {@code caller} may see: its own, or every record for an admin. */
     @WithSession
-    public Uni<List<Details>> page(String status, int limit, Caller caller) {
+    public Uni<List<Details>> page(MediaStatus status, int limit, Caller caller) {
         return media.page(status, caller.scope(), limit).chain(records -> {
             if (records.isEmpty()) {
                 return Uni.createFrom().item(List.<Details>of());

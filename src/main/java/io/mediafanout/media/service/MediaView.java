@@ -9,6 +9,8 @@ import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.repository.Media;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
@@ -18,7 +20,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * null for a branch that made none).
  */
 @RegisterForReflection
-public record MediaView(String id, String status, int round, @JsonIgnore Map<Branch, String> outputs) {
+public record MediaView(String id, MediaStatus status, int round, @JsonIgnore Map<Branch, String> outputs) {
 
     public MediaView {
         EnumMap<Branch, String> copy = new EnumMap<>(Branch.class);
@@ -29,7 +31,7 @@ public record MediaView(String id, String status, int round, @JsonIgnore Map<Bra
     /** The record was cancelled before its run ended: no {@code media/ready}. */
     @JsonIgnore
     public boolean cancelled() {
-        return Media.CANCELLED.equals(status);
+        return status == MediaStatus.CANCELLED;
     }
 
     public static MediaView of(Media media) {
@@ -61,7 +63,7 @@ public record MediaView(String id, String status, int round, @JsonIgnore Map<Bra
             }
         }
         Object round = json.get("round");
-        return new MediaView((String) json.get("id"), (String) json.get("status"),
+        return new MediaView((String) json.get("id"), MediaStatus.of((String) json.get("status")).orElseThrow(),
                 round instanceof Number number ? number.intValue() : 0, outputs);
     }
 }

@@ -1,10 +1,10 @@
 package io.mediafanout.media.service;
 
-import java.math.BigDecimal;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -12,26 +12,34 @@ import java.util.stream.Collectors;
 
 import jakarta.inject.Singleton;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.eclipse.microprofile.config.Config;
 
-import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Upload.InvalidUploadException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.BranchOption;
+import io.mediafanout.media.domain.Outputs;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 
 /**
  * Resolves the outputs of an upload: which branches run and with which options, from the rules and defaults each
- * {@link Branch} declares (defaults from configuration, {@code media.outputs.<branch>.*}). One path checks all three
- * sources (configuration at start, {@code POST /media}, a {@code video/uploaded} event), so a value accepted once is
- * accepted everywhere.
+ * {@link Branch} declares, the defaults overridden by settings ({@link Branch#setting}:
+ * {@code media.outputs.<branch>.<option>}). One path checks all three sources (settings at start,
+ * {@code POST /media}, a {@code video/uploaded} event from another app), so a value accepted once is accepted
+ * everywhere. What it resolves is complete and stored; nothing resolves it again.
  */
 @Singleton
 public class OutputOptions {
 
     private final Outputs defaults;
 
-    public OutputOptions(MediaConfig config) {
-        this.defaults = defaults(config.outputs());
+    /**
+     * The settings are looked up by the names the {@link Branch} table gives them (a map keyed by branch and option
+     * would not find environment variables such as {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME}: the dashes in a branch
+     * id are ambiguous in them).
+     */
+    public OutputOptions(Config config) {
+        this.defaults = defaults(config);
     }
 
     /** Every branch with the configured options. */
@@ -44,22 +52,10 @@ public class OutputOptions {
      * none). Field names in errors start with {@code prefix} ({@code ""} for the API, {@code "event.data."}).
      */
     public Outputs resolve(JsonNode branches, JsonNode options, String prefix) {
-        return resolve(branches, options, prefix, defaults);
-    }
-
-    /**
-     * Outputs already resolved once (our own {@code video/uploaded} event carries the record's): checked by the same
-     * rules, but not completed with this server's defaults, which may have changed or which the upload removed.
-     */
-    public Outputs resolveComplete(JsonNode branches, JsonNode options, String prefix) {
-        return resolve(branches, options, prefix, null);
-    }
-
-    private Outputs resolve(JsonNode branches, JsonNode options, String prefix, Outputs base) {
         List<Branch> selected = selected(branches, prefix + "branches");
         Map<Branch, SortedMap<String, Object>> resolved = new LinkedHashMap<>();
         for (Branch branch : selected) {
-            resolved.put(branch, base == null ? new TreeMap<>() : new TreeMap<>(base.of(branch)));
+            resolved.put(branch, new TreeMap<>(defaults.of(branch)));
         }
         if (options != null && !options.isNull()) {
             String field = prefix + "options";
@@ -79,19 +75,6 @@ public class OutputOptions {
         }
         resolved.forEach((branch, values) -> branch.checkTogether(values, prefix + "options." + branch.id()));
         return new Outputs(resolved);
-    }
-
-    /** The options as Ittybit takes them for this branch's task: its fixed options, then the upload's. */
-    public static Map<String, Object> forIttybit(Branch branch, Outputs outputs) {
-        Map<String, Object> task = new TreeMap<>(branch.fixedOptions());
-        SortedMap<String, Object> values = outputs.of(branch);
-        for (BranchOption option : branch.options()) {
-            Object value = values.get(option.name());
-            if (option.sent(value)) {
-                task.put(option.ittybitName(), value);
-            }
-        }
-        return task;
     }
 
     private static List<Branch> selected(JsonNode branches, String field) {
@@ -135,30 +118,31 @@ public class OutputOptions {
         }
     }
 
-    private static Outputs defaults(MediaConfig.Outputs config) {
+    /** Each branch's defaults, overridden by its settings; a setting the rules refuse stops the start. */
+    private static Outputs defaults(Config config) {
         Map<Branch, SortedMap<String, Object>> resolved = new LinkedHashMap<>();
         for (Branch branch : Branch.values()) {
-            ObjectNode configured = JsonNodeFactory.instance.objectNode();
-            branch.configuredDefaults(config).forEach((name, value) -> configured.set(name, json(value)));
             SortedMap<String, Object> values = new TreeMap<>();
-            String field = "media.outputs." + branch.id();
-            try {
-                override(branch, configured, field, values);
-                branch.checkTogether(values, field);
-            } catch (InvalidUploadException e) {
-                throw new IllegalStateException("invalid setting " + e.field() + ": " + e.getMessage());
+            for (BranchOption option : branch.options()) {
+                String setting = branch.setting(option);
+                config.getOptionalValue(setting, String.class).or(() -> Optional.ofNullable(option.defaultValue()))
+                        .ifPresent(text -> values.put(option.name(), checkSetting(() -> option.fromText(text, setting))));
             }
+            checkSetting(() -> {
+                branch.checkTogether(values, "media.outputs." + branch.id());
+                return null;
+            });
             resolved.put(branch, values);
         }
         return new Outputs(resolved);
     }
 
-    private static JsonNode json(Object setting) {
-        JsonNodeFactory json = JsonNodeFactory.instance;
-        if (setting instanceof BigDecimal decimal) {
-            return json.numberNode(decimal);
+    private static Object checkSetting(java.util.function.Supplier<Object> check) {
+        try {
+            return check.get();
+        } catch (InvalidUploadException e) {
+            throw new IllegalStateException("invalid setting " + e.field() + ": " + e.getMessage());
         }
-        return setting instanceof Integer number ? json.numberNode(number) : json.textNode(setting.toString());
     }
 
     private static String quoted(String text) {

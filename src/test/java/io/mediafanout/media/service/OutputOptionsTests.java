@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.mediafanout.media.service.Upload.InvalidUploadException;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 
 /** Per-upload options: defaults from configuration, overrides, validation, branch subsets. */
 class OutputOptionsTests {

@@ -5,7 +5,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Caller;
+import io.mediafanout.media.domain.Caller;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**

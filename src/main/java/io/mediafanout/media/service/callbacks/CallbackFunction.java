@@ -32,11 +32,9 @@ public class CallbackFunction {
     @Produces
     @Singleton
     FunctionDefinition mediaCallbacks() {
-        return FunctionDefinition.builder("media-callbacks")
-                .trigger(Trigger.event(MediaEvents.READY))
-                .trigger(Trigger.event(MediaEvents.FAILED))
-                .trigger(Trigger.event(MediaEvents.CANCELLED))
-                .retries(RETRIES)
+        FunctionDefinition.Builder function = FunctionDefinition.builder("media-callbacks");
+        MediaEvents.ANNOUNCED.keySet().forEach(event -> function.trigger(Trigger.event(event)));
+        return function.retries(RETRIES)
                 .handler(this::deliver)
                 .build();
     }

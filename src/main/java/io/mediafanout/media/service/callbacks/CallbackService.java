@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
@@ -23,11 +24,12 @@ import io.mediafanout.media.client.CallbackClient;
 import io.mediafanout.media.client.Hmac;
 import io.mediafanout.media.client.IttybitClient;
 import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaRepository;
-import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.media.service.MediaEvents;
-import io.mediafanout.media.service.Upload;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
@@ -95,11 +97,6 @@ public class CallbackService {
         return eventName.replace('/', '.');
     }
 
-    /** The record status an event announces: {@code media/ready} is about a {@code ready} record, and so on. */
-    static String status(String eventName) {
-        return eventName.substring(eventName.indexOf('/') + 1);
-    }
-
     /** The id of the delivery about a record's state in one round. */
     static String deliveryId(String type, String mediaId, int round) {
         return type + "-" + mediaId + "-r" + round;
@@ -122,11 +119,11 @@ public class CallbackService {
                 return Uni.createFrom().item(new Delivery(null, "no-record", null));
             }
             String id = deliveryId(type, mediaId, record.getRound());
-            if (!status(event.name()).equals(record.getStatus()) || (round.isIntegralNumber()
+            if (MediaEvents.ANNOUNCED.get(event.name()) != record.getStatus() || (round.isIntegralNumber()
                     && round.asInt() != record.getRound())) {
                 Log.warnf("%s for media %s (round %s) does not match the record (%s, round %d): nothing delivered",
                         event.name(), mediaId, round.isMissingNode() ? "unnamed" : round.toString(),
-                        record.getStatus(), record.getRound());
+                        record.getStatus().value(), record.getRound());
                 return Uni.createFrom().item(new Delivery(id, "stale", null));
             }
             Optional<String> url = Optional.ofNullable(record.getCallbackUrl()).or(config::defaultUrl);
@@ -201,9 +198,9 @@ public class CallbackService {
      */
     private static String body(String id, String type, Media record) {
         ObjectNode data = MediaEvents.putOutputs(JSON.createObjectNode().put("mediaId", record.getId())
-                .put("status", record.getStatus()).put("round", record.getRound()), record.outputs());
-        if (!Media.READY.equals(record.getStatus())) {
-            FailureCode code = FailureCode.of(record.getErrorCode());
+                .put("status", record.getStatus().value()).put("round", record.getRound()), record.outputs());
+        if (record.getStatus() != MediaStatus.READY) {
+            FailureCode code = Objects.requireNonNullElse(record.getErrorCode(), FailureCode.RUN_FAILED);
             data.put("branch", record.getFailedBranch()).put("code", code.code()).put("reason", code.message());
         }
         ObjectNode body = JSON.createObjectNode().put("id", id).put("type", type)

@@ -12,7 +12,7 @@ import java.util.Locale;
 import jakarta.inject.Singleton;
 
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Upload.InvalidUploadException;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-import io.mediafanout.media.service.Upload;
+import io.mediafanout.media.domain.Upload;
 
 /**
  * A request that came with an {@code Idempotency-Key} (IETF draft "The Idempotency-Key HTTP Header Field", as Stripe

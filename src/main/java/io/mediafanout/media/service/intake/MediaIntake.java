@@ -7,17 +7,17 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Outputs;
 import io.mediafanout.media.repository.IdempotencyRepository;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaRepository;
-import io.mediafanout.media.service.Caller;
 import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.media.service.MediaMetrics;
 import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.OutputOptions;
-import io.mediafanout.media.service.Outputs;
-import io.mediafanout.media.service.Upload;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -36,7 +36,10 @@ public class MediaIntake {
     public record Accepted(MediaQueries.Details details, boolean created, boolean started, boolean replayed) {
     }
 
-    /** What to make of a video: {@link Outputs} resolved by {@link OutputOptions}; the callback URL already checked. */
+    /**
+     * What to make of a video, as the API checked it once: the source, the id if the caller chose one, the
+     * {@link Outputs} resolved by {@link OutputOptions} (complete), the callback URL. Stored as it is.
+     */
     public record UploadOrder(Caller caller, String sourceUrl, Optional<String> mediaId, Outputs outputs,
             Optional<String> callbackUrl, Optional<IdempotentRequest> idempotency) {
     }
@@ -70,7 +73,7 @@ public class MediaIntake {
             if (stored.replayedStatus() != null) {
                 return queries.details(id).map(d -> new Accepted(d, false, stored.replayedStatus() == 202, true));
             }
-            boolean finished = !stored.created() && !Media.PROCESSING.equals(stored.record().getStatus());
+            boolean finished = !stored.created() && stored.record().getStatus().ended();
             if (stored.created()) {
                 // its run starts now, or from the reconciler if Inngest does not take the event now
                 metrics.runStarted("upload");
@@ -120,32 +123,31 @@ public class MediaIntake {
                         .map(record -> new Stored(record, false, held.get().statusCode()));
             }
             String id = held.map(IdempotencyRepository.StoredKey::mediaId).orElse(generatedId);
-            Upload upload = new Upload(id, order.sourceUrl(), 0, order.outputs());
-            String callbackUrl = order.callbackUrl().orElse(null);
-            return media.insertIfAbsent(id, order.caller().owner(), order.sourceUrl(),
-                    order.outputs().toJson().toString(), callbackUrl)
+            return media.insertIfAbsent(id, order.caller().owner(), order.sourceUrl(), order.outputs(),
+                    order.callbackUrl().orElse(null))
                     .chain(created -> media.findById(id).map(existing -> {
-                        check(existing, order.caller(), upload, callbackUrl);
+                        check(existing, order);
                         return new Stored(existing, created, null);
                     }));
         });
     }
 
     /** A repeated upload of {@code existing}: by its owner, asking for the same thing. */
-    private void check(Media existing, Caller caller, Upload upload, String callbackUrl) {
-        if (existing.getOwner() == null || !existing.getOwner().equals(caller.owner())) {
+    private void check(Media existing, UploadOrder order) {
+        String id = existing.getId();
+        if (existing.getOwner() == null || !existing.getOwner().equals(order.caller().owner())) {
             // another owner's record: nothing of it is shown or changed, whoever asks
-            throw new ConflictException("mediaId " + upload.mediaId() + " is already taken: choose another one, or "
+            throw new ConflictException("mediaId " + id + " is already taken: choose another one, or "
                     + "leave it out and one is generated");
         }
-        if (!existing.getSourceUrl().equals(upload.sourceUrl())) {
-            throw new ConflictException("mediaId " + upload.mediaId() + " is already used for another sourceUrl");
+        if (!existing.getSourceUrl().equals(order.sourceUrl())) {
+            throw new ConflictException("mediaId " + id + " is already used for another sourceUrl");
         }
-        if (!queries.outputs(existing).equals(upload.outputs())) {
-            throw new ConflictException("mediaId " + upload.mediaId() + " is already used with other branches or options");
+        if (!queries.outputs(existing).equals(order.outputs())) {
+            throw new ConflictException("mediaId " + id + " is already used with other branches or options");
         }
-        if (!Objects.equals(existing.getCallbackUrl(), callbackUrl)) {
-            throw new ConflictException("mediaId " + upload.mediaId() + " is already used with another callbackUrl");
+        if (!Objects.equals(existing.getCallbackUrl(), order.callbackUrl().orElse(null))) {
+            throw new ConflictException("mediaId " + id + " is already used with another callbackUrl");
         }
     }
 
@@ -190,12 +192,12 @@ public class MediaIntake {
     }
 
     private static Media startNextRound(Media record) {
-        if (Media.PROCESSING.equals(record.getStatus())) {
+        if (!record.getStatus().ended()) {
             throw new ConflictException("media " + record.getId()
                     + " is still processing; reprocess it once it is ready or failed");
         }
         record.startRound(record.getRound() + 1);
-        record.setStatus(Media.PROCESSING);
+        record.setStatus(MediaStatus.PROCESSING);
         record.setError(null);
         record.setErrorCode(null);
         record.setFailedBranch(null);
@@ -207,7 +209,8 @@ public class MediaIntake {
      * re-sends it).
      */
     private Uni<Void> start(Media record) {
-        return inngest.send(MediaEvents.uploaded(record.getId(), record.getSourceUrl(), record.getRound(), record.getOutputs()))
+        return inngest.send(MediaEvents.uploaded(record.getId(), record.getSourceUrl(), record.getRound(),
+                record.getOutputs()))
                 .onFailure().call(() -> eventAttempted(record.getId(), record.getRound()).onFailure().recoverWithNull())
                 .chain(() -> eventSent(record.getId(), record.getRound()));
     }

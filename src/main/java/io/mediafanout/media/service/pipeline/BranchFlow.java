@@ -11,8 +11,9 @@ import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.media.client.IttybitWebhooks;
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Branch;
-import io.mediafanout.media.service.Upload;
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.Upload;
+import io.mediafanout.media.service.MediaEvents;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -27,16 +28,36 @@ import io.smallrye.mutiny.Uni;
  * {@code <branch>-result-<n>} reads again, at most {@code max-reads} reads; failed ⇒ the next generation's task,
  * up to {@link #GENERATIONS} tasks; completed ⇒ the branch's result.
  * </ol>
- * Steps per branch: at most {@code GENERATIONS × (2 × max-reads + 1)} (checked at start by
- * {@code RequiredSettings}).
+ * Steps per branch: at most {@code GENERATIONS × (2 × max-reads + 1)}; a run's, {@link #mostSteps} (checked at start
+ * by {@code RequiredSettings}).
  */
 @ApplicationScoped
 public class BranchFlow {
 
-    /** The event a task's webhook becomes; its data is {@code {key, taskId, status}}. */
-    public static final String TASK_ENDED = "ittybit/task.ended";
     /** Tasks per branch: the first and one replacement per retry of the function. */
     static final int GENERATIONS = FanoutFunction.RETRIES + 1;
+    /** Inngest's limit of steps in one run. */
+    static final int INNGEST_MAX_STEPS = 1000;
+    /** Steps of a run besides its branches': {@code assemble} and {@code media-ready}. */
+    private static final int FINAL_STEPS = 2;
+
+    /**
+     * The most steps a run can take: every branch's every task read {@code maxReads} times (per task: its create,
+     * its wait, the reads and the sleeps between them), then the final steps.
+     */
+    public static int mostSteps(int maxReads) {
+        return Branch.values().length * GENERATIONS * (2 * maxReads + 1) + FINAL_STEPS;
+    }
+
+    /** Refuses {@code media.ittybit.poll.max-reads} values that could take a run past Inngest's step limit. */
+    public static void checkStepBudget(int maxReads) {
+        if (mostSteps(maxReads) > INNGEST_MAX_STEPS) {
+            int most = ((INNGEST_MAX_STEPS - FINAL_STEPS) / (Branch.values().length * GENERATIONS) - 1) / 2;
+            throw MediaConfig.invalid("media.ittybit.poll.max-reads", maxReads, "it must be at most " + most
+                    + ", so that a run stays under Inngest's " + INNGEST_MAX_STEPS + " steps (" + mostSteps(maxReads)
+                    + " with " + maxReads + ")");
+        }
+    }
 
     private final BranchService service;
     private final MediaConfig.Poll poll;
@@ -55,7 +76,7 @@ public class BranchFlow {
     private Uni<BranchResult> task(Step step, Branch branch, Upload upload, FunctionContext run, int generation) {
         String id = generation == 0 ? branch.id() : branch.id() + "-g" + generation;
         String key = service.taskKey(upload, branch, generation);
-        Uni<Optional<Event>> ended = step.waitForEvent(id + "-ended", TASK_ENDED, "async.data.key == '" + key + "'",
+        Uni<Optional<Event>> ended = step.waitForEvent(id + "-ended", MediaEvents.TASK_ENDED, "async.data.key == '" + key + "'",
                 firstWait);
         Uni<TaskRef> created = step.run(id, TaskRef.class, () -> service.create(branch, upload, generation, key, run));
         return Uni.combine().all().unis(ended, created).asTuple()
@@ -70,8 +91,7 @@ public class BranchFlow {
         return step.run(id + "-result" + suffix, TaskCheck.class,
                 () -> service.read(branch, upload, task, lastGeneration, lastRead, run))
                 .chain(check -> switch (check.outcome()) {
-                    case COMPLETED -> Uni.createFrom().item(new BranchResult(check.id(), check.status(),
-                            upload.sourceUrl(), new BranchResult.Output(check.outputUrl())));
+                    case COMPLETED -> Uni.createFrom().item(new BranchResult(branch, check.id(), check.outputUrl()));
                     case FAILED -> lastGeneration ? Uni.createFrom().failure(new NonRetriableException(check.error()))
                             : task(step, branch, upload, run, task.generation() + 1);
                     case RUNNING -> lastRead ? Uni.createFrom().failure(new NonRetriableException(check.error()))

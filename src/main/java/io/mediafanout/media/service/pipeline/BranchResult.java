@@ -1,12 +1,7 @@
 package io.mediafanout.media.service.pipeline;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.mediafanout.media.domain.Branch;
 
-/** A finished Ittybit task, as a branch step returns it (and Inngest memoises it). */
-@RegisterForReflection
-public record BranchResult(String id, String status, String input, Output output) {
-
-    @RegisterForReflection
-    public record Output(String url) {
-    }
+/** What a branch made: its finished Ittybit task and that task's output, named by the branch. */
+public record BranchResult(Branch branch, String taskId, String outputUrl) {
 }

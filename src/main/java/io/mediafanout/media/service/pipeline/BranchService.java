@@ -18,13 +18,12 @@ import io.mediafanout.media.client.IttybitClient;
 import io.mediafanout.media.client.IttybitClient.TaskOrder;
 import io.mediafanout.media.client.IttybitException;
 import io.mediafanout.media.client.IttybitTask;
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.repository.BranchRepository;
 import io.mediafanout.media.repository.MediaRepository;
-import io.mediafanout.media.service.Branch;
-import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.media.service.MediaMetrics;
-import io.mediafanout.media.service.OutputOptions;
-import io.mediafanout.media.service.Upload;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -82,7 +81,7 @@ public class BranchService {
     public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, FunctionContext run) {
         return Uni.createFrom().deferred(() -> started(branch, upload, generation)
                 .chain(() -> ittybit.create(branch, new TaskOrder(upload.sourceUrl(), branch.kind(),
-                        OutputOptions.forIttybit(branch, upload.outputs()),
+                        upload.outputs().forIttybit(branch),
                         Map.of("mediaId", upload.mediaId(), "branch", branch.id()), key)))
                 .invoke(task -> verify(branch, upload, task))
                 .call(task -> taskCreated(upload, branch, task))
@@ -168,13 +167,17 @@ public class BranchService {
     }
 
     /**
-     * Records the attempt (and the record, for an event sent by another app). A cancelled record gets no new task,
-     * should its run go on (the {@code media/cancelled} event did not reach Inngest).
+     * Records the attempt. A cancelled record gets no new task, should its run go on (the {@code media/cancelled}
+     * event did not reach Inngest). A run of a {@code video/uploaded} event sent by another app has no record yet:
+     * its first step stores it, from the upload its run validated.
      */
     @WithTransaction
     Uni<Void> started(Branch branch, Upload upload, int generation) {
-        return media.insertIfAbsent(upload.mediaId(), null, upload.sourceUrl(), upload.outputs().toJson().toString(), null)
-                .chain(() -> branches.started(upload.mediaId(), branch.id(), generation))
+        return branches.started(upload.mediaId(), branch.id(), generation)
+                .chain(recorded -> recorded ? Uni.createFrom().item(true)
+                        : media.insertIfAbsent(upload.mediaId(), null, upload.sourceUrl(), upload.outputs(), null)
+                                // stored now or by a parallel branch: false again only for a cancelled record
+                                .chain(() -> branches.started(upload.mediaId(), branch.id(), generation)))
                 .invoke(recorded -> {
                     if (!recorded) {
                         throw new CancelledException("media " + upload.mediaId() + " was cancelled: " + branch.id()
@@ -204,12 +207,12 @@ public class BranchService {
     @WithTransaction
     Uni<Duration> recordEnded(Upload upload, Branch branch, int generation, String error, FailureCode code,
             boolean lastGeneration) {
-        return branches.taskEnded(upload.mediaId(), branch.id(), generation, error, code.code(), lastGeneration);
+        return branches.taskEnded(upload.mediaId(), branch.id(), generation, error, code, lastGeneration);
     }
 
     @WithTransaction
     Uni<Void> recordFailed(Upload upload, Branch branch, String error, FailureCode code, boolean fin) {
-        return branches.failed(upload.mediaId(), branch.id(), error, code.code(), fin).replaceWithVoid();
+        return branches.failed(upload.mediaId(), branch.id(), error, code, fin).replaceWithVoid();
     }
 
     /** A step attempt failed: the branch is retrying, or failed when Inngest will not retry it. */

@@ -13,10 +13,11 @@ import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.domain.Upload;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.media.service.MediaView;
 import io.mediafanout.media.service.OutputOptions;
-import io.mediafanout.media.service.Upload;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -85,13 +86,13 @@ public class FanoutFunction {
                 .call(recorded -> !recorded.announce() ? Uni.createFrom().voidItem()
                         : step.sendEvent("media-failed", List.of(MediaEvents.failed(mediaId, round,
                                 recorded.branch(), recorded.code()))))
-                .map(recorded -> recorded.announce() ? recorded.code() : "not failed: " + recorded.status());
+                .map(recorded -> recorded.announce() ? recorded.code().code() : "not failed: " + recorded.status());
     }
 
     private Upload upload(FunctionContext run) {
         try {
-            return Upload.fromEvent(run.event().data(), options);
-        } catch (Upload.InvalidUploadException e) {
+            return MediaEvents.upload(run.event().data(), options);
+        } catch (InvalidUploadException e) {
             throw new NonRetriableException("invalid " + MediaEvents.UPLOADED + " event: " + e.getMessage());
         }
     }

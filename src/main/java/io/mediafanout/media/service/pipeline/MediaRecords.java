@@ -5,21 +5,22 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.BranchStatus;
+import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.repository.BranchRepository;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaBranch;
 import io.mediafanout.media.repository.MediaRepository;
-import io.mediafanout.media.service.Branch;
-import io.mediafanout.media.service.Caller;
 import io.mediafanout.media.service.CancelNotSentException;
 import io.mediafanout.media.service.ConflictException;
-import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.media.service.MediaMetrics;
 import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.MediaView;
-import io.mediafanout.media.service.Outputs;
-import io.mediafanout.media.service.Upload;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -48,34 +49,32 @@ public class MediaRecords {
     }
 
     /**
-     * The {@code assemble} step: the record becomes ready with the outputs of its branches ({@code results}, in the
-     * order of {@link Outputs#branches()}), created if it did not exist. A record cancelled meanwhile stays cancelled,
-     * keeping the outputs.
+     * The {@code assemble} step: the record becomes ready with the output each branch made. A record cancelled
+     * meanwhile stays cancelled, keeping the outputs.
      */
     public Uni<MediaView> assemble(Upload upload, List<BranchResult> results) {
         // counted once committed: an attempt whose commit failed is not a ready record
         return storeReady(upload, results).invoke(view -> {
-            if (Media.READY.equals(view.status())) {
+            if (view.status() == MediaStatus.READY) {
                 Log.infof("Media %s is ready", view.id());
-                metrics.runEnded(Media.READY);
+                metrics.runEnded(MediaStatus.READY);
             }
         });
     }
 
     @WithTransaction
     Uni<MediaView> storeReady(Upload upload, List<BranchResult> results) {
-        // the record exists (its branches' first steps wrote it): inserted here only should it have been deleted since
-        return media.insertIfAbsent(upload.mediaId(), null, upload.sourceUrl(), upload.outputs().toJson().toString(), null)
-                .chain(() -> media.findById(upload.mediaId()))
+        return media.findById(upload.mediaId())
+                .chain(found -> found != null ? Uni.createFrom().item(found)
+                        // deleted since its branches' first steps stored it: stored again, from the run's upload
+                        : media.insertIfAbsent(upload.mediaId(), null, upload.sourceUrl(), upload.outputs(), null)
+                                .chain(() -> media.findById(upload.mediaId())))
                 .map(record -> {
-                    List<Branch> made = upload.outputs().branches();
-                    for (int i = 0; i < made.size(); i++) {
-                        record.setOutput(made.get(i), results.get(i).output().url());
-                    }
-                    if (Media.CANCELLED.equals(record.getStatus())) {
+                    results.forEach(result -> record.setOutput(result.branch(), result.outputUrl()));
+                    if (record.getStatus() == MediaStatus.CANCELLED) {
                         return record;
                     }
-                    record.setStatus(Media.READY);
+                    record.setStatus(MediaStatus.READY);
                     record.setError(null);
                     record.setErrorCode(null);
                     record.setFailedBranch(null);
@@ -92,11 +91,16 @@ public class MediaRecords {
      * {@code stale} when the record has moved on to another round; {@code missing} when there is no record).
      */
     @RegisterForReflection
-    public record RecordedFailure(String branch, String code, String status) {
+    public record RecordedFailure(String branch, FailureCode code, String status) {
+        /** No record for the run's mediaId. */
+        static final String MISSING = "missing";
+        /** The record has moved on to another round. */
+        static final String STALE = "stale";
+
         /** Whether {@code media/failed} is true of the record, and so is to be sent. */
         @com.fasterxml.jackson.annotation.JsonIgnore
         public boolean announce() {
-            return Media.FAILED.equals(status) || "missing".equals(status);
+            return MediaStatus.FAILED.value().equals(status) || MISSING.equals(status);
         }
     }
 
@@ -109,40 +113,42 @@ public class MediaRecords {
     @WithTransaction
     public Uni<RecordedFailure> markFailed(String mediaId, int round, String error) {
         return branches.forMedia(mediaId).chain(rows -> media.findById(mediaId).map(record -> {
-            MediaBranch failed = rows.stream().filter(b -> MediaBranch.FAILED.equals(b.getStatus())).findFirst()
+            MediaBranch failed = rows.stream().filter(b -> b.getStatus() == BranchStatus.FAILED).findFirst()
                     .orElse(null);
             String failedBranch = failed == null ? null : failed.getName();
-            FailureCode code = failed == null ? FailureCode.RUN_FAILED : FailureCode.of(failed.getErrorCode());
+            FailureCode code = failed == null || failed.getErrorCode() == null ? FailureCode.RUN_FAILED
+                    : failed.getErrorCode();
             if (record == null) {
-                return new RecordedFailure(failedBranch, code.code(), "missing");
+                return new RecordedFailure(failedBranch, code, RecordedFailure.MISSING);
             }
             if (record.getRound() != round) {
-                return new RecordedFailure(failedBranch, code.code(), "stale");
+                return new RecordedFailure(failedBranch, code, RecordedFailure.STALE);
             }
-            if (!Media.PROCESSING.equals(record.getStatus())) {
+            if (record.getStatus().ended()) {
                 // ready or cancelled: its end is the true one; failed already (the reconciler abandoned it): as it is
-                return new RecordedFailure(record.getFailedBranch(), Media.FAILED.equals(record.getStatus())
-                        ? record.getErrorCode() : code.code(), record.getStatus());
+                return new RecordedFailure(record.getFailedBranch(), record.getStatus() == MediaStatus.FAILED
+                        ? record.getErrorCode() : code, record.getStatus().value());
             }
-            for (MediaBranch row : rows) {
-                if (MediaBranch.COMPLETED.equals(row.getStatus())) {
-                    setOutput(record, row.getName(), row.getOutputUrl());
-                }
-            }
-            record.setStatus(Media.FAILED);
+            keepCompletedOutputs(record, rows);
+            record.setStatus(MediaStatus.FAILED);
             record.setFailedBranch(failedBranch);
             record.setError(error);
-            record.setErrorCode(code.code());
+            record.setErrorCode(code);
             record.touch();
             Log.warnf("Media %s failed%s (%s): %s", mediaId, failedBranch == null ? "" : " in " + failedBranch,
                     code.code(), error);
-            metrics.runEnded(Media.FAILED);
-            return new RecordedFailure(failedBranch, code.code(), Media.FAILED);
+            metrics.runEnded(MediaStatus.FAILED);
+            return new RecordedFailure(failedBranch, code, MediaStatus.FAILED.value());
         }));
     }
 
-    private static void setOutput(Media record, String branch, String url) {
-        Branch.byId(branch).ifPresent(b -> record.setOutput(b, url));
+    /** The record keeps the output of each branch that completed before its run ended. */
+    private static void keepCompletedOutputs(Media record, List<MediaBranch> rows) {
+        for (MediaBranch row : rows) {
+            if (row.getStatus() == BranchStatus.COMPLETED) {
+                Branch.byId(row.getName()).ifPresent(branch -> record.setOutput(branch, row.getOutputUrl()));
+            }
+        }
     }
 
     /**
@@ -160,25 +166,21 @@ public class MediaRecords {
     @WithTransaction
     Uni<Media> markCancelled(String id, Caller caller) {
         return queries.visible(id, caller).chain(record -> {
-            if (Media.READY.equals(record.getStatus()) || Media.FAILED.equals(record.getStatus())) {
-                throw new ConflictException("media " + id + " is already " + record.getStatus()
+            if (record.getStatus() == MediaStatus.READY || record.getStatus() == MediaStatus.FAILED) {
+                throw new ConflictException("media " + id + " is already " + record.getStatus().value()
                         + ": there is nothing to cancel");
             }
-            if (Media.CANCELLED.equals(record.getStatus())) {
+            if (record.getStatus() == MediaStatus.CANCELLED) {
                 return Uni.createFrom().item(record);
             }
             return branches.forMedia(id).map(rows -> {
-                for (MediaBranch row : rows) {
-                    if (MediaBranch.COMPLETED.equals(row.getStatus())) {
-                        setOutput(record, row.getName(), row.getOutputUrl());
-                    }
-                }
-                record.setStatus(Media.CANCELLED);
-                record.setErrorCode(FailureCode.CANCELLED.code());
+                keepCompletedOutputs(record, rows);
+                record.setStatus(MediaStatus.CANCELLED);
+                record.setErrorCode(FailureCode.CANCELLED);
                 record.setError("cancelled by the API");
                 record.touch();
                 Log.infof("Media %s cancelled", id);
-                metrics.runEnded(Media.CANCELLED);
+                metrics.runEnded(MediaStatus.CANCELLED);
                 return record;
             });
         });

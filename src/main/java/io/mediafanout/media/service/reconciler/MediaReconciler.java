@@ -8,9 +8,9 @@ import jakarta.inject.Singleton;
 
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.domain.FailureCode;
 import io.mediafanout.media.repository.IdempotencyRepository;
 import io.mediafanout.media.repository.MediaRepository;
-import io.mediafanout.media.service.FailureCode;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.media.service.MediaMetrics;
 import io.mediafanout.media.service.pipeline.BranchFlow;
@@ -91,7 +91,7 @@ public class MediaReconciler {
             if (!claimed.abandoned().isEmpty()) {
                 Log.warnf("Marked %d record(s) failed as abandoned (processing for more than %s): %s",
                         claimed.abandoned().size(), config.maxAge(), claimed.abandoned());
-                metrics.runsEnded("abandoned", claimed.abandoned().size());
+                metrics.abandoned(claimed.abandoned().size());
             }
             return resend(claimed.unsent()).chain(resent -> announceFailures()
                     .map(announced -> new Pass(true, claimed.abandoned(), resent, announced)));
@@ -102,7 +102,7 @@ public class MediaReconciler {
     @WithTransaction
     Uni<Claimed> claim() {
         return media.tryReconcilerLock().chain(locked -> !locked ? Uni.createFrom().<Claimed>nullItem()
-                : media.abandon(config.maxAge(), FailureCode.ABANDONED.code(),
+                : media.abandon(config.maxAge(), FailureCode.ABANDONED,
                         "still processing " + config.maxAge() + " after its round started")
                         .chain(abandoned -> media.claimUnsent(config.resendAfter(), RESEND_WINDOW,
                                 config.batchSize())

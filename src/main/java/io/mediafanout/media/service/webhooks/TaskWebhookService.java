@@ -3,19 +3,16 @@ package io.mediafanout.media.service.webhooks;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.mediafanout.inngest.Event;
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.client.IttybitWebhooks;
-import io.mediafanout.media.service.pipeline.BranchFlow;
+import io.mediafanout.media.service.MediaEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Ittybit webhooks: a call to a webhook URL this service handed out becomes the event {@value BranchFlow#TASK_ENDED}
+ * Ittybit webhooks: a call to a webhook URL this service handed out becomes the event {@value MediaEvents#TASK_ENDED}
  * {@code {key, taskId, status}}, which ends the wait of the branch that created the task (Inngest holds that wait;
  * any replica may receive the webhook). The event's id is derived from the task key, so repeated deliveries are one
  * event. The body is not trusted: the woken branch reads the task from Ittybit; its id and status are only copied
@@ -56,9 +53,7 @@ public class TaskWebhookService {
             return Uni.createFrom().item(Outcome.REJECTED);
         }
         JsonNode task = body != null && body.path("data").isObject() ? body.path("data") : body;
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("key", taskKey)
-                .put("taskId", field(task, "id")).put("status", field(task, "status"));
-        return inngest.send(Event.of(BranchFlow.TASK_ENDED, data, "ittybit-task-ended-" + taskKey))
+        return inngest.send(MediaEvents.taskEnded(taskKey, field(task, "id"), field(task, "status")))
                 // Ittybit wants an answer within 5 s and delivers again otherwise: 503 rather than a late 200
                 .ifNoItem().after(ANSWER_WITHIN).fail()
                 .map(id -> {

@@ -10,7 +10,7 @@ import org.jose4j.jwt.JwtClaims;
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Caller;
+import io.mediafanout.media.domain.Caller;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.config.EnvConfigSource;

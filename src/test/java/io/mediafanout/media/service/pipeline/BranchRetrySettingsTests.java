@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.media.config.MediaConfig;
-import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -8,11 +8,11 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.mediafanout.media.service.Branch;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.service.OutputOptions;
-import io.mediafanout.media.service.Outputs;
+import io.mediafanout.media.domain.Outputs;
 import io.mediafanout.media.service.TestOutputs;
-import io.mediafanout.media.service.Upload;
+import io.mediafanout.media.domain.Upload;
 
 /**
  * Ittybit idempotency keys: one task per (app, environment, media, source, branch, options, generation), nothing

@@ -230,7 +230,7 @@ class ReconcilerTests {
                 "task_" + b.id(), "completed", "https://uploads.example/" + late + ".mp4",
                 new io.mediafanout.media.service.pipeline.BranchResult.Output("https://cdn.example/" + b.id())))
                 .toList();
-        VertxContextSupport.subscribeAndAwait(() -> records.assemble(new io.mediafanout.media.service.Upload(late,
+        VertxContextSupport.subscribeAndAwait(() -> records.assemble(new io.mediafanout.media.domain.Upload(late,
                 "https://uploads.example/" + late + ".mp4", 0, outputs), results));
 
         given().get("/media/" + late).then().statusCode(200).body("status", equalTo("ready"));

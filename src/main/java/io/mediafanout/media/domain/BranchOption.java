@@ -1,25 +1,29 @@
-package io.mediafanout.media.service;
+package io.mediafanout.media.domain;
 
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import io.mediafanout.media.service.Upload.InvalidUploadException;
+import io.mediafanout.media.domain.Upload.InvalidUploadException;
 
 /**
  * One option an upload may set for a branch ({@link Branch#options()}): its name in the API, the option Ittybit knows
  * it by, and the rule its values follow. A value the rule accepts comes back normalised ({@code 2} for {@code 2.000}),
  * so equal values are equal keys.
  *
+ * @param defaultValue the value an upload gets when neither it nor the setting ({@link Branch#setting}) sets one, as
+ *        a setting would write it; null: none (Ittybit's own default applies)
  * @param omittedValue a value that means "no option" for Ittybit (the language {@code auto}: Ittybit detects it)
  */
-public record BranchOption(String name, String ittybitName, Rule rule, String omittedValue) {
+public record BranchOption(String name, String ittybitName, Rule rule, String defaultValue, String omittedValue) {
 
     /** Longest time into a video, in seconds. */
     public static final BigDecimal MAX_TIME = BigDecimal.valueOf(86_400);
     /** {@code auto}, or a BCP 47 tag: a 2–3 letter language, then optional script/region/variant subtags. */
+    private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
     private static final Pattern LANGUAGE = Pattern.compile("auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}");
 
     /** Checks a value. */
@@ -30,7 +34,32 @@ public record BranchOption(String name, String ittybitName, Rule rule, String om
     }
 
     static BranchOption of(String name, String ittybitName, Rule rule) {
-        return new BranchOption(name, ittybitName, rule, null);
+        return new BranchOption(name, ittybitName, rule, null, null);
+    }
+
+    BranchOption byDefault(String value) {
+        return new BranchOption(name, ittybitName, rule, value, omittedValue);
+    }
+
+    BranchOption omittedFor(String value) {
+        return new BranchOption(name, ittybitName, rule, defaultValue, value);
+    }
+
+    /** The option's name in settings: kebab-case ({@code max-width} for {@code maxWidth}). */
+    public String settingName() {
+        return name.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * A value written as text (a setting, {@link #defaultValue()}), checked and normalised by the rule as if an
+     * upload had sent it: numbers as JSON numbers, anything else as a string.
+     */
+    public Object fromText(String text, String field) {
+        String trimmed = text.trim();
+        JsonNode value = !NUMBER.matcher(trimmed).matches() ? JsonNodeFactory.instance.textNode(text)
+                : trimmed.indexOf('.') < 0 ? JsonNodeFactory.instance.numberNode(new java.math.BigInteger(trimmed))
+                : JsonNodeFactory.instance.numberNode(new BigDecimal(trimmed));
+        return rule.check(value, field);
     }
 
     /** Whether Ittybit gets this value (a value meaning "no option" is left out of the task). */

@@ -1,14 +1,12 @@
-package io.mediafanout.media.service;
+package io.mediafanout.media.domain;
 
 import java.net.URI;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
- * The data of a {@code video/uploaded} event, validated: {@code {mediaId, sourceUrl, round?, branches?, options?}}
- * ({@code branches} and {@code options} as {@link OutputOptions} reads them; the defaults when absent).
+ * What a run processes: one record's round, with its source and outputs, as the API stored it (or as a
+ * {@code video/uploaded} event from another app was validated, once, where its run starts).
  */
 public record Upload(String mediaId, String sourceUrl, int round, Outputs outputs) {
 
@@ -32,34 +30,14 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
         }
     }
 
-    public static Upload fromEvent(JsonNode data, OutputOptions options) {
-        JsonNode mediaId = data.get("mediaId");
-        JsonNode sourceUrl = data.get("sourceUrl");
-        JsonNode round = data.get("round");
-        if (round != null && !round.isNull() && !(round.canConvertToInt() && round.asInt() >= 0)) {
-            throw new InvalidUploadException("event.data.round", "event.data.round must be a whole number >= 0");
-        }
-        return new Upload(requireText(mediaId, "event.data.mediaId"), requireText(sourceUrl, "event.data.sourceUrl"),
-                round == null || round.isNull() ? 0 : round.asInt(),
-                data.path("resolved").asBoolean(false)
-                        ? options.resolveComplete(data.get("branches"), data.get("options"), "event.data.")
-                        : options.resolve(data.get("branches"), data.get("options"), "event.data."));
-    }
-
-    private static String requireText(JsonNode value, String field) {
-        if (value == null || value.isNull()) {
-            throw new InvalidUploadException(field, field + " is required");
-        }
-        if (!value.isTextual()) {
-            throw new InvalidUploadException(field, field + " must be a string");
-        }
-        return value.asText();
-    }
-
-    public Upload {
-        java.util.Objects.requireNonNull(outputs, "outputs");
-        validateMediaId(mediaId, "mediaId");
-        validateSourceUrl(sourceUrl, "sourceUrl");
+    /**
+     * An upload as it comes from outside (the API, another app's event), checked: the one place its id and source are
+     * validated. What was stored is read back with the constructor, unchecked.
+     */
+    public static Upload checked(String mediaId, String sourceUrl, int round, Outputs outputs, String prefix) {
+        validateMediaId(mediaId, prefix + "mediaId");
+        validateSourceUrl(sourceUrl, prefix + "sourceUrl");
+        return new Upload(mediaId, sourceUrl, round, outputs);
     }
 
     public static void validateMediaId(String mediaId, String field) {

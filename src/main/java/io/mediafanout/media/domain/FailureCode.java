@@ -1,6 +1,8 @@
-package io.mediafanout.media.service;
+package io.mediafanout.media.domain;
 
 import java.util.Arrays;
+
+import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * Why a record or branch failed, as the API and the {@code media/failed} event show it: a stable code and a short
@@ -25,6 +27,7 @@ public enum FailureCode {
         this.message = message;
     }
 
+    @JsonValue
     public String code() {
         return code;
     }

@@ -1,4 +1,4 @@
-package io.mediafanout.media.service;
+package io.mediafanout.media.domain;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,9 +13,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * What one upload makes: the branches it runs (in {@link Branch} order) and each one's options, resolved (defaults
- * and the upload's own values, validated by {@link OutputOptions}). Carried in the {@code video/uploaded} event and
- * stored on the record, so a run never depends on the configuration of the replica that runs a step.
+ * What one upload makes: the branches it runs (in {@link Branch} order) and each one's options, complete (the
+ * defaults of the time with the upload's own values, checked once by {@code OutputOptions}). Stored on the record and
+ * carried as stored in the {@code video/uploaded} event, so a run never depends on the configuration of the replica
+ * that runs a step.
  */
 public record Outputs(Map<Branch, SortedMap<String, Object>> options) {
 
@@ -43,7 +44,7 @@ public record Outputs(Map<Branch, SortedMap<String, Object>> options) {
         return options.containsKey(branch);
     }
 
-    /** The branch's options as the API shows them (names of {@link OutputOptions}, not Ittybit's). */
+    /** The branch's options as the API shows them (the names of {@link Branch#options()}, not Ittybit's). */
     public SortedMap<String, Object> of(Branch branch) {
         SortedMap<String, Object> values = options.get(branch);
         if (values == null) {
@@ -68,8 +69,11 @@ public record Outputs(Map<Branch, SortedMap<String, Object>> options) {
         }
     }
 
-    /** Reads {@link #toJson()} back without checking it (for stored records: they were checked when stored). */
-    static Outputs fromStored(JsonNode json) {
+    /**
+     * Reads {@link #toJson()} back without checking it: stored data (a record's column, the event our API sent) was
+     * checked once, when the upload came in. Unknown branches are left out (a branch removed since).
+     */
+    public static Outputs fromStored(JsonNode json) {
         Map<Branch, SortedMap<String, Object>> options = new LinkedHashMap<>();
         json.properties().forEach(entry -> Branch.byId(entry.getKey()).ifPresent(branch -> {
             SortedMap<String, Object> values = new TreeMap<>();
@@ -78,6 +82,19 @@ public record Outputs(Map<Branch, SortedMap<String, Object>> options) {
             options.put(branch, values);
         }));
         return new Outputs(options);
+    }
+
+    /** The options as Ittybit takes them for this branch's task: its fixed options, then the upload's. */
+    public Map<String, Object> forIttybit(Branch branch) {
+        Map<String, Object> task = new TreeMap<>(branch.fixedOptions());
+        SortedMap<String, Object> values = of(branch);
+        for (BranchOption option : branch.options()) {
+            Object value = values.get(option.name());
+            if (option.sent(value)) {
+                task.put(option.ittybitName(), value);
+            }
+        }
+        return task;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.mediafanout.media.service;
+package io.mediafanout.media.domain;
 
 /**
  * Who makes a request of the media API: the owner its records belong to (an API key's name or an access token's
