@@ -7,12 +7,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.mediafanout.bench.BenchFunction;
 import io.mediafanout.bench.BenchFunction.Task;
 import io.quarkus.arc.properties.IfBuildProperty;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.smallrye.mutiny.Uni;
 
 /**

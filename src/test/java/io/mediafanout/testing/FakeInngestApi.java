@@ -1,7 +1,6 @@
 package io.mediafanout.testing;
 
 import java.net.URI;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

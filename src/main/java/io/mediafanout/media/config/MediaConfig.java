@@ -19,8 +19,20 @@ public interface MediaConfig {
 
     Ittybit ittybit();
 
-    // The house style of each output, media.outputs.<branch>.<option>, is read by OutputOptions with the names the
-    // Branch table gives it (a map here would not find environment variables with a branch id's dashes).
+    /**
+     * {@code media.outputs.<branch>.<option>}: the house style of each output, the options an upload gets when it
+     * sets none, keyed by branch id (the options, their rules and defaults are the {@link Branch} table's). Read by
+     * {@code OutputOptions}, which looks each one up by name: that is how {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME} is
+     * found (a branch id's dashes are ambiguous in an environment variable's name).
+     */
+    @WithKeys(BranchIds.class)
+    Map<String, BranchOutputs> outputs();
+
+    /** The options written for one branch, by their setting names ({@code max-width}, ...). */
+    interface BranchOutputs {
+        @WithParentName
+        Map<String, String> options();
+    }
 
     /** Callbacks to the uploading app when a record is ready, failed or cancelled. */
     Callbacks callbacks();

@@ -16,6 +16,7 @@ import org.eclipse.microprofile.config.Config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.BranchOption;
 import io.mediafanout.media.domain.Outputs;
@@ -34,11 +35,18 @@ public class OutputOptions {
     private final Outputs defaults;
 
     /**
-     * The settings are looked up by the names the {@link Branch} table gives them (a map keyed by branch and option
-     * would not find environment variables such as {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME}: the dashes in a branch
-     * id are ambiguous in them).
+     * The settings ({@link MediaConfig#outputs()}) are looked up by the names the {@link Branch} table gives them, so
+     * that environment variables such as {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME} are found too; a setting that names
+     * no option of its branch stops the start.
      */
-    public OutputOptions(Config config) {
+    public OutputOptions(MediaConfig settings, Config config) {
+        settings.outputs().forEach((id, written) -> Branch.byId(id).ifPresent(branch -> written.options().keySet().forEach(name -> {
+            if (branch.options().stream().noneMatch(option -> option.settingName().equals(name))) {
+                throw new IllegalStateException("unknown setting media.outputs." + id + "." + name + "; the options of "
+                        + id + " are " + branch.options().stream().map(BranchOption::settingName)
+                                .collect(Collectors.joining(", ")));
+            }
+        })));
         this.defaults = defaults(config);
     }
 

@@ -9,13 +9,16 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.MediaStatus;
+
 class MediaViewTests {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void theAssembleResultKeepsOneFlatFieldPerBranchAndReadsBackAsStored() throws Exception {
-        MediaView view = new MediaView("vid_1", "ready", 2, Map.of(Branch.HLS_PACKAGE, "https://cdn/h.m3u8",
+        MediaView view = new MediaView("vid_1", MediaStatus.READY, 2, Map.of(Branch.HLS_PACKAGE, "https://cdn/h.m3u8",
                 Branch.AUDIO_TRANSCRIPTION, "https://cdn/t.json"));
 
         JsonNode json = JSON.valueToTree(view);

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.Outputs;
 import io.mediafanout.media.domain.Upload.InvalidUploadException;
 
 /** Per-upload options: defaults from configuration, overrides, validation, branch subsets. */
@@ -27,12 +29,12 @@ class OutputOptionsTests {
         Outputs outputs = options.resolve(null, null, "");
 
         assertThat(outputs.branches()).containsExactly(Branch.values());
-        assertThat(OutputOptions.forIttybit(Branch.HLS_PACKAGE, outputs)).isEqualTo(Map.of("format", "hls"));
-        assertThat(OutputOptions.forIttybit(Branch.POSTER_IMAGE, outputs))
+        assertThat(outputs.forIttybit(Branch.HLS_PACKAGE)).isEqualTo(Map.of("format", "hls"));
+        assertThat(outputs.forIttybit(Branch.POSTER_IMAGE))
                 .isEqualTo(Map.of("start", 2, "width", 1280, "format", "webp"));
-        assertThat(OutputOptions.forIttybit(Branch.GIF_PREVIEW, outputs))
+        assertThat(outputs.forIttybit(Branch.GIF_PREVIEW))
                 .isEqualTo(Map.of("start", 1, "end", 4, "width", 480, "format", "gif"));
-        assertThat(OutputOptions.forIttybit(Branch.AUDIO_TRANSCRIPTION, outputs))
+        assertThat(outputs.forIttybit(Branch.AUDIO_TRANSCRIPTION))
                 .isEqualTo(Map.of("format", "json", "language", "en"));
     }
 
@@ -42,10 +44,10 @@ class OutputOptionsTests {
                 "media.outputs.audio-transcription.language", "auto", "media.outputs.hls-package.quality", "high"));
         Outputs outputs = configured.resolve(null, null, "");
 
-        assertThat(OutputOptions.forIttybit(Branch.POSTER_IMAGE, outputs)).containsEntry("start", 7.5);
-        assertThat(OutputOptions.forIttybit(Branch.AUDIO_TRANSCRIPTION, outputs))
+        assertThat(outputs.forIttybit(Branch.POSTER_IMAGE)).containsEntry("start", 7.5);
+        assertThat(outputs.forIttybit(Branch.AUDIO_TRANSCRIPTION))
                 .as("auto: no language, Ittybit detects it").isEqualTo(Map.of("format", "json"));
-        assertThat(OutputOptions.forIttybit(Branch.HLS_PACKAGE, outputs))
+        assertThat(outputs.forIttybit(Branch.HLS_PACKAGE))
                 .isEqualTo(Map.of("format", "hls", "quality", "high"));
     }
 
@@ -65,12 +67,12 @@ class OutputOptionsTests {
                 {"audio-transcription": {"language": "es"}, "poster-image": {"time": 12.25, "width": 640},
                  "gif-preview": {"start": 10, "end": 13, "fps": 12}, "hls-package": {"maxWidth": 1920}}"""), "");
 
-        assertThat(OutputOptions.forIttybit(Branch.AUDIO_TRANSCRIPTION, outputs)).containsEntry("language", "es");
-        assertThat(OutputOptions.forIttybit(Branch.POSTER_IMAGE, outputs))
+        assertThat(outputs.forIttybit(Branch.AUDIO_TRANSCRIPTION)).containsEntry("language", "es");
+        assertThat(outputs.forIttybit(Branch.POSTER_IMAGE))
                 .isEqualTo(Map.of("start", 12.25, "width", 640, "format", "webp"));
-        assertThat(OutputOptions.forIttybit(Branch.GIF_PREVIEW, outputs))
+        assertThat(outputs.forIttybit(Branch.GIF_PREVIEW))
                 .isEqualTo(Map.of("start", 10, "end", 13, "width", 480, "fps", 12, "format", "gif"));
-        assertThat(OutputOptions.forIttybit(Branch.HLS_PACKAGE, outputs)).containsEntry("width", 1920);
+        assertThat(outputs.forIttybit(Branch.HLS_PACKAGE)).containsEntry("width", 1920);
         assertThat(outputs.toJson().path("poster-image").path("time").asDouble()).isEqualTo(12.25);
     }
 

@@ -3,6 +3,7 @@ package io.mediafanout.media.service;
 import java.util.Map;
 
 import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.domain.Outputs;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
@@ -13,13 +14,17 @@ public final class TestOutputs {
     }
 
     public static MediaConfig config(Map<String, String> settings) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(MediaConfig.class)
+        return settings(settings).getConfigMapping(MediaConfig.class);
+    }
+
+    private static SmallRyeConfig settings(Map<String, String> settings) {
+        return new SmallRyeConfigBuilder().withMapping(MediaConfig.class)
                 .withSources(new io.smallrye.config.PropertiesConfigSource(settings, "test", 500)).build();
-        return config.getConfigMapping(MediaConfig.class);
     }
 
     public static OutputOptions options(Map<String, String> settings) {
-        return new OutputOptions(config(settings));
+        SmallRyeConfig config = settings(settings);
+        return new OutputOptions(config.getConfigMapping(MediaConfig.class), config);
     }
 
     public static Outputs defaults() {

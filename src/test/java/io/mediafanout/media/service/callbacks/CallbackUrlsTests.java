@@ -14,8 +14,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.mediafanout.media.service.TestOutputs;
 import io.mediafanout.media.domain.Upload.InvalidUploadException;
+import io.mediafanout.media.service.TestOutputs;
 
 /** Where callbacks may go (SSRF): the rules checked at upload and, resolving again, before each delivery. */
 class CallbackUrlsTests {

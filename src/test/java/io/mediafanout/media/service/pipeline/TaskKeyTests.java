@@ -9,10 +9,11 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.media.domain.Branch;
-import io.mediafanout.media.service.OutputOptions;
 import io.mediafanout.media.domain.Outputs;
-import io.mediafanout.media.service.TestOutputs;
 import io.mediafanout.media.domain.Upload;
+import io.mediafanout.media.service.MediaEvents;
+import io.mediafanout.media.service.OutputOptions;
+import io.mediafanout.media.service.TestOutputs;
 
 /**
  * Ittybit idempotency keys: one task per (app, environment, media, source, branch, options, generation), nothing
@@ -34,7 +35,7 @@ class TaskKeyTests {
     @Test
     void theKeyIsStableAcrossCallsSoARetriedStepFindsItsTask() throws Exception {
         // a retried call decodes its upload again from the event, with objects of its own
-        Upload decoded = Upload.fromEvent(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        Upload decoded = MediaEvents.upload(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 "{\"sourceUrl\": \"https://uploads.example/vid_1.mp4\", \"mediaId\": \"vid_1\"}"),
                 TestOutputs.options(java.util.Map.of()));
 

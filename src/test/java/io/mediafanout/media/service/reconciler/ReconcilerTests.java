@@ -227,9 +227,7 @@ class ReconcilerTests {
         // the run was slow, not dead: its assemble step comes after the reconciler gave up on it
         var outputs = options.defaults();
         var results = outputs.branches().stream().map(b -> new io.mediafanout.media.service.pipeline.BranchResult(
-                "task_" + b.id(), "completed", "https://uploads.example/" + late + ".mp4",
-                new io.mediafanout.media.service.pipeline.BranchResult.Output("https://cdn.example/" + b.id())))
-                .toList();
+                b, "task_" + b.id(), "https://cdn.example/" + b.id())).toList();
         VertxContextSupport.subscribeAndAwait(() -> records.assemble(new io.mediafanout.media.domain.Upload(late,
                 "https://uploads.example/" + late + ".mp4", 0, outputs), results));
 
