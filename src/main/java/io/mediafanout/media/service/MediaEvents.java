@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -23,7 +24,8 @@ import io.mediafanout.media.domain.Upload.InvalidUploadException;
 public final class MediaEvents {
 
     /**
-     * An upload to process. Sent by our API as {@code {mediaId, sourceUrl, round, outputs}} (see {@link #uploaded});
+     * An upload to process. Sent by our API as {@code {mediaId, sourceUrl, round, branches, outputs}} (see
+     * {@link #uploaded});
      * another app sends {@code {mediaId, sourceUrl, branches?, options?}} (read by {@link #upload}).
      */
     public static final String UPLOADED = "video/uploaded";
@@ -55,13 +57,16 @@ public final class MediaEvents {
 
     /**
      * The {@value #UPLOADED} of a record's round, with an id unique to that round, carrying the record's outputs as
-     * stored ({@code outputs}: its branches and complete options; none for records stored before uploads chose them,
-     * whose run takes the defaults). The run reads them as they are: an option the upload removed ({@code null})
+     * stored ({@code outputs}: its branches and complete options, and the list of {@code branches} for the event's
+     * readers; neither for records stored before uploads chose them, whose run takes the defaults). The run reads them as they are: an option the upload removed ({@code null})
      * stays removed instead of coming back as this server's default, and nothing is checked again.
      */
     public static Event uploaded(String mediaId, String sourceUrl, int round, Outputs outputs) {
         ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl);
         if (outputs != null) {
+            // branches: for the event's readers (the Inngest dashboard, other apps); the run reads outputs
+            ArrayNode branches = data.putArray("branches");
+            outputs.branches().forEach(branch -> branches.add(branch.id()));
             data.set("outputs", outputs.toJson());
         }
         String eventId = "video-uploaded-" + mediaId;
