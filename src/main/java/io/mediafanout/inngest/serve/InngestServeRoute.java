@@ -251,7 +251,10 @@ public class InngestServeRoute {
             body.appendBuffer(chunk);
         });
         request.exceptionHandler(failure -> {
-            if (!refused[0]) {
+            if (refused[0] || ctx.response().ended() || ctx.response().closed()) {
+                // answered already (413, or 408 to a body too slow), or the client went away: nobody to tell
+                Log.debugf("The body of a call to the serve endpoint was not read to its end: %s", failure.toString());
+            } else {
                 ctx.fail(failure);
             }
         });
