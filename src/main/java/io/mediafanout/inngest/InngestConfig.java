@@ -16,8 +16,10 @@ import io.smallrye.config.WithName;
 @ConfigMapping(prefix = "inngest")
 public interface InngestConfig {
 
-    /** App id: the prefix of every function's composite id ({@code <app-id>-<function-id>}). */
-    @WithDefault("media-pipeline")
+    /**
+     * {@code INNGEST_APP_ID}: the app id, the prefix of every function's composite id ({@code <app-id>-<function-id>}).
+     * Required, without a default: the application names itself (e.g. in its {@code application.properties}).
+     */
     String appId();
 
     /** Optional app version sent at sync time. */
