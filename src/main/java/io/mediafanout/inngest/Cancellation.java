@@ -23,7 +23,7 @@ public record Cancellation(String event, Optional<String> ifExpression, Optional
 
     /**
      * Cancels the runs whose event has the same value at {@code path} as the cancelling event, like the TypeScript
-     * SDK's {@code match}: {@code match(e, "data.mediaId")} is {@code event.data.mediaId == async.data.mediaId}.
+     * SDK's {@code match}: {@code match(e, "data.orderId")} is {@code event.data.orderId == async.data.orderId}.
      */
     public static Cancellation match(String event, String path) {
         return new Cancellation(event, Optional.of("event." + path + " == async." + path), Optional.empty());

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.inject.Singleton;
 
@@ -29,14 +30,29 @@ public class InngestClient {
     /** The event API refused the events, or could not be reached. The message never contains the event key. */
     public static class SendException extends RuntimeException {
         private final boolean transientFailure;
+        private final String unreachableDevServer;
 
         SendException(String message, boolean transientFailure) {
+            this(message, transientFailure, null);
+        }
+
+        SendException(String message, boolean transientFailure, String unreachableDevServer) {
             super(message, null, false, false);
             this.transientFailure = transientFailure;
+            this.unreachableDevServer = unreachableDevServer;
         }
 
         public boolean isTransient() {
             return transientFailure;
+        }
+
+        /**
+         * In dev mode, when no connection to the event API could be made (refused, unknown host, no answer to the
+         * connection attempt): the URL of the Inngest dev server the events were sent to, which is then most likely not
+         * running. Empty in cloud mode, and whenever the event API answered.
+         */
+        public Optional<String> unreachableDevServer() {
+            return Optional.ofNullable(unreachableDevServer);
         }
     }
 
@@ -91,7 +107,7 @@ public class InngestClient {
         String url = InngestHttp.join(environment.eventApiBaseUrl(), "/e/" + key);
         int attempts = Math.max(1, environment.config().http().eventAttempts());
         Uni<List<String>> once = Uni.createFrom().deferred(() -> http.plain(HttpMethod.POST, url, headers, body))
-                .onFailure().transform(e -> new SendException("event API unreachable: " + causeName(e), true))
+                .onFailure().transform(this::unreachable)
                 .map(this::ids);
         if (attempts > 1) {
             Duration delay = environment.config().http().eventRetryDelay();
@@ -129,6 +145,23 @@ public class InngestClient {
         } catch (Exception e) {
             return "";
         }
+    }
+
+    /** The event API could not be reached; in dev mode, a connection that could not be made names the dev server. */
+    private SendException unreachable(Throwable e) {
+        String devServer = environment.isDev() && notConnected(e) ? environment.eventApiBaseUrl() : null;
+        return new SendException("event API unreachable: " + causeName(e)
+                + (devServer == null ? "" : " (no Inngest dev server at " + devServer + ")"), true, devServer);
+    }
+
+    /** No connection could be made: refused, unknown host, or no answer to the connection attempt in time. */
+    private static boolean notConnected(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The failure's kind without its message: Vert.x messages can contain the request URI, hence the key. */

@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import io.mediafanout.inngest.serve.Admission;
 import io.mediafanout.inngest.serve.ServeLimits;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -15,8 +16,10 @@ import io.smallrye.config.WithName;
 @ConfigMapping(prefix = "inngest")
 public interface InngestConfig {
 
-    /** App id: the prefix of every function's composite id ({@code <app-id>-<function-id>}). */
-    @WithDefault("media-pipeline")
+    /**
+     * {@code INNGEST_APP_ID}: the app id, the prefix of every function's composite id ({@code <app-id>-<function-id>}).
+     * Required, without a default: the application names itself (e.g. in its {@code application.properties}).
+     */
     String appId();
 
     /** Optional app version sent at sync time. */
@@ -69,6 +72,9 @@ public interface InngestConfig {
     /** Outbound HTTP calls (sync, events, run data). */
     Http http();
 
+    /** The serve endpoint ({@code /api/inngest}) itself. */
+    Serve serve();
+
     /**
      * Admission of calls to the serve endpoint in this process ({@link Admission}); every default is derived from the
      * heap the JVM got ({@link ServeLimits}, README "Sizing").
@@ -120,6 +126,21 @@ public interface InngestConfig {
         /** {@code INNGEST_CONCURRENCY_REPLICAS}: the most replicas that serve the app (the HPA's maxReplicas). */
         @WithDefault("10")
         int replicas();
+    }
+
+    interface Serve {
+        /**
+         * {@code INNGEST_SERVE_MAX_BODY_SIZE} ({@code inngest.serve.max-body-size}): the largest request body the serve
+         * endpoint takes, as a size ({@code 8M}, {@code 512K}, or bytes). A call announcing a larger
+         * {@code Content-Length} is refused at once, its body unread, and a body sent without a length (chunked) as
+         * soon as it passes the limit: {@code 413} with
+         * {@code {"error":"payload_too_large","message":"the request body is larger than <limit> bytes"}}, and the
+         * connection is closed. Inngest sends a run whose data would be larger with {@code use_api}, and the SDK
+         * fetches that data from the API. This is the endpoint's only body limit: it answers before Quarkus checks
+         * {@code quarkus.http.limits.max-body-size}, which does not apply to it.
+         */
+        @WithDefault("8M")
+        MemorySize maxBodySize();
     }
 
     interface Http {

@@ -42,7 +42,8 @@ class ConfigurationDocsTests {
     private static final Pattern MAPPING = Pattern.compile("@ConfigMapping\\(prefix = \"([^\"]+)\"\\)");
     private static final Pattern CONFIG_PROPERTY = Pattern.compile(
             "@ConfigProperty\\(name = \"([^\"]+)\"(?:, defaultValue = \"([^\"]*)\")?\\)");
-    private static final Pattern LOOKUP_IF = Pattern.compile("@LookupIfProperty\\(name = (\\w+)");
+    private static final Pattern LOOKUP_IF = Pattern.compile("@LookupIfProperty\\(name = (?:\\w+\\.)?(\\w+)");
+    private static final Pattern CONSTANT = Pattern.compile("static final String (\\w+) = \"([^\"]+)\";");
     private static final Pattern ENV_PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+):([^}]*)}");
     /** Marks a setting without a default in the code. */
     private static final String NONE = "—";
@@ -101,6 +102,13 @@ class ConfigurationDocsTests {
     /** Every setting the code reads, with its default (empty: none). Map keys of branch settings are {@code <branch>}. */
     private static Map<String, Optional<String>> readByTheCode() throws Exception {
         Map<String, Optional<String>> settings = new TreeMap<>();
+        Map<String, String> constants = new LinkedHashMap<>();
+        for (Path source : sources()) {
+            Matcher constant = CONSTANT.matcher(Files.readString(source));
+            while (constant.find()) {
+                constants.putIfAbsent(constant.group(1), constant.group(2));
+            }
+        }
         for (Path source : sources()) {
             String text = Files.readString(source);
             Matcher mapping = MAPPING.matcher(text);
@@ -113,9 +121,8 @@ class ConfigurationDocsTests {
             }
             Matcher lookup = LOOKUP_IF.matcher(text);
             while (lookup.find()) {
-                Matcher constant = Pattern.compile(lookup.group(1) + " = \"([^\"]+)\"").matcher(text);
-                assertThat(constant.find()).as("the constant " + lookup.group(1) + " in " + source).isTrue();
-                settings.putIfAbsent(constant.group(1), Optional.empty());
+                assertThat(constants).as("the constant " + lookup.group(1) + " of " + source).containsKey(lookup.group(1));
+                settings.putIfAbsent(constants.get(lookup.group(1)), Optional.empty());
             }
         }
         for (Branch branch : Branch.values()) {

@@ -8,16 +8,14 @@ import java.util.Optional;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.quarkus.logging.Log;
-import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -26,20 +24,33 @@ import io.vertx.ext.web.RoutingContext;
  * body bytes in and the exact signed bytes out, nothing a JAX-RS resource adds, and the route takes a quarter less CPU
  * per call than a Quarkus REST resource (bench/run.sh, serve part).
  * <ol>
- * <li>Order -2000, before any body is read: a {@code POST} whose signature header is missing, malformed or stale is
- * refused at once ({@link InngestServeHandler#refuseBeforeBody}); every call with a body is then admitted by
- * {@link Admission} (calls and body bytes per process, {@link ServeLimits}) — a call past the limits waits, its
- * connection paused and its body unread, and is answered {@code 503} with {@code Retry-After} only when the queue is
- * full or its wait passes {@code inngest.admission.max-wait}.</li>
- * <li>Order -100, after {@code media.rest.BodyLimit} (-1000) has refused a body over the limit and read a body sent
- * without a length: the call itself, through {@link InngestServeHandler}.</li>
+ * <li>Order -2000, before any body is read: a call announcing a body over {@code inngest.serve.max-body-size}
+ * ({@link ServeLimits#maxBodySize()}) is refused with a JSON {@code 413}; a {@code POST} whose signature header is
+ * missing, malformed or stale is refused at once ({@link InngestServeHandler#refuseBeforeBody}); every call with a
+ * body is then admitted by {@link Admission} (calls and body bytes per process, {@link ServeLimits}) — a call past the
+ * limits waits, its connection paused and its body unread, and is answered {@code 503} with {@code Retry-After} only
+ * when the queue is full or its wait passes {@code inngest.admission.max-wait}.</li>
+ * <li>Order -100: the body is read, one sent without a length (chunked) refused with the same {@code 413} as soon as
+ * it passes the limit; then the call itself, through {@link InngestServeHandler}.</li>
  * </ol>
+ * The route holds every body to its own limit and marks its calls ({@link #OWN_BODY_LIMIT}), so that a body limit the
+ * application applies to all its routes leaves them alone.
  */
 @Singleton
 public class InngestServeRoute {
 
     /** The serve path, where the official SDKs' frameworks mount it. */
     public static final String PATH = "/api/inngest";
+
+    /**
+     * Key of the {@link RoutingContext} value (the body limit in bytes) this route sets on each of its calls before any
+     * later route sees it: the route reads the call's body and holds it to {@code inngest.serve.max-body-size}, so a
+     * body limit the application applies to its other routes must not read or refuse it.
+     */
+    public static final String OWN_BODY_LIMIT = "inngest.serve.max-body-size";
+
+    /** The answer to a body over the limit (a {@code 413}), with the limit in bytes. */
+    static final String TOO_LARGE = "{\"error\":\"payload_too_large\",\"message\":\"the request body is larger than %d bytes\"}";
 
     /** Seconds Inngest is asked to wait before it tries a call refused for overload again. */
     static final int RETRY_AFTER_SECONDS = 5;
@@ -49,12 +60,11 @@ public class InngestServeRoute {
     private final ServeLimits limits;
     private final long maxBodySize;
 
-    public InngestServeRoute(InngestServeHandler handler, ServeAnswers answers, ServeLimits limits,
-            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+    public InngestServeRoute(InngestServeHandler handler, ServeAnswers answers, ServeLimits limits) {
         this.handler = handler;
         this.answers = answers;
         this.limits = limits;
-        this.maxBodySize = maxBodySize.asLongValue();
+        this.maxBodySize = limits.maxBodySize();
     }
 
     void install(@Observes Router router) {
@@ -65,10 +75,11 @@ public class InngestServeRoute {
     // ---- admission ------------------------------------------------------------------------------------------------
 
     private void admit(RoutingContext ctx) {
+        ctx.put(OWN_BODY_LIMIT, maxBodySize);
         HttpServerRequest request = ctx.request();
         long size = bodySize(request);
         if (size > maxBodySize) {
-            ctx.next(); // media.rest.BodyLimit answers 413 before anything else looks at it
+            tooLarge(ctx);
             return;
         }
         Optional<ServeResponse> refusal = handler.refuseBeforeBody(request.method().name(), request::getHeader);
@@ -204,14 +215,84 @@ public class InngestServeRoute {
 
     private void serve(RoutingContext ctx) {
         if (ctx.body().available()) {
+            // read by a body handler the application put before every route: held to this route's limit all the same
             Buffer body = ctx.body().buffer();
-            handle(ctx, body == null ? null : body.getBytes());
+            if (body != null && body.length() > maxBodySize) {
+                tooLarge(ctx);
+            } else {
+                handle(ctx, body == null ? null : body.getBytes());
+            }
         } else if (ctx.request().isEnded()) {
             handle(ctx, null);
         } else {
-            ctx.request().resume();
-            ctx.request().body().onSuccess(body -> handle(ctx, body.getBytes())).onFailure(ctx::fail);
+            readBody(ctx);
         }
+    }
+
+    /**
+     * Reads the body as it arrives and runs the call once it has ended; a body that passes the limit (one sent without
+     * a length: a declared length was checked at admission) is refused with a {@code 413} at once, and the rest of it
+     * discarded until the connection closes.
+     */
+    private void readBody(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        long declared = declaredLength(request);
+        Buffer body = declared > 0 && declared <= maxBodySize ? Buffer.buffer((int) declared) : Buffer.buffer();
+        boolean[] refused = { false };
+        request.handler(chunk -> {
+            if (refused[0]) {
+                return;
+            }
+            if (body.length() + (long) chunk.length() > maxBodySize) {
+                refused[0] = true;
+                tooLarge(ctx);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(failure -> {
+            if (refused[0] || ctx.response().ended() || ctx.response().closed()) {
+                // answered already (413, or 408 to a body too slow), or the client went away: nobody to tell
+                Log.debugf("The body of a call to the serve endpoint was not read to its end: %s", failure.toString());
+            } else {
+                ctx.fail(failure);
+            }
+        });
+        request.endHandler(ended -> {
+            if (!refused[0]) {
+                handle(ctx, body.getBytes());
+            }
+        });
+        request.resume();
+    }
+
+    /** The {@code Content-Length}, or -1 when there is none or it is not a number. */
+    private static long declaredLength(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * A body over the limit: {@code 413} with a JSON reason; over HTTP/1.1 the connection is closed after the answer
+     * (the rest of the body is not read), HTTP/2 resets the stream.
+     */
+    private void tooLarge(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(413).putHeader("Content-Type", "application/json");
+        if (ctx.request().version() != HttpVersion.HTTP_2) {
+            response.putHeader("Connection", "close");
+        }
+        response.end(String.format(TOO_LARGE, maxBodySize));
     }
 
     private void handle(RoutingContext ctx, byte[] body) {

@@ -26,6 +26,7 @@ import io.quarkus.runtime.Startup;
  * {@code env}, a constant key), so that the excess of a burst waits in Inngest's queue, not in a pod;</li>
  * <li>the admission queue: the declared limit, so Inngest's own calls never find it full.</li>
  * </ul>
+ * and the largest body of one call, {@code inngest.serve.max-body-size} (8 MiB unless configured).
  */
 @Singleton
 @Startup
@@ -41,6 +42,7 @@ public class ServeLimits {
     private final Admission admission;
     private final Duration maxWait;
     private final Duration bodyTimeout;
+    private final long maxBodySize;
     private final Optional<Concurrency> declared;
 
     @jakarta.inject.Inject
@@ -67,11 +69,12 @@ public class ServeLimits {
         this.admission = new Admission(calls, bytes, queue);
         this.maxWait = limits.maxWait();
         this.bodyTimeout = limits.bodyTimeout();
+        this.maxBodySize = config.serve().maxBodySize().asLongValue();
         this.declared = declaredLimit > 0
                 ? Optional.of(new Concurrency(declaredLimit, Optional.of("\"" + appId + "\""), Optional.of("env")))
                 : Optional.empty();
-        Log.infof("Serve limits: %d calls and %d KiB of bodies at once, %d queued for at most %s; %s declared to "
-                + "Inngest (heap %d MiB)", calls, bytes / 1024, queue, maxWait,
+        Log.infof("Serve limits: %d calls and %d KiB of bodies at once, %d queued for at most %s, bodies of %d KiB at "
+                + "most; %s declared to Inngest (heap %d MiB)", calls, bytes / 1024, queue, maxWait, maxBodySize / 1024,
                 declared.map(c -> c.limit() + " steps").orElse("no concurrency"), heap / (1024 * 1024));
     }
 
@@ -89,6 +92,11 @@ public class ServeLimits {
 
     public Duration bodyTimeout() {
         return bodyTimeout;
+    }
+
+    /** The largest request body of one call, in bytes ({@code inngest.serve.max-body-size}). */
+    public long maxBodySize() {
+        return maxBodySize;
     }
 
     /** The app-wide limit declared at sync, when there is one. */

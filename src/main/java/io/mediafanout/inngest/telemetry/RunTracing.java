@@ -37,7 +37,7 @@ import io.smallrye.mutiny.Uni;
  * One trace per run. Inngest calls the service once per step, each call a separate HTTP request (on any replica,
  * retried at will); each call becomes a {@link SpanKind#SERVER} span of the trace whose id is derived from the run id
  * (SHA-256), under a parent span id derived the same way, so a tracing UI shows the calls of a run as one
- * waterfall. What a call does while it runs (Ittybit requests, database statements, events sent) are child spans
+ * waterfall. What a call does while it runs (outbound requests, database statements, events sent) are child spans
  * of it. The span links to the call's HTTP server span and to the {@code traceparent} Inngest sent, where it sent
  * one. The derived parent is never exported itself: UIs show the run's calls under a missing root.
  * <p>

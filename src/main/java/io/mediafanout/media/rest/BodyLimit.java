@@ -13,6 +13,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
+import io.mediafanout.inngest.serve.InngestServeRoute;
 import io.mediafanout.media.client.IttybitWebhooks;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.buffer.Buffer;
@@ -25,10 +26,13 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * Body limits per route, checked before anything else reads the request: a request announcing a larger body
  * ({@code Content-Length}) gets a JSON 413 at once, before its body is read. The media API and webhooks take small
- * JSON documents (64 KiB); {@code /api/inngest} takes up to {@code quarkus.http.limits.max-body-size} (8 MiB:
- * Inngest sends larger runs with {@code use_api}). A body sent without a length (chunked, or HTTP/2) is read here, by Vert.x's
- * {@link BodyHandler} with its route's limit, and refused with the same JSON 413 as soon as it passes the limit — on
- * every method: a chunked {@code GET} or {@code DELETE} body is held to the same limit as a {@code POST}'s.
+ * JSON documents (64 KiB); every other route up to {@code quarkus.http.limits.max-body-size} (8 MiB), except the
+ * Inngest SDK's serve route ({@code /api/inngest}), which holds its calls to its own limit
+ * ({@code inngest.serve.max-body-size}, with the same JSON 413) and marks them
+ * ({@link InngestServeRoute#OWN_BODY_LIMIT}) for this limit to let through. A body sent without a length (chunked, or
+ * HTTP/2) is read here, by Vert.x's {@link BodyHandler} with its route's limit, and refused with the same JSON 413 as
+ * soon as it passes the limit — on every method: a chunked {@code GET} or {@code DELETE} body is held to the same
+ * limit as a {@code POST}'s.
  */
 @Singleton
 public class BodyLimit {
@@ -53,6 +57,10 @@ public class BodyLimit {
                     .setHandleFileUploads(false).setMergeFormAttributes(false));
         }
         router.route().order(-1_000).handler(ctx -> {
+            if (ctx.get(InngestServeRoute.OWN_BODY_LIMIT) != null) {
+                ctx.next(); // the SDK's serve route: it reads and limits its own body
+                return;
+            }
             String length = ctx.request().getHeader("Content-Length");
             long declared;
             try {

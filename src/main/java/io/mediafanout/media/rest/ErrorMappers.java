@@ -18,12 +18,32 @@ import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 
 /** Every error of the HTTP API is JSON with a clear message; no stack trace or class name reaches a client. */
 public class ErrorMappers {
+
+    /** How to start the Inngest dev server (README, "Try the whole pipeline locally"). */
+    static final String START_DEV_SERVER = "npx inngest-cli@latest dev";
+    static final String NOT_STARTED = "the upload is stored but processing could not be started yet; it is retried "
+            + "automatically, and repeating the request is safe";
+
+    /**
+     * Whether answers may say how to fix a local setup (where the Inngest dev server was expected, how to start it):
+     * in {@code quarkus:dev} and tests, never in the production profile, whose callers are the API's clients.
+     */
+    private final boolean localSetupHints;
+
+    public ErrorMappers() {
+        this(LaunchMode.current() != LaunchMode.NORMAL);
+    }
+
+    ErrorMappers(boolean localSetupHints) {
+        this.localSetupHints = localSetupHints;
+    }
 
     @ServerExceptionMapper
     public RestResponse<ApiError> invalid(Upload.InvalidUploadException e) {
@@ -85,11 +105,20 @@ public class ErrorMappers {
         return RestResponse.status(RestResponse.Status.CONFLICT, ApiError.of("conflict", e.getMessage()));
     }
 
+    /**
+     * The upload's event could not be sent. In Inngest dev mode outside production, when the dev server could not be
+     * reached, the answer says where it was expected and how to start it (the usual first run of {@code quarkus:dev}).
+     */
     @ServerExceptionMapper
     public RestResponse<ApiError> notStarted(InngestClient.SendException e) {
         Log.warnf("An upload is stored but its event could not be sent: %s", e.getMessage());
-        return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
-                "the upload is stored but processing could not be started yet; it is retried automatically, and repeating the request is safe"));
+        String message = e.unreachableDevServer().filter(devServer -> localSetupHints)
+                .map(devServer -> "the upload is stored but processing could not be started: the Inngest dev server "
+                        + "is not reachable at " + devServer + "; start it with `" + START_DEV_SERVER + "` (it finds "
+                        + "this service's /api/inngest by itself). Processing is retried automatically, and repeating "
+                        + "the request is safe")
+                .orElse(NOT_STARTED);
+        return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable", message));
     }
 
     @ServerExceptionMapper
