@@ -154,7 +154,7 @@ class ConfigurationDocsTests {
             if (path.startsWith("media.outputs.")) {
                 return; // keyed by branch and option: the Branch table's options, above
             }
-            String name = path.replace(".*.", ".<branch>.");
+            String name = path.replace(".*.", ".<branch>.").replace("[*]", "");
             Optional<String> fallback = property.hasDefaultValue() ? Optional.of(property.getDefaultValue())
                     : Optional.empty();
             into.put(name, fallback);
