@@ -22,15 +22,31 @@ public record BranchOption(String name, String ittybitName, Rule rule, String de
 
     /** Longest time into a video, in seconds. */
     public static final BigDecimal MAX_TIME = BigDecimal.valueOf(86_400);
-    /** {@code auto}, or a BCP 47 tag: a 2–3 letter language, then optional script/region/variant subtags. */
     private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
+    /** {@code auto}, or a BCP 47 tag: a 2–3 letter language, then optional script/region/variant subtags. */
     private static final Pattern LANGUAGE = Pattern.compile("auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}");
 
     /** Checks a value. */
-    @FunctionalInterface
     public interface Rule {
         /** The value, normalised; an {@link InvalidUploadException} naming {@code field} when it is not acceptable. */
         Object check(JsonNode value, String field);
+
+        /** The values it accepts, for people ({@code 16-1920}, {@code webp|jpeg}). */
+        String values();
+    }
+
+    private static Rule rule(String values, java.util.function.BiFunction<JsonNode, String, Object> check) {
+        return new Rule() {
+            @Override
+            public Object check(JsonNode value, String field) {
+                return check.apply(value, field);
+            }
+
+            @Override
+            public String values() {
+                return values;
+            }
+        };
     }
 
     static BranchOption of(String name, String ittybitName, Rule rule) {
@@ -68,18 +84,18 @@ public record BranchOption(String name, String ittybitName, Rule rule, String de
     }
 
     static Rule whole(int min, int max) {
-        return (value, field) -> {
+        return rule(min + "-" + max, (value, field) -> {
             if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min
                     || value.intValue() > max) {
                 throw new InvalidUploadException(field, field + " must be a whole number from " + min + " to " + max);
             }
             return value.intValue();
-        };
+        });
     }
 
     /** Seconds into the video, to the millisecond. */
     static Rule seconds() {
-        return (value, field) -> {
+        return rule("seconds (0-" + MAX_TIME + ", to the millisecond)", (value, field) -> {
             if (!value.isNumber()) {
                 throw new InvalidUploadException(field, field + " must be a number of seconds");
             }
@@ -89,26 +105,26 @@ public record BranchOption(String name, String ittybitName, Rule rule, String de
                         + " seconds, to the millisecond at most");
             }
             return normalised(seconds);
-        };
+        });
     }
 
     static Rule oneOf(String... values) {
         List<String> allowed = List.of(values);
-        return (value, field) -> {
+        return rule(String.join("|", allowed), (value, field) -> {
             if (!value.isTextual() || !allowed.contains(value.asText())) {
                 throw new InvalidUploadException(field, field + " must be one of " + String.join(", ", allowed));
             }
             return value.asText();
-        };
+        });
     }
 
     static Rule language() {
-        return (value, field) -> {
+        return rule("a BCP 47 tag or auto", (value, field) -> {
             if (!value.isTextual() || !LANGUAGE.matcher(value.asText()).matches()) {
                 throw new InvalidUploadException(field, field + " must be a BCP 47 language tag (en, es, pt-BR) or auto");
             }
             return value.asText();
-        };
+        });
     }
 
     /** 2 for 2.000, 2.5 for 2.50: equal values are equal keys. */

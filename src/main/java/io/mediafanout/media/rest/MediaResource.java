@@ -72,12 +72,9 @@ public class MediaResource {
     public record UploadRequest(
             @Schema(description = "http(s) URL Ittybit can download the video from", required = true) String sourceUrl,
             @Schema(description = "id of the media record (letters, digits, '.', '_', '-'); generated when absent") String mediaId,
-            @Schema(description = "the outputs to make, among hls-package, poster-image, gif-preview, "
-                    + "audio-transcription; all when absent", implementation = String[].class) JsonNode branches,
-            @Schema(description = "options per branch, overriding the service's defaults: hls-package {quality: "
-                    + "low|medium|high, maxWidth: 144-7680}, poster-image {time: seconds, width: 16-8192, format: "
-                    + "webp|jpeg|png|avif}, gif-preview {start, end: seconds, at most 30 apart; width: 16-1920; fps: "
-                    + "1-30}, audio-transcription {language: a BCP 47 tag or auto}", implementation = Object.class) JsonNode options,
+            // branches and options are described from the Branch table (OpenApiBranches)
+            @Schema(implementation = String[].class) JsonNode branches,
+            @Schema(implementation = Object.class) JsonNode options,
             @Schema(description = "https URL that receives the media.ready, media.failed and media.cancelled "
                     + "callbacks (signed: see the README)") String callbackUrl) {
     }

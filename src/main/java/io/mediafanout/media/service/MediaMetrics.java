@@ -5,6 +5,7 @@ import java.time.Duration;
 import jakarta.inject.Singleton;
 
 import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.domain.BranchStatus;
 import io.mediafanout.media.domain.MediaStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,7 +62,8 @@ public class MediaMetrics {
     /** A branch ended: its duration from the creation of its first task to its output, or to its final failure. */
     public void branchEnded(Branch branch, boolean completed, Duration duration) {
         Timer.builder("media.branch.duration").description("Duration of a branch, from its first Ittybit task to its end")
-                .tag("branch", branch.id()).tag("outcome", completed ? "completed" : "failed")
+                .tag("branch", branch.id())
+                .tag("outcome", (completed ? BranchStatus.COMPLETED : BranchStatus.FAILED).value())
                 .serviceLevelObjectives(BRANCH_BUCKETS)
                 .register(registry).record(duration);
     }
