@@ -3,6 +3,7 @@ package io.mediafanout.media.repository;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import jakarta.persistence.AttributeConverter;
 
@@ -27,42 +28,45 @@ final class Columns {
     private Columns() {
     }
 
-    static final class MediaStatusColumn implements AttributeConverter<MediaStatus, String> {
-        @Override
-        public String convertToDatabaseColumn(MediaStatus status) {
-            return status == null ? null : status.value();
+    /** An enum stored by its name in the API and events ({@code ready}, {@code task_failed}). */
+    abstract static class ByName<E> implements AttributeConverter<E, String> {
+        private final Function<E, String> name;
+        private final Function<String, E> byName;
+
+        ByName(Function<E, String> name, Function<String, E> byName) {
+            this.name = name;
+            this.byName = byName;
         }
 
         @Override
-        public MediaStatus convertToEntityAttribute(String value) {
-            return value == null ? null
-                    : MediaStatus.of(value).orElseThrow(() -> new IllegalStateException("unknown media status " + value));
+        public String convertToDatabaseColumn(E value) {
+            return value == null ? null : name.apply(value);
+        }
+
+        @Override
+        public E convertToEntityAttribute(String value) {
+            return value == null ? null : byName.apply(value);
         }
     }
 
-    static final class BranchStatusColumn implements AttributeConverter<BranchStatus, String> {
-        @Override
-        public String convertToDatabaseColumn(BranchStatus status) {
-            return status == null ? null : status.value();
+    static final class MediaStatusColumn extends ByName<MediaStatus> {
+        MediaStatusColumn() {
+            super(MediaStatus::value, value -> MediaStatus.of(value)
+                    .orElseThrow(() -> new IllegalStateException("unknown media status " + value)));
         }
+    }
 
-        @Override
-        public BranchStatus convertToEntityAttribute(String value) {
-            return value == null ? null
-                    : BranchStatus.of(value).orElseThrow(() -> new IllegalStateException("unknown branch status " + value));
+    static final class BranchStatusColumn extends ByName<BranchStatus> {
+        BranchStatusColumn() {
+            super(BranchStatus::value, value -> BranchStatus.of(value)
+                    .orElseThrow(() -> new IllegalStateException("unknown branch status " + value)));
         }
     }
 
     /** A code as stored; one this version does not know reads as {@link FailureCode#RUN_FAILED}. */
-    static final class FailureCodeColumn implements AttributeConverter<FailureCode, String> {
-        @Override
-        public String convertToDatabaseColumn(FailureCode code) {
-            return code == null ? null : code.code();
-        }
-
-        @Override
-        public FailureCode convertToEntityAttribute(String value) {
-            return value == null ? null : FailureCode.of(value);
+    static final class FailureCodeColumn extends ByName<FailureCode> {
+        FailureCodeColumn() {
+            super(FailureCode::code, FailureCode::of);
         }
     }
 

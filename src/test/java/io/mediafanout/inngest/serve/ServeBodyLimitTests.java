@@ -2,12 +2,11 @@ package io.mediafanout.inngest.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 
 import org.erdtman.jcs.JsonCanonicalizer;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.mediafanout.inngest.CloudServeProfile;
 import io.mediafanout.inngest.auth.Signatures;
+import io.mediafanout.testing.ChunkedRequest;
 import io.mediafanout.testing.Transcript;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -82,31 +82,10 @@ class ServeBodyLimitTests {
         }
     }
 
-    /** POSTs {@code body} chunked (no length), 8 KiB a chunk, and reads the whole answer; stops writing when refused. */
+    /** POSTs {@code body} chunked (no length) and reads the whole answer; stops writing when refused. */
     private String chunked(String extraHeaders, byte[] body) throws IOException {
-        try (Socket socket = open()) {
-            BufferedOutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
-            out.write(("POST " + TARGET + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n" + extraHeaders + "\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            try {
-                for (int at = 0; at < body.length; at += 8192) {
-                    int n = Math.min(8192, body.length - at);
-                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.write(body, at, n);
-                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-                }
-                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-            } catch (IOException refusedWhileSending) {
-                // the service answered and closed the connection before the whole body was sent
-            }
-            try {
-                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (SocketException reset) {
-                return "";
-            }
-        }
+        return ChunkedRequest.send("127.0.0.1", serveUrl.getPort(), "POST", TARGET, extraHeaders, body,
+                Duration.ofSeconds(15));
     }
 
     private Socket open() throws IOException {
