@@ -461,9 +461,9 @@ class EdgeAbuseIT {
      * called that many times with one (the fake drops repeated event ids, so the calls are counted too).
      */
     private static void assertUploadedEventsSent(String id, int count) {
-        assertThat(eventsNamed("video/uploaded", id)).as("video/uploaded events of " + id).hasSize(count);
+        assertThat(eventsNamed(MediaEvents.UPLOADED, id)).as("video/uploaded events of " + id).hasSize(count);
         assertThat(FakeInngestApi.server().received(r -> r.path().startsWith("/e/")
-                && r.body().contains("video/uploaded") && r.body().contains("\"" + id + "\"")))
+                && r.body().contains(MediaEvents.UPLOADED) && r.body().contains("\"" + id + "\"")))
                 .as("event API calls sending video/uploaded of " + id).hasSize(count);
     }
 

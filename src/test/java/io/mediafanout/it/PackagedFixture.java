@@ -165,6 +165,15 @@ final class PackagedFixture {
     }
 
     /**
+     * A {@value MediaEvents#UPLOADED} as another app sends it, as the seed app does: {@code {mediaId, sourceUrl}}, no
+     * record made beforehand, the server's default outputs.
+     */
+    static ObjectNode foreignUpload(String mediaId) {
+        return foreignEvent(MediaEvents.UPLOADED,
+                JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl(mediaId)));
+    }
+
+    /**
      * What Inngest sends when a run of {@code functionId} failed for good ({@value FunctionDefinition#FAILURE_EVENT},
      * which triggers the function's onFailure handler): the function, the run, its error and the event that started it.
      */

@@ -72,6 +72,27 @@ class PipelineIT {
     }
 
     /**
+     * Another app's {@code video/uploaded} (the seed's {@code {mediaId, sourceUrl}}, hand-built because the point is
+     * an event this service did not send) starts the same pipeline: the run makes the record, with every branch.
+     */
+    @Test
+    void anotherAppsUploadEventRunsThePipelineWithTheDefaultOutputs() throws Exception {
+        String mediaId = PackagedFixture.newId("itforeign");
+
+        // no webhooks here: the emulator skips the time the run only waits for its tasks
+        ExecutorEmulator.Run run = PackagedFixture.fanout(serveUrl).skipIdleTime()
+                .runEvent(PackagedFixture.foreignUpload(mediaId));
+
+        assertThat(run.status()).isEqualTo("completed");
+        ValidatableResponse media = given().header("Authorization", TestApiKey.AUTHORIZATION).get("/media/" + mediaId)
+                .then().statusCode(200).body("status", equalTo("ready"));
+        for (Branch branch : PackagedFixture.branches()) {
+            assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.id()).hasSize(1);
+            media.body(branch.resultField(), equalTo(PackagedFixture.outputOf(mediaId, branch)));
+        }
+    }
+
+    /**
      * A branch whose tasks always end failed fails the run for good; Inngest then sends the failure event, whose
      * handler fails the record (naming the branch) and tells other apps with {@code media/failed}.
      */
