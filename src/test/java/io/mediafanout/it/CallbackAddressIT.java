@@ -6,16 +6,15 @@ import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.testing.HostsFile;
 import io.mediafanout.testing.PackagedApp;
+import io.mediafanout.testing.TestApiKey;
 
 /**
  * The packaged jar's callback SSRF guard against a real resolver: the JDK resolves names from a hosts file
@@ -73,7 +72,7 @@ class CallbackAddressIT {
             HttpResponse<String> answer = upload("https://" + name + "/hook");
             assertThat(answer.statusCode()).as(name + ": " + answer.body() + "; log: " + app.replica().log())
                     .isEqualTo(400);
-            JsonNode body = new ObjectMapper().readTree(answer.body());
+            JsonNode body = PackagedFixture.json(answer);
             assertThat(body.path("field").asText()).as(name).isEqualTo("callbackUrl");
             assertThat(body.path("message").asText()).as(name).contains("callbackUrl").contains("may not reach");
         }
@@ -89,7 +88,7 @@ class CallbackAddressIT {
     void aHostThatDoesNotResolveIsA400SayingSo() throws Exception {
         HttpResponse<String> answer = upload("https://absent.hooks.test/hook");
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
-        JsonNode body = new ObjectMapper().readTree(answer.body());
+        JsonNode body = PackagedFixture.json(answer);
         assertThat(body.path("field").asText()).isEqualTo("callbackUrl");
         assertThat(body.path("message").asText()).isEqualTo("callbackUrl: its host does not resolve");
     }
@@ -110,8 +109,7 @@ class CallbackAddressIT {
 
     /** {@code POST /media} of a new record with {@code callbackUrl}. */
     private static HttpResponse<String> upload(String callbackUrl) throws Exception {
-        String id = "cbaddr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        return app.replica().post("/media", "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\""
-                + id + "\",\"callbackUrl\":\"" + callbackUrl + "\"}");
+        return PackagedFixture.post(app.replica().url("/"), TestApiKey.AUTHORIZATION,
+                PackagedFixture.uploadBody(PackagedFixture.newId("cbaddr")).put("callbackUrl", callbackUrl));
     }
 }

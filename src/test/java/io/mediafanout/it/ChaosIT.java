@@ -14,8 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -26,9 +28,9 @@ import io.mediafanout.testing.RoundRobinProxy;
 
 /**
  * A burst of runs against two packaged replicas started as pods run them ({@code java @jvm.options}, 256 MiB) behind
- * a round-robin Service, one database; a replica is SIGKILLed mid-burst and started again (in turn, every few seconds,
- * with {@code -Dchaos.kills=N}; {@code -Dchaos.runs} sets the burst). Nothing is lost: every
- * run completes, every record is {@code ready}, each branch has exactly one Ittybit task, and no replica ran out of
+ * a round-robin Service, one database, each run started from the {@code video/uploaded} its upload sent; a replica is
+ * SIGKILLed mid-burst and started again (in turn, every few seconds, with {@code -Dchaos.kills=N};
+ * {@code -Dchaos.runs} sets the burst). Nothing is lost: every run completes, every record is {@code ready}, each branch has exactly one Ittybit task, and no replica ran out of
  * memory. Then every record's {@code media/ready} becomes a callback run while a replica is killed again: every record's
  * callback arrives, under one delivery id. The emulator honours the concurrency the replicas declare at sync, as
  * Inngest does.
@@ -39,13 +41,10 @@ class ChaosIT {
     /** Replicas killed in turn (each restarted at once); CI kills one, {@code -Dchaos.kills=8} more. */
     static final int KILLS = Integer.getInteger("chaos.kills", 1);
     static final long KILL_EVERY_MILLIS = Long.getLong("chaos.kill-every-ms", 3_000);
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
-
-    static final String CALLBACKS_FN = "media-pipeline-media-callbacks";
+    static final String FN = PackagedFixture.FANOUT;
+    static final String CALLBACKS_FN = PackagedFixture.CALLBACKS;
     /** The uploading app's callback receiver (every record's callback goes to the default URL). */
-    static final RecordingHttpServer RECEIVER = new RecordingHttpServer()
-            .route("POST", "/callbacks", request -> RecordingHttpServer.Reply.json(200, "{}"));
+    static final RecordingHttpServer RECEIVER = PackagedFixture.callbackReceiver("/callbacks");
 
     @RegisterExtension
     static final PackagedApp app = PackagedApp.create().withFakes().devMode()
@@ -63,10 +62,16 @@ class ChaosIT {
         for (int i = 0; i < RUNS; i++) {
             String mediaId = "chaos-" + batch + "-" + i;
             mediaIds.add(mediaId);
-            KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(Duration.ofMillis(1500)));
+            PackagedFixture.branches().forEach(
+                    branch -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(Duration.ofMillis(1500)));
         }
         List<Replica> replicas = app.launch().start(2);
         try (RoundRobinProxy service = new RoundRobinProxy(replicas.stream().map(Replica::port).toList())) {
+            // every record uploaded through the Service, before the burst: each run starts from the event it sent
+            Map<String, JsonNode> uploaded = new HashMap<>();
+            for (String mediaId : mediaIds) {
+                uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event());
+            }
             ExecutorEmulator.resetConcurrency();
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
                     Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500)).timeScale(0.25)
@@ -77,8 +82,7 @@ class ChaosIT {
             for (String mediaId : mediaIds) {
                 Thread thread = new Thread(null, () -> {
                     try {
-                        runs.put(mediaId, emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
-                                .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4")));
+                        runs.put(mediaId, emulator.runEvent(uploaded.get(mediaId)));
                     } catch (Throwable e) {
                         failures.put(mediaId, e);
                     }
@@ -92,7 +96,7 @@ class ChaosIT {
             // mid-burst (once a tenth of the records have their Ittybit tasks): a replica is killed (no graceful
             // shutdown), then started again on the same port; with chaos.kills > 1, the other one a few seconds
             // later, and so on
-            PackagedApp.await("a tenth of the records have tasks", Duration.ofMinutes(2),
+            PackagedFixture.await("a tenth of the records have tasks", Duration.ofMinutes(2),
                     () -> mediaIds.stream().filter(id -> !FakeIttybit.tasks(id).isEmpty()).limit(RUNS / 10).count()
                             >= RUNS / 10);
             double killedAt = (System.nanoTime() - t0) / 1e9;
@@ -122,8 +126,9 @@ class ChaosIT {
             assertThat(runs.values()).allSatisfy(run -> assertThat(run.status()).isEqualTo("completed"));
             assertThat(completedAtKill).as("the kill came mid-burst").isLessThan(RUNS);
             for (String mediaId : mediaIds) {
-                for (String kind : KINDS) {
-                    assertThat(FakeIttybit.tasks(mediaId, kind)).as(mediaId + " " + kind + ": one task").hasSize(1);
+                for (Branch branch : PackagedFixture.branches()) {
+                    assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(mediaId + " " + branch.id() + ": one task")
+                            .hasSize(1);
                 }
             }
             assertThat(statuses("chaos-" + batch + "-%")).as("every record").hasSize(RUNS)
@@ -144,7 +149,7 @@ class ChaosIT {
             for (String mediaId : mediaIds) {
                 Thread thread = new Thread(null, () -> {
                     try {
-                        deliveries.put(mediaId, callbacks.runEvent(FakeInngestApi.receivedEvent("media/ready", mediaId)));
+                        deliveries.put(mediaId, callbacks.runEvent(PackagedFixture.sent(MediaEvents.READY, mediaId)));
                     } catch (Throwable e) {
                         failures.put(mediaId + " callback", e);
                     }
@@ -154,7 +159,7 @@ class ChaosIT {
             }
             senders.forEach(Thread::start);
             // once the first callback of the batch has arrived
-            PackagedApp.await("a callback of the batch arrives", Duration.ofMinutes(2), () -> !RECEIVER.received(
+            PackagedFixture.await("a callback of the batch arrives", Duration.ofMinutes(2), () -> !RECEIVER.received(
                     r -> r.path().equals("/callbacks") && r.body().contains("\"chaos-" + batch + "-")).isEmpty());
             replicas.get(0).awaitReady();
             replicas.get(1).kill();
@@ -170,7 +175,7 @@ class ChaosIT {
             Map<String, java.util.Set<String>> ids = new HashMap<>();
             int posts = 0;
             for (RecordingHttpServer.Recorded post : RECEIVER.received(r -> r.path().equals("/callbacks"))) {
-                String mediaId = new ObjectMapper().readTree(post.body()).path("data").path("mediaId").asText();
+                String mediaId = PackagedFixture.JSON.readTree(post.body()).path("data").path("mediaId").asText();
                 if (mediaId.startsWith("chaos-" + batch + "-")) {
                     ids.computeIfAbsent(mediaId, k -> new java.util.HashSet<>()).add(post.header("Media-Fanout-Delivery"));
                     posts++;

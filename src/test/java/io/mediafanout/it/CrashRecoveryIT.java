@@ -3,17 +3,13 @@ package io.mediafanout.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.PackagedApp;
@@ -21,8 +17,9 @@ import io.mediafanout.testing.PackagedApp.Replica;
 
 /**
  * The service is killed ({@code kill -9}) mid-run, while Inngest holds a branch's wait for its Ittybit task, then
- * started again: the run completes, no memoised step body runs again (one create per kind, no read of a finished
- * branch), and the interrupted branch goes on reading the task it created.
+ * started again: the run (started from the {@code video/uploaded} the upload sent) completes, no memoised step body
+ * runs again (one create per kind, no read of a finished branch), and the interrupted branch goes on reading the task
+ * it created.
  */
 class CrashRecoveryIT {
 
@@ -31,26 +28,25 @@ class CrashRecoveryIT {
 
     @Test
     void aRunSurvivesTheServiceBeingKilledAndRestarted() throws Exception {
-        String mediaId = "crash_" + UUID.randomUUID().toString().substring(0, 8);
+        String mediaId = PackagedFixture.newId("crash");
         // the HLS task needs 5 reads (a 2 s wait, then sleeps of 2, 4, 8, 16 s, halved by the emulator): the service
         // is killed while Inngest holds that branch's sleep
-        FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 4;
+        FakeIttybit.script(mediaId, Branch.HLS_PACKAGE.kind()).readsBeforeEnd = 4;
 
         Replica service = app.start();
         ExecutorEmulator.Outage outage = new ExecutorEmulator.Outage();
         try {
-            ExecutorEmulator emulator = new ExecutorEmulator(service.serveUrl(),
-                    "media-pipeline-fanout-adaptive-streaming", Optional.empty(), 3, Duration.ofMillis(200))
+            PackagedFixture.Upload upload = PackagedFixture.upload(service, mediaId);
+            ExecutorEmulator emulator = PackagedFixture.fanout(service.serveUrl())
                     .connectionRetryDelay(Duration.ofSeconds(1)).timeScale(0.5).beforeCall(outage::hold);
-            CompletableFuture<ExecutorEmulator.Run> run = emulator.runAsync("video/uploaded", new ObjectMapper()
-                    .createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
-            PackagedApp.await("3 branches are completed", Duration.ofSeconds(60),
+            CompletableFuture<ExecutorEmulator.Run> run = PackagedFixture.runAsync(emulator, upload.event());
+            PackagedFixture.await("3 branches are completed", Duration.ofSeconds(60),
                     () -> completedBranches(service, mediaId) >= 3);
             // from now on every call waits for the service to be back; the read steps that recorded those branches
             // have answered, and no call is cut by the kill
             outage.begin();
-            PackagedApp.await("no call is in flight", Duration.ofSeconds(60), () -> emulator.callsInFlight() == 0);
-            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video")).singleElement()
+            PackagedFixture.await("no call is in flight", Duration.ofSeconds(60), () -> emulator.callsInFlight() == 0);
+            assertThat(FakeIttybit.tasks(mediaId, Branch.HLS_PACKAGE.kind())).singleElement()
                     .satisfies(t -> assertThat(t.reads().get()).as("HLS reads before the kill").isBetween(1, 4));
             service.kill(); // SIGKILL: no graceful shutdown
             assertThat(run).as("the run is still in progress").isNotDone();
@@ -61,26 +57,32 @@ class CrashRecoveryIT {
             assertThat(done.status()).as("log: " + service.log()).isEqualTo("completed");
             // a memoised create step is never executed again: one POST per kind, one task
             FakeIttybit.assertEachKindCreatedOnce(mediaId);
-            for (String kind : List.of("image", "video", "audio")) {
+            for (Branch branch : PackagedFixture.branches()) {
+                if (branch == Branch.HLS_PACKAGE) {
+                    continue;
+                }
                 // the branches done before the kill are replayed from memoised results: no read after them
-                String task = FakeIttybit.tasks(mediaId, kind).get(0).id();
+                String task = FakeIttybit.tasks(mediaId, branch.kind()).get(0).id();
                 assertThat(FakeIttybit.server().received(r -> r.path().equals("/tasks/" + task)))
-                        .as(kind + " reads").hasSize(2);
+                        .as(branch.id() + " reads").hasSize(2);
             }
-            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(5);
-            assertThat(service.media(mediaId).body()).contains("\"status\":\"ready\"");
+            assertThat(FakeIttybit.tasks(mediaId, Branch.HLS_PACKAGE.kind()).get(0).reads().get()).isEqualTo(5);
+            assertThat(PackagedFixture.json(service.media(mediaId)).path("status").asText()).isEqualTo("ready");
         } finally {
             outage.end();
         }
     }
 
     /** How many of the record's branches the media API shows completed. */
-    private static int completedBranches(Replica service, String mediaId) {
-        try {
-            var r = service.media(mediaId);
-            return r.statusCode() == 200 ? r.body().split("\"status\":\"completed\"", -1).length - 1 : 0;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+    private static int completedBranches(Replica service, String mediaId) throws Exception {
+        var r = service.media(mediaId);
+        if (r.statusCode() != 200) {
+            return 0;
         }
+        int completed = 0;
+        for (var branch : PackagedFixture.json(r).path("branches")) {
+            completed += branch.path("status").asText().equals("completed") ? 1 : 0;
+        }
+        return completed;
     }
 }

@@ -8,8 +8,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -17,9 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.mediafanout.inngest.TestHashes;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.FakeOidcProvider;
@@ -113,12 +110,10 @@ class ProductionProcessIT {
                         .set("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf")
                         .set("quarkus.otel.bsp.schedule.delay", "PT0.2S").start()) {
             assertThat(service.get("/media?limit=1").statusCode()).isEqualTo(200);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             // batches leave on a schedule: spans of the start (database, scheduler) may come in a batch of their own
-            while (collector.received(r -> r.path().equals("/v1/traces") && r.body().contains("/media")).isEmpty()
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            PackagedFixture.await("the request's span is exported; log: " + service.log(), Duration.ofSeconds(20),
+                    () -> !collector.received(r -> r.path().equals("/v1/traces") && r.body().contains("/media"))
+                            .isEmpty());
             assertThat(collector.received(r -> r.path().equals("/v1/traces"))).as("log: " + service.log())
                     .isNotEmpty().allSatisfy(r -> {
                         assertThat(r.header("content-type")).isEqualTo("application/x-protobuf");
@@ -174,33 +169,33 @@ class ProductionProcessIT {
     @Test
     void letsAStepCallInFlightFinishOnSigterm() throws Exception {
         try (Replica service = app.launch().withFakes().devMode().start()) {
-            String mediaId = "sig_" + UUID.randomUUID().toString().substring(0, 8);
+            String mediaId = PackagedFixture.newId("sig");
             // no step waits for Ittybit any more; a slow Ittybit answer keeps the create step in flight
-            FakeIttybit.Script script = FakeIttybit.script(mediaId, "adaptive_video");
+            FakeIttybit.Script script = FakeIttybit.script(mediaId, Branch.HLS_PACKAGE.kind());
             script.slowBy = Duration.ofSeconds(4);
             script.slowCreates = 1;
-            String event = "{\"name\":\"video/uploaded\",\"data\":{\"mediaId\":\"" + mediaId
-                    + "\",\"sourceUrl\":\"https://uploads.example/v.mp4\"},\"id\":\"e\",\"ts\":1,\"user\":{}}";
+            // Inngest's call of the HLS step, for the event the upload sent
+            String event = PackagedFixture.upload(service, mediaId).event().toString();
             String body = "{\"event\":" + event + ",\"events\":[" + event + "],\"steps\":{},\"ctx\":{\"run_id\":\"r-"
                     + mediaId + "\",\"attempt\":0,\"max_attempts\":4,\"stack\":{\"stack\":[]},"
                     + "\"disable_immediate_execution\":true,\"use_api\":false},\"version\":2}";
             CompletableFuture<HttpResponse<String>> call = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(
                     service.url("/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId="
-                            + TestHashes.of("hls-package")))
+                            + TestHashes.of(Branch.HLS_PACKAGE.id())))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             // the step is in its Ittybit call, which answers 4 s later
-            PackagedApp.await("the create reaches Ittybit", Duration.ofSeconds(60),
-                    () -> !FakeIttybit.creates(mediaId, "adaptive_video").isEmpty());
+            PackagedFixture.await("the create reaches Ittybit", Duration.ofSeconds(60),
+                    () -> !FakeIttybit.creates(mediaId, Branch.HLS_PACKAGE.kind()).isEmpty());
             assertThat(call).as("the step is still running").isNotDone();
             CompletableFuture<Duration> exit = CompletableFuture.supplyAsync(() -> terminate(service));
 
             HttpResponse<String> response = call.get(60, TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(206);
-            assertThat(response.body()).contains("\"op\":\"StepRun\"").contains(TestHashes.of("hls-package"));
+            assertThat(response.body()).contains("\"op\":\"StepRun\"").contains(TestHashes.of(Branch.HLS_PACKAGE.id()));
             assertThat(exit.get(60, TimeUnit.SECONDS)).as("exit within the shutdown timeout (30 s)")
                     .isLessThan(Duration.ofSeconds(35));
-            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video")).hasSize(1);
+            assertThat(FakeIttybit.tasks(mediaId, Branch.HLS_PACKAGE.kind())).hasSize(1);
         }
     }
 
@@ -211,25 +206,23 @@ class ProductionProcessIT {
      */
     @Test
     void aRunInterruptedBySigtermCompletesOnTheNextInstance() throws Exception {
-        String mediaId = "roll_" + UUID.randomUUID().toString().substring(0, 8);
+        String mediaId = PackagedFixture.newId("roll");
+        String hls = Branch.HLS_PACKAGE.kind();
         // the HLS task is read 4 times (2 s wait, then sleeps of 2, 4 and 8 s, halved by the emulator): the SIGTERM
         // lands in one of them
-        FakeIttybit.script(mediaId, "adaptive_video").readsBeforeEnd = 3;
+        FakeIttybit.script(mediaId, hls).readsBeforeEnd = 3;
         ExecutorEmulator.Outage outage = new ExecutorEmulator.Outage();
         try (Replica service = app.launch().withFakes().devMode().start()) {
-            ExecutorEmulator emulator = new ExecutorEmulator(service.serveUrl(),
-                    "media-pipeline-fanout-adaptive-streaming", Optional.empty(), 3, Duration.ofMillis(200))
+            PackagedFixture.Upload upload = PackagedFixture.upload(service, mediaId);
+            ExecutorEmulator emulator = PackagedFixture.fanout(service.serveUrl())
                     .connectionRetryDelay(Duration.ofSeconds(1)).timeScale(0.5).beforeCall(outage::hold);
-            CompletableFuture<ExecutorEmulator.Run> run = emulator.runAsync("video/uploaded", new ObjectMapper()
-                    .createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+            CompletableFuture<ExecutorEmulator.Run> run = PackagedFixture.runAsync(emulator, upload.event());
             // every task exists and the HLS one was found processing: its branch sleeps in Inngest
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!(FakeIttybit.tasks(mediaId).size() == 4 && FakeIttybit.tasks(mediaId, "adaptive_video").get(0)
-                    .reads().get() >= 1)) {
-                assertThat(System.nanoTime()).as("the HLS task was read").isLessThan(deadline);
-                assertThat(run).as("the run is in progress").isNotDone();
-                Thread.sleep(20);
-            }
+            PackagedFixture.waiting("every task exists and the HLS task was read", Duration.ofSeconds(60))
+                    .failFast("the run ended before the SIGTERM", run::isDone)
+                    .until(() -> FakeIttybit.tasks(mediaId).size() == Branch.values().length
+                            && !FakeIttybit.tasks(mediaId, hls).isEmpty()
+                            && FakeIttybit.tasks(mediaId, hls).get(0).reads().get() >= 1);
             outage.begin();
             Duration took = terminate(service);
             assertThat(took).as("exit within the shutdown timeout (30 s)").isLessThan(Duration.ofSeconds(35));
@@ -240,10 +233,11 @@ class ProductionProcessIT {
 
             assertThat(done.status()).as("log: " + service.log()).isEqualTo("completed");
             FakeIttybit.assertEachKindCreatedOnce(mediaId);
-            assertThat(FakeIttybit.tasks(mediaId, "adaptive_video").get(0).reads().get()).isEqualTo(4);
-            assertThat(service.media(mediaId).body()).contains("\"status\":\"ready\"");
+            assertThat(FakeIttybit.tasks(mediaId, hls).get(0).reads().get()).isEqualTo(4);
+            assertThat(PackagedFixture.json(service.media(mediaId)).path("status").asText()).isEqualTo("ready");
             // production logs are JSON lines carrying the run and media ids
-            List<String> lines = service.logText().lines().filter(l -> l.contains("Branch hls-package")).toList();
+            List<String> lines = service.logText().lines()
+                    .filter(l -> l.contains("Branch " + Branch.HLS_PACKAGE.id())).toList();
             assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("{").contains("\"runId\"")
                     .contains("\"mediaId\""));
         } finally {

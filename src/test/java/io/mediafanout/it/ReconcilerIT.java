@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.UUID;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,6 +15,7 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.PackagedApp;
 import io.mediafanout.testing.PackagedApp.Replica;
 import io.mediafanout.testing.RecordingHttpServer;
+import io.mediafanout.testing.TestApiKey;
 
 /**
  * Two replicas of the packaged service share one database, each running the reconciler every second (the first pass
@@ -34,12 +34,12 @@ class ReconcilerIT {
 
     @Test
     void anUploadWhoseEventInngestRefusedIsSentAgainExactlyOnceByTwoReplicas() throws Exception {
-        String id = "recit_" + UUID.randomUUID().toString().substring(0, 8);
+        String id = PackagedFixture.newId("recit");
         String eventId = "video-uploaded-" + id;
         double resentBefore = sum("media_events_resent_total");
         FakeInngestApi.server().route("POST", "/e/", r -> RecordingHttpServer.Reply.json(503, "{\"error\":\"down\"}"));
-        HttpResponse<String> refused = app.replica(0).post("/media", "{\"sourceUrl\":\"https://uploads.example/" + id
-                + ".mp4\",\"mediaId\":\"" + id + "\"}");
+        HttpResponse<String> refused = PackagedFixture.post(app.replica(0).url("/"), TestApiKey.AUTHORIZATION,
+                PackagedFixture.uploadBody(id));
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
         FakeInngestApi.reset();
 
@@ -48,6 +48,8 @@ class ReconcilerIT {
         // taken by Inngest, so marked sent; then as if resend-after had passed many times over: a pass that did not
         // know it was sent would send it again at once
         waitUntil("the record is marked sent", Duration.ofSeconds(10), () -> eventSent(id));
+        // the event sent again is the record's own, as the API builds it: its stored outputs included
+        assertThat(PackagedFixture.sentUploaded(id).path("data").path("outputs").isObject()).isTrue();
         sql("update media set event_attempted_at = now() - interval '1 hour' where id = '" + id + "'");
         awaitALaterPass();
 
@@ -59,9 +61,11 @@ class ReconcilerIT {
 
     @Test
     void aRecordProcessingPastTheMaximumAgeIsMarkedAbandonedExactlyOnceByTwoReplicas() throws Exception {
-        String id = "recit_" + UUID.randomUUID().toString().substring(0, 8);
+        String id = PackagedFixture.newId("recit");
         String abandoned = "media_runs_total\\{[^}]*outcome=\"abandoned\"[^}]*\\}";
         double abandonedBefore = sum(abandoned);
+        // a record whose round started 25 hours ago: no upload can make one (the API stamps the round now), so the
+        // row is written as such a record would have been
         sql("insert into media (id, status, source_url, round_started_at, event_attempted_at, event_sent_at) values ('"
                 + id + "', 'processing', 'https://uploads.example/" + id + ".mp4', now() - interval '25 hours', "
                 + "now() - interval '25 hours', now() - interval '25 hours')");
@@ -78,10 +82,11 @@ class ReconcilerIT {
     /**
      * Waits until a pass that started after this call has ended, on whichever replica holds the lock: it finds a
      * record left for it (processing, its event never accepted, last tried long ago), sends its event again and marks
-     * it sent.
+     * it sent. The marker is written straight to the database: an upload's event is tried at once, and the marker must
+     * look tried an hour ago without the event API refusing every other upload meanwhile.
      */
     private static void awaitALaterPass() throws Exception {
-        String marker = "recit_pass_" + UUID.randomUUID().toString().substring(0, 8);
+        String marker = PackagedFixture.newId("recit_pass");
         sql("insert into media (id, status, source_url, round_started_at, event_attempted_at) values ('" + marker
                 + "', 'processing', 'https://uploads.example/" + marker + ".mp4', now(), now() - interval '1 hour')");
         waitUntil("a later pass sent " + marker, Duration.ofSeconds(30), () -> eventSent(marker));
@@ -128,7 +133,7 @@ class ReconcilerIT {
         return total;
     }
 
-    private static void waitUntil(String what, Duration timeout, BooleanSupplier condition) {
-        PackagedApp.await(what + "; logs: " + app.replicas(), timeout, condition);
+    private static void waitUntil(String what, Duration timeout, Callable<Boolean> condition) {
+        PackagedFixture.await(what + "; logs: " + app.replicas(), timeout, condition);
     }
 }
