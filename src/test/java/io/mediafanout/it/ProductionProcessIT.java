@@ -45,6 +45,8 @@ class ProductionProcessIT {
     static Replica withoutServeOrigin;
     static Replica withoutApiKeysOrIdentityProvider;
     static Replica withoutIttybitKey;
+    static Replica badHouseStyleInTheEnvironment;
+    static Replica badRetryPolicyInTheEnvironment;
 
     @BeforeAll
     static void launchTheRefusalsTogether() throws Exception {
@@ -58,8 +60,15 @@ class ProductionProcessIT {
         withoutApiKeysOrIdentityProvider = app.launch().asPod(256).withFakes().devMode().set("media.api.keys", "")
                 .launch();
         withoutIttybitKey = app.launch().asPod(256).devMode().launch();
+        // per-branch settings are keyed by branch id, whose dashes an environment variable's name cannot tell apart
+        // from the dots: these two show that a Deployment's variables still reach them
+        badHouseStyleInTheEnvironment = app.launch().asPod(256).withFakes().devMode()
+                .env("MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT", "bmp").launch();
+        badRetryPolicyInTheEnvironment = app.launch().asPod(256).withFakes().devMode()
+                .env("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES", "-1").launch();
         for (Replica refusal : List.of(withoutSigningKey, devModeNotAllowed, withoutServeOrigin,
-                withoutApiKeysOrIdentityProvider, withoutIttybitKey)) {
+                withoutApiKeysOrIdentityProvider, withoutIttybitKey, badHouseStyleInTheEnvironment,
+                badRetryPolicyInTheEnvironment)) {
             refusal.process().waitFor(60, TimeUnit.SECONDS); // each test checks its own
         }
     }
@@ -89,6 +98,17 @@ class ProductionProcessIT {
     @Test
     void refusesToStartWithoutAnIttybitKey() throws Exception {
         assertRefusedToStart(withoutIttybitKey, "ITTYBIT_API_KEY is not set");
+    }
+
+    @Test
+    void readsEachBranchsHouseStyleFromItsEnvironmentVariable() throws Exception {
+        assertRefusedToStart(badHouseStyleInTheEnvironment, "invalid setting media.outputs.poster-image.format",
+                "webp, jpeg, png, avif");
+    }
+
+    @Test
+    void readsEachBranchsRetryPolicyFromItsEnvironmentVariable() throws Exception {
+        assertRefusedToStart(badRetryPolicyInTheEnvironment, "media.ittybit.poster-image.retry.max-retries", "is -1");
     }
 
     /** The jar exits (within 60 s of its launch) with an error whose log says {@code reasons}. */

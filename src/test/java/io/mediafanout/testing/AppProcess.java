@@ -23,19 +23,19 @@ public final class AppProcess {
      * As a pod runs it: {@code java @jvm.options -XX:MaxRAM=<memoryMiB>m} (the shipped JVM options sized for a
      * container limit of that many MiB), then {@code jvmOptions}.
      */
-    public static Process launchAsPod(Map<String, String> settings, Path output, int memoryMiB,
-            List<String> jvmOptions) throws IOException {
+    public static Process launchAsPod(Map<String, String> settings, Map<String, String> environment, Path output,
+            int memoryMiB, List<String> jvmOptions) throws IOException {
         List<String> options = new ArrayList<>(List.of("-XX:MaxRAM=" + memoryMiB + "m"));
         options.addAll(jvmOptions);
-        return launch(settings, output, options);
+        return launch(settings, environment, output, options);
     }
 
     /**
      * As the README's run command: {@code java @jvm.options} (the shipped JVM options, the heap a share of the
      * machine's memory), then {@code jvmOptions}.
      */
-    public static Process launch(Map<String, String> settings, Path output, List<String> jvmOptions)
-            throws IOException {
+    public static Process launch(Map<String, String> settings, Map<String, String> environment, Path output,
+            List<String> jvmOptions) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "@" + Path.of("jvm.options").toAbsolutePath()));
         command.addAll(jvmOptions);
@@ -49,6 +49,7 @@ public final class AppProcess {
         builder.environment().keySet().removeIf(k -> k.startsWith("INNGEST_") || k.startsWith("ITTYBIT_")
                 || k.startsWith("QUARKUS_"));
         builder.environment().put("MALLOC_ARENA_MAX", "2"); // as Dockerfile.jvm
+        builder.environment().putAll(environment);
         return builder.start();
     }
 

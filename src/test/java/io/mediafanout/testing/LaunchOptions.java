@@ -14,6 +14,8 @@ import java.util.Map;
 public abstract class LaunchOptions<T extends LaunchOptions<T>> {
 
     final Map<String, String> settings = new LinkedHashMap<>();
+    /** Environment variables of the process, on top of the test JVM's (cleared of INNGEST_, ITTYBIT_, QUARKUS_). */
+    final Map<String, String> environment = new LinkedHashMap<>();
     final List<String> jvmOptions = new ArrayList<>();
     /** As a pod runs it, with that many MiB; 0: as the README's run command ({@code java @jvm.options -jar}). */
     int podMemoryMiB;
@@ -25,6 +27,12 @@ public abstract class LaunchOptions<T extends LaunchOptions<T>> {
 
     public T set(String key, String value) {
         settings.put(key, value);
+        return self();
+    }
+
+    /** An environment variable, as a Deployment's {@code env} sets it (settings are {@code -D} properties). */
+    public T env(String name, String value) {
+        environment.put(name, value);
         return self();
     }
 
@@ -74,6 +82,7 @@ public abstract class LaunchOptions<T extends LaunchOptions<T>> {
 
     void copyFrom(LaunchOptions<?> other) {
         settings.putAll(other.settings);
+        environment.putAll(other.environment);
         jvmOptions.addAll(other.jvmOptions);
         if (other.podMemoryMiB > 0) {
             podMemoryMiB = other.podMemoryMiB;

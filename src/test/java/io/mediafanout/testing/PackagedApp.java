@@ -186,7 +186,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
             Map<String, String> all = new HashMap<>(database);
             all.putAll(settings);
             all.put("quarkus.http.port", Integer.toString(port));
-            Replica replica = new Replica(all, List.copyOf(jvmOptions), podMemoryMiB, port,
+            Replica replica = new Replica(all, Map.copyOf(environment), List.copyOf(jvmOptions), podMemoryMiB, port,
                     log != null ? log : newLog(port));
             replicas.add(replica);
             replica.launchProcess();
@@ -205,6 +205,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
                 Launch one = i == 0 ? this : new Launch(FreePorts.next());
                 if (i > 0) {
                     one.settings.clear();
+                    one.environment.clear();
                     one.jvmOptions.clear();
                     one.copyFrom(this);
                 }
@@ -230,6 +231,7 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
      */
     public static final class Replica implements AutoCloseable {
         private final Map<String, String> settings;
+        private final Map<String, String> environment;
         private final List<String> jvmOptions;
         private final int podMemoryMiB;
         private final int port;
@@ -237,8 +239,10 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
         private volatile Process process;
         private volatile long launchedNanos;
 
-        private Replica(Map<String, String> settings, List<String> jvmOptions, int podMemoryMiB, int port, Path log) {
+        private Replica(Map<String, String> settings, Map<String, String> environment, List<String> jvmOptions,
+                int podMemoryMiB, int port, Path log) {
             this.settings = settings;
+            this.environment = environment;
             this.jvmOptions = jvmOptions;
             this.podMemoryMiB = podMemoryMiB;
             this.port = port;
@@ -249,8 +253,8 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
             launchedNanos = System.nanoTime();
             try {
                 process = podMemoryMiB > 0
-                        ? AppProcess.launchAsPod(settings, log, podMemoryMiB, jvmOptions)
-                        : AppProcess.launch(settings, log, jvmOptions);
+                        ? AppProcess.launchAsPod(settings, environment, log, podMemoryMiB, jvmOptions)
+                        : AppProcess.launch(settings, environment, log, jvmOptions);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
