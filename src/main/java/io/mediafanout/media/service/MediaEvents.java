@@ -25,8 +25,8 @@ public final class MediaEvents {
 
     /**
      * An upload to process. Sent by our API as {@code {mediaId, sourceUrl, round, branches, outputs}} (see
-     * {@link #uploaded});
-     * another app sends {@code {mediaId, sourceUrl, branches?, options?}} (read by {@link #upload}).
+     * {@link #uploaded}); another app sends {@code {mediaId, sourceUrl, branches?, options?}} (read by
+     * {@link #upload}).
      */
     public static final String UPLOADED = "video/uploaded";
     /** A task's webhook, as an event: {@code {key, taskId, status}}; it ends the wait of the branch that made the task. */
@@ -58,8 +58,9 @@ public final class MediaEvents {
     /**
      * The {@value #UPLOADED} of a record's round, with an id unique to that round, carrying the record's outputs as
      * stored ({@code outputs}: its branches and complete options, and the list of {@code branches} for the event's
-     * readers; neither for records stored before uploads chose them, whose run takes the defaults). The run reads them as they are: an option the upload removed ({@code null})
-     * stays removed instead of coming back as this server's default, and nothing is checked again.
+     * readers; neither for records stored before uploads chose them, whose run takes the defaults). The run reads
+     * them as they are: an option the upload removed ({@code null}) stays removed instead of coming back as this
+     * server's default, and nothing is checked again.
      */
     public static Event uploaded(String mediaId, String sourceUrl, int round, Outputs outputs) {
         ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl);
@@ -85,11 +86,13 @@ public final class MediaEvents {
      * stored options as {@code options} with {@code resolved: true}; runs of those may still be going on.
      */
     public static Upload upload(JsonNode data, OutputOptions options) {
-        JsonNode stored = data.get("outputs");
-        if (stored == null && data.path("resolved").asBoolean(false)) {
-            stored = data.get("options");
-        }
-        if (stored != null && stored.isObject()) {
+        JsonNode stored = data.has("outputs") ? data.get("outputs")
+                : data.path("resolved").asBoolean(false) ? data.get("options") : null;
+        if (stored != null) {
+            if (!stored.isObject() || stored.isEmpty()) {
+                throw new InvalidUploadException("event.data.outputs", "event.data.outputs must be the stored outputs "
+                        + "of a record, an object keyed by branch");
+            }
             return new Upload(data.path("mediaId").asText(), data.path("sourceUrl").asText(),
                     data.path("round").asInt(0), Outputs.fromStored(stored));
         }
@@ -127,7 +130,8 @@ public final class MediaEvents {
 
     /** {@value #READY} for a ready record's round; its id makes a retried send one event. */
     public static Event ready(MediaView view) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id()).put("status", view.status().value());
+        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id())
+                .put("status", view.status().value());
         putOutputs(data, view.outputs()).put("round", view.round());
         return Event.of(READY, data, "media-ready-" + view.id() + "-r" + view.round());
     }

@@ -40,14 +40,20 @@ public class OutputOptions {
      * no option of its branch stops the start.
      */
     public OutputOptions(MediaConfig settings, Config config) {
-        settings.outputs().forEach((id, written) -> Branch.byId(id).ifPresent(branch -> written.options().keySet().forEach(name -> {
-            if (branch.options().stream().noneMatch(option -> option.settingName().equals(name))) {
-                throw new IllegalStateException("unknown setting media.outputs." + id + "." + name + "; the options of "
-                        + id + " are " + branch.options().stream().map(BranchOption::settingName)
-                                .collect(Collectors.joining(", ")));
-            }
-        })));
+        for (Branch branch : Branch.values()) {
+            refuseUnknown(branch, settings.outputs().get(branch.id()).options().keySet());
+        }
         this.defaults = defaults(config);
+    }
+
+    private static void refuseUnknown(Branch branch, Set<String> written) {
+        for (String name : written) {
+            if (branch.options().stream().noneMatch(option -> option.settingName().equals(name))) {
+                throw new IllegalStateException("unknown setting media.outputs." + branch.id() + "." + name
+                        + "; the options of " + branch.id() + " are " + branch.options().stream()
+                                .map(BranchOption::settingName).collect(Collectors.joining(", ")));
+            }
+        }
     }
 
     /** Every branch with the configured options. */

@@ -141,4 +141,20 @@ class OutputOptionsTests {
                     assertThat(e.getMessage()).contains(message);
                 });
     }
+
+    @Test
+    void aSettingThatNamesNoOptionOfItsBranchStopsTheServiceAtStart() {
+        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.poster-image.tme", "3")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("media.outputs.poster-image.tme").hasMessageContaining("time, width, format");
+    }
+
+    @Test
+    void everyDefaultOfTheBranchTableFollowsItsOwnRules() {
+        Outputs defaults = TestOutputs.defaults();
+        for (Branch branch : Branch.values()) {
+            branch.options().stream().filter(option -> option.defaultValue() != null).forEach(option -> assertThat(
+                    defaults.of(branch)).containsKey(option.name()));
+        }
+    }
 }
