@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.media.MediaFixture;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -99,7 +100,7 @@ class UploadOptionsTests {
         String id = newId();
         given().contentType("application/json").body(upload(id, "")).post("/media").then().statusCode(202)
                 .body("options.'audio-transcription'.language", equalTo("en"));
-        assertThat(FakeInngestApi.receivedEvent("video/uploaded", id).path("data").path("branches")).hasSize(4);
+        assertThat(MediaFixture.uploadedEvent(id).path("data").path("branches")).hasSize(Branch.values().length);
 
         assertThat(run(id).status()).isEqualTo("completed");
         assertThat(taskOptions(id, "image")).isEqualTo(JSON.readTree("{\"format\":\"webp\",\"start\":2,\"width\":1280}"));
