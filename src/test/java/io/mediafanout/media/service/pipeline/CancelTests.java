@@ -73,7 +73,7 @@ class CancelTests {
     }
 
     private static JsonPath media(String id) {
-        return given().get("/media/" + id).then().statusCode(200).extract().jsonPath();
+        return MediaFixture.media(id);
     }
 
     @Test

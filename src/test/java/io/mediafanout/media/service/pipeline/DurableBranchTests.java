@@ -57,7 +57,7 @@ class DurableBranchTests {
     }
 
     static JsonPath media(String mediaId) {
-        return given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+        return MediaFixture.media(mediaId);
     }
 
     /** The step ids of one task of a branch: its wait, its create step, and {@code reads} reads and their sleeps. */

@@ -61,7 +61,7 @@ class FanoutPipelineTests {
     }
 
     private static JsonPath media(String mediaId) {
-        return given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+        return MediaFixture.media(mediaId);
     }
 
     private static String branchStatus(JsonPath media, String branch) {
