@@ -116,12 +116,15 @@ class DatabaseFailureTests {
         }
         // the JDBC pool (Flyway's; its health check is part of readiness) drops its dead connections within 5 s
         List<Integer> readiness = new java.util.concurrent.CopyOnWriteArrayList<>();
-        await("readiness is UP again").pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
-                .atMost(Duration.ofSeconds(16)).until(() -> {
-                    readiness.add(given().get("/q/health/ready").then().extract().statusCode());
-                    return readiness.get(readiness.size() - 1) == 200;
-                });
-        System.err.println("readiness after the restart, once a second: " + readiness);
+        try {
+            await("readiness is UP again").pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(16)).until(() -> {
+                        readiness.add(given().get("/q/health/ready").then().extract().statusCode());
+                        return readiness.get(readiness.size() - 1) == 200;
+                    });
+        } finally {
+            System.err.println("readiness after the restart, once a second: " + readiness);
+        }
         assertThat(readiness).as("readiness, once a second").endsWith(200);
         assertThat(readiness.stream().filter(s -> s != 200).count()).as("DOWN answers").isLessThanOrEqualTo(6);
     }
