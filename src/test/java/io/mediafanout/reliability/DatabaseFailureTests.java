@@ -2,6 +2,7 @@ package io.mediafanout.reliability;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -13,7 +14,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.inngest.TestHashes;
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.PostgresTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -77,7 +78,8 @@ class DatabaseFailureTests {
     @Test
     void aPostgresRestartWhileAssembleRunsIsRetriedAndTheRecordIsWrittenOnce() throws Exception {
         assumeTrue(PostgresTestResource.restartable(), "an external server (TEST_PG_ADMIN_URL) is not restarted");
-        String mediaId = "pg_" + UUID.randomUUID().toString().substring(0, 8);
+        String mediaId = MediaFixture.newId("pg");
+        JsonNode uploaded = MediaFixture.of(serveUrl).upload(mediaId);
         AtomicBoolean stopped = new AtomicBoolean();
         AtomicReference<Thread> restart = new AtomicReference<>();
         ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming",
@@ -99,8 +101,7 @@ class DatabaseFailureTests {
         ExecutorEmulator.Run run;
         try (ReadyWrites writes = new ReadyWrites()) {
             try {
-                run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
-                        .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+                run = emulator.runEvent(uploaded);
             } finally {
                 if (restart.get() != null) {
                     join(restart.get());
@@ -114,13 +115,16 @@ class DatabaseFailureTests {
             assertWrittenOnceAndReady(mediaId, readyBefore, writes);
         }
         // the JDBC pool (Flyway's; its health check is part of readiness) drops its dead connections within 5 s
-        List<Integer> readiness = new java.util.ArrayList<>();
-        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        do {
-            readiness.add(given().get("/q/health/ready").then().extract().statusCode());
-            Thread.sleep(1000);
-        } while (readiness.get(readiness.size() - 1) != 200 && System.nanoTime() < until);
-        System.err.println("readiness after the restart, once a second: " + readiness);
+        List<Integer> readiness = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            await("readiness is UP again").pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(16)).until(() -> {
+                        readiness.add(given().get("/q/health/ready").then().extract().statusCode());
+                        return readiness.get(readiness.size() - 1) == 200;
+                    });
+        } finally {
+            System.err.println("readiness after the restart, once a second: " + readiness);
+        }
         assertThat(readiness).as("readiness, once a second").endsWith(200);
         assertThat(readiness.stream().filter(s -> s != 200).count()).as("DOWN answers").isLessThanOrEqualTo(6);
     }
@@ -208,7 +212,8 @@ class DatabaseFailureTests {
 
     @Test
     void aDatabaseThatDropsAndRefusesConnectionsWhileAssembleRunsIsRetriedAndTheRecordIsWrittenOnce() throws Exception {
-        String mediaId = "db_" + UUID.randomUUID().toString().substring(0, 8);
+        String mediaId = MediaFixture.newId("db");
+        JsonNode uploaded = MediaFixture.of(serveUrl).upload(mediaId);
         AtomicInteger terminated = new AtomicInteger(-1);
         AtomicBoolean restored = new AtomicBoolean();
         ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming",
@@ -226,8 +231,7 @@ class DatabaseFailureTests {
         ExecutorEmulator.Run run;
         try (ReadyWrites writes = new ReadyWrites()) {
             try {
-                run = emulator.run("video/uploaded", new ObjectMapper().createObjectNode()
-                        .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+                run = emulator.runEvent(uploaded);
             } finally {
                 database(true);
             }
@@ -253,15 +257,11 @@ class DatabaseFailureTests {
 
     @Test
     void aRunThatFailsWhileTheDatabaseIsDownStillEndsFailedWithItsEventOnceTheDatabaseIsBack() throws Exception {
-        String mediaId = "pgf_" + UUID.randomUUID().toString().substring(0, 8);
-        given().contentType("application/json").body("{\"sourceUrl\":\"https://uploads.example/" + mediaId
-                + ".mp4\",\"mediaId\":\"" + mediaId + "\"}").post("/media").then().statusCode(202);
-        var json = new ObjectMapper();
-        var failed = json.createObjectNode().put("function_id", "media-pipeline-fanout-adaptive-streaming")
-                .put("run_id", "01DBDOWN" + mediaId);
-        failed.putObject("error").put("name", "Error").put("message", "Ittybit kept failing");
-        failed.putObject("event").put("name", "video/uploaded").put("id", "e-" + mediaId).put("ts", 1)
-                .putObject("data").put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
+        String mediaId = MediaFixture.newId("pgf");
+        JsonNode uploaded = MediaFixture.of(serveUrl).upload(mediaId);
+        // Inngest's failure event for a run of the event the API sent (the run itself is not the point here)
+        var failed = MediaFixture.failureEvent(uploaded, MediaFixture.JSON.createObjectNode().put("name", "Error")
+                .put("message", "Ittybit kept failing"));
         AtomicInteger calls = new AtomicInteger();
         ExecutorEmulator handler = new ExecutorEmulator(serveUrl, "media-pipeline-fanout-adaptive-streaming-failure",
                 Optional.empty(), 10, Duration.ofMillis(300)).beforeCall((stepId, attempt) -> {

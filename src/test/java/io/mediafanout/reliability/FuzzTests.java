@@ -54,6 +54,10 @@ class FuzzTests {
     record Probe(String category, HttpRequest request) {
     }
 
+    /**
+     * A call of the fan-out function for a {@code video/uploaded} that another app sent ({@code {mediaId, sourceUrl}}),
+     * the base the probes mangle: hostile input is not what our API sends, so it is built here.
+     */
     static final String RUN_BODY = "{\"ctx\":{\"attempt\":0,\"disable_immediate_execution\":false,\"max_attempts\":4,"
             + "\"run_id\":\"01FUZZ\",\"stack\":{\"current\":0,\"stack\":[]},\"step_id\":\"step\",\"use_api\":false},"
             + "\"event\":{\"data\":{\"mediaId\":\"fz\",\"sourceUrl\":\"https://u.example/v.mp4\"},\"id\":\"e1\","

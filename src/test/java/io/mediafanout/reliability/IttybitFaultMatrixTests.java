@@ -9,16 +9,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.MediaFixture;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.FailureCode;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
@@ -44,9 +45,7 @@ class IttybitFaultMatrixTests {
                 .getValue("quarkus.rest-client.ittybit.read-timeout", Long.class) + 1_000);
     }
 
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FN = MediaFixture.FANOUT;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -61,17 +60,26 @@ class IttybitFaultMatrixTests {
         }
     }
 
-    /** The whole lifecycle: the run, and Inngest's failure handler when the run failed. */
+    /**
+     * The whole lifecycle on production's path: {@code POST /media}, the run of the {@code video/uploaded} the API
+     * sent, and Inngest's failure handler (with that event) when the run failed.
+     */
     private String runToTheEnd(String mediaId) {
-        ObjectNode upload = JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
-        ExecutorEmulator.Run run = run(FN, "video/uploaded", upload, 3);
-        if (run.status().equals("failed")) {
-            ObjectNode data = JSON.createObjectNode().put("function_id", FN).put("run_id", "r");
-            data.set("error", run.output());
-            data.putObject("event").put("name", "video/uploaded").set("data", upload);
-            run(FN + "-failure", "inngest/function.failed", data, 1);
+        try {
+            JsonNode uploaded = MediaFixture.of(serveUrl).upload(mediaId);
+            ExecutorEmulator.Run run;
+            try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3,
+                    Duration.ofMillis(300)).connectionRetryDelay(Duration.ofMillis(100)).skipIdleTime()) {
+                run = emulator.runEvent(uploaded);
+            }
+            if (run.status().equals("failed")) {
+                run(MediaFixture.FAILURE_HANDLER, MediaFixture.FAILURE_EVENT,
+                        MediaFixture.failureEvent(uploaded, run.output()), 1);
+            }
+            return run.status();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        return run.status();
     }
 
     /** How a run must end: ready, or failed naming the branch that failed and why. */
@@ -121,7 +129,7 @@ class IttybitFaultMatrixTests {
         Map<String, String> mediaByFault = new LinkedHashMap<>();
         Map<String, CompletableFuture<String>> runs = new LinkedHashMap<>();
         for (var fault : faults.entrySet()) {
-            String mediaId = "fault_" + UUID.randomUUID().toString().substring(0, 8);
+            String mediaId = MediaFixture.newId("fault");
             fault.getValue().script().accept(mediaId);
             mediaByFault.put(fault.getKey(), mediaId);
             runs.put(fault.getKey(), CompletableFuture.supplyAsync(() -> runToTheEnd(mediaId)));
@@ -147,7 +155,8 @@ class IttybitFaultMatrixTests {
                 assertThat(media.getString("error.message")).as(entry.getKey() + " message")
                         .isEqualTo(expected.code().message());
             }
-            for (String kind : KINDS) {
+            for (Branch branch : Branch.values()) {
+                String kind = branch.kind();
                 List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId, kind);
                 FakeIttybit.Script script = FakeIttybit.script(mediaId, kind);
                 // a task that ended failed is replaced by one new task (its generation), up to 4 tasks a branch

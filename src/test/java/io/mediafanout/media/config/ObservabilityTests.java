@@ -7,13 +7,10 @@ import static org.hamcrest.Matchers.hasItem;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -26,10 +23,9 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.mediafanout.deploy.Monitoring;
 import io.mediafanout.inngest.auth.Signatures;
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.ProductionLikeProfile;
 import io.mediafanout.media.service.callbacks.CallbackTests;
 import io.mediafanout.testing.ExecutorEmulator;
@@ -50,8 +46,6 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @TestProfile(ProductionLikeProfile.class)
 class ObservabilityTests {
-
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -90,10 +84,13 @@ class ObservabilityTests {
         }
     }
 
-    private ExecutorEmulator.Run run(String mediaId, String fnId, String event, com.fasterxml.jackson.databind.JsonNode data)
-            throws Exception {
-        return new ExecutorEmulator(serveUrl, fnId, Optional.of(ProductionLikeProfile.SIGNING_KEY), fnId.endsWith("-failure") ? 1 : 3,
-                Duration.ofMillis(100)).skipIdleTime().run(event, data);
+    private MediaFixture fixture() {
+        return MediaFixture.of(serveUrl).signedWith(ProductionLikeProfile.SIGNING_KEY);
+    }
+
+    /** Production's path: {@code POST /media}, then Inngest (signing its calls) runs the event the API sent. */
+    private ExecutorEmulator.Run run(String mediaId) throws Exception {
+        return fixture().run(mediaId);
     }
 
     @Test
@@ -103,26 +100,17 @@ class ObservabilityTests {
         root.addHandler(capture);
         String metrics;
         try {
-            ObjectMapper json = new ObjectMapper();
-            String ok = "obs_" + UUID.randomUUID().toString().substring(0, 8);
-            given().contentType("application/json")
-                    .body("{\"sourceUrl\":\"https://uploads.example/" + ok + ".mp4\",\"mediaId\":\"" + ok + "\"}")
-                    .post("/media").then().statusCode(202);
-            assertThat(run(ok, FN, "video/uploaded", json.createObjectNode().put("mediaId", ok)
-                    .put("sourceUrl", "https://uploads.example/" + ok + ".mp4")).status()).isEqualTo("completed");
+            String ok = MediaFixture.newId("obs");
+            assertThat(run(ok).status()).isEqualTo("completed");
 
-            String bad = "obs_" + UUID.randomUUID().toString().substring(0, 8);
+            String bad = MediaFixture.newId("obs");
             FakeIttybit.script(bad, "image").failTasks();
             FakeIttybit.script(bad, "audio").createFaults(503, 429);
             // Ittybit refuses the GIF task (400): its create step fails for good
             FakeIttybit.script(bad, "video").createFaults(400);
-            ExecutorEmulator.Run failed = run(bad, FN, "video/uploaded", json.createObjectNode().put("mediaId", bad)
-                    .put("sourceUrl", "https://uploads.example/" + bad + ".mp4"));
+            ExecutorEmulator.Run failed = run(bad);
             assertThat(failed.status()).isEqualTo("failed");
-            var data = json.createObjectNode().put("function_id", FN).put("run_id", "r");
-            data.set("error", failed.output());
-            data.putObject("event").put("name", "video/uploaded").set("data", json.createObjectNode().put("mediaId", bad));
-            assertThat(run(bad, FN + "-failure", "inngest/function.failed", data).status()).isEqualTo("completed");
+            assertThat(fixture().runFailureHandler(bad, failed).status()).isEqualTo("completed");
             given().get("/api/inngest").then().statusCode(401);
             // a webhook URL this service never handed out: refused, and counted
             given().contentType("application/json").body("{}")

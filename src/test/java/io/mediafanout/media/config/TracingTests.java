@@ -1,16 +1,14 @@
 package io.mediafanout.media.config;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -24,11 +22,13 @@ import jakarta.inject.Inject;
 import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.inngest.telemetry.RunTracing;
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.ProductionLikeProfile;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.service.webhooks.WebhookProfile;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
@@ -51,8 +51,7 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(WebhookProfile.class)
 class TracingTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
+    static final String FN = MediaFixture.FANOUT;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -96,24 +95,20 @@ class TracingTests {
 
     @Test
     void everyCallOfARunIsOneTraceWithItsIttybitDatabaseAndEventSpansAsChildren() throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        String mediaId = "trc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        for (String kind : KINDS) {
-            FakeIttybit.Script script = FakeIttybit.script(mediaId, kind);
+        MediaFixture fixture = MediaFixture.of(serveUrl).signedWith(ProductionLikeProfile.SIGNING_KEY);
+        String mediaId = MediaFixture.newId("trc");
+        for (Branch branch : Branch.values()) {
+            FakeIttybit.Script script = FakeIttybit.script(mediaId, branch.kind());
             script.completeAfter = Duration.ofMillis(300);
             script.webhooks = true;
         }
-        given().contentType("application/json")
-                .body("{\"sourceUrl\":\"https://uploads.example/" + mediaId + ".mp4\",\"mediaId\":\"" + mediaId + "\"}")
-                .post("/media").then().statusCode(202);
+        JsonNode uploaded = fixture.upload(mediaId);
         exporter.reset();
         Capture capture = new Capture();
         Logger.getLogger("").addHandler(capture);
         ExecutorEmulator.Run run;
-        try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN,
-                Optional.of(ProductionLikeProfile.SIGNING_KEY), 3, Duration.ofMillis(200))) {
-            run = emulator.run("video/uploaded", json.createObjectNode().put("mediaId", mediaId)
-                    .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+        try (ExecutorEmulator emulator = fixture.emulator(FN, 3)) {
+            run = emulator.runEvent(uploaded);
         } finally {
             Logger.getLogger("").removeHandler(capture);
         }
@@ -181,7 +176,8 @@ class TracingTests {
                 FakeIttybit.API_KEY));
         // the webhook token of each task (one per branch): <base>/ittybit/webhooks/<task key>/<token>
         List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId);
-        assertThat(tasks).extracting(FakeIttybit.Task::kind).containsExactlyInAnyOrderElementsOf(KINDS);
+        assertThat(tasks).extracting(FakeIttybit.Task::kind).containsExactlyInAnyOrderElementsOf(
+                Arrays.stream(Branch.values()).map(Branch::kind).toList());
         for (FakeIttybit.Task task : tasks) {
             String webhookUrl = task.request().path("webhook_url").asText();
             Matcher token = Pattern.compile(".+/ittybit/webhooks/" + task.idempotencyKey() + "/([0-9a-f]{32})")
@@ -207,14 +203,8 @@ class TracingTests {
                 && span.getName().startsWith("inngest ");
     }
 
-    private List<SpanData> awaitSpans(java.util.function.Predicate<List<SpanData>> done) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(15);
-        while (true) {
-            List<SpanData> spans = exporter.getFinishedSpanItems();
-            if (done.test(spans) || Instant.now().isAfter(deadline)) {
-                return spans;
-            }
-            Thread.sleep(100);
-        }
+    private List<SpanData> awaitSpans(java.util.function.Predicate<List<SpanData>> done) {
+        return await("the run's spans are exported").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(exporter::getFinishedSpanItems, done::test);
     }
 }

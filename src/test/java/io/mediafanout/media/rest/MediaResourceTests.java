@@ -10,21 +10,19 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
+import java.net.URI;
 import java.util.List;
-import java.util.UUID;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** The media API: uploads start exactly one run, records and pages are JSON, bad input is a 400 naming the field. */
@@ -36,8 +34,11 @@ class MediaResourceTests {
         FakeInngestApi.reset();
     }
 
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
     private static String newId() {
-        return "m_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return MediaFixture.newId("m");
     }
 
     private static List<RecordingHttpServer.Recorded> sentEvents() {
@@ -144,11 +145,11 @@ class MediaResourceTests {
         String done = newId();
         String first = newId();
         String second = newId();
+        MediaFixture fixture = MediaFixture.of(serveUrl);
         for (String id : List.of(done, first, second)) {
-            given().contentType("application/json").body("{\"sourceUrl\":\"https://u.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}")
-                    .post("/media").then().statusCode(202);
+            fixture.upload(id);
         }
-        markReady(done);
+        assertThat(fixture.runUploaded(done).status()).as("the run of the event the API sent").isEqualTo("completed");
         List<String> ids = given().get("/media?status=processing&limit=100").then().statusCode(200)
                 .body("limit", equalTo(100)).extract().path("items.id");
         assertThat(ids).containsSubsequence(second, first).doesNotContain(done);
@@ -159,18 +160,6 @@ class MediaResourceTests {
         List<String> ready = given().get("/media?status=ready&limit=100").then().statusCode(200)
                 .body("items.status", everyItem(equalTo("ready"))).extract().path("items.id");
         assertThat(ready).startsWith(done).doesNotContain(first, second);
-    }
-
-    /** Makes a record ready in the database, as its run's {@code assemble} would. */
-    private static void markReady(String id) throws Exception {
-        var config = ConfigProvider.getConfig();
-        try (Connection c = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
-                PreparedStatement s = c.prepareStatement("update media set status = 'ready' where id = ?")) {
-            s.setString(1, id);
-            assertThat(s.executeUpdate()).as("records made ready").isEqualTo(1);
-        }
     }
 
     @Test

@@ -8,10 +8,10 @@ import static org.hamcrest.Matchers.not;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.FakeInngestApi;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -42,7 +42,7 @@ class ApiKeyTests {
     @Test
     void uploadsWithoutAValidKeyAre401WithTheSchemeAndNothingIsStoredOrSent() {
         int before = eventsSent();
-        String id = "auth_" + UUID.randomUUID().toString().substring(0, 8);
+        String id = MediaFixture.newId("auth");
         for (String authorization : new String[] { null, "Bearer mf_unknown_key", "Basic d3JpdGVyOnB3",
                 "Bearer " + WRITER.substring(1), "Bearer " + "x".repeat(5000) }) {
             var request = given().contentType("application/json").body(upload(id));
@@ -59,7 +59,7 @@ class ApiKeyTests {
 
     @Test
     void aKeyWithoutTheWriteRoleCannotUploadAndAnAdminKeyReadsEveryOwnersRecords() {
-        String id = "auth_" + UUID.randomUUID().toString().substring(0, 8);
+        String id = MediaFixture.newId("auth");
         given().header("Authorization", "Bearer " + READER).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(403).body("error", equalTo("forbidden"));
         given().header("Authorization", "Bearer " + WRITER).contentType("application/json").body(upload(id))
@@ -77,7 +77,7 @@ class ApiKeyTests {
 
     @Test
     void everyMediaRouteRefusesMissingUnknownAndRevokedKeys401AndKeysWithoutTheRole403() {
-        String id = "auth_" + UUID.randomUUID().toString().substring(0, 8);
+        String id = MediaFixture.newId("auth");
         given().header("Authorization", "Bearer " + WRITER).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(202);
         int before = eventsSent();

@@ -9,10 +9,10 @@ import static org.hamcrest.Matchers.not;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeOidcProvider;
 import io.quarkus.test.junit.QuarkusTest;
@@ -36,7 +36,7 @@ class OidcTests {
     }
 
     private static String newId() {
-        return "oidc_" + UUID.randomUUID().toString().substring(0, 8);
+        return MediaFixture.newId("oidc");
     }
 
     private static int eventsSent() {

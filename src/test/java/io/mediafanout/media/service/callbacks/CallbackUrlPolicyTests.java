@@ -5,10 +5,10 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.ProductionLikeProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -25,7 +25,7 @@ class CallbackUrlPolicyTests {
                 "https://[fd12::1]/x", "https://user:pw@hooks.example.com/x", "https://[64:ff9b::7f00:1]/x",
                 "https://[2002:a9fe:a9fe::1]/x", "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x",
                 "https://[::ffff:a9fe:a9fe]/x", "https://hooks.media-fanout.invalid/x")) {
-            String id = "ssrf_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            String id = MediaFixture.newId("ssrf");
             given().contentType("application/json")
                     .body("{\"sourceUrl\":\"https://uploads.example/a.mp4\",\"mediaId\":\"" + id
                             + "\",\"callbackUrl\":\"" + url + "\"}")

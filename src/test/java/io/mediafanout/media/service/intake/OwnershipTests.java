@@ -14,7 +14,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.rest.auth.ApiKeys;
+import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.FakeInngestApi;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -61,7 +63,7 @@ class OwnershipTests {
     }
 
     private static String newId() {
-        return "own_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return MediaFixture.newId("own");
     }
 
     private static String upload(String sourceUrl, String mediaId) {
@@ -69,8 +71,7 @@ class OwnershipTests {
     }
 
     private static long uploadedEvents(String mediaId) {
-        return FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals("video/uploaded")
-                && e.path("data").path("mediaId").asText().equals(mediaId)).count();
+        return MediaFixture.eventsFor(MediaEvents.UPLOADED, mediaId).size();
     }
 
     @Test
@@ -183,8 +184,8 @@ class OwnershipTests {
         assertThat(List.of(first.statusCode(), again.statusCode())).containsExactly(202, 202);
         assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(again.jsonPath().getString("status")).isEqualTo("processing");
-        long round1 = FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals("video/uploaded")
-                && e.path("data").path("mediaId").asText().equals(id) && e.path("data").path("round").asInt() == 1).count();
+        long round1 = MediaFixture.eventsFor(MediaEvents.UPLOADED, id).stream()
+                .filter(e -> e.path("data").path("round").asInt() == 1).count();
         long round2 = FakeInngestApi.receivedEvents().stream().filter(e -> e.path("data").path("mediaId").asText().equals(id)
                 && e.path("data").path("round").asInt() == 2).count();
         assertThat(round1).isEqualTo(1);

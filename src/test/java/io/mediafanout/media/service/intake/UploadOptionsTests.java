@@ -6,10 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.media.MediaFixture;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -31,8 +30,7 @@ import io.restassured.path.json.JsonPath;
 @QuarkusTest
 class UploadOptionsTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = MediaFixture.JSON;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -43,16 +41,16 @@ class UploadOptionsTests {
     }
 
     private static String newId() {
-        return "opt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        return MediaFixture.newId("opt");
     }
 
     private static String upload(String id, String extra) {
-        return "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"" + extra + "}";
+        return MediaFixture.uploadBody(id, extra);
     }
 
+    /** Runs the {@code video/uploaded} the API sent for {@code id}. */
     private ExecutorEmulator.Run run(String id) throws Exception {
-        return new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200)).skipIdleTime()
-                .runEvent(FakeInngestApi.receivedEvent("video/uploaded", id));
+        return MediaFixture.of(serveUrl).runUploaded(id);
     }
 
     private static JsonNode taskOptions(String id, String kind) throws Exception {
@@ -102,7 +100,7 @@ class UploadOptionsTests {
         String id = newId();
         given().contentType("application/json").body(upload(id, "")).post("/media").then().statusCode(202)
                 .body("options.'audio-transcription'.language", equalTo("en"));
-        assertThat(FakeInngestApi.receivedEvent("video/uploaded", id).path("data").path("branches")).hasSize(4);
+        assertThat(MediaFixture.uploadedEvent(id).path("data").path("branches")).hasSize(Branch.values().length);
 
         assertThat(run(id).status()).isEqualTo("completed");
         assertThat(taskOptions(id, "image")).isEqualTo(JSON.readTree("{\"format\":\"webp\",\"start\":2,\"width\":1280}"));

@@ -8,15 +8,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.mediafanout.inngest.TestHashes;
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
@@ -37,9 +33,6 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 @TestProfile(BranchSettingsProfile.class)
 class BranchRetrySettingsTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
 
@@ -51,14 +44,11 @@ class BranchRetrySettingsTests {
 
     @Test
     void aBranchSetToNoRetriesLeavesA503ToInngestWhileAnotherBranchRetriesInsideTheCall() throws Exception {
-        String mediaId = "vid_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String mediaId = MediaFixture.newId("vid");
         FakeIttybit.script(mediaId, "image").createFaults(503);
         FakeIttybit.script(mediaId, "video").createFaults(503);
-        ObjectNode upload = JSON.createObjectNode().put("mediaId", mediaId)
-                .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
 
-        ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .skipIdleTime().run("video/uploaded", upload);
+        ExecutorEmulator.Run run = MediaFixture.of(serveUrl).run(mediaId);
 
         assertThat(run.status()).isEqualTo("completed");
         // poster-image: the 503 failed its create step after a single call; Inngest's retry of the step created it
@@ -67,8 +57,8 @@ class BranchRetrySettingsTests {
         // gif-preview, same 503: retried inside the one step call, as the defaults say
         assertThat(executions(run, "gif-preview")).containsExactly(List.of("StepRun"));
         assertThat(FakeIttybit.creates(mediaId, "video")).as("two creates in one step attempt").hasSize(2);
-        for (String kind : List.of("image", "video", "adaptive_video", "audio")) {
-            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
+        for (Branch branch : Branch.values()) {
+            assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSize(1);
         }
         assertThat(given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath().getString("status"))
                 .isEqualTo("ready");

@@ -2,13 +2,12 @@ package io.mediafanout.media.service.pipeline;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.inngest.serve.InngestFunctions;
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -36,8 +36,8 @@ import io.restassured.path.json.JsonPath;
 @QuarkusTest
 class CancelTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FN = MediaFixture.FANOUT;
+    static final ObjectMapper JSON = MediaFixture.JSON;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -50,8 +50,12 @@ class CancelTests {
         FakeInngestApi.reset();
     }
 
+    private MediaFixture fixture() {
+        return MediaFixture.of(serveUrl);
+    }
+
     private static String newId() {
-        return "can_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        return MediaFixture.newId("can");
     }
 
     private JsonNode syncConfig() {
@@ -63,14 +67,13 @@ class CancelTests {
         throw new AssertionError(FN + " is not served");
     }
 
-    private static void upload(String id) {
-        given().contentType("application/json")
-                .body("{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}")
-                .post("/media").then().statusCode(202);
+    /** {@code POST /media}: the record, and the {@code video/uploaded} the API sent for it. */
+    private JsonNode upload(String id) {
+        return fixture().upload(id);
     }
 
     private static JsonPath media(String id) {
-        return given().get("/media/" + id).then().statusCode(200).extract().jsonPath();
+        return MediaFixture.media(id);
     }
 
     @Test
@@ -86,22 +89,18 @@ class CancelTests {
     void cancellingDuringTheWaitsStopsTheRunKeepsFinishedOutputsAndCallsIttybitNoMore() throws Exception {
         String id = newId();
         FakeIttybit.script(id, "video").completeAfter(Duration.ofMinutes(10));
-        upload(id);
+        JsonNode uploaded = upload(id);
         // Inngest time at a tenth: the three short branches end within a second, the GIF's reads continue
-        ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .cancelOn(syncConfig()).timeScale(0.1);
+        ExecutorEmulator emulator = fixture().emulator(FN, 3).cancelOn(syncConfig()).timeScale(0.1);
         CompletableFuture<ExecutorEmulator.Run> running = CompletableFuture.supplyAsync(() -> {
             try {
-                return emulator.runEvent(FakeInngestApi.receivedEvent("video/uploaded", id));
+                return emulator.runEvent(uploaded);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (media(id).getList("branches.status").stream().filter("completed"::equals).count() < 3) {
-            assertThat(System.nanoTime()).as("three branches finish").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        await("three branches finish").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> media(id).getList("branches.status").stream().filter("completed"::equals).count() >= 3);
 
         JsonPath cancelled = given().delete("/media/" + id).then().statusCode(200)
                 .body("status", equalTo("cancelled")).body("error.code", equalTo("cancelled"))
@@ -143,12 +142,11 @@ class CancelTests {
     @Test
     void aCancelledRecordGetsNoNewTaskShouldItsRunGoOn() throws Exception {
         String id = newId();
-        upload(id);
+        JsonNode uploaded = upload(id);
         given().delete("/media/" + id).then().statusCode(200);
 
         // the cancel never reached this run (no cancelOn): its first steps refuse to create tasks
-        ExecutorEmulator.Run run = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .run("video/uploaded", FakeInngestApi.receivedEvent("video/uploaded", id).path("data"));
+        ExecutorEmulator.Run run = fixture().emulator(FN, 3).runEvent(uploaded);
 
         // failed because the record is cancelled (not for any other reason), at once and for good, before Ittybit
         assertThat(run.status()).isEqualTo("failed");
@@ -171,9 +169,7 @@ class CancelTests {
         given().delete("/media/bad id!").then().statusCode(404);
 
         String id = newId();
-        upload(id);
-        assertThat(new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200)).skipIdleTime()
-                .runEvent(FakeInngestApi.receivedEvent("video/uploaded", id)).status()).isEqualTo("completed");
+        assertThat(fixture().run(id).status()).isEqualTo("completed");
         given().delete("/media/" + id).then().statusCode(409).body("error", equalTo("conflict"));
         assertThat(media(id).getString("status")).isEqualTo("ready");
     }

@@ -8,19 +8,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.DoubleSummaryStatistics;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.inngest.TestHashes;
+import io.mediafanout.media.MediaFixture;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -37,31 +36,28 @@ import io.restassured.path.json.JsonPath;
 @QuarkusTest
 class DurableBranchTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FN = MediaFixture.FANOUT;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
 
     static String newMediaId() {
-        return "dur_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        return MediaFixture.newId("dur");
     }
 
-    static ObjectNode upload(String mediaId) {
-        return JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
-    }
-
-    /** No event ends a wait here (no webhooks): the time the run only waits is skipped as well. */
+    /**
+     * Production's path ({@code POST /media}, then Inngest runs the {@code video/uploaded} the API sent), with Inngest
+     * time scaled. No event ends a wait here (no webhooks): the time the run only waits is skipped as well.
+     */
     static ExecutorEmulator.Run run(URI serveUrl, String mediaId, double timeScale) throws Exception {
-        try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN, Optional.empty(), 3, Duration.ofMillis(200))
-                .timeScale(timeScale).skipIdleTime()) {
-            return emulator.run("video/uploaded", upload(mediaId));
+        JsonNode uploaded = MediaFixture.of(serveUrl).upload(mediaId);
+        try (ExecutorEmulator emulator = MediaFixture.of(serveUrl).emulator(FN, 3).timeScale(timeScale).skipIdleTime()) {
+            return emulator.runEvent(uploaded);
         }
     }
 
     static JsonPath media(String mediaId) {
-        return given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+        return MediaFixture.media(mediaId);
     }
 
     /** The step ids of one task of a branch: its wait, its create step, and {@code reads} reads and their sleeps. */
@@ -76,15 +72,14 @@ class DurableBranchTests {
         return ids.stream().map(TestHashes::of).collect(Collectors.toSet());
     }
 
-    static final List<String> BRANCHES = List.of("hls-package", "poster-image", "gif-preview", "audio-transcription");
-
     /**
      * How many of a run's steps call Ittybit: the create step and the reads of each task (generation) of each branch.
      * When Ittybit answers at once, each makes exactly one request.
      */
     static long ittybitSteps(ExecutorEmulator.Run run) {
         Set<String> ids = new java.util.HashSet<>();
-        for (String branch : BRANCHES) {
+        for (Branch each : Branch.values()) {
+            String branch = each.id();
             for (int generation = 0; generation < 4; generation++) {
                 String id = generation == 0 ? branch : branch + "-g" + generation;
                 ids.add(id);
@@ -132,9 +127,12 @@ class DurableBranchTests {
         assertThat(gifTasks).as("the failed task and its one replacement").hasSize(2);
         assertThat(gifTasks).extracting(FakeIttybit.Task::idempotencyKey).doesNotContainNull().doesNotHaveDuplicates();
         assertThat(FakeIttybit.creates(mediaId, "video")).as("one create per task").hasSize(2);
-        for (String kind : List.of("adaptive_video", "image", "audio")) {
-            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
-            assertThat(FakeIttybit.creates(mediaId, kind)).as(kind + " is created once").hasSize(1);
+        for (Branch branch : Branch.values()) {
+            if (branch != Branch.GIF_PREVIEW) {
+                assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSize(1);
+                assertThat(FakeIttybit.creates(mediaId, branch.kind())).as(branch.kind() + " is created once")
+                        .hasSize(1);
+            }
         }
         String second = FakeIttybit.outputUrl(mediaId, "video", gifTasks.get(1).id());
         assertThat(run.output().path("gifUrl").asText()).isEqualTo(second);
@@ -247,8 +245,8 @@ class DurableBranchScheduleTests {
     @Test
     void theWorstCaseRunStaysWithinTheStepBudget() throws Exception {
         String mediaId = DurableBranchTests.newMediaId();
-        for (String kind : DurableBranchTests.KINDS) {
-            FakeIttybit.Script script = FakeIttybit.script(mediaId, kind).failTasks();
+        for (Branch branch : Branch.values()) {
+            FakeIttybit.Script script = FakeIttybit.script(mediaId, branch.kind()).failTasks();
             script.readsBeforeEnd = 29;
         }
 
@@ -256,8 +254,8 @@ class DurableBranchScheduleTests {
 
         assertThat(run.status()).as("output: " + run.output()).isEqualTo("failed");
         assertThat(run.output().path("message").asText()).contains(": Ittybit task").contains("ended failed");
-        for (String kind : DurableBranchTests.KINDS) {
-            assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSizeBetween(3, 4)
+        for (Branch branch : Branch.values()) {
+            assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSizeBetween(3, 4)
                     .allSatisfy(t -> assertThat(t.reads().get()).isBetween(1, 30));
         }
         DoubleSummaryStatistics calls = DurableBranchTests.callMillis(run);
@@ -290,15 +288,7 @@ class DurableBranchScheduleTests {
         assertThat(run.steps().size()).isLessThanOrEqualTo(STEP_BUDGET);
 
         // Inngest then runs the failure handler, which records the failure
-        ObjectNode data = DurableBranchTests.JSON.createObjectNode().put("function_id", DurableBranchTests.FN)
-                .put("run_id", "01STILLRUNNING");
-        data.set("error", run.output());
-        data.putObject("event").put("name", "video/uploaded").put("id", "e1").put("ts", 1)
-                .<ObjectNode>set("data", DurableBranchTests.upload(mediaId));
-        try (ExecutorEmulator failure = new ExecutorEmulator(serveUrl, DurableBranchTests.FN + "-failure",
-                Optional.empty(), 1, Duration.ofMillis(200))) {
-            assertThat(failure.run("inngest/function.failed", data).status()).isEqualTo("completed");
-        }
+        assertThat(MediaFixture.of(serveUrl).runFailureHandler(mediaId, run).status()).isEqualTo("completed");
         JsonPath media = DurableBranchTests.media(mediaId);
         assertThat(media.getString("status")).isEqualTo("failed");
         assertThat(media.getString("failedBranch")).isEqualTo("poster-image");

@@ -8,8 +8,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -18,9 +16,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.MediaFixture;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.ExecutorEmulator;
-import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -36,41 +36,32 @@ import io.restassured.path.json.JsonPath;
 @QuarkusTest
 class FanoutPipelineTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FN = MediaFixture.FANOUT;
+    static final ObjectMapper JSON = MediaFixture.JSON;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
 
-    private ExecutorEmulator emulator(String fnId, int retries) {
-        return new ExecutorEmulator(serveUrl, fnId, Optional.empty(), retries, Duration.ofMillis(200)).skipIdleTime();
+    private MediaFixture fixture() {
+        return MediaFixture.of(serveUrl);
     }
 
     private static String newMediaId() {
-        return "vid_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        return MediaFixture.newId("vid");
     }
 
-    private static ObjectNode upload(String mediaId) {
-        return JSON.createObjectNode().put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
-    }
-
+    /** Production's path: {@code POST /media}, then Inngest runs the {@code video/uploaded} the API sent. */
     private ExecutorEmulator.Run run(String mediaId) throws Exception {
-        return emulator(FN, 3).run("video/uploaded", upload(mediaId));
+        return fixture().run(mediaId);
     }
 
-    /** What Inngest does when a run fails for good: it triggers the onFailure function. */
+    /** What Inngest does when a run fails for good: it triggers the onFailure function with the run's event. */
     private ExecutorEmulator.Run runFailureHandler(String mediaId, ExecutorEmulator.Run failed) throws Exception {
-        ObjectNode data = JSON.createObjectNode();
-        data.put("function_id", FN);
-        data.put("run_id", "01FAILED" + mediaId);
-        data.set("error", failed.output());
-        data.putObject("event").put("name", "video/uploaded").put("id", "e1").put("ts", 1).<ObjectNode>set("data", upload(mediaId));
-        return emulator(FN + "-failure", 1).run("inngest/function.failed", data);
+        return fixture().runFailureHandler(mediaId, failed);
     }
 
     private static JsonPath media(String mediaId) {
-        return given().get("/media/" + mediaId).then().statusCode(200).extract().jsonPath();
+        return MediaFixture.media(mediaId);
     }
 
     private static String branchStatus(JsonPath media, String branch) {
@@ -83,7 +74,8 @@ class FanoutPipelineTests {
         ExecutorEmulator.Run run = run(mediaId);
 
         assertThat(run.status()).isEqualTo("completed");
-        for (String kind : KINDS) {
+        for (Branch branch : Branch.values()) {
+            String kind = branch.kind();
             assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind).hasSize(1);
             assertThat(FakeIttybit.creates(mediaId, kind)).as(kind).hasSize(1);
         }
@@ -107,6 +99,25 @@ class FanoutPipelineTests {
         assertThat(create.header("idempotency-key")).hasSize(32);
     }
 
+    /** An event another app sent ({@code {mediaId, sourceUrl}}, no record before it): its run makes the record. */
+    @Test
+    void anUploadEventAnotherAppSentRunsWithTheDefaultOutputsAndMakesTheRecord() throws Exception {
+        String mediaId = newMediaId();
+        ExecutorEmulator.Run run;
+        try (ExecutorEmulator emulator = fixture().fanout()) {
+            run = emulator.run(MediaEvents.UPLOADED, MediaFixture.foreignUpload(mediaId));
+        }
+
+        assertThat(run.status()).isEqualTo("completed");
+        FakeIttybit.assertEachKindCreatedOnce(mediaId);
+        assertThat(JSON.readTree(FakeIttybit.creates(mediaId, "image").get(0).body()).path("options"))
+                .isEqualTo(JSON.readTree("{\"format\":\"webp\",\"start\":2,\"width\":1280}"));
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("ready");
+        assertThat(media.getString("sourceUrl")).isEqualTo(MediaFixture.sourceUrl(mediaId));
+        assertThat(media.getList("branches.status")).containsOnly("completed").hasSize(Branch.values().length);
+    }
+
     private static String outputOf(String mediaId, String kind) {
         return FakeIttybit.outputUrl(mediaId, kind, FakeIttybit.tasks(mediaId, kind).get(0).id());
     }
@@ -119,8 +130,10 @@ class FanoutPipelineTests {
 
         assertThat(run.status()).isEqualTo("completed");
         assertThat(FakeIttybit.creates(mediaId, "video")).hasSize(3);
-        for (String kind : List.of("adaptive_video", "image", "audio")) {
-            assertThat(FakeIttybit.creates(mediaId, kind)).as(kind).hasSize(1);
+        for (Branch branch : Branch.values()) {
+            if (branch != Branch.GIF_PREVIEW) {
+                assertThat(FakeIttybit.creates(mediaId, branch.kind())).as(branch.kind()).hasSize(1);
+            }
         }
         assertThat(FakeIttybit.tasks(mediaId, "video")).hasSize(1);
         // the retries happened inside one step attempt: every step was called by Inngest once
@@ -207,8 +220,7 @@ class FanoutPipelineTests {
     @Test
     void anUploadOfAReadyRecordReturnsItAndStartsNothingWhileReprocessStartsANewRunWithNewTasks() throws Exception {
         String mediaId = newMediaId();
-        String body = "{\"sourceUrl\":\"https://uploads.example/" + mediaId + ".mp4\",\"mediaId\":\"" + mediaId + "\"}";
-        given().contentType("application/json").body(body).post("/media").then().statusCode(202);
+        String body = MediaFixture.uploadBody(mediaId, "");
         assertThat(run(mediaId).status()).isEqualTo("completed");
         int uploadsSent = eventsFor("video/uploaded", mediaId).size();
         String firstGifTask = FakeIttybit.tasks(mediaId, "video").get(0).id();
@@ -223,8 +235,9 @@ class FanoutPipelineTests {
         assertThat(event.path("id").asText()).isEqualTo("video-uploaded-" + mediaId + "-r1");
         assertThat(event.path("data").path("round").asInt()).isEqualTo(1);
 
-        assertThat(emulator(FN, 3).run("video/uploaded", event.path("data")).status()).isEqualTo("completed");
-        for (String kind : KINDS) {
+        assertThat(fixture().fanout().runEvent(event).status()).isEqualTo("completed");
+        for (Branch branch : Branch.values()) {
+            String kind = branch.kind();
             assertThat(FakeIttybit.tasks(mediaId, kind)).as(kind + ": a new task for the new round").hasSize(2)
                     .extracting(FakeIttybit.Task::idempotencyKey).doesNotHaveDuplicates();
         }
@@ -237,8 +250,7 @@ class FanoutPipelineTests {
     }
 
     private static List<JsonNode> eventsFor(String name, String mediaId) {
-        return FakeInngestApi.receivedEvents().stream().filter(e -> e.path("name").asText().equals(name)
-                && e.path("data").path("mediaId").asText().equals(mediaId)).toList();
+        return MediaFixture.eventsFor(name, mediaId);
     }
 
     @Test
@@ -293,8 +305,9 @@ class FanoutPipelineTests {
         assertThat(media(mediaId).getString("status")).isEqualTo("ready");
     }
 
+    /** Events another app sent (our API never sends these): bad data is refused where the run starts. */
     @Test
-    void badEventDataFailsAtOnceWithoutCallingIttybit() throws Exception {
+    void badEventDataFromAnotherAppFailsAtOnceWithoutCallingIttybit() throws Exception {
         int before = FakeIttybit.server().received().size();
         String sourceUrl = "https://uploads.example/x.mp4";
         for (ObjectNode data : List.of(JSON.createObjectNode().put("sourceUrl", sourceUrl),

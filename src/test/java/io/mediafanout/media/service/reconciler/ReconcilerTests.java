@@ -2,6 +2,7 @@ package io.mediafanout.media.service.reconciler;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -9,7 +10,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.UUID;
 
 import jakarta.inject.Inject;
 
@@ -17,6 +17,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.RecordingHttpServer;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,11 +49,22 @@ class ReconcilerTests {
     }
 
     private static String newId() {
-        return "rec_" + UUID.randomUUID().toString().substring(0, 8);
+        return MediaFixture.newId("rec");
     }
 
     private MediaReconciler.Pass pass() throws Throwable {
         return VertxContextSupport.subscribeAndAwait(() -> reconciler.reconcile());
+    }
+
+    /** {@link #pass()} for Awaitility, which polls a {@code Callable}. */
+    private MediaReconciler.Pass passOrThrow() throws Exception {
+        try {
+            return pass();
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     private static long sendsOf(String eventId) {
@@ -86,14 +98,17 @@ class ReconcilerTests {
         }
     }
 
-    /** A record as an older version or an interrupted request would have left it. */
+    /**
+     * A record as an older version or an interrupted request would have left it: hours or days old, its event sent or
+     * not. The API cannot make one (an upload starts its round now and sends its event), so it is written here.
+     */
     private static void insert(String id, String status, String roundStartedAgo, boolean eventSent) throws Exception {
         try (Connection c = database(); PreparedStatement s = c.prepareStatement("insert into media (id, status, "
                 + "source_url, round_started_at, event_attempted_at, event_sent_at) values (?, ?, ?, "
                 + "now() - ?::interval, now() - ?::interval, " + (eventSent ? "now() - ?::interval" : "null") + ")")) {
             s.setString(1, id);
             s.setString(2, status);
-            s.setString(3, "https://uploads.example/" + id + ".mp4");
+            s.setString(3, MediaFixture.sourceUrl(id));
             s.setString(4, roundStartedAgo);
             s.setString(5, roundStartedAgo);
             if (eventSent) {
@@ -104,9 +119,8 @@ class ReconcilerTests {
     }
 
     private static void upload(String id, int expectedStatus) {
-        given().contentType("application/json")
-                .body("{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}")
-                .post("/media").then().statusCode(expectedStatus);
+        given().contentType("application/json").body(MediaFixture.uploadBody(id, "")).post("/media").then()
+                .statusCode(expectedStatus);
     }
 
     @Test
@@ -123,7 +137,7 @@ class ReconcilerTests {
         assertThat(sendsOf("video-uploaded-" + id)).isEqualTo(1);
         assertThat(FakeInngestApi.receivedEvents()).anySatisfy(event -> {
             assertThat(event.path("id").asText()).isEqualTo("video-uploaded-" + id);
-            assertThat(event.path("data").path("sourceUrl").asText()).isEqualTo("https://uploads.example/" + id + ".mp4");
+            assertThat(event.path("data").path("sourceUrl").asText()).isEqualTo(MediaFixture.sourceUrl(id));
         });
 
         // accepted now: never sent again, however long ago it was sent
@@ -224,12 +238,13 @@ class ReconcilerTests {
         assertThat(pass().abandoned()).contains(late);
         FakeInngestApi.reset();
 
-        // the run was slow, not dead: its assemble step comes after the reconciler gave up on it
+        // the run was slow, not dead: its assemble step comes after the reconciler gave up on it. Called directly, on
+        // a record the API cannot make (25 hours old, see insert): the point is assemble landing after that pass
         var outputs = options.defaults();
         var results = outputs.branches().stream().map(b -> new io.mediafanout.media.service.pipeline.BranchResult(
                 b, "task_" + b.id(), "https://cdn.example/" + b.id())).toList();
         VertxContextSupport.subscribeAndAwait(() -> records.assemble(new io.mediafanout.media.domain.Upload(late,
-                "https://uploads.example/" + late + ".mp4", 0, outputs), results));
+                MediaFixture.sourceUrl(late), 0, outputs), results));
 
         given().get("/media/" + late).then().statusCode(200).body("status", equalTo("ready"));
         assertThat(pass().failedAnnounced()).doesNotContain(late);
@@ -256,11 +271,9 @@ class ReconcilerTests {
             given().get("/media/" + stale).then().statusCode(200).body("status", equalTo("processing"));
         }
         // the other replica's connection is gone, and its lock with it (once its server process has ended)
-        MediaReconciler.Pass next = pass();
-        for (int i = 0; i < 50 && !next.ran(); i++) {
-            Thread.sleep(100);
-            next = pass();
-        }
+        MediaReconciler.Pass next = await("a pass runs once the other replica's lock is gone")
+                .atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(this::passOrThrow, MediaReconciler.Pass::ran);
         assertThat(next.ran()).isTrue();
         assertThat(next.abandoned()).contains(stale);
     }

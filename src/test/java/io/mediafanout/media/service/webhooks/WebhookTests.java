@@ -2,6 +2,7 @@ package io.mediafanout.media.service.webhooks;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
@@ -10,8 +11,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 
 import jakarta.inject.Inject;
 
@@ -19,11 +18,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.ProductionLikeProfile;
 import io.mediafanout.media.client.IttybitWebhooks;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -42,10 +41,7 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(WebhookProfile.class)
 class WebhookTests {
 
-    static final String FN = "media-pipeline-fanout-adaptive-streaming";
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
-    static final List<String> BRANCHES = List.of("hls-package", "poster-image", "gif-preview", "audio-transcription");
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FN = MediaFixture.FANOUT;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -58,38 +54,33 @@ class WebhookTests {
         FakeInngestApi.reset();
     }
 
+    private MediaFixture fixture() {
+        return MediaFixture.of(serveUrl).signedWith(ProductionLikeProfile.SIGNING_KEY);
+    }
+
     private static String newMediaId() {
-        return "vid_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        return MediaFixture.newId("vid");
     }
 
     /** Every task of the media ends this long after its creation; it calls its webhook when {@code webhooks}. */
     private static void script(String mediaId, Duration duration, boolean webhooks) {
-        for (String kind : KINDS) {
-            FakeIttybit.Script script = FakeIttybit.script(mediaId, kind);
+        for (Branch branch : Branch.values()) {
+            FakeIttybit.Script script = FakeIttybit.script(mediaId, branch.kind());
             script.completeAfter = duration;
             script.webhooks = webhooks;
         }
     }
 
+    /** Production's path: {@code POST /media}, then Inngest runs the {@code video/uploaded} the API sent. */
     private ExecutorEmulator.Run run(String mediaId, double timeScale) throws Exception {
-        ObjectNode upload = JSON.createObjectNode().put("mediaId", mediaId)
-                .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4");
-        try (ExecutorEmulator emulator = new ExecutorEmulator(serveUrl, FN,
-                Optional.of(ProductionLikeProfile.SIGNING_KEY), 3, Duration.ofMillis(200)).timeScale(timeScale)) {
-            return emulator.run("video/uploaded", upload);
+        JsonNode uploaded = fixture().upload(mediaId);
+        try (ExecutorEmulator emulator = fixture().emulator(FN, 3).timeScale(timeScale)) {
+            return emulator.runEvent(uploaded);
         }
     }
 
     private static long reads(String mediaId) {
         return FakeIttybit.requests(mediaId).stream().filter(r -> r.method().equals("GET")).count();
-    }
-
-    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as(what).isBefore(deadline);
-            Thread.sleep(50);
-        }
     }
 
     @Test
@@ -103,8 +94,9 @@ class WebhookTests {
         assertThat(run.status()).isEqualTo("completed");
         assertThat(Duration.between(start, Instant.now())).as("far below the 30-minute wait")
                 .isLessThan(Duration.ofSeconds(60));
-        awaitCondition("Ittybit has its four webhook answers", () -> FakeIttybit.tasks(mediaId).stream()
-                .allMatch(task -> !FakeIttybit.webhookCalls(task.id()).isEmpty()));
+        await("Ittybit has its four webhook answers").atMost(Duration.ofSeconds(20))
+                .until(() -> FakeIttybit.tasks(mediaId).stream()
+                        .allMatch(task -> !FakeIttybit.webhookCalls(task.id()).isEmpty()));
         assertThat(FakeIttybit.tasks(mediaId)).hasSize(4).allSatisfy(task -> {
             assertThat(task.request().path("webhook_url").asText())
                     .isEqualTo(webhooks.url(task.idempotencyKey()).orElseThrow())
@@ -112,8 +104,8 @@ class WebhookTests {
             assertThat(FakeIttybit.webhookCalls(task.id())).containsExactly(200);
         });
         assertThat(reads(mediaId)).as("one read per task, after its webhook").isEqualTo(4);
-        for (String branch : BRANCHES) {
-            assertThat(run.pausesFor(io.mediafanout.inngest.TestHashes.of(branch + "-ended")))
+        for (Branch branch : Branch.values()) {
+            assertThat(run.pausesFor(io.mediafanout.inngest.TestHashes.of(branch.id() + "-ended")))
                     .singleElement().satisfies(p -> assertThat(p.outcome()).isEqualTo("event"));
         }
         for (FakeIttybit.Task task : FakeIttybit.tasks(mediaId)) {
@@ -132,8 +124,8 @@ class WebhookTests {
     void aWebhookArrivingBeforeTheCreateStepHasAnsweredStillEndsTheWait() throws Exception {
         String mediaId = newMediaId();
         script(mediaId, Duration.ofMillis(50), true);
-        for (String kind : KINDS) {
-            FakeIttybit.Script script = FakeIttybit.script(mediaId, kind);
+        for (Branch branch : Branch.values()) {
+            FakeIttybit.Script script = FakeIttybit.script(mediaId, branch.kind());
             script.slowCreates = 1;
             script.slowBy = Duration.ofMillis(1500);
         }
