@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.mediafanout.inngest.auth.Signatures;
 import io.mediafanout.media.ProductionLikeProfile;
+import io.mediafanout.testing.ChunkedRequest;
 import io.quarkus.logging.Log;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -408,30 +409,8 @@ class FuzzTests {
     }
 
     private String chunked(String method, String path, String extraHeaders, byte[] body) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
-            socket.setSoTimeout(30_000);
-            var out = new java.io.BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
-            out.write((method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n" + extraHeaders + "\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            try {
-                for (int at = 0; at < body.length; at += 8192) {
-                    int n = Math.min(8192, body.length - at);
-                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.write(body, at, n);
-                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-                }
-                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-            } catch (java.io.IOException refusedWhileSending) {
-                // the server answered and closed the connection before the whole body was sent
-            }
-            try {
-                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.net.SocketException reset) {
-                return "";
-            }
-        }
+        return ChunkedRequest.send(base.getHost(), base.getPort(), method, path, extraHeaders, body,
+                Duration.ofSeconds(30));
     }
 
     /**
