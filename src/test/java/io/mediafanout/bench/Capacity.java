@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -40,7 +41,6 @@ import io.mediafanout.testing.RoundRobinProxy;
 final class Capacity {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
     private static final String FN = "media-pipeline-fanout-adaptive-streaming";
 
     /** One burst's outcome. */
@@ -97,9 +97,8 @@ final class Capacity {
             String mediaId = "cap-" + batch + "-" + i;
             mediaIds.add(mediaId);
             // the pipeline's tasks, as the e2e part's short workload: 1-3 s each
-            Map<String, Duration> times = Map.of("adaptive_video", Duration.ofMillis(3000), "image",
-                    Duration.ofMillis(1000), "video", Duration.ofMillis(1500), "audio", Duration.ofMillis(2000));
-            KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(times.get(kind)));
+            EndToEnd.Workload.shortTasks(runs).taskTimes()
+                    .forEach((branch, time) -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(time));
         }
         try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
             for (int r = 0; r < 2; r++) {
@@ -207,7 +206,9 @@ final class Capacity {
             List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 String mediaId = "warm-" + batch + "-" + i;
-                KINDS.forEach(kind -> FakeIttybit.script(mediaId, kind).completeAfter(Duration.ofMillis(300)));
+                for (Branch branch : Branch.values()) {
+                    FakeIttybit.script(mediaId, branch.kind()).completeAfter(Duration.ofMillis(300));
+                }
                 runs.add(pool.submit(() -> emulator.run("video/uploaded", JSON.createObjectNode().put("mediaId", mediaId)
                         .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"))));
             }

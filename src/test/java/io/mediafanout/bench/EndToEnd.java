@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -40,12 +42,6 @@ import io.mediafanout.testing.TestApiKey;
  */
 final class EndToEnd {
 
-    /** Ittybit kinds in branch order: hls-package, poster-image, gif-preview, audio-transcription. */
-    static final List<String> KINDS = List.of("adaptive_video", "image", "video", "audio");
-    private static final Map<String, String> BRANCH_BY_KIND = Map.of("adaptive_video", "hls-package", "image",
-            "poster-image", "video", "gif-preview", "audio", "audio-transcription");
-    private static final Map<String, String> URL_FIELD_BY_KIND = Map.of("adaptive_video", "hlsUrl", "image",
-            "posterUrl", "video", "gifUrl", "audio", "transcriptionUrl");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -68,7 +64,7 @@ final class EndToEnd {
      * {@code timeScale}: the fake's tasks last {@code time × timeScale} of real time and the emulator multiplies
      * every wait timeout and sleep of the service by {@code timeScale}, so the run is the same run, only faster.
      */
-    record Workload(String label, Map<String, Duration> taskTimes, double timeScale, int runs, int warmupRuns) {
+    record Workload(String label, Map<Branch, Duration> taskTimes, double timeScale, int runs, int warmupRuns) {
         /** The slowest task, in Inngest time. */
         Duration slowest() {
             return taskTimes.values().stream().max(Duration::compareTo).orElseThrow();
@@ -81,29 +77,29 @@ final class EndToEnd {
 
         String describeTasks() {
             StringBuilder out = new StringBuilder();
-            for (String kind : KINDS) {
-                out.append(out.length() == 0 ? "" : ", ").append('`').append(BRANCH_BY_KIND.get(kind)).append("` ")
-                        .append(human(taskTimes.get(kind)));
+            for (Branch branch : Branch.values()) {
+                out.append(out.length() == 0 ? "" : ", ").append('`').append(branch.id()).append("` ")
+                        .append(human(taskTimes.get(branch)));
             }
             return out.toString();
         }
 
         static Workload shortTasks(int runs) {
-            Map<String, Duration> times = new LinkedHashMap<>();
-            times.put("adaptive_video", Duration.ofMillis(3000));
-            times.put("image", Duration.ofMillis(1000));
-            times.put("video", Duration.ofMillis(1500));
-            times.put("audio", Duration.ofMillis(2000));
+            Map<Branch, Duration> times = new EnumMap<>(Branch.class);
+            times.put(Branch.HLS_PACKAGE, Duration.ofMillis(3000));
+            times.put(Branch.POSTER_IMAGE, Duration.ofMillis(1000));
+            times.put(Branch.GIF_PREVIEW, Duration.ofMillis(1500));
+            times.put(Branch.AUDIO_TRANSCRIPTION, Duration.ofMillis(2000));
             return new Workload("3s", times, 1.0, runs, 2);
         }
 
         /** The slowest task takes 10 minutes of Inngest time, played {@code 1 / timeScale} times faster. */
         static Workload longTasks(int runs, double timeScale) {
-            Map<String, Duration> times = new LinkedHashMap<>();
-            times.put("adaptive_video", Duration.ofMinutes(10));
-            times.put("image", Duration.ofMinutes(1));
-            times.put("video", Duration.ofMinutes(2));
-            times.put("audio", Duration.ofMinutes(5));
+            Map<Branch, Duration> times = new EnumMap<>(Branch.class);
+            times.put(Branch.HLS_PACKAGE, Duration.ofMinutes(10));
+            times.put(Branch.POSTER_IMAGE, Duration.ofMinutes(1));
+            times.put(Branch.GIF_PREVIEW, Duration.ofMinutes(2));
+            times.put(Branch.AUDIO_TRANSCRIPTION, Duration.ofMinutes(5));
             return new Workload("10min", times, timeScale, runs, 0);
         }
     }
@@ -470,7 +466,7 @@ final class EndToEnd {
 
     /** Each task of the media lasts its workload's time, played at the workload's scale, from its creation. */
     private static void prepare(String mediaId, Workload workload) {
-        workload.taskTimes().forEach((kind, time) -> FakeIttybit.script(mediaId, kind)
+        workload.taskTimes().forEach((branch, time) -> FakeIttybit.script(mediaId, branch.kind())
                 .completeAfter(workload.real(time)));
     }
 
@@ -513,9 +509,10 @@ final class EndToEnd {
         if (!media.path("status").asText().equals("ready")) {
             problems.add(mediaId + ": status " + media.path("status").asText());
         }
-        for (String kind : KINDS) {
+        for (Branch branch : Branch.values()) {
+            String kind = branch.kind();
             List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId, kind);
-            String field = URL_FIELD_BY_KIND.get(kind);
+            String field = branch.resultField();
             if (tasks.size() != 1) {
                 problems.add(mediaId + ": " + tasks.size() + " " + kind + " tasks");
             } else if (!FakeIttybit.outputUrl(mediaId, kind, tasks.get(0).id()).equals(media.path(field).asText())) {
@@ -534,9 +531,9 @@ final class EndToEnd {
 
     static {
         List<String> names = new ArrayList<>(List.of("assemble", "media-ready"));
-        for (String branch : BRANCH_BY_KIND.values()) {
+        for (Branch branch : Branch.values()) {
             for (int g = 0; g < 4; g++) {
-                String id = g == 0 ? branch : branch + "-g" + g;
+                String id = g == 0 ? branch.id() : branch.id() + "-g" + g;
                 names.add(id);
                 names.add(id + "-ended");
                 names.add(id + "-result");

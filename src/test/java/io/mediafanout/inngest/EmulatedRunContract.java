@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.execution.StepIds;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.quarkus.test.common.http.TestHTTPResource;
 
@@ -23,7 +25,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
  */
 abstract class EmulatedRunContract {
 
-    static final List<String> BRANCHES = List.of("hls-package", "poster-image", "gif-preview", "audio-transcription");
+    /** The reference function's branch steps: one per branch of the pipeline. */
+    static final List<String> BRANCHES = Arrays.stream(Branch.values()).map(Branch::id).toList();
     static final String FN_ID = "media-pipeline-fanout-adaptive-streaming";
 
     @TestHTTPResource("/api/inngest")

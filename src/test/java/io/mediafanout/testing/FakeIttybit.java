@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.media.domain.Branch;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -157,7 +159,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
      * again, whatever happened to the service meanwhile.
      */
     public static void assertEachKindCreatedOnce(String mediaId) {
-        for (String kind : List.of("adaptive_video", "image", "video", "audio")) {
+        for (String kind : Arrays.stream(Branch.values()).map(Branch::kind).toList()) {
             org.assertj.core.api.Assertions.assertThat(creates(mediaId, kind)).as(kind + " is created once").hasSize(1);
             org.assertj.core.api.Assertions.assertThat(tasks(mediaId, kind)).as(kind).hasSize(1);
         }
