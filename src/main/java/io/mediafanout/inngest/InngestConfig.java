@@ -56,7 +56,7 @@ public interface InngestConfig {
     /** {@code INNGEST_EVENT_API_BASE_URL}: base of the event API. */
     Optional<String> eventApiBaseUrl();
 
-    /** {@code INNGEST_SERVE_ORIGIN}: scheme and host advertised at sync, e.g. {@code https://media.example.com}. */
+    /** {@code INNGEST_SERVE_ORIGIN}: scheme and host advertised at sync, e.g. {@code https://service.example.com}. */
     Optional<String> serveOrigin();
 
     /** {@code INNGEST_SERVE_PATH}: path advertised at sync (when a proxy maps another path to ours). */

@@ -53,7 +53,7 @@ public class InngestEnvironment {
         }
         if (!dev && production && config.signingKey().isPresent() && config.serveOrigin().isEmpty()) {
             throw new IllegalStateException("INNGEST_SERVE_ORIGIN is not set: in cloud mode the app registers only "
-                    + "the origin it is configured with (e.g. https://media.example.com), never a request's Host");
+                    + "the origin it is configured with (e.g. https://service.example.com), never a request's Host");
         }
         if (dev) {
             Log.infof("Inngest SDK in dev mode (API %s): %s", apiBaseUrl, config.signingKey().isPresent()
