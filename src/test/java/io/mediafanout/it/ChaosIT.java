@@ -9,7 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -53,6 +57,8 @@ class ChaosIT {
             .set("media.callbacks.allow-private", "true")
             .set("media.callbacks.timeout", "PT3S")
             .set("media.callbacks.default-url", RECEIVER.url() + "/callbacks")
+            // the burst's uploads come from one key, 16 at a time: the per-key rate limit is not what is tested here
+            .set("media.api.rate-limit-per-second", "1000").set("media.api.rate-limit-burst", "1000")
             .asPod(256);
 
     @Test
@@ -68,9 +74,15 @@ class ChaosIT {
         List<Replica> replicas = app.launch().start(2);
         try (RoundRobinProxy service = new RoundRobinProxy(replicas.stream().map(Replica::port).toList())) {
             // every record uploaded through the Service, before the burst: each run starts from the event it sent
-            Map<String, JsonNode> uploaded = new HashMap<>();
-            for (String mediaId : mediaIds) {
-                uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event());
+            Map<String, JsonNode> uploaded = new ConcurrentHashMap<>();
+            ExecutorService uploads = Executors.newFixedThreadPool(16);
+            try {
+                for (Future<?> upload : uploads.invokeAll(mediaIds.stream().<Callable<Object>>map(mediaId -> () ->
+                        uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event())).toList())) {
+                    upload.get();
+                }
+            } finally {
+                uploads.shutdownNow();
             }
             ExecutorEmulator.resetConcurrency();
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
