@@ -7,8 +7,11 @@ import java.util.regex.Pattern;
 /**
  * What a run processes: one record's round, with its source and outputs, as the API stored it (or as a
  * {@code video/uploaded} event from another app was validated, once, where its run starts).
+ *
+ * @param owner the record's owner, which the run's events carry (Inngest's per-owner limits key on it); null for
+ *        an upload another app sent, or a record without owner
  */
-public record Upload(String mediaId, String sourceUrl, int round, Outputs outputs) {
+public record Upload(String mediaId, String sourceUrl, int round, Outputs outputs, String owner) {
 
     /** Longest source URL accepted (presigned storage URLs are long, but not this long). */
     public static final int MAX_SOURCE_URL = 8 * 1024;
@@ -31,13 +34,13 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
     }
 
     /**
-     * An upload as it comes from outside (the API, another app's event), checked: the one place its id and source are
-     * validated. What was stored is read back with the constructor, unchecked.
+     * An upload another app sent, checked: the one place its id and source are validated (the API checks its own
+     * request the same way, with these rules). It has no owner. What was stored is read back with the constructor.
      */
     public static Upload checked(String mediaId, String sourceUrl, int round, Outputs outputs, String prefix) {
         validateMediaId(mediaId, prefix + "mediaId");
         validateSourceUrl(sourceUrl, prefix + "sourceUrl");
-        return new Upload(mediaId, sourceUrl, round, outputs);
+        return new Upload(mediaId, sourceUrl, round, outputs, null);
     }
 
     public static void validateMediaId(String mediaId, String field) {

@@ -80,8 +80,8 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                 .getResultList());
     }
 
-    /** A record whose event is to be sent again: its id, source, round and outputs (null for old records). */
-    public record Unsent(String id, String sourceUrl, int round, Outputs outputs) {
+    /** A record whose event is to be sent again: its id, source, round, outputs (null for old records) and owner. */
+    public record Unsent(String id, String sourceUrl, int round, Outputs outputs, String owner) {
     }
 
     /**
@@ -95,26 +95,27 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                         + "where status = :processing and event_sent_at is null "
                         + "and event_attempted_at < now() - make_interval(secs => :retry) "
                         + "and round_started_at > now() - make_interval(secs => :window) order by round_started_at limit :limit "
-                        + "for update skip locked) returning id, source_url, round, outputs", Object[].class)
+                        + "for update skip locked) returning id, source_url, round, outputs, owner", Object[].class)
                 .setParameter("processing", MediaStatus.PROCESSING.value())
                 .setParameter("retry", seconds(retryAfter)).setParameter("window", seconds(window))
                 .setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(row -> new Unsent((String) row[0], (String) row[1],
-                        ((Number) row[2]).intValue(), OUTPUTS.convertToEntityAttribute((String) row[3]))).toList());
+                        ((Number) row[2]).intValue(), OUTPUTS.convertToEntityAttribute((String) row[3]), (String) row[4]))
+                        .toList());
     }
 
     /** A failed record whose {@code media/failed} event Inngest has not accepted yet: its id, round and code. */
-    public record FailedEventDue(String id, int round, FailureCode code) {
+    public record FailedEventDue(String id, int round, FailureCode code, String owner) {
     }
 
     /** Up to {@code limit} failed records owing their {@code media/failed} event (see {@link #abandon}). */
     public Uni<List<FailedEventDue>> failedEventsDue(int limit) {
         return getSession().chain(session -> session.createNativeQuery(
-                "select id, round, error_code from media where failed_event_due and status = :failed "
+                "select id, round, error_code, owner from media where failed_event_due and status = :failed "
                         + "order by updated_at limit :limit", Object[].class)
                 .setParameter("failed", MediaStatus.FAILED.value()).setParameter("limit", limit).getResultList())
                 .map(rows -> rows.stream().map(row -> new FailedEventDue((String) row[0],
-                        ((Number) row[1]).intValue(), FailureCode.of((String) row[2]))).toList());
+                        ((Number) row[1]).intValue(), FailureCode.of((String) row[2]), (String) row[3])).toList());
     }
 
     /** Inngest accepted the {@code media/failed} event of these records. */

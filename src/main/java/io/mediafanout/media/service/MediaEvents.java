@@ -24,22 +24,26 @@ import io.mediafanout.media.domain.Upload.InvalidUploadException;
 public final class MediaEvents {
 
     /**
-     * An upload to process. Sent by our API as {@code {mediaId, sourceUrl, round, branches, outputs}} (see
+     * An upload to process. Sent by our API as {@code {mediaId, sourceUrl, round, owner, branches, outputs}} (see
      * {@link #uploaded}); another app sends {@code {mediaId, sourceUrl, branches?, options?}} (read by
      * {@link #upload}).
      */
     public static final String UPLOADED = "video/uploaded";
     /** A task's webhook, as an event: {@code {key, taskId, status}}; it ends the wait of the branch that made the task. */
     public static final String TASK_ENDED = "ittybit/task.ended";
-    /** Sent when a record became ready: {@code {mediaId, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl}}. */
+    /**
+     * Sent when a record became ready: {@code {mediaId, status, hlsUrl, posterUrl, gifUrl, transcriptionUrl, round,
+     * owner}}.
+     */
     public static final String READY = "media/ready";
     /**
-     * Sent when a run failed for good: {@code {mediaId, branch, code, reason}} ({@code branch} null when none failed,
-     * {@code code} a {@link FailureCode}).
+     * Sent when a run failed for good: {@code {mediaId, branch, code, reason, round, owner}} ({@code branch} null when
+     * none failed, {@code code} a {@link FailureCode}).
      */
     public static final String FAILED = "media/failed";
     /**
-     * Sent when a record was cancelled ({@code DELETE /media/{id}}): {@code {mediaId, round}}. It cancels the record's
+     * Sent when a record was cancelled ({@code DELETE /media/{id}}): {@code {mediaId, round, owner}}. It cancels the
+     * record's
      * run ({@code cancelOn}) and triggers the {@code media.cancelled} callback.
      */
     public static final String CANCELLED = "media/cancelled";
@@ -62,8 +66,9 @@ public final class MediaEvents {
      * them as they are: an option the upload removed ({@code null}) stays removed instead of coming back as this
      * server's default, and nothing is checked again.
      */
-    public static Event uploaded(String mediaId, String sourceUrl, int round, Outputs outputs) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("sourceUrl", sourceUrl);
+    public static Event uploaded(String mediaId, String sourceUrl, int round, Outputs outputs, String owner) {
+        ObjectNode data = owned(JsonNodeFactory.instance.objectNode().put("mediaId", mediaId)
+                .put("sourceUrl", sourceUrl), owner);
         if (outputs != null) {
             // branches: for the event's readers (the Inngest dashboard, other apps); the run reads outputs
             ArrayNode branches = data.putArray("branches");
@@ -94,7 +99,7 @@ public final class MediaEvents {
                         + "of a record, an object keyed by branch");
             }
             return new Upload(data.path("mediaId").asText(), data.path("sourceUrl").asText(),
-                    data.path("round").asInt(0), Outputs.fromStored(stored));
+                    data.path("round").asInt(0), Outputs.fromStored(stored), owner(data));
         }
         JsonNode round = data.get("round");
         if (round != null && !round.isNull() && !(round.canConvertToInt() && round.asInt() >= 0)) {
@@ -103,6 +108,19 @@ public final class MediaEvents {
         return Upload.checked(text(data.get("mediaId"), "event.data.mediaId"),
                 text(data.get("sourceUrl"), "event.data.sourceUrl"), round == null || round.isNull() ? 0 : round.asInt(),
                 options.resolve(data.get("branches"), data.get("options"), "event.data."), "event.data.");
+    }
+
+    /**
+     * The owner an event of ours names ({@code data.owner}): the key of Inngest's per-owner limits. Null for another
+     * app's events and records without owner, which share one key.
+     */
+    public static String owner(JsonNode data) {
+        JsonNode owner = data.get("owner");
+        return owner != null && owner.isTextual() ? owner.asText() : null;
+    }
+
+    private static ObjectNode owned(ObjectNode data, String owner) {
+        return owner == null ? data : data.put("owner", owner);
     }
 
     private static String text(JsonNode value, String field) {
@@ -123,16 +141,17 @@ public final class MediaEvents {
     }
 
     /** {@value #CANCELLED} for a record's round; one id per round, so repeating a cancel sends one event. */
-    public static Event cancelled(String mediaId, int round) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("round", round);
+    public static Event cancelled(String mediaId, int round, String owner) {
+        ObjectNode data = owned(JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("round", round),
+                owner);
         return Event.of(CANCELLED, data, "media-cancelled-" + mediaId + "-r" + round);
     }
 
     /** {@value #READY} for a ready record's round; its id makes a retried send one event. */
-    public static Event ready(MediaView view) {
+    public static Event ready(MediaView view, String owner) {
         ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", view.id())
                 .put("status", view.status().value());
-        putOutputs(data, view.outputs()).put("round", view.round());
+        owned(putOutputs(data, view.outputs()).put("round", view.round()), owner);
         return Event.of(READY, data, "media-ready-" + view.id() + "-r" + view.round());
     }
 
@@ -140,9 +159,9 @@ public final class MediaEvents {
      * {@value #FAILED} for a record's failed round: one id per round, whether the run's failure handler or the
      * reconciler sends it. {@code reason} is the code's short message (details stay in the logs).
      */
-    public static Event failed(String mediaId, int round, String branch, FailureCode code) {
-        ObjectNode data = JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", branch)
-                .put("code", code.code()).put("reason", code.message()).put("round", round);
+    public static Event failed(String mediaId, int round, String branch, FailureCode code, String owner) {
+        ObjectNode data = owned(JsonNodeFactory.instance.objectNode().put("mediaId", mediaId).put("branch", branch)
+                .put("code", code.code()).put("reason", code.message()).put("round", round), owner);
         return Event.of(FAILED, data, "media-failed-" + mediaId + "-r" + round);
     }
 

@@ -29,10 +29,10 @@ class MediaEventsTests {
                 JSON.readTree("{\"poster-image\": {\"format\": null, \"width\": 640}}"), "");
         OutputOptions today = TestOutputs.options(Map.of("media.outputs.poster-image.format", "avif"));
 
-        Event sent = MediaEvents.uploaded("vid_1", "https://uploads.example/vid_1.mp4", 2, stored);
+        Event sent = MediaEvents.uploaded("vid_1", "https://uploads.example/vid_1.mp4", 2, stored, "acme");
         Upload run = MediaEvents.upload(JSON.readTree(JSON.writeValueAsString(sent.data())), today);
 
-        assertThat(run).isEqualTo(new Upload("vid_1", "https://uploads.example/vid_1.mp4", 2, stored));
+        assertThat(run).isEqualTo(new Upload("vid_1", "https://uploads.example/vid_1.mp4", 2, stored, "acme"));
         assertThat(run.outputs().of(Branch.POSTER_IMAGE)).doesNotContainKey("format").containsEntry("width", 640);
         assertThat(sent.id()).isEqualTo("video-uploaded-vid_1-r2");
         assertThat(sent.data().path("branches")).containsExactly(JSON.getNodeFactory().textNode("poster-image"));
@@ -43,7 +43,22 @@ class MediaEventsTests {
         Upload run = MediaEvents.upload(JSON.readTree(
                 "{\"mediaId\": \"vid_2\", \"sourceUrl\": \"https://uploads.example/vid_2.mp4\"}"), options);
 
-        assertThat(run).isEqualTo(new Upload("vid_2", "https://uploads.example/vid_2.mp4", 0, options.defaults()));
+        assertThat(run).isEqualTo(new Upload("vid_2", "https://uploads.example/vid_2.mp4", 0, options.defaults(), null));
+    }
+
+    @Test
+    void theRecordsOwnerTravelsWithEveryEventOfItsRunAndAnotherAppsEventsHaveNone() throws Exception {
+        Outputs outputs = options.defaults();
+        MediaView ready = new MediaView("vid_3", io.mediafanout.media.domain.MediaStatus.READY, 0, Map.of());
+        for (Event event : new Event[] { MediaEvents.uploaded("vid_3", "https://u.example/v", 0, outputs, "acme"),
+                MediaEvents.ready(ready, "acme"), MediaEvents.cancelled("vid_3", 0, "acme"),
+                MediaEvents.failed("vid_3", 0, null, io.mediafanout.media.domain.FailureCode.RUN_FAILED, "acme") }) {
+            assertThat(MediaEvents.owner(event.data())).as(event.name()).isEqualTo("acme");
+        }
+        assertThat(MediaEvents.uploaded("vid_4", "https://u.example/v", 0, outputs, null).data().has("owner")).isFalse();
+        assertThat(MediaEvents.upload(json("{\"mediaId\": \"v\", \"sourceUrl\": \"https://u.example/v\", "
+                + "\"owner\": \"someone\"}"), options).owner()).as("another app's event names no owner of ours")
+                .isNull();
     }
 
     @Test

@@ -210,7 +210,7 @@ public class MediaIntake {
      */
     private Uni<Void> start(Media record) {
         return inngest.send(MediaEvents.uploaded(record.getId(), record.getSourceUrl(), record.getRound(),
-                record.getOutputs()))
+                record.getOutputs(), record.getOwner()))
                 .onFailure().call(() -> eventAttempted(record.getId(), record.getRound()).onFailure().recoverWithNull())
                 .chain(() -> eventSent(record.getId(), record.getRound()));
     }

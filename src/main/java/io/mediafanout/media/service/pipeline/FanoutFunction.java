@@ -64,7 +64,7 @@ public class FanoutFunction {
         return Uni.join().all(outputs).andFailFast()
                 .chain(done -> step.run("assemble", MediaView.class, () -> media.assemble(upload, done)))
                 .call(view -> view.cancelled() ? Uni.createFrom().voidItem()
-                        : step.sendEvent("media-ready", List.of(MediaEvents.ready(view))));
+                        : step.sendEvent("media-ready", List.of(MediaEvents.ready(view, upload.owner()))));
     }
 
     /**
@@ -80,12 +80,13 @@ public class FanoutFunction {
         }
         String mediaId = failure.originalEvent().data().path("mediaId").asText();
         int round = failure.originalEvent().data().path("round").asInt(0);
+        String owner = MediaEvents.owner(failure.originalEvent().data());
         MDC.put("mediaId", mediaId);
         return step.run("record-failure", MediaRecords.RecordedFailure.class,
                 () -> media.markFailed(mediaId, round, failure.errorMessage()))
                 .call(recorded -> !recorded.announce() ? Uni.createFrom().voidItem()
                         : step.sendEvent("media-failed", List.of(MediaEvents.failed(mediaId, round,
-                                recorded.branch(), recorded.code()))))
+                                recorded.branch(), recorded.code(), owner))))
                 .map(recorded -> recorded.announce() ? recorded.code().code() : "not failed: " + recorded.status());
     }
 

@@ -157,7 +157,8 @@ public class MediaRecords {
      * Ittybit's API has no way to cancel a task, so tasks already created run to their end; no new one is created.
      */
     public Uni<MediaQueries.Details> cancel(String id, Caller caller) {
-        return markCancelled(id, caller).call(record -> inngest.send(MediaEvents.cancelled(record.getId(), record.getRound()))
+        return markCancelled(id, caller).call(record -> inngest.send(MediaEvents.cancelled(record.getId(), record.getRound(),
+                        record.getOwner()))
                         .onFailure(InngestClient.SendException.class).transform(e -> new CancelNotSentException(
                                 "media " + id + " is cancelled, but its run could not be told yet: " + e.getMessage())))
                 .chain(record -> queries.details(id));

@@ -115,7 +115,8 @@ public class MediaReconciler {
             return Uni.createFrom().item(List.of());
         }
         List<String> ids = unsent.stream().map(MediaRepository.Unsent::id).toList();
-        return inngest.send(unsent.stream().map(u -> MediaEvents.uploaded(u.id(), u.sourceUrl(), u.round(), u.outputs())).toList())
+        return inngest.send(unsent.stream().map(u -> MediaEvents.uploaded(u.id(), u.sourceUrl(), u.round(), u.outputs(),
+                u.owner())).toList())
                 .chain(() -> markSent(unsent))
                 .invoke(() -> {
                     Log.infof("Sent again the video/uploaded event of %d record(s) Inngest had not accepted: %s",
@@ -140,7 +141,7 @@ public class MediaReconciler {
                 return Uni.createFrom().item(List.<String>of());
             }
             List<String> ids = due.stream().map(MediaRepository.FailedEventDue::id).toList();
-            return inngest.send(due.stream().map(d -> MediaEvents.failed(d.id(), d.round(), null, d.code())).toList())
+            return inngest.send(due.stream().map(d -> MediaEvents.failed(d.id(), d.round(), null, d.code(), d.owner())).toList())
                     .chain(() -> failedEventsSent(ids))
                     .invoke(() -> Log.infof("Sent media/failed for %d record(s) marked failed here: %s", ids.size(), ids))
                     .replaceWith(ids)

@@ -89,6 +89,18 @@ class OwnershipTests {
     }
 
     @Test
+    void theRecordsOwnerTravelsWithTheEventsOfItsUploadAndItsCancel() {
+        String id = newId();
+        as(ALICE).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(202);
+        as(ALICE).delete("/media/" + id).then().statusCode(200);
+
+        // Inngest's per-owner limits key on data.owner: the name of the key that uploaded, not the key itself
+        assertThat(MediaFixture.uploadedEvent(id).path("data").path("owner").asText()).isEqualTo("alice");
+        assertThat(MediaFixture.eventsFor(MediaEvents.CANCELLED, id)).singleElement()
+                .satisfies(event -> assertThat(event.path("data").path("owner").asText()).isEqualTo("alice"));
+    }
+
+    @Test
     void anUploadReusingAnotherOwnersMediaIdIsAConflictAndLeavesTheRecordAlone() {
         String id = newId();
         as(ALICE).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(202);

@@ -22,7 +22,7 @@ import io.mediafanout.media.service.TestOutputs;
 class TaskKeyTests {
 
     private static final Outputs DEFAULTS = TestOutputs.defaults();
-    private static final Upload UPLOAD = new Upload("vid_1", "https://uploads.example/vid_1.mp4", 0, DEFAULTS);
+    private static final Upload UPLOAD = new Upload("vid_1", "https://uploads.example/vid_1.mp4", 0, DEFAULTS, null);
     private static final String SCOPE = BranchService.keyScope("media-pipeline", "production");
 
     /**
@@ -50,8 +50,9 @@ class TaskKeyTests {
                 BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 0),
                 BranchService.taskKey(SCOPE, UPLOAD, Branch.GIF_PREVIEW, 1),
                 BranchService.taskKey(SCOPE, UPLOAD, Branch.POSTER_IMAGE, 0),
-                BranchService.taskKey(SCOPE, new Upload("vid_2", UPLOAD.sourceUrl(), 0, DEFAULTS), Branch.GIF_PREVIEW, 0),
-                BranchService.taskKey(SCOPE, new Upload("vid_1", "https://uploads.example/other.mp4", 0, DEFAULTS),
+                BranchService.taskKey(SCOPE, new Upload("vid_2", UPLOAD.sourceUrl(), 0, DEFAULTS, null),
+                        Branch.GIF_PREVIEW, 0),
+                BranchService.taskKey(SCOPE, new Upload("vid_1", "https://uploads.example/other.mp4", 0, DEFAULTS, null),
                         Branch.GIF_PREVIEW, 0),
                 BranchService.taskKey(BranchService.keyScope("other-app", "production"), UPLOAD, Branch.GIF_PREVIEW, 0),
                 BranchService.taskKey(BranchService.keyScope("media-pipeline", "staging"), UPLOAD, Branch.GIF_PREVIEW, 0));
@@ -64,7 +65,7 @@ class TaskKeyTests {
         OutputOptions options = TestOutputs.options(java.util.Map.of());
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Upload spanish = new Upload("vid_1", UPLOAD.sourceUrl(), 0, options.resolve(null,
-                json.readTree("{\"audio-transcription\": {\"language\": \"es\"}}"), ""));
+                json.readTree("{\"audio-transcription\": {\"language\": \"es\"}}"), ""), null);
 
         assertThat(BranchService.taskKey(SCOPE, spanish, Branch.AUDIO_TRANSCRIPTION, 0))
                 .isNotEqualTo(BranchService.taskKey(SCOPE, UPLOAD, Branch.AUDIO_TRANSCRIPTION, 0));
@@ -77,7 +78,7 @@ class TaskKeyTests {
         OutputOptions options = TestOutputs.options(java.util.Map.of());
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Upload written = new Upload("vid_1", UPLOAD.sourceUrl(), 0, options.resolve(null,
-                json.readTree("{\"poster-image\": {\"time\": 2.000, \"width\": 1280}}"), ""));
+                json.readTree("{\"poster-image\": {\"time\": 2.000, \"width\": 1280}}"), ""), null);
 
         assertThat(BranchService.taskKey(SCOPE, written, Branch.POSTER_IMAGE, 0))
                 .isEqualTo(BranchService.taskKey(SCOPE, UPLOAD, Branch.POSTER_IMAGE, 0));

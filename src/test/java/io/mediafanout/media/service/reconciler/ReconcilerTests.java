@@ -244,7 +244,7 @@ class ReconcilerTests {
         var results = outputs.branches().stream().map(b -> new io.mediafanout.media.service.pipeline.BranchResult(
                 b, "task_" + b.id(), "https://cdn.example/" + b.id())).toList();
         VertxContextSupport.subscribeAndAwait(() -> records.assemble(new io.mediafanout.media.domain.Upload(late,
-                MediaFixture.sourceUrl(late), 0, outputs), results));
+                MediaFixture.sourceUrl(late), 0, outputs, null), results));
 
         given().get("/media/" + late).then().statusCode(200).body("status", equalTo("ready"));
         assertThat(pass().failedAnnounced()).doesNotContain(late);
