@@ -40,6 +40,9 @@ public interface MediaConfig {
     /** Who may call the media API. */
     Api api();
 
+    /** Fair shares between owners: limits Inngest applies per owner ({@code event.data.owner}). */
+    Owners owners();
+
     /** Finds records left behind: an event Inngest never accepted, a run that never ended. */
     Reconciler reconciler();
 
@@ -58,6 +61,54 @@ public interface MediaConfig {
     static IllegalStateException invalid(String property, Object value, String rule) {
         String variable = property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
         return new IllegalStateException(property + " (" + variable + ") is " + value + ": " + rule);
+    }
+
+    /**
+     * Per-owner flow control, declared to Inngest at sync: keyed on {@code event.data.owner}, which every event of an
+     * upload of ours carries (events of other apps have none, and share one key). They sit under the app-wide limit
+     * ({@code INNGEST_CONCURRENCY_LIMIT}): the app-wide limit bounds what the pods take, these what one owner takes of
+     * it, so that one owner's bulk import leaves room for the others' uploads.
+     */
+    interface Owners {
+        /**
+         * {@code MEDIA_OWNERS_PIPELINE_SHARE}: the share of the app-wide concurrency limit one owner's pipeline steps may
+         * take (0 = no per-owner limit). Rule: at 0.5 a second owner always finds half the steps free, however large
+         * the first one's import, while an owner alone still has half the app's capacity; step calls are short (the
+         * waits for Ittybit are in Inngest), so that half is seldom what bounds an import.
+         */
+        @WithDefault("0.5")
+        double pipelineShare();
+
+        /**
+         * {@code MEDIA_OWNERS_CALLBACKS_SHARE}: the share of the app-wide limit one owner's callback deliveries may take
+         * (0 = none): a receiver that answers slowly (up to {@code MEDIA_CALLBACKS_TIMEOUT}) holds its owner's share,
+         * not everyone's.
+         */
+        @WithDefault("0.25")
+        double callbacksShare();
+
+        /**
+         * {@code MEDIA_OWNERS_RUNS_PER_MINUTE}: runs of one owner's uploads Inngest starts per minute at most (a
+         * throttle: later ones start later, none fails); 0 = no throttle. Off by default: Ittybit's own 429s are held
+         * by Inngest already; set it below the Ittybit plan's rate when bulk imports meet its limits.
+         */
+        @WithDefault("0")
+        int runsPerMinute();
+
+        /** Shares in [0, 1], runs per minute not negative. */
+        default void check() {
+            checkShare("media.owners.pipeline-share", pipelineShare());
+            checkShare("media.owners.callbacks-share", callbacksShare());
+            if (runsPerMinute() < 0) {
+                throw invalid("media.owners.runs-per-minute", runsPerMinute(), "it must be 0 (no throttle) or more");
+            }
+        }
+
+        private static void checkShare(String property, double share) {
+            if (share < 0 || share > 1) {
+                throw invalid(property, share, "it must be from 0 (no per-owner limit) to 1");
+            }
+        }
     }
 
     interface Database {

@@ -26,6 +26,7 @@ public class RequiredSettings {
         outputs.defaults(); // built (and checked) now: a bad media.outputs.* setting stops the start
         config.callbacks().check(url -> callbackUrls.parse(url, "MEDIA_CALLBACKS_DEFAULT_URL"));
         config.ittybit().check(production);
+        config.owners().check();
         BranchFlow.checkStepBudget(config.ittybit().poll().maxReads());
         if (production && !inngest.isDev() && inngest.eventKey().isEmpty()) {
             throw new IllegalStateException("INNGEST_EVENT_KEY is not set: uploads, Ittybit webhooks and the "
