@@ -199,30 +199,245 @@ public final class ExecutorEmulator implements AutoCloseable {
         return this;
     }
 
-    /** Concurrency limits, shared by every emulator in the JVM, by scope and key (one Inngest environment). */
-    private static final Map<String, java.util.concurrent.Semaphore> LIMITS = new ConcurrentHashMap<>();
-    private final List<java.util.concurrent.Semaphore> concurrency = new CopyOnWriteArrayList<>();
+    /**
+     * Concurrency queues, shared by every emulator in the JVM (one Inngest environment), by name: scope, key (and the
+     * key's value for the run's event) and limit.
+     */
+    private static final Map<String, Queue> LIMITS = new ConcurrentHashMap<>();
+    /** Throttles, shared by every emulator in the JVM, by function, key value and settings. */
+    private static final Map<String, Throttle> THROTTLES = new ConcurrentHashMap<>();
+    /** Guards every {@link Queue}'s count and {@link #WAITERS}: a call takes all its permits at once, or none. */
+    private static final Object GATE = new Object();
+    /** Calls waiting for room, in arrival order (guarded by {@link #GATE}). */
+    private static final java.util.ArrayDeque<Waiter> WAITERS = new java.util.ArrayDeque<>();
+
+    /** One concurrency limit for one key value: {@code used} of {@code limit} calls in flight. */
+    private static final class Queue {
+        final String name;
+        final int limit;
+        int used;
+
+        Queue(String name, int limit) {
+            this.name = name;
+            this.limit = limit;
+        }
+
+        @Override
+        public String toString() {
+            return name + " (" + used + "/" + limit + ")";
+        }
+    }
+
+    private static final class Waiter {
+        final List<Queue> queues;
+        boolean granted;
+
+        Waiter(List<Queue> queues) {
+            this.queues = queues;
+        }
+    }
+
+    /** A declared limit: its queue's name is {@code prefix}, then the key's value when {@code key} is an expression. */
+    private record Limit(String prefix, Key key, int limit) {
+        Queue queueFor(JsonNode event) {
+            String name = key.constant() ? prefix : prefix + " = " + key.valueFor(event);
+            return LIMITS.computeIfAbsent(name + " " + limit, n -> new Queue(n, limit));
+        }
+    }
+
+    /** A function's declared {@code throttle}: per key value, at most {@code limit + burst} starts at once. */
+    private record ThrottleConfig(String prefix, Key key, int limit, int burst, Duration period) {
+    }
+
+    private final List<Limit> concurrency = new CopyOnWriteArrayList<>();
+    private volatile ThrottleConfig throttle;
+    /** Calls of this emulator waiting for room in their limits (see {@link #callsQueued()}). */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** Runs of this emulator held by the throttle (see {@link #runsThrottled()}). */
+    private final AtomicInteger throttled = new AtomicInteger();
 
     /**
      * Honours the function's {@code concurrency} as Inngest does, read from its sync configuration: at most
-     * {@code limit} calls in flight per limit, the excess waiting here (upstream, before any call is made). A limit
-     * with scope {@code env} or {@code account} and a constant key ({@code "\"name\""}) is shared by every function
-     * declaring it; any other is the function's own. Other keys (per event value) are not evaluated: one queue.
+     * {@code limit} calls in flight per limit and per value of its {@code key} for the run's event, the excess waiting
+     * here (upstream, before any call is made); a call is made when every limit it falls under has room. A limit with
+     * scope {@code env} or {@code account} and a key is shared by every function declaring the same key and limit
+     * (with a key expression: per value); any other is the function's own. Keys understood: a quoted constant
+     * ({@code "\"name\""}) and {@code event.<path>} (e.g. {@code event.data.owner}), a missing or null value being
+     * one key of its own (Inngest's {@code null}); any other fails with an {@link AssertionError}.
+     * <p>
+     * Also honours its {@code throttle} ({@code limit}, {@code period}, {@code burst}, {@code key}): per key value,
+     * runs start as Inngest's GCRA lets them, {@code limit + burst} at once then one every {@code period / limit}
+     * (scaled by {@link #timeScale(double)}), in arrival order (FIFO); a throttled run starts later, it never fails.
      */
     public ExecutorEmulator concurrency(JsonNode functionConfig) {
         for (JsonNode limit : functionConfig.path("concurrency")) {
             String scope = limit.path("scope").asText("fn");
             String key = limit.path("key").asText("");
-            String queue = !scope.equals("fn") && key.startsWith("\"") ? scope + " " + key : "fn " + fnId + " " + key;
-            concurrency.add(LIMITS.computeIfAbsent(queue + " " + limit.path("limit").asInt(),
-                    k -> new java.util.concurrent.Semaphore(limit.path("limit").asInt(), true)));
+            String queue = !scope.equals("fn") && !key.isBlank() ? scope + " " + key : "fn " + fnId + " " + key;
+            concurrency.add(new Limit(queue, Key.parse(key), limit.path("limit").asInt()));
+        }
+        JsonNode t = functionConfig.path("throttle");
+        if (t.isObject()) {
+            String key = t.path("key").asText("");
+            int limit = Math.max(1, t.path("limit").asInt(1));
+            int burst = Math.max(0, t.path("burst").asInt(0));
+            Duration period = parseDuration(t.path("period").asText(""));
+            throttle = new ThrottleConfig("fn " + fnId + " " + key + " " + limit + "/" + period + "+" + burst,
+                    Key.parse(key), limit, burst, period);
         }
         return this;
     }
 
-    /** Forgets every shared limit (between tests that declare different ones). */
+    /** Forgets every shared limit and throttle (between tests that declare different ones). */
     public static void resetConcurrency() {
         LIMITS.clear();
+        THROTTLES.clear();
+    }
+
+    /** Calls of this emulator waiting for room in their concurrency limits now. */
+    public int callsQueued() {
+        return queued.get();
+    }
+
+    /** Runs of this emulator waiting for their throttle to let them start now. */
+    public int runsThrottled() {
+        return throttled.get();
+    }
+
+    /**
+     * Takes a permit of every queue at once, waiting until all have room. A call never holds one limit's permit while
+     * it waits for another's (as Inngest, which leases a queue item only when every limit it falls under has
+     * capacity): with permits taken one limit at a time, owner A's calls waiting on A's full per-key limit would hold
+     * the app-wide limit's permits, and owner B's call would wait behind them though B's own limit has room.
+     * Fairness: on every release the waiters are served in arrival order, each one that fits now taking its permits;
+     * a waiter that does not fit does not hold back a later one that does (it waits on another queue).
+     */
+    private void acquire(List<Queue> queues) throws InterruptedException {
+        if (queues.isEmpty()) {
+            return;
+        }
+        Waiter waiter = new Waiter(queues);
+        synchronized (GATE) {
+            WAITERS.addLast(waiter);
+            grant();
+            if (!waiter.granted) {
+                queued.incrementAndGet();
+                try {
+                    while (!waiter.granted) {
+                        GATE.wait();
+                    }
+                } catch (InterruptedException e) {
+                    if (waiter.granted) {
+                        release(queues);
+                    } else {
+                        WAITERS.remove(waiter);
+                    }
+                    throw e;
+                } finally {
+                    queued.decrementAndGet();
+                }
+            }
+        }
+    }
+
+    private static void release(List<Queue> queues) {
+        if (queues.isEmpty()) {
+            return;
+        }
+        synchronized (GATE) {
+            for (Queue q : queues) {
+                q.used--;
+            }
+            grant();
+        }
+    }
+
+    /** Under {@link #GATE}: grants, in arrival order, every waiter whose queues all have room. */
+    private static void grant() {
+        boolean any = false;
+        for (java.util.Iterator<Waiter> it = WAITERS.iterator(); it.hasNext();) {
+            Waiter w = it.next();
+            if (w.queues.stream().allMatch(q -> q.used < q.limit)) {
+                w.queues.forEach(q -> q.used++);
+                w.granted = true;
+                it.remove();
+                any = true;
+            }
+        }
+        if (any) {
+            GATE.notifyAll();
+        }
+    }
+
+    /** The GCRA state of one throttle key: the theoretical arrival time of the next start. */
+    private static final class Throttle {
+        long tatNanos = Long.MIN_VALUE;
+
+        /** Reserves the next start (FIFO: in call order) and returns the nanoTime at which it may happen. */
+        synchronized long reserve(long now, long emissionNanos, long toleranceNanos) {
+            long tat = tatNanos == Long.MIN_VALUE ? now : Math.max(tatNanos, now);
+            long startAt = Math.max(now, tat - toleranceNanos);
+            tatNanos = tat + emissionNanos;
+            return startAt;
+        }
+    }
+
+    /** Holds a run until its throttle lets it start (never fails it). */
+    private void awaitThrottle(RunState run) throws InterruptedException {
+        ThrottleConfig config = throttle;
+        if (config == null) {
+            return;
+        }
+        String name = config.key().constant() ? config.prefix() : config.prefix() + " = " + config.key().valueFor(run.event);
+        long emission = Math.round(config.period().toNanos() * timeScale / config.limit());
+        long tolerance = emission * (config.limit() + config.burst() - 1L);
+        long startAt = THROTTLES.computeIfAbsent(name, n -> new Throttle()).reserve(System.nanoTime(), emission,
+                tolerance);
+        long waitNanos = startAt - System.nanoTime();
+        if (waitNanos > 0) {
+            throttled.incrementAndGet();
+            try {
+                TimeUnit.NANOSECONDS.sleep(waitNanos);
+            } finally {
+                throttled.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * A concurrency or throttle {@code key}: none (blank), a quoted constant, or {@code event.<path>} evaluated
+     * against the run's event (a missing or null value is the key {@code null}, one key of its own).
+     */
+    private record Key(String constantValue, List<String> path) {
+        private static final Pattern REFERENCE = Pattern.compile("event((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
+
+        static Key parse(String expression) {
+            String s = expression.trim();
+            if (s.isEmpty()) {
+                return new Key("", null);
+            }
+            if (s.length() >= 2 && (s.charAt(0) == '"' || s.charAt(0) == '\'') && s.charAt(s.length() - 1) == s.charAt(0)) {
+                return new Key(s, null);
+            }
+            Matcher m = REFERENCE.matcher(s);
+            if (!m.matches()) {
+                throw new AssertionError("the executor emulator does not understand the key expression \"" + expression
+                        + "\" (supported: event.<path>, e.g. event.data.owner, and a quoted constant)");
+            }
+            return new Key(null, List.of(m.group(1).substring(1).split("\\.")));
+        }
+
+        boolean constant() {
+            return path == null;
+        }
+
+        String valueFor(JsonNode event) {
+            JsonNode node = event;
+            for (String field : path) {
+                node = node == null ? null : node.get(field);
+            }
+            return node == null || node.isNull() ? "null" : node.isTextual() ? node.asText() : node.toString();
+        }
     }
 
     /** Runs {@code hook(stepId, attempt)} before every call (fault injection in tests). */
@@ -416,6 +631,8 @@ public final class ExecutorEmulator implements AutoCloseable {
             LIVE.add(this);
         }
         try {
+            run.limits = concurrency.stream().map(limit -> limit.queueFor(run.event)).toList();
+            awaitThrottle(run);
             return drive(run);
         } finally {
             run.cancelTimers();
@@ -565,9 +782,8 @@ public final class ExecutorEmulator implements AutoCloseable {
      */
     private Response call(RunState run, String stepId, int attempt) throws Exception {
         beforeCall.accept(stepId, attempt);
-        for (java.util.concurrent.Semaphore limit : concurrency) {
-            limit.acquire();
-        }
+        List<Queue> limits = run.limits;
+        acquire(limits);
         long start = System.nanoTime();
         boolean released = false;
         inFlight.incrementAndGet();
@@ -581,7 +797,7 @@ public final class ExecutorEmulator implements AutoCloseable {
             inFlight.decrementAndGet();
             answered = true;
             run.calls.add(new Call(stepId, attempt, 0, List.of(), null, null, (System.nanoTime() - start) / 1e6));
-            concurrency.forEach(java.util.concurrent.Semaphore::release); // not held while waiting to retry
+            release(limits); // not held while waiting to retry
             released = true;
             Thread.sleep(connectionRetryDelay.toMillis());
             return new Response(503, JSON.nullNode(), "false", null);
@@ -590,7 +806,7 @@ public final class ExecutorEmulator implements AutoCloseable {
                 inFlight.decrementAndGet();
             }
             if (!released) {
-                concurrency.forEach(java.util.concurrent.Semaphore::release);
+                release(limits);
             }
         }
     }
@@ -961,6 +1177,8 @@ public final class ExecutorEmulator implements AutoCloseable {
         volatile Response settledBy;
         volatile int version = -1;
         volatile boolean cancelled;
+        /** The queues of the concurrency limits this run falls under (its key values), set before its first call. */
+        volatile List<Queue> limits = List.of();
 
         RunState(ObjectNode received) {
             event = received.deepCopy();

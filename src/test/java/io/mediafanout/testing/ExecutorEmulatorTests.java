@@ -404,6 +404,170 @@ class ExecutorEmulatorTests {
         }
     }
 
+    // ---- concurrency keys and throttle
+
+    /** A one-call function: the discovery call answers 200; calls for owner A block until {@code releaseA}. */
+    private static final class OwnerFunction implements Function<JsonNode, Answer> {
+        final List<String> log = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch releaseA = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger maxInFlightA = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger inFlightA = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean blockA;
+
+        @Override
+        public Answer apply(JsonNode body) {
+            String owner = body.path("event").path("data").path("owner").asText("none");
+            String run = body.path("event").path("data").path("run").asText();
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            if (owner.equals("A")) {
+                maxInFlightA.accumulateAndGet(inFlightA.incrementAndGet(), Math::max);
+            }
+            log.add("start " + owner + run);
+            try {
+                if (owner.equals("A") && blockA) {
+                    releaseA.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                log.add("end " + owner + run);
+                if (owner.equals("A")) {
+                    inFlightA.decrementAndGet();
+                }
+                inFlight.decrementAndGet();
+            }
+            return new Answer(200, JSON.createObjectNode().put("owner", owner));
+        }
+
+        long count(String entry) {
+            return log.stream().filter(entry::equals).count();
+        }
+    }
+
+    private static JsonNode owner(String owner, int run) {
+        return JSON.createObjectNode().put("owner", owner).put("run", run);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void aCallHeldByItsOwnersFullLimitDoesNotHoldAnotherOwnersCall() throws Exception {
+        OwnerFunction function = new OwnerFunction();
+        function.blockA = true;
+        URI url = serve(function);
+        ObjectNode config = JSON.createObjectNode();
+        // the app-wide limit first: taken one limit at a time, A's waiting calls would hold both of its permits
+        config.putArray("concurrency")
+                .add(JSON.createObjectNode().put("limit", 2).put("key", "\"emulator-test-app\"").put("scope", "env"))
+                .add(JSON.createObjectNode().put("limit", 1).put("key", "event.data.owner"));
+        ExecutorEmulator.resetConcurrency();
+        var threads = Executors.newCachedThreadPool();
+        try (ExecutorEmulator emulator = emulator(url).concurrency(config)) {
+            List<java.util.concurrent.Future<ExecutorEmulator.Run>> runsOfA = new ArrayList<>();
+            for (int i = 1; i <= 4; i++) {
+                int n = i;
+                runsOfA.add(threads.submit(() -> emulator.run("owner/job", owner("A", n))));
+            }
+            await(() -> emulator.callsQueued() == 3 && function.count("start A1") + function.count("start A2")
+                    + function.count("start A3") + function.count("start A4") == 1, "one call of A in flight, 3 queued");
+
+            ExecutorEmulator.Run b = threads.submit(() -> emulator.run("owner/job", owner("B", 1)))
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(b.status()).isEqualTo("completed");
+            // B's run finished while A's first call still runs and A's 3 other runs still wait for A's limit
+            assertThat(function.log).filteredOn(e -> e.startsWith("start A")).hasSize(1);
+            assertThat(function.log).filteredOn(e -> e.startsWith("end A")).isEmpty();
+            assertThat(function.log).contains("start B1", "end B1");
+            assertThat(emulator.callsQueued()).isEqualTo(3);
+
+            function.releaseA.countDown();
+            for (var run : runsOfA) {
+                assertThat(run.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+            }
+            assertThat(function.maxInFlightA.get()).isEqualTo(1);
+            assertThat(function.maxInFlight.get()).isEqualTo(2);
+            assertThat(emulator.callsQueued()).isZero();
+        } finally {
+            threads.shutdownNow();
+            ExecutorEmulator.resetConcurrency();
+        }
+    }
+
+    @Test
+    void withoutAKeyValueEveryRunSharesOneQueueAndAnUnknownKeyFailsLoudly() throws Exception {
+        OwnerFunction function = new OwnerFunction();
+        function.blockA = true;
+        URI url = serve(function);
+        ObjectNode config = JSON.createObjectNode();
+        config.putArray("concurrency").add(JSON.createObjectNode().put("limit", 1).put("key", "event.data.missing"));
+        ExecutorEmulator.resetConcurrency();
+        var threads = Executors.newCachedThreadPool();
+        try (ExecutorEmulator emulator = emulator(url).concurrency(config)) {
+            var a = threads.submit(() -> emulator.run("owner/job", owner("A", 1)));
+            await(() -> function.count("start A1") == 1, "A's call");
+            var b = threads.submit(() -> emulator.run("owner/job", owner("B", 1)));
+            // the missing value is one key (null) for both owners: B waits for A
+            await(() -> emulator.callsQueued() == 1, "B queued behind A");
+            assertThat(function.log).doesNotContain("start B1");
+            function.releaseA.countDown();
+            assertThat(a.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+            assertThat(b.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+            assertThat(function.log).containsSubsequence("end A1", "start B1");
+        } finally {
+            threads.shutdownNow();
+            ExecutorEmulator.resetConcurrency();
+        }
+        ObjectNode bad = JSON.createObjectNode();
+        bad.putArray("concurrency").add(JSON.createObjectNode().put("limit", 1).put("key", "event.data.a + 'x'"));
+        assertThatThrownBy(() -> emulator(url).concurrency(bad)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("event.data.a + 'x'");
+    }
+
+    @Test
+    void aThrottledRunStartsAfterTheEarlierOnesInsteadOfFailingAndAnotherKeyIsNotHeld() throws Exception {
+        OwnerFunction function = new OwnerFunction();
+        URI url = serve(function);
+        ObjectNode config = JSON.createObjectNode();
+        // 1 run per minute per owner; 1 m * 0.04 = 2.4 s between A's starts
+        config.putObject("throttle").put("limit", 1).put("period", "1m").put("key", "event.data.owner");
+        ExecutorEmulator.resetConcurrency();
+        var threads = Executors.newCachedThreadPool();
+        try (ExecutorEmulator emulator = emulator(url).timeScale(0.04).concurrency(config)) {
+            var a1 = threads.submit(() -> emulator.run("owner/job", owner("A", 1)));
+            await(() -> function.count("end A1") == 1, "A1's call");
+            var a2 = threads.submit(() -> emulator.run("owner/job", owner("A", 2)));
+            await(() -> emulator.runsThrottled() == 1, "A2 throttled");
+            var a3 = threads.submit(() -> emulator.run("owner/job", owner("A", 3)));
+            await(() -> emulator.runsThrottled() == 2, "A3 throttled");
+
+            ExecutorEmulator.Run b = threads.submit(() -> emulator.run("owner/job", owner("B", 1)))
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(b.status()).isEqualTo("completed");
+            assertThat(function.log).doesNotContain("start A2", "start A3");
+            for (var run : List.of(a1, a2, a3)) {
+                assertThat(run.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+            }
+            assertThat(function.log).filteredOn(e -> e.startsWith("start")).containsExactly("start A1", "start B1",
+                    "start A2", "start A3");
+            assertThat(emulator.runsThrottled()).isZero();
+        } finally {
+            threads.shutdownNow();
+            ExecutorEmulator.resetConcurrency();
+        }
+    }
+
     private static JsonNode post(HttpClient http, String base, String body) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/e/KEY"))
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
