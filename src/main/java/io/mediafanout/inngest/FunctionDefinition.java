@@ -30,6 +30,8 @@ public final class FunctionDefinition {
     private final List<Trigger> triggers;
     private final Optional<Integer> retries;
     private final List<Concurrency> concurrency;
+    private final Optional<Throttle> throttle;
+    private final Optional<Priority> priority;
     private final List<Cancellation> cancelOn;
     private final FunctionHandler handler;
     private final Optional<FunctionHandler> onFailure;
@@ -41,6 +43,8 @@ public final class FunctionDefinition {
         this.triggers = List.copyOf(b.triggers);
         this.retries = Optional.ofNullable(b.retries);
         this.concurrency = List.copyOf(b.concurrency);
+        this.throttle = Optional.ofNullable(b.throttle);
+        this.priority = Optional.ofNullable(b.priority);
         this.cancelOn = List.copyOf(b.cancelOn);
         this.handler = Objects.requireNonNull(b.handler, "handler");
         this.onFailure = Optional.ofNullable(b.onFailure);
@@ -77,6 +81,14 @@ public final class FunctionDefinition {
         return concurrency;
     }
 
+    public Optional<Throttle> throttle() {
+        return throttle;
+    }
+
+    public Optional<Priority> priority() {
+        return priority;
+    }
+
     public List<Cancellation> cancelOn() {
         return cancelOn;
     }
@@ -100,6 +112,8 @@ public final class FunctionDefinition {
         private final List<Trigger> triggers = new ArrayList<>();
         private Integer retries;
         private final List<Concurrency> concurrency = new ArrayList<>();
+        private Throttle throttle;
+        private Priority priority;
         private final List<Cancellation> cancelOn = new ArrayList<>();
         private FunctionHandler handler;
         private FunctionHandler onFailure;
@@ -131,8 +145,21 @@ public final class FunctionDefinition {
             return this;
         }
 
+        /** Adds a concurrency limit; at most 2 in all, the serve endpoint's app-wide limit among them when it fits. */
         public Builder concurrency(Concurrency limit) {
             concurrency.add(Objects.requireNonNull(limit));
+            return this;
+        }
+
+        /** Runs start at this pace at most (one throttle per function; a second call replaces the first). */
+        public Builder throttle(Throttle throttle) {
+            this.throttle = Objects.requireNonNull(throttle);
+            return this;
+        }
+
+        /** Runs are ordered in Inngest's queue by this priority (see {@link Priority}). */
+        public Builder priority(Priority priority) {
+            this.priority = Objects.requireNonNull(priority);
             return this;
         }
 
