@@ -48,6 +48,9 @@ public final class MediaEvents {
      */
     public static final String CANCELLED = "media/cancelled";
 
+    /** The owner's field as Inngest's flow control reads it: the key of every per-owner limit. */
+    public static final String OWNER_KEY = "event.data.owner";
+
     /** The record status each media event announces, in the order of the callbacks' triggers. */
     public static final Map<String, MediaStatus> ANNOUNCED = announced();
 

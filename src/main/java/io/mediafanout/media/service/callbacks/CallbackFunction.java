@@ -5,10 +5,12 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.MDC;
 
+import io.mediafanout.inngest.Concurrency;
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.service.MediaEvents;
 import io.smallrye.mutiny.Uni;
 
@@ -24,9 +26,11 @@ public class CallbackFunction {
     static final int RETRIES = 10;
 
     private final CallbackService callbacks;
+    private final double ownerShare;
 
-    public CallbackFunction(CallbackService callbacks) {
+    public CallbackFunction(CallbackService callbacks, MediaConfig config) {
         this.callbacks = callbacks;
+        this.ownerShare = config.owners().callbacksShare();
     }
 
     @Produces
@@ -34,6 +38,10 @@ public class CallbackFunction {
     FunctionDefinition mediaCallbacks() {
         FunctionDefinition.Builder function = FunctionDefinition.builder("media-callbacks");
         MediaEvents.ANNOUNCED.keySet().forEach(event -> function.trigger(Trigger.event(event)));
+        if (ownerShare > 0) {
+            // one owner's slow receiver holds its owner's share of the deliveries, not everyone's
+            function.concurrency(Concurrency.shareOfApp(ownerShare, MediaEvents.OWNER_KEY));
+        }
         return function.retries(RETRIES)
                 .handler(this::deliver)
                 .build();

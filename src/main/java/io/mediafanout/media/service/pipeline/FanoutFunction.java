@@ -1,5 +1,6 @@
 package io.mediafanout.media.service.pipeline;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.enterprise.inject.Produces;
@@ -8,11 +9,14 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.MDC;
 
 import io.mediafanout.inngest.Cancellation;
+import io.mediafanout.inngest.Concurrency;
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
+import io.mediafanout.inngest.Throttle;
 import io.mediafanout.inngest.Trigger;
+import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.domain.Upload.InvalidUploadException;
 import io.mediafanout.media.service.MediaEvents;
@@ -37,23 +41,32 @@ public class FanoutFunction {
     private final BranchFlow branches;
     private final MediaRecords media;
     private final OutputOptions options;
+    private final MediaConfig.Owners owners;
 
-    public FanoutFunction(BranchFlow branches, MediaRecords media, OutputOptions options) {
+    public FanoutFunction(BranchFlow branches, MediaRecords media, OutputOptions options, MediaConfig config) {
         this.branches = branches;
         this.media = media;
         this.options = options;
+        this.owners = config.owners();
     }
 
     @Produces
     @Singleton
     FunctionDefinition fanoutAdaptiveStreaming() {
-        return FunctionDefinition.builder("fanout-adaptive-streaming")
+        FunctionDefinition.Builder function = FunctionDefinition.builder("fanout-adaptive-streaming")
                 .trigger(Trigger.event(MediaEvents.UPLOADED))
                 .retries(RETRIES)
                 .cancelOn(Cancellation.match(MediaEvents.CANCELLED, "data.mediaId"))
                 .handler(this::fanOut)
-                .onFailure(this::recordFailure, FAILURE_RETRIES)
-                .build();
+                .onFailure(this::recordFailure, FAILURE_RETRIES);
+        // one owner's import takes its share of the steps, not all of them (the app-wide limit is added at serve time)
+        if (owners.pipelineShare() > 0) {
+            function.concurrency(Concurrency.shareOfApp(owners.pipelineShare(), MediaEvents.OWNER_KEY));
+        }
+        if (owners.runsPerMinute() > 0) {
+            function.throttle(Throttle.perKey(owners.runsPerMinute(), Duration.ofMinutes(1), MediaEvents.OWNER_KEY));
+        }
+        return function.build();
     }
 
     Uni<MediaView> fanOut(FunctionContext run, Step step) {
