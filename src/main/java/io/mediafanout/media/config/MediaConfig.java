@@ -236,6 +236,14 @@ public interface MediaConfig {
          */
         @WithDefault("sub")
         String ownerClaim();
+
+        /**
+         * {@code MEDIA_API_MAX_IN_PROGRESS_PER_OWNER}: how many records one owner may have in {@code processing} at
+         * once; an upload or reprocess that would start one more is answered {@code 429} and stores nothing. Counted
+         * in PostgreSQL (all replicas, across restarts). {@code 0}: no cap. Records without an owner are not capped.
+         */
+        @WithDefault("10000")
+        int maxInProgressPerOwner();
     }
 
     interface Ittybit {

@@ -41,6 +41,31 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
 
     private static final Columns.OutputsColumn OUTPUTS = new Columns.OutputsColumn();
 
+    /**
+     * The class id of the per-owner admission locks ({@code pg_advisory_xact_lock(int4, int4)}: a lock space apart
+     * from the single-key {@link #RECONCILER_LOCK}); the second key is {@code hashtext(owner)}.
+     */
+    static final int OWNER_ADMISSION_LOCK_CLASS = 0x6d666f61; // "mfoa"
+
+    /**
+     * Takes the owner's admission lock until the current transaction ends (waiting for another admission of the same
+     * owner to commit or roll back), then counts the owner's records in {@code processing} other than {@code id}
+     * (read through the partial index {@code media_owner_processing}, V8). Two owners whose names hash alike only
+     * share a lock, never a count.
+     */
+    public Uni<Long> lockOwnerAndCountProcessing(String owner, String id) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "select 1 from (select pg_advisory_xact_lock(:lockClass, hashtext(:owner))) locked", Integer.class)
+                .setParameter("lockClass", OWNER_ADMISSION_LOCK_CLASS).setParameter("owner", owner).getSingleResult()
+                // a new statement, so its snapshot sees what the previous holder of the lock committed
+                .chain(locked -> session.createNativeQuery(
+                        "select count(*) from media where owner = :owner and status = :processing and id <> :id",
+                        Long.class)
+                        .setParameter("owner", owner).setParameter("processing", MediaStatus.PROCESSING.value())
+                        .setParameter("id", id).getSingleResult()))
+                .map(count -> ((Number) count).longValue());
+    }
+
     /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
     public Uni<Void> eventSent(String id, int round) {
         return getSession().chain(session -> session.createNativeQuery(

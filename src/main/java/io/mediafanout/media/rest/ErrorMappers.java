@@ -17,6 +17,7 @@ import io.mediafanout.media.service.CancelNotSentException;
 import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.intake.IdempotentRequest;
+import io.mediafanout.media.service.intake.InProgressCapException;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.security.AuthenticationFailedException;
@@ -83,6 +84,14 @@ public class ErrorMappers {
         return RestResponse.ResponseBuilder.create(RestResponse.Status.TOO_MANY_REQUESTS,
                 ApiError.of("rate_limited", "too many requests with these credentials; retry later"))
                 .header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds()))).build();
+    }
+
+    /** An owner at its cap of uploads in progress (MEDIA_API_MAX_IN_PROGRESS_PER_OWNER): nothing was stored. */
+    @ServerExceptionMapper
+    public RestResponse<ApiError> tooManyInProgress(InProgressCapException e) {
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.TOO_MANY_REQUESTS,
+                ApiError.of("too_many_in_progress", e.getMessage()))
+                .header("Retry-After", Long.toString(InProgressCapException.RETRY_AFTER_SECONDS)).build();
     }
 
     @ServerExceptionMapper

@@ -61,7 +61,9 @@ import io.smallrye.mutiny.Uni;
 @APIResponse(responseCode = "403", description = "The key or token lacks the role this request needs (media:read to "
         + "read, media:write to upload, cancel and reprocess, media:admin for both on every owner's records)",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
-@APIResponse(responseCode = "429", description = "Too many requests with this key or token subject: see Retry-After",
+@APIResponse(responseCode = "429", description = "Too many requests with this key or token subject, or (uploads and "
+        + "reprocess) the owner already has MEDIA_API_MAX_IN_PROGRESS_PER_OWNER records in processing "
+        + "(too_many_in_progress; nothing is stored): see Retry-After",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

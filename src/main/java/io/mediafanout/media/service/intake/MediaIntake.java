@@ -7,6 +7,7 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Caller;
 import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.domain.Outputs;
@@ -24,7 +25,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Intake: an upload or a reprocess becomes a record in {@code processing} (its owner's, honouring an
- * {@code Idempotency-Key}) and the {@value MediaEvents#UPLOADED} event that starts its run.
+ * {@code Idempotency-Key}) and the {@value MediaEvents#UPLOADED} event that starts its run. An owner has at most
+ * {@code MEDIA_API_MAX_IN_PROGRESS_PER_OWNER} records in {@code processing}: see {@link #admit}.
  */
 @ApplicationScoped
 public class MediaIntake {
@@ -49,9 +51,11 @@ public class MediaIntake {
     private final InngestClient inngest;
     private final MediaMetrics metrics;
     private final MediaQueries queries;
+    private final int maxInProgressPerOwner;
 
     public MediaIntake(MediaRepository media, IdempotencyRepository keys, InngestClient inngest, MediaMetrics metrics,
-            MediaQueries queries) {
+            MediaQueries queries, MediaConfig config) {
+        this.maxInProgressPerOwner = config.api().maxInProgressPerOwner();
         this.media = media;
         this.keys = keys;
         this.inngest = inngest;
@@ -125,6 +129,9 @@ public class MediaIntake {
             String id = held.map(IdempotencyRepository.StoredKey::mediaId).orElse(generatedId);
             return media.insertIfAbsent(id, order.caller().owner(), order.sourceUrl(), order.outputs(),
                     order.callbackUrl().orElse(null))
+                    // only a new record counts against the cap: a repeat gets its usual answer
+                    .call(created -> created ? admit(order.caller().owner(), id, maxInProgressPerOwner)
+                            : Uni.createFrom().voidItem())
                     .chain(created -> media.findById(id).map(existing -> {
                         check(existing, order);
                         return new Stored(existing, created, null);
@@ -176,26 +183,58 @@ public class MediaIntake {
     Uni<NextRound> nextRound(String id, Caller caller, Optional<IdempotentRequest> idempotency) {
         return queries.visible(id, caller).chain(record -> {
             if (idempotency.isEmpty()) {
-                return Uni.createFrom().item(new NextRound(startNextRound(record), null));
+                return admittedNextRound(record).map(next -> new NextRound(next, null));
             }
-            return keys.take(caller.owner(), idempotency.get().key(), idempotency.get().fingerprint(), id).map(held -> {
+            return keys.take(caller.owner(), idempotency.get().key(), idempotency.get().fingerprint(), id).chain(held -> {
                 if (held.isEmpty()) {
-                    return new NextRound(startNextRound(record), null);
+                    return admittedNextRound(record).map(next -> new NextRound(next, null));
                 }
                 if (!held.get().fingerprint().equals(idempotency.get().fingerprint())) {
                     throw new IdempotentRequest.KeyReusedException();
                 }
                 // the round this key started, answered or not: its event is sent again by the reconciler if need be
-                return new NextRound(record, held.get().statusCode() == null ? 202 : held.get().statusCode());
+                return Uni.createFrom().item(
+                        new NextRound(record, held.get().statusCode() == null ? 202 : held.get().statusCode()));
             });
         });
     }
 
-    private static Media startNextRound(Media record) {
+    /**
+     * The record's next round, within its owner's cap (the owner of the record, who an admin's reprocess also counts
+     * against). The record is changed only once admitted, after the owner's lock is taken.
+     */
+    private Uni<Media> admittedNextRound(Media record) {
         if (!record.getStatus().ended()) {
             throw new ConflictException("media " + record.getId()
                     + " is still processing; reprocess it once it is ready or failed");
         }
+        return admit(record.getOwner(), record.getId(), maxInProgressPerOwner).map(admitted -> startNextRound(record));
+    }
+
+    /**
+     * Refuses with {@link InProgressCapException} when {@code owner} already has {@code cap} records in
+     * {@code processing} other than {@code id}, the record about to be put in processing (inserted already, or not
+     * yet changed). Runs in the caller's transaction, which stores the record: it takes the owner's PostgreSQL
+     * advisory lock until that transaction ends, so one owner's admissions (on every replica) happen one at a time
+     * and each counts the records the ones before it committed; a refusal throws, and the transaction rolls back
+     * (the record, the Idempotency-Key taken with it). It is called after the transaction's last write but the
+     * record's own update, so a holder of the lock never waits for a row another admission holds.
+     * {@code cap} 0 or less: no cap. No owner (records made before owners existed, or by an event sent straight to
+     * Inngest; an open API in dev and test mode): no cap either, as such records have no one to count them against.
+     */
+    Uni<Void> admit(String owner, String id, int cap) {
+        if (cap <= 0 || owner == null || owner.isBlank()) {
+            return Uni.createFrom().voidItem();
+        }
+        return media.lockOwnerAndCountProcessing(owner, id).map(inProgress -> {
+            if (inProgress >= cap) {
+                throw new InProgressCapException(cap);
+            }
+            return null;
+        });
+    }
+
+    private static Media startNextRound(Media record) {
         record.startRound(record.getRound() + 1);
         record.setStatus(MediaStatus.PROCESSING);
         record.setError(null);
