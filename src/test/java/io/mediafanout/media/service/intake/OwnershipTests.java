@@ -2,14 +2,22 @@ package io.mediafanout.media.service.intake;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +25,9 @@ import org.junit.jupiter.api.Test;
 import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.service.MediaEvents;
+import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -45,7 +55,9 @@ class OwnershipTests {
             return Map.of("media.api.keys", String.join(",", entry("alice", ALICE, "media:write+media:read"),
                     entry("alice", ALICE_NEXT, "media:write+media:read"),
                     entry("bob", BOB, "media:write+media:read"), entry("ops", OPS, "media:admin")),
-                    "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000");
+                    "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000",
+                    // a small app-wide limit (the owners' share of it: 2 each), so that one owner can fill it
+                    "inngest.concurrency.limit", "4");
         }
 
         private static String entry(String name, String key, String roles) {
@@ -86,6 +98,51 @@ class OwnershipTests {
 
         as(ALICE).get("/media/" + id).then().statusCode(200).body("status", equalTo("processing"));
         as(ALICE).get("/media?limit=100").then().statusCode(200).body("items.id", hasItem(id));
+    }
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    /**
+     * Fair under a bulk import: Alice's import has every one of its runs waiting for steps when Bob uploads, yet
+     * Bob's uploads are ready while most of her import is still processing (Inngest, as emulated, holds each owner to
+     * its share of the app-wide limit; without it Bob's steps would queue behind all of hers). An ordering, not a
+     * timing.
+     */
+    @Test
+    void oneOwnersImportLeavesRoomForAnotherOwnersUploads() throws Exception {
+        MediaFixture alice = MediaFixture.of(serveUrl).as(ALICE);
+        MediaFixture bob = MediaFixture.of(serveUrl).as(BOB);
+        List<String> imported = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            imported.add(newId());
+            alice.upload(imported.get(i));
+        }
+        List<String> bobs = List.of(newId(), newId());
+        bobs.forEach(bob::upload);
+        ExecutorEmulator.resetConcurrency();
+        ExecutorService runs = Executors.newFixedThreadPool(imported.size() + bobs.size());
+        try (ExecutorEmulator inngest = alice.fanout()
+                .concurrency(FakeInngestApi.syncedFunction(serveUrl, MediaFixture.FANOUT))) {
+            List<Future<ExecutorEmulator.Run>> imports = imported.stream()
+                    .map(id -> runs.submit(() -> inngest.runEvent(MediaFixture.uploadedEvent(id)))).toList();
+            await().atMost(Duration.ofMinutes(1)).until(() -> inngest.callsQueued() >= imported.size() - 2);
+
+            for (Future<ExecutorEmulator.Run> run : bobs.stream()
+                    .map(id -> runs.submit(() -> inngest.runEvent(MediaFixture.uploadedEvent(id)))).toList()) {
+                assertThat(run.get(2, TimeUnit.MINUTES).status()).isEqualTo("completed");
+            }
+            long stillProcessing = imported.stream().filter(id -> as(ALICE).get("/media/" + id).then().statusCode(200)
+                    .extract().jsonPath().getString("status").equals("processing")).count();
+            assertThat(stillProcessing).as("Alice's import still processing when Bob's uploads are ready")
+                    .isGreaterThan(imported.size() / 2);
+            for (Future<ExecutorEmulator.Run> run : imports) {
+                assertThat(run.get(2, TimeUnit.MINUTES).status()).isEqualTo("completed");
+            }
+        } finally {
+            runs.shutdownNow();
+            ExecutorEmulator.resetConcurrency();
+        }
     }
 
     @Test
