@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,13 +29,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.media.domain.Branch;
-import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.HostsFile;
 import io.mediafanout.testing.PackagedApp;
 import io.mediafanout.testing.RecordingHttpServer;
+import io.mediafanout.testing.TestApiKey;
 
 /**
  * The packaged jar (production profile) against callers who push at its edges, black-box: HTTP in, the database and
@@ -77,8 +76,9 @@ class EdgeAbuseIT {
     @RegisterExtension
     static final PackagedApp app = PackagedApp.create().withFakes().devMode()
             .set("media.reconciler.every", "off")
-            .set("media.api.keys", String.join(",", apiKey("alice", ALICE, "media:write+media:read"),
-                    apiKey("bob", BOB, "media:write+media:read"), apiKey("ops", OPS, "media:admin")))
+            .set("media.api.keys", String.join(",", TestApiKey.entry("alice", ALICE, "media:write+media:read"),
+                    TestApiKey.entry("bob", BOB, "media:write+media:read"),
+                    TestApiKey.entry("ops", OPS, "media:admin")))
             .set("media.callbacks.secret", "edge-abuse-callback-secret-0123456789")
             .set("media.callbacks.allow-private", "true")
             .set("media.callbacks.timeout", "PT2S")
@@ -88,10 +88,6 @@ class EdgeAbuseIT {
     static void closeReceivers() {
         RECEIVER.close();
         ATTACKER.close();
-    }
-
-    private static String apiKey(String name, String key, String roles) {
-        return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
     }
 
     // ---------------------------------------------------------------------------------------------------------

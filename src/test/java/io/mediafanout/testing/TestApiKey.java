@@ -13,10 +13,14 @@ public final class TestApiKey {
      * benchmark also read records made by {@code video/uploaded} events sent straight to the executor, which have no
      * owner; ownership itself is tested with keys of their own ({@code OwnershipTests}, {@code EdgeAbuseIT}).
      */
-    public static final String CONFIG = "tests/" + HexFormat.of().formatHex(ApiKeys.sha256(KEY))
-            + "/media:write+media:read+media:admin";
+    public static final String CONFIG = entry("tests", KEY, "media:write+media:read+media:admin");
     public static final String AUTHORIZATION = "Bearer " + KEY;
 
     private TestApiKey() {
+    }
+
+    /** One {@code MEDIA_API_KEYS} entry: {@code <name>/<sha256 hex of key>/<roles>} (roles joined by {@code +}). */
+    public static String entry(String name, String key, String roles) {
+        return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
     }
 }

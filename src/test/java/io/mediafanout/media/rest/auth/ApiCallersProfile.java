@@ -1,6 +1,7 @@
 package io.mediafanout.media.rest.auth;
 
-import java.util.HexFormat;
+import static io.mediafanout.testing.TestApiKey.entry;
+
 import java.util.List;
 import java.util.Map;
 
@@ -29,7 +30,4 @@ public class ApiCallersProfile implements QuarkusTestProfile {
         return List.of(new TestResourceEntry(FakeOidcProvider.class));
     }
 
-    private static String entry(String name, String key, String roles) {
-        return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
-    }
 }

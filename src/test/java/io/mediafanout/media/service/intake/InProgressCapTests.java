@@ -1,5 +1,6 @@
 package io.mediafanout.media.service.intake;
 
+import static io.mediafanout.testing.TestApiKey.entry;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -10,7 +11,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,7 +25,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.media.MediaFixture;
-import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.FakeInngestApi;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,16 +53,14 @@ class InProgressCapTests {
     public static class SmallCap implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("media.api.keys", String.join(",", entry("cap-parallel-" + RUN, PARALLEL),
-                    entry("cap-reprocess-" + RUN, REPROCESS), entry("cap-idempotent-" + RUN, IDEMPOTENT),
-                    entry("cap-other-" + RUN, OTHER)),
+            String roles = "media:write+media:read";
+            return Map.of("media.api.keys", String.join(",", entry("cap-parallel-" + RUN, PARALLEL, roles),
+                    entry("cap-reprocess-" + RUN, REPROCESS, roles), entry("cap-idempotent-" + RUN, IDEMPOTENT, roles),
+                    entry("cap-other-" + RUN, OTHER, roles)),
                     "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000",
                     "media.api.max-in-progress-per-owner", Integer.toString(CAP));
         }
 
-        private static String entry(String name, String key) {
-            return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/media:write+media:read";
-        }
     }
 
     @BeforeEach

@@ -1,5 +1,6 @@
 package io.mediafanout.media.service.intake;
 
+import static io.mediafanout.testing.TestApiKey.entry;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,6 @@ import static org.hamcrest.Matchers.not;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.media.MediaFixture;
-import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
@@ -60,9 +59,6 @@ class OwnershipTests {
                     "inngest.concurrency.limit", "4");
         }
 
-        private static String entry(String name, String key, String roles) {
-            return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/" + roles;
-        }
     }
 
     @BeforeEach
