@@ -142,7 +142,22 @@ public final class Benchmark {
                     + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES) + ".\n"
                     + Capacity.markdown(bursts, env("BENCH_COMMAND", "bench/run.sh")));
             System.out.println("bench: wrote " + root.relativize(capacity));
-            if (options.parts().equals(List.of("capacity"))) {
+            if (options.parts().stream().allMatch(p -> p.equals("fairness") || p.equals("capacity"))
+                    && !options.parts().contains("fairness")) {
+                return;
+            }
+        }
+        if (options.parts().contains("fairness")) {
+            // a section of docs/capacity.md of its own: a run of this part alone leaves docs/benchmarks.md as it is
+            List<Fairness.Setting> settings = new Fairness(root, jar, logs).run();
+            Path capacity = root.resolve(env("BENCH_CAPACITY_OUTPUT", "docs/capacity.md"));
+            Files.createDirectories(capacity.getParent());
+            String page = Files.exists(capacity) ? Files.readString(capacity) : "# Capacity\n";
+            Files.writeString(capacity, Fairness.replaceSection(page, Fairness.markdown(settings,
+                    environment.summary() + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES),
+                    env("BENCH_COMMAND", "bench/run.sh"))));
+            System.out.println("bench: wrote " + root.relativize(capacity));
+            if (options.parts().stream().allMatch(p -> p.equals("fairness") || p.equals("capacity"))) {
                 return;
             }
         }

@@ -200,7 +200,7 @@ final class Capacity {
     }
 
     /** Warm replicas, as a burst finds them in production: 40 runs, 8 at a time, before the burst (not measured). */
-    private static void warmUp(ExecutorEmulator emulator, String batch) throws Exception {
+    static void warmUp(ExecutorEmulator emulator, String batch) throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
         try {
             List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
