@@ -73,8 +73,10 @@ public interface MediaConfig {
         /**
          * {@code MEDIA_OWNERS_PIPELINE_SHARE}: the share of the app-wide concurrency limit one owner's pipeline steps may
          * take (0 = no per-owner limit). Rule: at 0.5 a second owner always finds half the steps free, however large
-         * the first one's import, while an owner alone still has half the app's capacity; step calls are short (the
-         * waits for Ittybit are in Inngest), so that half is seldom what bounds an import.
+         * the first one's import; the price is that an owner alone has half the app's capacity. Measured
+         * ({@code BENCH_PARTS=fairness}, docs/capacity.md): another owner's slowest upload during a 1,000-upload import
+         * 1.5-1.7x its time alone (8.6x without), the import itself 12-37 % slower. Raise it (or the app-wide limit)
+         * where single-owner imports matter more than the other owners' latency.
          */
         @WithDefault("0.5")
         double pipelineShare();
