@@ -248,7 +248,8 @@ final class Capacity {
     }
 
 
-    private static int ready(Map<String, String> database, String idPattern) throws Exception {
+    /** Records matching {@code idPattern} (SQL {@code like}) that are ready, read from the database itself. */
+    static int ready(Map<String, String> database, String idPattern) throws Exception {
         try (Connection c = DriverManager.getConnection(database.get("quarkus.datasource.jdbc.url"),
                 database.get("quarkus.datasource.username"), database.getOrDefault("quarkus.datasource.password", ""));
                 PreparedStatement select = c.prepareStatement(

@@ -4,16 +4,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +21,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -55,6 +48,8 @@ final class Fairness {
     record Setting(String label, double[] bAloneMs, double[] bDuringMs, int runs, double importSeconds, int aCompleted,
             int aReady, int bReady, List<String> problems) {
     }
+
+    private static final String ROLES = "media:write+media:read";
 
     private final Path root;
     private final Path jar;
@@ -108,7 +103,7 @@ final class Fairness {
             // (1) B alone: one upload a second
             double[] alone = bUploads(emulator, base, "fair-" + batch + "-b-alone-", bUploads, problems);
             System.out.printf(Locale.ROOT, "bench: fairness %s: B alone p50 %.0f ms max %.0f ms%n", label,
-                    percentile(alone, 0.5), max(alone));
+                    EndToEnd.percentile(alone, 0.5), max(alone));
 
             // (2) A's import: every upload posted (16 at a time), each run started when its event reaches Inngest;
             // B's uploads, one a second, start once a tenth of the import is posted
@@ -152,11 +147,11 @@ final class Fairness {
             }
             double importSeconds = (System.nanoTime() - t0) / 1e9;
             emulator.close();
-            int aReady = ready(database, "fair-" + batch + "-a-%");
-            int bReady = ready(database, "fair-" + batch + "-b-%");
+            int aReady = Capacity.ready(database, "fair-" + batch + "-a-%");
+            int bReady = Capacity.ready(database, "fair-" + batch + "-b-%");
             System.out.printf(Locale.ROOT, "bench: fairness %s: B during A's import p50 %.0f ms max %.0f ms (A had %d/%d "
                     + "runs completed when B's last was); A's import %.1f s, %d/%d completed, %d ready; B ready %d/%d%s%n",
-                    label, percentile(during, 0.5), max(during), aDoneWhenBDone, runs, importSeconds, completed.get(),
+                    label, EndToEnd.percentile(during, 0.5), max(during), aDoneWhenBDone, runs, importSeconds, completed.get(),
                     runs, aReady, bReady, 2 * bUploads, problems.isEmpty() ? "" : "; e.g. " + problems.get(0));
             return new Setting(label, alone, during, runs, importSeconds, completed.get(), aReady, bReady,
                     new ArrayList<>(problems));
@@ -254,7 +249,8 @@ final class Fairness {
     private ServerProcess start(int replica, int port, String memory, Optional<String> share, RoundRobinProxy service,
             Map<String, String> database, String label) throws Exception {
         Map<String, String> env = EndToEnd.serviceEnvironment(inngestUrl, ittybitUrl, port);
-        env.put("MEDIA_API_KEYS", String.join(",", TestApiKey.CONFIG, entry("importer", KEY_A), entry("uploader", KEY_B)));
+        env.put("MEDIA_API_KEYS", String.join(",", TestApiKey.CONFIG, TestApiKey.entry("importer", KEY_A, ROLES),
+                TestApiKey.entry("uploader", KEY_B, ROLES)));
         env.put("MEDIA_API_RATE_LIMIT_PER_SECOND", "100000");
         env.put("MEDIA_API_RATE_LIMIT_BURST", "100000");
         env.put("MEDIA_RECONCILER_EVERY", "off");
@@ -264,30 +260,6 @@ final class Fairness {
         return ServerProcess.start("media-fanout fairness replica " + replica,
                 EndToEnd.serviceCommand(root, jar, memory, database), env, root,
                 logs.resolve("fairness-" + label.replaceAll("[^a-z0-9]+", "-") + "-" + replica + ".log"), port);
-    }
-
-    private static String entry(String name, String key) {
-        return name + "/" + HexFormat.of().formatHex(ApiKeys.sha256(key)) + "/media:write+media:read";
-    }
-
-    private static int ready(Map<String, String> database, String idPattern) throws Exception {
-        try (Connection c = DriverManager.getConnection(database.get("quarkus.datasource.jdbc.url"),
-                database.get("quarkus.datasource.username"), database.getOrDefault("quarkus.datasource.password", ""));
-                PreparedStatement select = c.prepareStatement(
-                        "select count(*) from media where id like ? and status = 'ready'")) {
-            select.setString(1, idPattern);
-            try (ResultSet rows = select.executeQuery()) {
-                rows.next();
-                return rows.getInt(1);
-            }
-        }
-    }
-
-    static double percentile(double[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 
     static double max(double[] sorted) {
@@ -310,8 +282,8 @@ final class Fairness {
         md.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (Setting s : settings) {
             md.append(String.format(Locale.ROOT, "| %s | %d | %.0f / %.0f ms | %.0f / %.0f ms | %.1f s | %d / %d | %d/%d |%n",
-                    s.label(), s.runs(), percentile(s.bAloneMs(), 0.5), max(s.bAloneMs()),
-                    percentile(s.bDuringMs(), 0.5), max(s.bDuringMs()), s.importSeconds(), s.aCompleted(), s.aReady(),
+                    s.label(), s.runs(), EndToEnd.percentile(s.bAloneMs(), 0.5), max(s.bAloneMs()),
+                    EndToEnd.percentile(s.bDuringMs(), 0.5), max(s.bDuringMs()), s.importSeconds(), s.aCompleted(), s.aReady(),
                     s.bReady(), s.bAloneMs().length + s.bDuringMs().length));
         }
         if (settings.size() == 2) {
