@@ -142,10 +142,6 @@ public final class Benchmark {
                     + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES) + ".\n"
                     + Capacity.markdown(bursts, env("BENCH_COMMAND", "bench/run.sh")));
             System.out.println("bench: wrote " + root.relativize(capacity));
-            if (options.parts().stream().allMatch(p -> p.equals("fairness") || p.equals("capacity"))
-                    && !options.parts().contains("fairness")) {
-                return;
-            }
         }
         if (options.parts().contains("fairness")) {
             // a section of docs/capacity.md of its own: a run of this part alone leaves docs/benchmarks.md as it is
@@ -157,9 +153,21 @@ public final class Benchmark {
                     environment.summary() + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES),
                     env("BENCH_COMMAND", "bench/run.sh"))));
             System.out.println("bench: wrote " + root.relativize(capacity));
-            if (options.parts().stream().allMatch(p -> p.equals("fairness") || p.equals("capacity"))) {
-                return;
-            }
+        }
+        if (options.parts().contains("ratelimit")) {
+            // a section of docs/capacity.md of its own, like the fairness part's
+            List<RateLimits.Result> results = new RateLimits(root, jar, logs).run();
+            Path capacity = root.resolve(env("BENCH_CAPACITY_OUTPUT", "docs/capacity.md"));
+            Files.createDirectories(capacity.getParent());
+            String page = Files.exists(capacity) ? Files.readString(capacity) : "# Capacity\n";
+            Files.writeString(capacity, Fairness.replaceSection(page, "\n## Rate limits:", RateLimits.markdown(results,
+                    environment.summary() + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES),
+                    env("BENCH_COMMAND", "bench/run.sh"))));
+            System.out.println("bench: wrote " + root.relativize(capacity));
+        }
+        // the parts with a page of their own (docs/capacity.md) leave docs/benchmarks.md as it is when run alone
+        if (java.util.Set.of("capacity", "fairness", "ratelimit").containsAll(options.parts())) {
+            return;
         }
         String markdown = Report.markdown(options, environment, started, Duration.between(started, Instant.now()),
                 sides, startUps, e2e);

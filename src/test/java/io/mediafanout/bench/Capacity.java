@@ -85,6 +85,16 @@ final class Capacity {
     private Burst burst(boolean bounded, String memory, boolean webhooks, int runs) throws Exception {
         String label = (bounded ? "bounded" : "unbounded baseline") + ", " + memory + ", "
                 + (webhooks ? "webhooks" : "durable polling") + ", " + runs + " runs";
+        return burst(label, bounded, memory, webhooks, runs, mediaId -> {
+        });
+    }
+
+    /**
+     * One burst of {@code runs} runs started at once on two fresh replicas; {@code script} scripts the fake Ittybit
+     * for each media id on top of the tasks' 1-3 s (e.g. rate limits).
+     */
+    Burst burst(String label, boolean bounded, String memory, boolean webhooks, int runs,
+            java.util.function.Consumer<String> script) throws Exception {
         System.out.println("bench: capacity " + label);
         PostgresTestResource postgres = new PostgresTestResource();
         Map<String, String> database = postgres.start();
@@ -99,6 +109,7 @@ final class Capacity {
             // the pipeline's tasks, as the e2e part's short workload: 1-3 s each
             EndToEnd.Workload.shortTasks(runs).taskTimes()
                     .forEach((branch, time) -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(time));
+            script.accept(mediaId);
         }
         try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
             for (int r = 0; r < 2; r++) {
@@ -262,7 +273,7 @@ final class Capacity {
         }
     }
 
-    private static double percentile(double[] sorted, double p) {
+    static double percentile(double[] sorted, double p) {
         if (sorted.length == 0) {
             return Double.NaN;
         }

@@ -425,7 +425,7 @@ final class Report {
                 + "next read: with the default schedule the 3.0 s task is read 2 s after its creation (still running), "
                 + "then after a 2 s sleep, at about 4 s, so about 1 s of that overhead is the polling schedule, not "
                 + "the SDK or the pipeline. Faster polling is no longer a useful setting: every read is a step "
-                + "execution billed by Inngest, and a branch has at most `media.ittybit.poll.max-reads` (30) reads.\n\n");
+                + "execution billed by Inngest, and a branch has at most `media.ittybit.poll.max-reads` (28) reads.\n\n");
         for (EndToEnd.Result r : e2e) {
             EndToEnd.Concurrent c = r.concurrent();
             if (c == null) {

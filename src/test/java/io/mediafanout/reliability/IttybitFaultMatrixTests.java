@@ -105,11 +105,14 @@ class IttybitFaultMatrixTests {
     @Test
     void everyRunEndsAsItsFaultsDecideAndNoBranchGetsASecondLiveTask() throws Exception {
         Map<String, Fault> faults = new LinkedHashMap<>();
-        // transient faults that the client's own retries (5 attempts, a short Retry-After waited in-process) or
-        // Inngest's retry of the one step that failed get past: the run is ready
+        // transient faults that the client's own retries (5 attempts), Inngest's sleep for a Retry-After (the step
+        // tried again after it) or Inngest's retry of the one step that failed get past: the run is ready
         faults.put("5xx bursts", new Fault(m -> FakeIttybit.script(m, "image").createFaults(500, 502, 503), Ending.READY));
         faults.put("429 with Retry-After", new Fault(m -> FakeIttybit.script(m, "video").readFaults(429).retryAfter = "1",
                 Ending.READY));
+        faults.put("429s past the branch's waits", new Fault(m -> FakeIttybit.script(m, "audio").createFaults(
+                java.util.Collections.nCopies(11, 429).toArray(Integer[]::new)).retryAfter = "1",
+                Ending.failed("audio-transcription", FailureCode.ITTYBIT_RATE_LIMITED)));
         faults.put("slower than the timeout", new Fault(m -> slowCreates(m, "audio", 1), Ending.READY));
         faults.put("broken connections", new Fault(m -> FakeIttybit.script(m, "adaptive_video").readFaults(0, 0),
                 Ending.READY));
@@ -160,7 +163,10 @@ class IttybitFaultMatrixTests {
                 List<FakeIttybit.Task> tasks = FakeIttybit.tasks(mediaId, kind);
                 FakeIttybit.Script script = FakeIttybit.script(mediaId, kind);
                 // a task that ended failed is replaced by one new task (its generation), up to 4 tasks a branch
-                int expectedTasks = script.fail ? 4 : Math.min(4, script.failFirst + 1);
+                // a branch rate-limited past its waits never got a task
+                int expectedTasks = expected.code() == FailureCode.ITTYBIT_RATE_LIMITED
+                        && branch.id().equals(expected.failedBranch()) ? 0
+                        : script.fail ? 4 : Math.min(4, script.failFirst + 1);
                 assertThat(tasks.size()).as(entry.getKey() + ": tasks of " + kind).isEqualTo(expectedTasks);
             }
         }

@@ -9,12 +9,15 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -206,10 +209,15 @@ public final class ExecutorEmulator implements AutoCloseable {
     private static final Map<String, Queue> LIMITS = new ConcurrentHashMap<>();
     /** Throttles, shared by every emulator in the JVM, by function, key value and settings. */
     private static final Map<String, Throttle> THROTTLES = new ConcurrentHashMap<>();
-    /** Guards every {@link Queue}'s count and {@link #WAITERS}: a call takes all its permits at once, or none. */
+    /** Guards every {@link Queue}'s count and {@link #BACKLOGS}: a call takes all its permits at once, or none. */
     private static final Object GATE = new Object();
-    /** Calls waiting for room, in arrival order (guarded by {@link #GATE}). */
-    private static final java.util.ArrayDeque<Waiter> WAITERS = new java.util.ArrayDeque<>();
+    /**
+     * Calls waiting for room, by backlog (guarded by {@link #GATE}): as Inngest's key queues, one backlog per set of
+     * key values the call falls under (so per owner with {@code event.data.owner}), run starts apart from the calls of
+     * runs under way; each backlog in arrival order.
+     */
+    private static final Map<String, ArrayDeque<Waiter>> BACKLOGS = new LinkedHashMap<>();
+    private static final Random SHUFFLE = new Random(33);
 
     /** One concurrency limit for one key value: {@code used} of {@code limit} calls in flight. */
     private static final class Queue {
@@ -230,10 +238,19 @@ public final class ExecutorEmulator implements AutoCloseable {
 
     private static final class Waiter {
         final List<Queue> queues;
+        /** Its backlog: the queues' names (the key values), and whether the call starts a run. */
+        final String backlog;
+        final boolean start;
         boolean granted;
 
-        Waiter(List<Queue> queues) {
+        Waiter(List<Queue> queues, boolean start) {
             this.queues = queues;
+            this.start = start;
+            this.backlog = (start ? "start " : "") + queues.stream().map(q -> q.name).toList();
+        }
+
+        boolean fits() {
+            return queues.stream().allMatch(q -> q.used < q.limit);
         }
     }
 
@@ -309,16 +326,21 @@ public final class ExecutorEmulator implements AutoCloseable {
      * it waits for another's (as Inngest, which leases a queue item only when every limit it falls under has
      * capacity): with permits taken one limit at a time, owner A's calls waiting on A's full per-key limit would hold
      * the app-wide limit's permits, and owner B's call would wait behind them though B's own limit has room.
-     * Fairness: on every release the waiters are served in arrival order, each one that fits now taking its permits;
-     * a waiter that does not fit does not hold back a later one that does (it waits on another queue).
+     * <p>
+     * Fairness as Inngest's key queues ({@code pkg/execution/queue/shadow_process.go}): waiting calls sit in backlogs,
+     * one per set of key values (an owner's calls apart from another owner's) and run starts apart from the calls of
+     * runs under way; on every release the backlogs are visited in a random order weighted 10:1 for runs under way
+     * over starts ({@code ShuffleBacklogs}), each granting its calls in arrival order while they fit. So a backlog of
+     * thousands of one owner's calls does not hold another owner's call behind it: it waits for the next free slot,
+     * not for the backlog. Without keyed limits every call of a kind is in one backlog: arrival order, as Inngest.
      */
-    private void acquire(List<Queue> queues) throws InterruptedException {
+    private void acquire(List<Queue> queues, boolean start) throws InterruptedException {
         if (queues.isEmpty()) {
             return;
         }
-        Waiter waiter = new Waiter(queues);
+        Waiter waiter = new Waiter(queues, start);
         synchronized (GATE) {
-            WAITERS.addLast(waiter);
+            BACKLOGS.computeIfAbsent(waiter.backlog, b -> new ArrayDeque<>()).addLast(waiter);
             grant();
             if (!waiter.granted) {
                 queued.incrementAndGet();
@@ -330,7 +352,10 @@ public final class ExecutorEmulator implements AutoCloseable {
                     if (waiter.granted) {
                         release(queues);
                     } else {
-                        WAITERS.remove(waiter);
+                        ArrayDeque<Waiter> backlog = BACKLOGS.get(waiter.backlog);
+                        if (backlog != null && backlog.remove(waiter) && backlog.isEmpty()) {
+                            BACKLOGS.remove(waiter.backlog);
+                        }
                     }
                     throw e;
                 } finally {
@@ -352,16 +377,35 @@ public final class ExecutorEmulator implements AutoCloseable {
         }
     }
 
-    /** Under {@link #GATE}: grants, in arrival order, every waiter whose queues all have room. */
+    /**
+     * Under {@link #GATE}: visits the backlogs in a weighted random order (runs under way 10, starts 1, as
+     * {@code ShuffleBacklogs}), each granting its calls in arrival order while its head fits (the calls of one backlog
+     * fall under the same queues).
+     */
     private static void grant() {
+        if (BACKLOGS.isEmpty()) {
+            return;
+        }
+        // weighted order without replacement: sort by u^(1/w), largest first (Efraimidis-Spirakis)
+        List<Map.Entry<String, ArrayDeque<Waiter>>> order = new ArrayList<>();
+        Map<Map.Entry<String, ArrayDeque<Waiter>>, Double> rank = new HashMap<>();
+        for (Map.Entry<String, ArrayDeque<Waiter>> backlog : BACKLOGS.entrySet()) {
+            double weight = backlog.getValue().peekFirst().start ? 1.0 : 10.0;
+            rank.put(backlog, Math.pow(SHUFFLE.nextDouble(), 1.0 / weight));
+            order.add(backlog);
+        }
+        order.sort((a, b) -> Double.compare(rank.get(b), rank.get(a)));
         boolean any = false;
-        for (java.util.Iterator<Waiter> it = WAITERS.iterator(); it.hasNext();) {
-            Waiter w = it.next();
-            if (w.queues.stream().allMatch(q -> q.used < q.limit)) {
+        for (Map.Entry<String, ArrayDeque<Waiter>> backlog : order) {
+            ArrayDeque<Waiter> waiting = backlog.getValue();
+            while (!waiting.isEmpty() && waiting.peekFirst().fits()) {
+                Waiter w = waiting.pollFirst();
                 w.queues.forEach(q -> q.used++);
                 w.granted = true;
-                it.remove();
                 any = true;
+            }
+            if (waiting.isEmpty()) {
+                BACKLOGS.remove(backlog.getKey());
             }
         }
         if (any) {
@@ -783,7 +827,7 @@ public final class ExecutorEmulator implements AutoCloseable {
     private Response call(RunState run, String stepId, int attempt) throws Exception {
         beforeCall.accept(stepId, attempt);
         List<Queue> limits = run.limits;
-        acquire(limits);
+        acquire(limits, run.calls.isEmpty());
         long start = System.nanoTime();
         boolean released = false;
         inFlight.incrementAndGet();

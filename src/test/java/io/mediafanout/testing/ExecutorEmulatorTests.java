@@ -415,6 +415,8 @@ class ExecutorEmulatorTests {
         final java.util.concurrent.atomic.AtomicInteger maxInFlightA = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicInteger inFlightA = new java.util.concurrent.atomic.AtomicInteger();
         volatile boolean blockA;
+        /** When set, each call of A waits for one permit of it (the test frees A's slots one at a time). */
+        volatile java.util.concurrent.Semaphore stepA;
 
         @Override
         public Answer apply(JsonNode body) {
@@ -428,6 +430,9 @@ class ExecutorEmulatorTests {
             try {
                 if (owner.equals("A") && blockA) {
                     releaseA.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                if (owner.equals("A") && stepA != null) {
+                    stepA.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -498,6 +503,58 @@ class ExecutorEmulatorTests {
             assertThat(function.maxInFlightA.get()).isEqualTo(1);
             assertThat(function.maxInFlight.get()).isEqualTo(2);
             assertThat(emulator.callsQueued()).isZero();
+        } finally {
+            threads.shutdownNow();
+            ExecutorEmulator.resetConcurrency();
+        }
+    }
+
+    /**
+     * Inngest's key queues: each owner's waiting calls are a backlog of their own, and every free slot goes to the
+     * backlogs in a random order, so another owner's call waits for one of the next free slots, not for the first
+     * owner's whole backlog, even when the first owner's limit is the whole app's. (Each free slot picks B's backlog
+     * with probability 1/2: B waiting past 12 of them has the probability 1/4096; in arrival order it would always
+     * wait for all 16.)
+     */
+    @Test
+    void anotherOwnersCallTakesOneOfTheNextFreeSlotsNotTheEndOfTheFirstOwnersBacklog() throws Exception {
+        OwnerFunction function = new OwnerFunction();
+        function.stepA = new java.util.concurrent.Semaphore(0);
+        URI url = serve(function);
+        ObjectNode config = JSON.createObjectNode();
+        config.putArray("concurrency")
+                .add(JSON.createObjectNode().put("limit", 2).put("key", "\"emulator-test-app\"").put("scope", "env"))
+                .add(JSON.createObjectNode().put("limit", 2).put("key", "event.data.owner"));
+        ExecutorEmulator.resetConcurrency();
+        var threads = Executors.newCachedThreadPool();
+        try (ExecutorEmulator emulator = emulator(url).concurrency(config)) {
+            List<java.util.concurrent.Future<ExecutorEmulator.Run>> runsOfA = new ArrayList<>();
+            for (int i = 1; i <= 18; i++) {
+                int n = i;
+                runsOfA.add(threads.submit(() -> emulator.run("owner/job", owner("A", n))));
+                if (i == 2) {
+                    await(() -> function.log.size() == 2, "A's first two calls in flight");
+                }
+            }
+            await(() -> emulator.callsQueued() == 16, "16 calls of A queued behind the app-wide limit");
+            var b = threads.submit(() -> emulator.run("owner/job", owner("B", 1)));
+            await(() -> emulator.callsQueued() == 17, "B's call queued");
+
+            int freed = 0;
+            while (!function.log.contains("start B1") && freed < 16) {
+                function.stepA.release();
+                freed++;
+                int done = freed;
+                await(() -> function.log.stream().filter(e -> e.startsWith("end A")).count() == done
+                        && emulator.callsQueued() == 17 - done, "free slot " + done + " taken");
+            }
+
+            assertThat(b.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+            assertThat(freed).as("free slots B's call waited for").isLessThanOrEqualTo(12);
+            function.stepA.release(100);
+            for (var run : runsOfA) {
+                assertThat(run.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+            }
         } finally {
             threads.shutdownNow();
             ExecutorEmulator.resetConcurrency();

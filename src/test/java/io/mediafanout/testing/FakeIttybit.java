@@ -48,6 +48,8 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         public Duration slowBy = Duration.ofSeconds(2);
         /** Retry-After sent with faulted 429 answers. */
         public String retryAfter = "1";
+        /** Whether a scripted 503 carries {@link #retryAfter} too (a 429 always does). */
+        public boolean retryAfterOn503;
         /** Reads reporting the task still in progress before it ends. */
         public int readsBeforeEnd = 1;
         /** Tasks of this pair end failed. */
@@ -169,9 +171,10 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         return "https://cdn.fake-ittybit.test/" + mediaId + "/" + kind + "/" + taskId;
     }
 
-    private static RecordingHttpServer.Reply error(int status, String kind, String message, String retryAfter) {
+    private static RecordingHttpServer.Reply error(int status, String kind, String message, Script script) {
         String body = "{\"kind\":\"" + kind + "\",\"message\":\"" + message + "\"}";
-        return status == 429
+        String retryAfter = script == null ? null : script.retryAfter;
+        return retryAfter != null && (status == 429 || (status == 503 && script.retryAfterOn503))
                 ? new RecordingHttpServer.Reply(status, body, Map.of("Content-Type", "application/json", "Retry-After", retryAfter))
                 : RecordingHttpServer.Reply.json(status, body);
     }
@@ -195,7 +198,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         synchronized (script) {
             if (!script.createFaults.isEmpty()) {
                 int status = script.createFaults.remove(0);
-                return status == 0 ? null : error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+                return status == 0 ? null : error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script);
             }
         }
         boolean slow;
@@ -248,7 +251,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
         synchronized (script) {
             if (!script.readFaults.isEmpty()) {
                 int status = script.readFaults.remove(0);
-                return status == 0 ? null : error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script.retryAfter);
+                return status == 0 ? null : error(status, status == 429 ? "rate_limited" : "internal_error", "simulated", script);
             }
         }
         task.reads().incrementAndGet();

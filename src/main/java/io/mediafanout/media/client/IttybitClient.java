@@ -34,10 +34,11 @@ import io.vertx.core.Vertx;
 /**
  * Creates and reads Ittybit tasks. Every call finishes in bounded time (client timeouts, and a deadline on the
  * retries), so a step that calls Ittybit never holds Inngest's request for long: waiting for a task is done by
- * Inngest, between steps. Each branch has its own retry policy for transient failures (5xx, 408, 429, timeouts,
- * connection errors): SmallRye Fault Tolerance guards built at start from {@code media.ittybit.<branch>.retry.*}
- * ({@link MediaConfig.Retry}). A retried create sends the same {@code Idempotency-Key}, so Ittybit returns the task
- * it already has.
+ * Inngest, between steps. Each branch has its own retry policy for transient failures (5xx, 408, timeouts,
+ * connection errors, a rate limit of a fraction of a second): SmallRye Fault Tolerance guards built at start from
+ * {@code media.ittybit.<branch>.retry.*} ({@link MediaConfig.Retry}). A longer rate limit ({@code 429}, or {@code 503}
+ * with {@code Retry-After}) is {@link RateLimited}: the caller ends its step and Inngest holds the wait. A retried
+ * create sends the same {@code Idempotency-Key}, so Ittybit returns the task it already has.
  */
 @ApplicationScoped
 public class IttybitClient {
@@ -47,10 +48,26 @@ public class IttybitClient {
             String idempotencyKey) {
     }
 
-    /** A 429 asked to wait longer than we wait in-process: the caller should retry later. */
+    /**
+     * Ittybit asked us to come back later (a {@code 429}, or a {@code 503} with {@code Retry-After}) after longer than
+     * we wait in a call ({@code media.ittybit.poll.max-in-process-retry-after}): the step ends with "retry after"
+     * and Inngest holds the wait. Not retried by the branch's retry policy.
+     */
     public static class RateLimited extends IttybitException {
-        public RateLimited(String message, Duration retryAfter) {
+        private final int status;
+
+        public RateLimited(String message, int status, Duration retryAfter) {
             super(message, true, Optional.of(retryAfter));
+            this.status = status;
+        }
+
+        /** 429 or 503. */
+        public int status() {
+            return status;
+        }
+
+        public Duration retryIn() {
+            return retryAfter().orElseThrow();
         }
     }
 
@@ -172,14 +189,13 @@ public class IttybitClient {
     }
 
     /**
-     * A short 429: wait here as asked, then let the branch's retry policy try again; a long one is handed to the
-     * caller.
+     * A rate limit of a fraction of a second: wait here as asked, then let the branch's retry policy try again; a
+     * longer one is handed to the caller as it is (the step ends, and Inngest holds the wait).
      */
     private Uni<IttybitTask> waitIfShort(Throwable failure) {
-        Duration wait = ((RateLimited) failure).retryAfter().orElse(Duration.ZERO);
+        Duration wait = ((RateLimited) failure).retryIn();
         if (wait.compareTo(config.poll().maxInProcessRetryAfter()) > 0) {
-            return Uni.createFrom().failure(new IttybitException("Ittybit rate limit: retry after " + wait.toSeconds()
-                    + " s", false, Optional.of(wait)));
+            return Uni.createFrom().failure(failure);
         }
         return delay(wait).chain(() -> Uni.createFrom().failure(new IttybitException.Transient(
                 failure.getMessage(), Optional.of(wait))));
@@ -192,9 +208,11 @@ public class IttybitClient {
             return read(body);
         }
         String reason = errorMessage(body);
-        if (status == 429) {
-            Duration wait = retryAfter(response.getHeaderString("Retry-After")).orElse(Duration.ofSeconds(1));
-            throw new RateLimited("Ittybit rate limit (" + what + ")", wait);
+        Optional<Duration> retryAfter = retryAfter(response.getHeaderString("Retry-After"));
+        if (status == 429 || (status == 503 && retryAfter.isPresent())) {
+            Duration wait = retryAfter.orElse(Duration.ofSeconds(1));
+            throw new RateLimited("Ittybit " + (status == 429 ? "rate limit" : "unavailable") + " (" + what
+                    + "): retry after " + wait.toMillis() + " ms", status, wait);
         }
         if (status == 408 || status >= 500) {
             throw new IttybitException.Transient("Ittybit answered " + status + " (" + what + ")" + reason,

@@ -72,13 +72,16 @@ public interface MediaConfig {
     interface Owners {
         /**
          * {@code MEDIA_OWNERS_PIPELINE_SHARE}: the share of the app-wide concurrency limit one owner's pipeline steps may
-         * take (0 = no per-owner limit). Rule: at 0.5 a second owner always finds half the steps free, however large
-         * the first one's import; the price is that an owner alone has half the app's capacity. Measured
-         * ({@code BENCH_PARTS=fairness}, docs/capacity.md): another owner's slowest upload during a 1,000-upload import
-         * 1.5-1.7x its time alone (8.6x without), the import itself 12-37 % slower. Raise it (or the app-wide limit)
-         * where single-owner imports matter more than the other owners' latency.
+         * take (0 = no per-owner limit). Declaring it gives each owner a queue of its own at Inngest (its key queue),
+         * and Inngest hands every free slot to the owners' queues in turn: another owner's step waits for one of the
+         * next free slots, not behind the importing owner's backlog. Rule: the share leaves another owner at least one
+         * upload's widest fan-out free at once ({@code (1 - share) x limit >= 4} steps: 0.75 from an app-wide limit
+         * of 16 up), while an owner alone keeps most of the app. Measured ({@code BENCH_PARTS=fairness},
+         * docs/capacity.md, medians of three rounds): at 0.75 another owner's slowest upload during a 1,000-upload
+         * import 1.7x its time alone (7.6x without), the import 4 % slower; at 0.9 2.2x and 1 % faster; at 0.5 the
+         * import was 12-37 % slower.
          */
-        @WithDefault("0.5")
+        @WithDefault("0.75")
         double pipelineShare();
 
         /**
@@ -262,6 +265,9 @@ public interface MediaConfig {
         /** Webhooks that end a branch's wait as soon as its task ends (reads on a schedule stay as a safety net). */
         Webhook webhook();
 
+        /** Ittybit's rate limits: Inngest holds the waits they ask for, and can pace task creation at the plan's rate. */
+        RateLimit rateLimit();
+
         /**
          * {@code media.ittybit.<branch>.*}: how each branch calls Ittybit, keyed by branch id (every branch of the
          * {@link Branch} table has an entry, so {@code MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES} finds its key).
@@ -285,6 +291,7 @@ public interface MediaConfig {
                         + "without it (set ITTYBIT_API_KEY, and ITTYBIT_API_URL for an Ittybit-compatible server)");
             }
             poll().check();
+            rateLimit().check();
             for (Branch branch : Branch.values()) {
                 retry(branch).check("media.ittybit." + branch.id() + ".retry.");
             }
@@ -298,8 +305,9 @@ public interface MediaConfig {
     }
 
     /**
-     * Retries of a transient Ittybit failure (5xx, 408, 429, timeouts, connection errors) inside one step call; when
-     * they run out, the step fails and Inngest retries it. Each branch has its own
+     * Retries of a transient Ittybit failure (5xx, 408, timeouts, connection errors, a rate limit of at most
+     * {@link Poll#maxInProcessRetryAfter()}) inside one step call; when they run out, the step fails and Inngest
+     * retries it. Each branch has its own
      * ({@code media.ittybit.<branch>.retry.*}); checked at start ({@link RequiredSettings}).
      */
     interface Retry {
@@ -392,20 +400,74 @@ public interface MediaConfig {
 
         /**
          * Reads of one task before its branch fails as still running. Each read and each sleep is an Inngest step, so
-         * this bounds the steps of a run, which must stay under Inngest's 1,000 (checked at start: 30 at most with
-         * four branches, {@code BranchFlow.mostSteps}). With the defaults a task may run for about 3.5 hours (plus
-         * the webhook wait).
+         * this bounds the steps of a run, which must stay under Inngest's 1,000 with the rate-limit waits
+         * ({@code BranchFlow.mostSteps}, checked at start: 28 reads and 10 waits make 994). With the defaults a task
+         * may run for about 3.2 hours (plus the webhook wait).
          */
-        @WithDefault("30")
+        @WithDefault("28")
         int maxReads();
 
-        /** A 429 asking to wait longer than this is handed back to Inngest as "retry after" instead. */
-        @WithDefault("PT10S")
+        /**
+         * A {@code 429} (or a {@code 503} with {@code Retry-After}) asking to wait at most this long is waited out inside
+         * the step's call and retried by the branch's retry policy; a longer wait is Inngest's ({@link RateLimit}). At
+         * most {@link #LONGEST_IN_PROCESS_WAIT}: a call never holds a pod's slot for a wait.
+         */
+        @WithDefault("PT0.5S")
         Duration maxInProcessRetryAfter();
+
+        /** The longest {@link #maxInProcessRetryAfter()}: "a fraction of a second". */
+        Duration LONGEST_IN_PROCESS_WAIT = Duration.ofSeconds(1);
 
         default void check() {
             if (maxReads() < 1) {
                 throw invalid("media.ittybit.poll.max-reads", maxReads(), "it must be at least 1");
+            }
+            if (maxInProcessRetryAfter().isNegative() || maxInProcessRetryAfter().compareTo(LONGEST_IN_PROCESS_WAIT) >= 0) {
+                throw invalid("media.ittybit.poll.max-in-process-retry-after", maxInProcessRetryAfter(), "it must be "
+                        + "from 0 to under " + LONGEST_IN_PROCESS_WAIT + ": a longer wait is held by Inngest (step.sleep), "
+                        + "not by a pod's call");
+            }
+        }
+    }
+
+    /**
+     * Ittybit's rate limits. A {@code 429} (or {@code 503} with {@code Retry-After}) longer than
+     * {@link Poll#maxInProcessRetryAfter()} ends the step with a "retry after" result; the branch sleeps in Inngest
+     * ({@code step.sleep}, the wait capped and spread) and tries again in a new step with the same idempotency key.
+     */
+    interface RateLimit {
+        /**
+         * {@code MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAITS}: waits for Ittybit's rate limit one branch may take (its creates
+         * and reads, all its tasks); the next {@code 429} fails the branch with {@code ittybit_rate_limited}. Each wait
+         * is two steps of the run's budget ({@code BranchFlow.mostSteps}).
+         */
+        @WithDefault("10")
+        int maxWaits();
+
+        /** {@code MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAIT}: the longest one wait; a longer {@code Retry-After} is capped. */
+        @WithDefault("PT5M")
+        Duration maxWait();
+
+        /**
+         * {@code MEDIA_ITTYBIT_RATE_LIMIT_CREATES_PER_SECOND}: the Ittybit plan's rate, task creations per second across
+         * all replicas; 0 = no pacing. Inngest paces the pipeline's run starts to it (a throttle, see
+         * {@code FanoutFunction.pace}): a run creates at most one task per branch.
+         */
+        @WithDefault("0")
+        double createsPerSecond();
+
+        default void check() {
+            if (maxWaits() < 0) {
+                throw invalid("media.ittybit.rate-limit.max-waits", maxWaits(), "it must be 0 (fail at the first "
+                        + "rate limit) or more");
+            }
+            if (maxWait().compareTo(Duration.ofSeconds(1)) < 0 || maxWait().compareTo(Duration.ofDays(1)) > 0) {
+                throw invalid("media.ittybit.rate-limit.max-wait", maxWait(), "it must be from 1 second to 1 day");
+            }
+            double rate = createsPerSecond();
+            if (Double.isNaN(rate) || (rate != 0 && (rate < 0.001 || rate > 100_000))) {
+                throw invalid("media.ittybit.rate-limit.creates-per-second", rate, "it must be 0 (no pacing) or a "
+                        + "rate from 0.001 to 100000 task creations a second");
             }
         }
     }

@@ -15,6 +15,7 @@ public enum FailureCode {
     TASK_MISMATCH("task_mismatch", "Ittybit answered with a task this branch did not create"),
     ITTYBIT_REJECTED("ittybit_rejected", "Ittybit refused the request for this source"),
     ITTYBIT_UNAVAILABLE("ittybit_unavailable", "Ittybit could not be reached or kept failing"),
+    ITTYBIT_RATE_LIMITED("ittybit_rate_limited", "Ittybit kept answering with its rate limit after the waits a branch may take"),
     ABANDONED("abandoned", "processing did not finish within the maximum age of a run"),
     CANCELLED("cancelled", "the upload was cancelled"),
     RUN_FAILED("run_failed", "processing failed");

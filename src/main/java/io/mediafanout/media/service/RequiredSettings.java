@@ -7,6 +7,7 @@ import io.mediafanout.inngest.InngestEnvironment;
 import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.service.callbacks.CallbackUrls;
 import io.mediafanout.media.service.pipeline.BranchFlow;
+import io.mediafanout.media.service.pipeline.FanoutFunction;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
@@ -27,7 +28,8 @@ public class RequiredSettings {
         config.callbacks().check(url -> callbackUrls.parse(url, "MEDIA_CALLBACKS_DEFAULT_URL"));
         config.ittybit().check(production);
         config.owners().check();
-        BranchFlow.checkStepBudget(config.ittybit().poll().maxReads());
+        BranchFlow.checkStepBudget(config.ittybit().poll().maxReads(), config.ittybit().rateLimit().maxWaits());
+        FanoutFunction.throttle(config);
         if (production && !inngest.isDev() && inngest.eventKey().isEmpty()) {
             throw new IllegalStateException("INNGEST_EVENT_KEY is not set: uploads, Ittybit webhooks and the "
                     + "media/ready, media/failed and media/cancelled events are sent to Inngest with it (or set INNGEST_DEV=1 locally)");

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,11 +64,23 @@ public class CallbackService {
     static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 
     /**
-     * What a delivery step did: {@code delivered}, {@code already-delivered}, {@code no-callback}, {@code no-record}
-     * or {@code stale} (the record is not in the event's state or round).
+     * What a delivery step did: {@code delivered}, {@code already-delivered}, {@code no-callback}, {@code no-record},
+     * {@code stale} (the record is not in the event's state or round) or {@code retry-after} (the receiver asked to
+     * come back after {@code retryAfterMs}: Inngest holds that wait, then the delivery is tried again).
      */
     @RegisterForReflection
-    public record Delivery(String id, String outcome, Integer status) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Delivery(String id, String outcome, Integer status, Long retryAfterMs) {
+        public static final String RETRY_AFTER = "retry-after";
+
+        Delivery(String id, String outcome, Integer status) {
+            this(id, outcome, status, null);
+        }
+
+        /** Whether the receiver asked to come back later. */
+        public boolean retryLater() {
+            return RETRY_AFTER.equals(outcome);
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -106,7 +119,7 @@ public class CallbackService {
      * Delivers the callback {@code event} ({@code media/ready}, {@code media/failed}, {@code media/cancelled}) asks
      * for, built from the record as stored.
      */
-    public Uni<Delivery> deliver(Event event) {
+    public Uni<Delivery> deliver(Event event, boolean mayWait) {
         String mediaId = event.data().path("mediaId").asText(null);
         if (mediaId == null) {
             return Uni.createFrom().failure(new NonRetriableException(event.name() + " without a mediaId: no callback"));
@@ -143,13 +156,14 @@ public class CallbackService {
                     throw new RetryAfterException("callback " + id + " is being delivered by another attempt",
                             claim.leaseLeft().plusSeconds(1));
                 }
-                return send(id, mediaId, type, url.get(), body)
+                return send(id, mediaId, type, url.get(), body, mayWait)
+                        .call(delivery -> delivery.retryLater() ? release(id) : Uni.createFrom().voidItem())
                         .onFailure().call(() -> release(id).onFailure().recoverWithNull());
             });
         });
     }
 
-    private Uni<Delivery> send(String id, String mediaId, String type, String url, String body) {
+    private Uni<Delivery> send(String id, String mediaId, String type, String url, String body, boolean mayWait) {
         URI uri;
         try {
             uri = urls.parse(url, "callbackUrl");
@@ -172,10 +186,15 @@ public class CallbackService {
                         return recordDelivered(id, status).replaceWith(new Delivery(id, "delivered", status));
                     }
                     String what = "callback " + id + " of media " + mediaId + ": the receiver answered " + status;
-                    if (status == 429) {
-                        Optional<Duration> wait = IttybitClient.retryAfter(answer.retryAfter());
-                        throw wait.<RuntimeException>map(w -> new RetryAfterException(what, w))
-                                .orElseGet(() -> new RuntimeException(what));
+                    Optional<Duration> wait = IttybitClient.retryAfter(answer.retryAfter());
+                    if ((status == 429 || status == 503) && wait.isPresent()) {
+                        // come back as asked: a sleep in Inngest (nothing held), or past the waits an Inngest retry
+                        if (mayWait) {
+                            Log.infof("%s: trying again in %d ms, as asked", what, wait.get().toMillis());
+                            return Uni.createFrom().item(new Delivery(id, Delivery.RETRY_AFTER, status,
+                                    wait.get().toMillis()));
+                        }
+                        throw new RetryAfterException(what, wait.get());
                     }
                     if (status == 408 || status >= 500) {
                         throw new RuntimeException(what);

@@ -14,6 +14,7 @@ import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.service.MediaEvents;
+import io.mediafanout.media.service.RateLimitWaits;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -28,8 +29,11 @@ import io.smallrye.mutiny.Uni;
  * {@code <branch>-result-<n>} reads again, at most {@code max-reads} reads; failed ⇒ the next generation's task,
  * up to {@link #GENERATIONS} tasks; completed ⇒ the branch's result.
  * </ol>
- * Steps per branch: at most {@code GENERATIONS × (2 × max-reads + 1)}; a run's, {@link #mostSteps} (checked at start
- * by {@code RequiredSettings}).
+ * Ittybit's rate limit on a create or a read ends that step with "retry after"; then {@code <branch>-rl<w>-wait}
+ * sleeps in Inngest ({@link RateLimitWaits}) and the same step is tried again as {@code <its id>-rl<w>} (the same
+ * idempotency key for a create), {@code w} counting the branch's waits, at most {@code max-waits}.
+ * Steps per branch: at most {@code GENERATIONS × (2 × max-reads + 1) + 2 × max-waits}; a run's, {@link #mostSteps}
+ * (checked at start by {@code RequiredSettings}).
  */
 @ApplicationScoped
 public class BranchFlow {
@@ -43,73 +47,112 @@ public class BranchFlow {
 
     /**
      * The most steps a run can take: every branch's every task read {@code maxReads} times (per task: its create,
-     * its wait, the reads and the sleeps between them), then the final steps.
+     * its wait, the reads and the sleeps between them), every branch's {@code maxWaits} rate-limit waits (a sleep and
+     * the step tried again), then the final steps.
      */
-    public static int mostSteps(int maxReads) {
-        return Branch.values().length * GENERATIONS * (2 * maxReads + 1) + FINAL_STEPS;
+    public static int mostSteps(int maxReads, int maxWaits) {
+        return Branch.values().length * (GENERATIONS * (2 * maxReads + 1) + 2 * maxWaits) + FINAL_STEPS;
     }
 
-    /** Refuses {@code media.ittybit.poll.max-reads} values that could take a run past Inngest's step limit. */
-    public static void checkStepBudget(int maxReads) {
-        if (mostSteps(maxReads) > INNGEST_MAX_STEPS) {
-            int most = ((INNGEST_MAX_STEPS - FINAL_STEPS) / (Branch.values().length * GENERATIONS) - 1) / 2;
-            throw MediaConfig.invalid("media.ittybit.poll.max-reads", maxReads, "it must be at most " + most
-                    + ", so that a run stays under Inngest's " + INNGEST_MAX_STEPS + " steps (" + mostSteps(maxReads)
-                    + " with " + maxReads + ")");
+    /**
+     * Refuses {@code media.ittybit.poll.max-reads} and {@code media.ittybit.rate-limit.max-waits} values that could
+     * take a run past Inngest's step limit.
+     */
+    public static void checkStepBudget(int maxReads, int maxWaits) {
+        if (mostSteps(maxReads, maxWaits) > INNGEST_MAX_STEPS) {
+            throw MediaConfig.invalid("media.ittybit.poll.max-reads", maxReads, "with media.ittybit.rate-limit.max-waits="
+                    + maxWaits + " a run could take " + mostSteps(maxReads, maxWaits) + " steps, over Inngest's "
+                    + INNGEST_MAX_STEPS + ": each read costs " + Branch.values().length * GENERATIONS * 2
+                    + " steps of the worst case, each wait " + Branch.values().length * 2
+                    + "; lower one of them (28 reads and 10 waits make " + mostSteps(28, 10) + ")");
         }
     }
 
     private final BranchService service;
     private final MediaConfig.Poll poll;
+    private final MediaConfig.RateLimit rateLimit;
     private final Duration firstWait;
 
     public BranchFlow(BranchService service, MediaConfig config, IttybitWebhooks webhooks) {
         this.service = service;
         this.poll = config.ittybit().poll();
+        this.rateLimit = config.ittybit().rateLimit();
         this.firstWait = webhooks.enabled() ? config.ittybit().webhook().waitTimeout() : poll.initialDelay();
     }
 
+    /** One branch of one run: what every step of the branch needs. */
+    private record Of(Step step, Branch branch, Upload upload, FunctionContext run) {
+    }
+
+    /** A step's result and the rate-limit waits the branch has taken so far. */
+    private record Waited<T>(T result, int waits) {
+    }
+
     public Uni<BranchResult> run(Step step, Branch branch, Upload upload, FunctionContext run) {
-        return task(step, branch, upload, run, 0);
+        return task(new Of(step, branch, upload, run), 0, 0);
     }
 
-    private Uni<BranchResult> task(Step step, Branch branch, Upload upload, FunctionContext run, int generation) {
-        String id = generation == 0 ? branch.id() : branch.id() + "-g" + generation;
-        String key = service.taskKey(upload, branch, generation);
-        Uni<Optional<Event>> ended = step.waitForEvent(id + "-ended", MediaEvents.TASK_ENDED, "async.data.key == '" + key + "'",
-                firstWait);
-        Uni<TaskRef> created = step.run(id, TaskRef.class, () -> service.create(branch, upload, generation, key, run));
+    private Uni<BranchResult> task(Of b, int generation, int waits) {
+        String id = generation == 0 ? b.branch().id() : b.branch().id() + "-g" + generation;
+        String key = service.taskKey(b.upload(), b.branch(), generation);
+        Uni<Optional<Event>> ended = b.step().waitForEvent(id + "-ended", MediaEvents.TASK_ENDED,
+                "async.data.key == '" + key + "'", firstWait);
+        Uni<Waited<TaskRef>> created = create(b, id, key, generation, waits);
         return Uni.combine().all().unis(ended, created).asTuple()
-                .chain(both -> read(step, branch, upload, run, id, both.getItem2(), 0));
+                .chain(both -> read(b, id, both.getItem2().result(), 0, both.getItem2().waits(),
+                        id + "-result"));
     }
 
-    private Uni<BranchResult> read(Step step, Branch branch, Upload upload, FunctionContext run, String id,
-            TaskRef task, int read) {
+    /** The create step {@code stepId}; after a rate limit, Inngest's sleep, then the same create again. */
+    private Uni<Waited<TaskRef>> create(Of b, String stepId, String key, int generation, int waits) {
+        return b.step().run(stepId, TaskRef.class,
+                () -> service.create(b.branch(), b.upload(), generation, key, waits < rateLimit.maxWaits(), b.run()))
+                .chain(task -> task.retryAfterMs() == null ? Uni.createFrom().item(new Waited<>(task, waits))
+                        : rateLimitWait(b, waits + 1, task.retryAfterMs())
+                                .chain(() -> create(b, retried(stepId, waits + 1), key, generation, waits + 1)));
+    }
+
+    private Uni<BranchResult> read(Of b, String id, TaskRef task, int read, int waits, String stepId) {
         String suffix = read == 0 ? "" : "-" + read;
         boolean lastGeneration = task.generation() == GENERATIONS - 1;
         boolean lastRead = read == poll.maxReads() - 1;
-        return step.run(id + "-result" + suffix, TaskCheck.class,
-                () -> service.read(branch, upload, task, lastGeneration, lastRead, run))
+        return b.step().run(stepId, TaskCheck.class, () -> service.read(b.branch(), b.upload(), task, lastGeneration,
+                lastRead, waits < rateLimit.maxWaits(), b.run()))
                 .chain(check -> switch (check.outcome()) {
-                    case COMPLETED -> Uni.createFrom().item(new BranchResult(branch, check.id(), check.outputUrl()));
+                    case COMPLETED -> Uni.createFrom().item(new BranchResult(b.branch(), check.id(), check.outputUrl()));
                     case FAILED -> lastGeneration ? Uni.createFrom().failure(new NonRetriableException(check.error()))
-                            : task(step, branch, upload, run, task.generation() + 1);
+                            : task(b, task.generation() + 1, waits);
                     case RUNNING -> lastRead ? Uni.createFrom().failure(new NonRetriableException(check.error()))
-                            : step.sleep(id + "-backoff" + suffix, backoff(read))
-                                    .chain(() -> read(step, branch, upload, run, id, task, read + 1));
+                            : b.step().sleep(id + "-backoff" + suffix, backoff(read)).chain(() -> read(b, id, task,
+                                    read + 1, waits, id + "-result-" + (read + 1)));
+                    case RATE_LIMITED -> rateLimitWait(b, waits + 1, check.retryAfterMs())
+                            .chain(() -> read(b, id, task, read, waits + 1, retried(stepId, waits + 1)));
                 });
     }
 
+    /** Wait {@code wait} of the branch: Inngest sleeps ({@link RateLimitWaits}), nothing is held meanwhile. */
+    private Uni<Void> rateLimitWait(Of b, int wait, long retryAfterMs) {
+        return b.step().sleep(b.branch().id() + "-rl" + wait + "-wait", RateLimitWaits.sleep(
+                Duration.ofMillis(retryAfterMs), rateLimit.maxWait(), b.run().runId(), b.branch().id(), wait));
+    }
+
+    /** The id of a step tried again after the branch's wait {@code wait}: unique, as the branch's waits are counted. */
+    private static String retried(String stepId, int wait) {
+        String first = stepId.replaceFirst("-rl\\d+$", "");
+        return first + "-rl" + wait;
+    }
+
     /**
-     * The longest a branch can wait for Ittybit: every task it may create waited for to the last read (Inngest's
-     * own step retries come on top).
+     * The longest a branch can wait for Ittybit: every task it may create waited for to the last read, and every
+     * rate-limit wait at its longest (Inngest's own step retries come on top).
      */
     public Duration longestWait() {
         Duration perTask = firstWait;
         for (int read = 0; read < poll.maxReads() - 1; read++) {
             perTask = perTask.plus(backoff(read));
         }
-        return perTask.multipliedBy(GENERATIONS);
+        return perTask.multipliedBy(GENERATIONS)
+                .plus(rateLimit.maxWait().multipliedBy(3).dividedBy(2).multipliedBy(rateLimit.maxWaits()));
     }
 
     /** The delay after read {@code n} found the task running: the initial delay, doubled each time, capped. */

@@ -13,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.InngestEnvironment;
 import io.mediafanout.inngest.NonRetriableException;
-import io.mediafanout.inngest.RetryAfterException;
 import io.mediafanout.media.client.IttybitClient;
 import io.mediafanout.media.client.IttybitClient.TaskOrder;
 import io.mediafanout.media.client.IttybitException;
@@ -77,8 +76,13 @@ public class BranchService {
         return appId + "\n" + env;
     }
 
-    /** The create step: records the attempt and creates the task of this generation (or finds it again). */
-    public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, FunctionContext run) {
+    /**
+     * The create step: records the attempt and creates the task of this generation (or finds it again). Ittybit's
+     * rate limit ends it with {@link TaskRef#rateLimited} when the branch {@code mayWait} (Inngest then holds the wait
+     * and the create is tried again with the same key), else fails the branch for good.
+     */
+    public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, boolean mayWait,
+            FunctionContext run) {
         return Uni.createFrom().deferred(() -> started(branch, upload, generation)
                 .chain(() -> ittybit.create(branch, new TaskOrder(upload.sourceUrl(), branch.kind(),
                         upload.outputs().forIttybit(branch),
@@ -86,6 +90,8 @@ public class BranchService {
                 .invoke(task -> verify(branch, upload, task))
                 .call(task -> taskCreated(upload, branch, task))
                 .map(task -> new TaskRef(task.id(), key, generation, task.status()))
+                .onFailure(IttybitClient.RateLimited.class).recoverWithUni(limited -> comeBackLater(branch, upload,
+                        (IttybitClient.RateLimited) limited, mayWait, wait -> TaskRef.rateLimited(key, generation, wait)))
                 .onFailure().call(failure -> failed(upload, branch, failure, run))
                 .onFailure().transform(failure -> forInngest(branch, failure)));
     }
@@ -96,7 +102,7 @@ public class BranchService {
      * ({@code lastRead}: the branch fails as still running).
      */
     public Uni<TaskCheck> read(Branch branch, Upload upload, TaskRef task, boolean lastGeneration, boolean lastRead,
-            FunctionContext run) {
+            boolean mayWait, FunctionContext run) {
         return Uni.createFrom().deferred(() -> ittybit.read(branch, task.id())
                 .invoke(current -> verify(branch, upload, current))
                 .chain(current -> switch (current.state()) {
@@ -109,8 +115,32 @@ public class BranchService {
                             ? stillRunning(upload, branch, current)
                             : Uni.createFrom().item(check(current, TaskCheck.Outcome.RUNNING, null));
                 })
+                .onFailure(IttybitClient.RateLimited.class).recoverWithUni(limited -> comeBackLater(branch, upload,
+                        (IttybitClient.RateLimited) limited, mayWait, wait -> TaskCheck.rateLimited(task.id(), wait)))
                 .onFailure().call(failure -> failed(upload, branch, failure, run))
                 .onFailure().transform(failure -> forInngest(branch, failure)));
+    }
+
+    /**
+     * Ittybit asked us to come back later: the step's result says after how long (Inngest sleeps, nothing is held),
+     * unless the branch has taken all the waits it may ({@code media.ittybit.rate-limit.max-waits}): then it fails
+     * for good with {@link FailureCode#ITTYBIT_RATE_LIMITED}.
+     */
+    private static <T> Uni<T> comeBackLater(Branch branch, Upload upload, IttybitClient.RateLimited limited,
+            boolean mayWait, java.util.function.Function<Duration, T> result) {
+        if (!mayWait) {
+            return Uni.createFrom().failure(new StillRateLimitedException(branch.id() + ": " + limited.getMessage()
+                    + ", after every wait the branch may take (media.ittybit.rate-limit.max-waits)"));
+        }
+        Log.debugf("Media %s, %s: %s", upload.mediaId(), branch.id(), limited.getMessage());
+        return Uni.createFrom().item(result.apply(limited.retryIn()));
+    }
+
+    /** Ittybit still answered with its rate limit after the branch's waits: never retried. */
+    static final class StillRateLimitedException extends NonRetriableException {
+        StillRateLimitedException(String message) {
+            super(message);
+        }
     }
 
     private Uni<TaskCheck> completed(Upload upload, Branch branch, IttybitTask task) {
@@ -159,11 +189,7 @@ public class BranchService {
             return failure;
         }
         String message = branch.id() + ": " + e.getMessage();
-        if (e.isTransient()) {
-            return new RuntimeException(message);
-        }
-        return e.retryAfter().isPresent() ? new RetryAfterException(message, e.retryAfter().get())
-                : new NonRetriableException(message);
+        return e.isTransient() ? new RuntimeException(message) : new NonRetriableException(message);
     }
 
     /**
@@ -218,7 +244,7 @@ public class BranchService {
     /** A step attempt failed: the branch is retrying, or failed when Inngest will not retry it. */
     private Uni<Void> failed(Upload upload, Branch branch, Throwable failure, FunctionContext run) {
         boolean fin = failure instanceof NonRetriableException || (failure instanceof IttybitException e
-                && !e.isTransient() && e.retryAfter().isEmpty()) || isLastAttempt(run);
+                && !e.isTransient()) || isLastAttempt(run);
         return recordFailed(upload, branch, failure.getMessage(), code(failure), fin)
                 .onFailure().recoverWithNull();
     }
@@ -230,6 +256,9 @@ public class BranchService {
         }
         if (failure instanceof CancelledException) {
             return FailureCode.CANCELLED;
+        }
+        if (failure instanceof StillRateLimitedException) {
+            return FailureCode.ITTYBIT_RATE_LIMITED;
         }
         if (failure instanceof IttybitException e) {
             return e.isTransient() ? FailureCode.ITTYBIT_UNAVAILABLE : FailureCode.ITTYBIT_REJECTED;

@@ -2,6 +2,7 @@ package io.mediafanout.media.service.pipeline;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -17,6 +18,7 @@ import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Throttle;
 import io.mediafanout.inngest.Trigger;
 import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.domain.Upload.InvalidUploadException;
 import io.mediafanout.media.service.MediaEvents;
@@ -42,12 +44,14 @@ public class FanoutFunction {
     private final MediaRecords media;
     private final OutputOptions options;
     private final MediaConfig.Owners owners;
+    private final MediaConfig config;
 
     public FanoutFunction(BranchFlow branches, MediaRecords media, OutputOptions options, MediaConfig config) {
         this.branches = branches;
         this.media = media;
         this.options = options;
         this.owners = config.owners();
+        this.config = config;
     }
 
     @Produces
@@ -63,10 +67,44 @@ public class FanoutFunction {
         if (owners.pipelineShare() > 0) {
             function.concurrency(Concurrency.shareOfApp(owners.pipelineShare(), MediaEvents.OWNER_KEY));
         }
-        if (owners.runsPerMinute() > 0) {
-            function.throttle(Throttle.perKey(owners.runsPerMinute(), Duration.ofMinutes(1), MediaEvents.OWNER_KEY));
-        }
+        throttle(config).ifPresent(function::throttle);
         return function.build();
+    }
+
+    /**
+     * The function's throttle of run starts (Inngest takes one per function): the Ittybit plan's pace
+     * ({@code media.ittybit.rate-limit.creates-per-second}, {@link #pace}), or one per owner
+     * ({@code media.owners.runs-per-minute}), or none. Both set stops the start (checked by {@code RequiredSettings}).
+     */
+    public static Optional<Throttle> throttle(MediaConfig config) {
+        double creates = config.ittybit().rateLimit().createsPerSecond();
+        int perOwner = config.owners().runsPerMinute();
+        if (creates > 0 && perOwner > 0) {
+            throw MediaConfig.invalid("media.owners.runs-per-minute", perOwner, "it cannot be combined with "
+                    + "media.ittybit.rate-limit.creates-per-second: Inngest takes one throttle per function (per-owner "
+                    + "fairness comes from media.owners.pipeline-share)");
+        }
+        if (creates > 0) {
+            return Optional.of(pace(creates));
+        }
+        return perOwner > 0
+                ? Optional.of(Throttle.perKey(perOwner, Duration.ofMinutes(1), MediaEvents.OWNER_KEY))
+                : Optional.empty();
+    }
+
+    /**
+     * The throttle that keeps task creation at {@code createsPerSecond} across all replicas: a run creates at most one
+     * task per branch ({@code C} = 4), so {@code floor(R)} runs start per {@code C} seconds; under one create a second,
+     * one run per {@code ceil(C / R)} seconds. Inngest queues the excess runs (none fails); after a quiet spell up to
+     * {@code floor(R)} runs start at once. Replacement tasks and creates tried again after a rate limit are not paced:
+     * the waits of Inngest ({@link BranchFlow}) absorb them.
+     */
+    static Throttle pace(double createsPerSecond) {
+        int creates = Branch.values().length;
+        if (createsPerSecond >= 1) {
+            return Throttle.of((int) Math.floor(createsPerSecond), Duration.ofSeconds(creates));
+        }
+        return Throttle.of(1, Duration.ofSeconds((long) Math.ceil(creates / createsPerSecond)));
     }
 
     Uni<MediaView> fanOut(FunctionContext run, Step step) {

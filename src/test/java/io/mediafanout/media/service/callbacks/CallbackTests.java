@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.media.MediaFixture;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
@@ -146,6 +148,36 @@ public class CallbackTests {
         assertThat(sent).hasSize(3);
         assertThat(sent).extracting(r -> r.header("media-fanout-delivery")).containsOnly("media.ready-" + id + "-r0");
         assertThat(sent).extracting(RecordingHttpServer.Recorded::body).containsOnly(sent.get(0).body());
+    }
+
+    @Test
+    void aReceiverAskingToComeBackLaterIsTriedAgainAfterThatWaitHeldByInngest() throws Exception {
+        String id = newId();
+        JsonNode ready = readyRecord(id);
+        AtomicInteger calls = new AtomicInteger();
+        RECEIVER.route("POST", "/hooks/" + id, r -> switch (calls.incrementAndGet()) {
+            case 1 -> new RecordingHttpServer.Reply(429, "{}", Map.of("Content-Type", "application/json", "Retry-After", "2"));
+            case 2 -> new RecordingHttpServer.Reply(503, "{}", Map.of("Content-Type", "application/json", "Retry-After", "2"));
+            default -> RecordingHttpServer.Reply.json(200, "{}");
+        });
+
+        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(ready);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.output().path("outcome").asText()).isEqualTo("delivered");
+        List<RecordingHttpServer.Recorded> sent = deliveries(id);
+        assertThat(sent).hasSize(3);
+        assertThat(sent).extracting(r -> r.header("media-fanout-delivery")).containsOnly("media.ready-" + id + "-r0");
+        assertThat(sent).extracting(RecordingHttpServer.Recorded::body).containsOnly(sent.get(0).body());
+        // each wait an Inngest sleep of 2 to 3 s, then a delivery step of its own: no retry spent, no call held
+        List<String> waits = List.of(TestHashes.of("deliver-rl1-wait"), TestHashes.of("deliver-rl2-wait"));
+        assertThat(run.pauses()).filteredOn(p -> waits.contains(p.id())).hasSize(2)
+                .allSatisfy(p -> assertThat(p.scheduledMillis()).isBetween(2_000L, 3_000L));
+        assertThat(run.steps()).containsKeys(TestHashes.of("deliver-rl1"), TestHashes.of("deliver-rl2"));
+        assertThat(run.calls()).allSatisfy(c -> {
+            assertThat(c.ops()).doesNotContain("StepError");
+            assertThat(c.attempt()).isZero();
+        });
     }
 
     @Test

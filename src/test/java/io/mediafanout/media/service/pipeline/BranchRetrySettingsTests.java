@@ -11,11 +11,14 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
+import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,6 +43,16 @@ class BranchRetrySettingsTests {
     private static List<List<String>> executions(ExecutorEmulator.Run run, String stepId) {
         return run.callsFor(TestHashes.of(stepId)).stream().map(ExecutorEmulator.Call::ops)
                 .filter(ops -> ops.contains("StepRun") || ops.contains("StepError")).toList();
+    }
+
+    @Test
+    void theIttybitPlansRateIsDeclaredToInngestAsAThrottleOfRunStarts() throws Exception {
+        JsonNode pipeline = FakeInngestApi.syncedFunction(serveUrl, MediaFixture.FANOUT);
+
+        // 10 creates a second, at most four per run: 10 runs per 4 s, for every owner together (no key)
+        assertThat(pipeline.path("throttle").path("limit").asInt()).isEqualTo(10);
+        assertThat(pipeline.path("throttle").path("period").asText()).isEqualTo("4s");
+        assertThat(pipeline.path("throttle").has("key")).isFalse();
     }
 
     @Test
@@ -123,5 +136,29 @@ class BranchRetrySettingsTests {
                 .hasMessage("media.ittybit.audio-transcription.retry.max-duration "
                         + "(MEDIA_ITTYBIT_AUDIO_TRANSCRIPTION_RETRY_MAX_DURATION) is PT0.5S: it must be longer than "
                         + "media.ittybit.audio-transcription.retry.delay (PT0.5S)");
+    }
+
+    private static MediaConfig mediaConfig(Map<String, String> variables) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(MediaConfig.class)
+                .withSources(new EnvConfigSource(variables, 300)).build();
+        return config.getConfigMapping(MediaConfig.class);
+    }
+
+    @Test
+    void rateLimitSettingsThatWouldHoldACallOrCannotBeDeclaredStopTheStart() {
+        assertThatThrownBy(() -> fromEnvironment(Map.of("MEDIA_ITTYBIT_POLL_MAX_IN_PROCESS_RETRY_AFTER", "PT1S"))
+                .check(false)).hasMessageStartingWith("media.ittybit.poll.max-in-process-retry-after ")
+                .hasMessageContaining("held by Inngest");
+        assertThatThrownBy(() -> fromEnvironment(Map.of("MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAITS", "-1")).check(false))
+                .hasMessageStartingWith("media.ittybit.rate-limit.max-waits ");
+        assertThatThrownBy(() -> fromEnvironment(Map.of("MEDIA_ITTYBIT_RATE_LIMIT_CREATES_PER_SECOND", "0.0001"))
+                .check(false)).hasMessageStartingWith("media.ittybit.rate-limit.creates-per-second ");
+        // Inngest takes one throttle per function: the plan's pace and a per-owner throttle cannot both be declared
+        assertThatThrownBy(() -> FanoutFunction.throttle(mediaConfig(Map.of(
+                "MEDIA_ITTYBIT_RATE_LIMIT_CREATES_PER_SECOND", "5", "MEDIA_OWNERS_RUNS_PER_MINUTE", "60"))))
+                .hasMessageStartingWith("media.owners.runs-per-minute ").hasMessageContaining("one throttle per function");
+        assertThat(FanoutFunction.throttle(mediaConfig(Map.of("MEDIA_OWNERS_RUNS_PER_MINUTE", "60"))))
+                .hasValueSatisfying(t -> assertThat(t.key()).hasValue("event.data.owner"));
+        assertThat(FanoutFunction.throttle(mediaConfig(Map.of()))).isEmpty();
     }
 }

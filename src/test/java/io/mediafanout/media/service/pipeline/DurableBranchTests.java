@@ -31,7 +31,7 @@ import io.restassured.path.json.JsonPath;
  * A branch's durable wait, as Inngest (the executor emulator, with scaled time) holds it, in the default test
  * profile (no webhooks: durable polling, 1 s doubling to 4 s): a task that ends failed is replaced by exactly one
  * new task, and a run's slot time (time inside calls to the service) stays small whatever the task's length. The
- * production schedule (2 s doubling to 10 min, 30 reads) is in {@link DurableBranchScheduleTests} below.
+ * production schedule (2 s doubling to 10 min, 28 reads) is in {@link DurableBranchScheduleTests} below.
  */
 @QuarkusTest
 class DurableBranchTests {
@@ -192,7 +192,7 @@ class DurableBranchTests {
 
 /**
  * The production polling schedule ({@code media.ittybit.poll.initial-delay} 2 s doubling to {@code max-delay}
- * 10 min, 30 reads at most) with Inngest time scaled by 0.0005: a task that runs for over two hours completes
+ * 10 min, 28 reads at most) with Inngest time scaled by 0.0005: a task that runs for over two hours completes
  * within the documented step budget (a run stays under Inngest's 1,000 steps) with a slot time that is a sliver of
  * its length, and a task still running after the last read allowed fails the run for good, naming its branch.
  */
@@ -201,8 +201,11 @@ class DurableBranchTests {
 class DurableBranchScheduleTests {
 
     static final double SCALE = 0.0005;
-    /** Documented bound: 4 branches × 4 tasks × (2 + 2 × 30 − 1) steps + assemble + media-ready. */
-    static final int STEP_BUDGET = 4 * 4 * (2 + 2 * 30 - 1) + 2;
+    /**
+     * Documented bound: 4 branches × (4 tasks × (2 + 2 × 28 − 1) steps + 2 × 10 rate-limit waits) + assemble +
+     * media-ready.
+     */
+    static final int STEP_BUDGET = 4 * (4 * (2 + 2 * 28 - 1) + 2 * 10) + 2;
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
@@ -238,8 +241,8 @@ class DurableBranchScheduleTests {
     }
 
     /**
-     * The worst case the step budget allows: every branch goes through its 4 tasks, each read 30 times (the last
-     * read finds it failed). The run replays up to 976 memoised steps per call, fails for good naming a branch, and
+     * The worst case of reads: every branch goes through its 4 tasks, each read 28 times (the last read finds it
+     * failed). The run replays up to 912 memoised steps per call, fails for good naming a branch, and
      * stays under Inngest's 1,000 steps.
      */
     @Test
@@ -247,7 +250,7 @@ class DurableBranchScheduleTests {
         String mediaId = DurableBranchTests.newMediaId();
         for (Branch branch : Branch.values()) {
             FakeIttybit.Script script = FakeIttybit.script(mediaId, branch.kind()).failTasks();
-            script.readsBeforeEnd = 29;
+            script.readsBeforeEnd = 27;
         }
 
         ExecutorEmulator.Run run = DurableBranchTests.run(serveUrl, mediaId, SCALE / 5);
@@ -256,7 +259,7 @@ class DurableBranchScheduleTests {
         assertThat(run.output().path("message").asText()).contains(": Ittybit task").contains("ended failed");
         for (Branch branch : Branch.values()) {
             assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSizeBetween(3, 4)
-                    .allSatisfy(t -> assertThat(t.reads().get()).isBetween(1, 30));
+                    .allSatisfy(t -> assertThat(t.reads().get()).isBetween(1, 28));
         }
         DoubleSummaryStatistics calls = DurableBranchTests.callMillis(run);
         String report = String.format("worst case: %d steps, %d step executions, %d calls, slot time %.0f ms "
@@ -265,7 +268,7 @@ class DurableBranchScheduleTests {
         System.err.println(report);
         assertThat(run.steps().size()).as(report).isGreaterThan(900).isLessThanOrEqualTo(STEP_BUDGET);
         assertThat(run.stepExecutions()).as(report).isLessThanOrEqualTo(1000);
-        // replaying up to 976 memoised steps executes none of them again: one Ittybit request per create or read step
+        // replaying up to 912 memoised steps executes none of them again: one Ittybit request per create or read step
         assertThat(FakeIttybit.requests(mediaId)).as(report).hasSize((int) DurableBranchTests.ittybitSteps(run));
     }
 
@@ -284,7 +287,7 @@ class DurableBranchScheduleTests {
         assertThat(run.calls()).filteredOn(c -> c.stepId().equals("step")).allSatisfy(c -> assertThat(c.attempt())
                 .as("the function is not retried").isZero());
         assertThat(FakeIttybit.tasks(mediaId, "image")).as("no new task for a task still running").singleElement()
-                .satisfies(t -> assertThat(t.reads().get()).isEqualTo(30));
+                .satisfies(t -> assertThat(t.reads().get()).isEqualTo(28));
         assertThat(run.steps().size()).isLessThanOrEqualTo(STEP_BUDGET);
 
         // Inngest then runs the failure handler, which records the failure

@@ -7,7 +7,9 @@ import static org.hamcrest.Matchers.equalTo;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.mediafanout.inngest.TestHashes;
 import io.mediafanout.media.MediaFixture;
 import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.FailureCode;
@@ -188,7 +191,7 @@ class FanoutPipelineTests {
             assertThat(event.path("data").path("hlsUrl").asText()).isEqualTo(outputOf(mediaId, "adaptive_video"));
             assertThat(event.path("data").path("transcriptionUrl").asText()).isEqualTo(outputOf(mediaId, "audio"));
         });
-        assertThat(run.steps()).containsKey(io.mediafanout.inngest.TestHashes.of("media-ready"));
+        assertThat(run.steps()).containsKey(TestHashes.of("media-ready"));
     }
 
     @Test
@@ -199,7 +202,7 @@ class FanoutPipelineTests {
 
         assertThat(run.status()).isEqualTo("failed");
         assertThat(run.output().path("message").asText()).contains("not the task this branch created");
-        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("poster-image")))
+        assertThat(run.callsFor(TestHashes.of("poster-image")))
                 .extracting(ExecutorEmulator.Call::ops).containsExactly(List.of("StepFailed"));
 
         assertThat(runFailureHandler(mediaId, run).status()).isEqualTo("completed");
@@ -253,17 +256,91 @@ class FanoutPipelineTests {
         return MediaFixture.eventsFor(name, mediaId);
     }
 
+    /** The Inngest sleeps of a run (its {@code Sleep} pauses) among the branch's steps, by step hash. */
+    private static List<ExecutorEmulator.Pause> sleeps(ExecutorEmulator.Run run, String... stepIds) {
+        List<String> hashes = Arrays.stream(stepIds).map(io.mediafanout.inngest.TestHashes::of).toList();
+        return run.pauses().stream().filter(p -> hashes.contains(p.id())).toList();
+    }
+
     @Test
-    void a429WithRetryAfterIsHonouredBeforeTryingAgain() throws Exception {
+    void aRateLimitedCreateEndsItsStepAndInngestSleepsBeforeTheSameKeyIsSentAgain() throws Exception {
         String mediaId = newMediaId();
-        FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "1";
-        Instant start = Instant.now();
+        FakeIttybit.script(mediaId, "image").createFaults(429, 429).retryAfter = "3";
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).as("output: " + run.output()).isEqualTo("completed");
+        List<RecordingHttpServer.Recorded> creates = FakeIttybit.creates(mediaId, "image");
+        assertThat(creates).hasSize(3).extracting(r -> r.header("idempotency-key")).doesNotContainNull()
+                .containsOnly(creates.get(0).header("idempotency-key"));
+        assertThat(FakeIttybit.tasks(mediaId, "image")).hasSize(1);
+        // each wait is Inngest's: a sleep of 3 s to 1.5 times that, then the create again in a step of its own
+        assertThat(sleeps(run, "poster-image-rl1-wait", "poster-image-rl2-wait")).hasSize(2).allSatisfy(p ->
+                assertThat(p.scheduledMillis()).isBetween(3_000L, 4_500L));
+        assertThat(run.steps()).containsKeys(TestHashes.of("poster-image-rl1"),
+                TestHashes.of("poster-image-rl2"));
+        // no attempt of Inngest's spent, and no call held for the wait
+        assertThat(run.calls()).allSatisfy(c -> {
+            assertThat(c.ops()).doesNotContain("StepError", "StepFailed");
+            assertThat(c.attempt()).isZero();
+            assertThat(c.durationMillis()).isLessThan(3_000);
+        });
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
+    void aRateLimitedReadIsWaitedOutByInngestAndTheSameTaskIsReadAgain() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.Script script = FakeIttybit.script(mediaId, "video").readFaults(503);
+        script.retryAfterOn503 = true;
+        script.retryAfter = "2";
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).as("output: " + run.output()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "video")).hasSize(1);
+        assertThat(sleeps(run, "gif-preview-rl1-wait")).singleElement()
+                .satisfies(p -> assertThat(p.scheduledMillis()).isBetween(2_000L, 3_000L));
+        assertThat(run.steps()).containsKey(TestHashes.of("gif-preview-result-rl1"));
+        assertThat(run.calls()).allSatisfy(c -> assertThat(c.ops()).doesNotContain("StepError"));
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
+    void aRetryAfterOfAFractionOfASecondIsWaitedInsideTheCall() throws Exception {
+        String mediaId = newMediaId();
+        FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "0";
         ExecutorEmulator.Run run = run(mediaId);
 
         assertThat(run.status()).isEqualTo("completed");
         assertThat(FakeIttybit.creates(mediaId, "image")).hasSize(2);
-        assertThat(Duration.between(start, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
         assertThat(FakeIttybit.tasks(mediaId, "image")).hasSize(1);
+        assertThat(run.steps()).doesNotContainKey(TestHashes.of("poster-image-rl1-wait"));
+    }
+
+    @Test
+    void aBranchStillRateLimitedAfterItsWaitsFailsForGoodAsIttybitRateLimited() throws Exception {
+        String mediaId = newMediaId();
+        int waits = ConfigProvider.getConfig()
+                .getValue("media.ittybit.rate-limit.max-waits", Integer.class);
+        Integer[] limited = new Integer[waits + 1];
+        Arrays.fill(limited, 429);
+        FakeIttybit.script(mediaId, "image").createFaults(limited).retryAfter = "1";
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.output().path("message").asText()).startsWith("poster-image: Ittybit rate limit")
+                .contains("media.ittybit.rate-limit.max-waits");
+        assertThat(run.calls().get(run.calls().size() - 1).noRetry()).as("not retriable").isEqualTo("true");
+        assertThat(FakeIttybit.creates(mediaId, "image")).hasSize(waits + 1);
+        assertThat(FakeIttybit.tasks(mediaId, "image")).isEmpty();
+        assertThat(sleeps(run, IntStream.rangeClosed(1, waits)
+                .mapToObj(w -> "poster-image-rl" + w + "-wait").toArray(String[]::new))).hasSize(waits);
+
+        assertThat(fixture().runFailureHandler(mediaId, run).status()).isEqualTo("completed");
+        JsonPath media = media(mediaId);
+        assertThat(media.getString("status")).isEqualTo("failed");
+        assertThat(media.getString("error.code")).isEqualTo("ittybit_rate_limited");
+        assertThat(media.getString("branches.find { it.name == 'poster-image' }.error.code"))
+                .isEqualTo("ittybit_rate_limited");
     }
 
     @Test
@@ -283,7 +360,7 @@ class FanoutPipelineTests {
         assertThat(creates).extracting(r -> r.header("idempotency-key")).doesNotContainNull().containsOnly(
                 creates.get(0).header("idempotency-key"));
         assertThat(FakeIttybit.tasks(mediaId, "audio")).hasSize(1);
-        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription")))
+        assertThat(run.callsFor(TestHashes.of("audio-transcription")))
                 .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"), List.of("StepRun"));
         JsonPath media = media(mediaId);
         assertThat(media.getString("status")).isEqualTo("ready");
@@ -299,8 +376,8 @@ class FanoutPipelineTests {
 
         assertThat(run.status()).isEqualTo("completed");
         assertThat(FakeIttybit.creates(mediaId, "audio")).hasSize(1);
-        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription"))).hasSize(1);
-        assertThat(run.callsFor(io.mediafanout.inngest.TestHashes.of("audio-transcription-result")))
+        assertThat(run.callsFor(TestHashes.of("audio-transcription"))).hasSize(1);
+        assertThat(run.callsFor(TestHashes.of("audio-transcription-result")))
                 .extracting(ExecutorEmulator.Call::ops).contains(List.of("StepError"), List.of("StepRun"));
         assertThat(media(mediaId).getString("status")).isEqualTo("ready");
     }

@@ -1,0 +1,121 @@
+package io.mediafanout.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.mediafanout.media.domain.Branch;
+import io.mediafanout.testing.FakeIttybit;
+
+/**
+ * The rate-limit part ({@code BENCH_PARTS=ratelimit}, issue 34): a burst of {@code BENCH_RATELIMIT_RUNS} (1,000) runs on
+ * two 256 MiB replicas (the capacity part's bounded setting, webhooks), once with an Ittybit that takes every create
+ * and once with one that answers each task's first {@code BENCH_RATELIMIT_FAULTS} (2) creates {@code 429} with
+ * {@code Retry-After: BENCH_RATELIMIT_RETRY_AFTER} (3 s). Per burst: wall time, call p50/p99, records ready, runs
+ * with exactly one task per branch, the {@code 429}s answered.
+ */
+final class RateLimits {
+
+    /** One burst, and what the fake Ittybit saw. */
+    record Result(Capacity.Burst burst, int onePerBranch, long limited) {
+    }
+
+    private final Capacity capacity;
+
+    RateLimits(Path root, Path jar, Path logs) {
+        this.capacity = new Capacity(root, jar, logs);
+    }
+
+    List<Result> run() throws Exception {
+        int runs = Benchmark.intEnv("BENCH_RATELIMIT_RUNS", 1000);
+        int faults = faults();
+        String retryAfter = retryAfter();
+        String memory = Benchmark.env("BENCH_RATELIMIT_MEMORY", "256m");
+        return List.of(burst("no 429s, " + runs + " runs", memory, runs, 0, retryAfter),
+                burst("each task's first " + faults + " creates 429, Retry-After: " + retryAfter + ", " + runs + " runs",
+                        memory, runs, faults, retryAfter));
+    }
+
+    static int faults() {
+        return Benchmark.intEnv("BENCH_RATELIMIT_FAULTS", 2);
+    }
+
+    static String retryAfter() {
+        return Benchmark.env("BENCH_RATELIMIT_RETRY_AFTER", "3");
+    }
+
+    private Result burst(String label, String memory, int runs, int faults, String retryAfter) throws Exception {
+        List<String> mediaIds = Collections.synchronizedList(new ArrayList<>());
+        List<FakeIttybit.Script> scripts = Collections.synchronizedList(new ArrayList<>());
+        Capacity.Burst burst = capacity.burst("rate limits: " + label, true, memory, true, runs, mediaId -> {
+            mediaIds.add(mediaId);
+            for (Branch branch : Branch.values()) {
+                FakeIttybit.Script script = FakeIttybit.script(mediaId, branch.kind());
+                for (int i = 0; i < faults; i++) {
+                    script.createFaults(429);
+                }
+                script.retryAfter = retryAfter;
+                scripts.add(script);
+            }
+        });
+        int onePerBranch = 0;
+        for (String mediaId : mediaIds) {
+            Map<String, Long> perKind = FakeIttybit.tasks(mediaId).stream()
+                    .collect(Collectors.groupingBy(FakeIttybit.Task::kind, Collectors.counting()));
+            if (perKind.size() == Branch.values().length && perKind.values().stream().allMatch(n -> n == 1)) {
+                onePerBranch++;
+            }
+        }
+        long limited = (long) scripts.size() * faults - scripts.stream().mapToLong(s -> s.createFaults.size()).sum();
+        System.out.printf(Locale.ROOT, "bench: rate limits %s: %d runs with one task per branch, %d 429s answered%n",
+                label, onePerBranch, limited);
+        return new Result(burst, onePerBranch, limited);
+    }
+
+    /** The part's section of docs/capacity.md. */
+    static String markdown(List<Result> results, String machine, String command) {
+        StringBuilder md = new StringBuilder("\n## Rate limits: Ittybit's 429s held by Inngest (issue 34)\n\n");
+        md.append("Generated on ").append(machine).append(". Command: `").append(command).append("`.\n\n");
+        md.append("The capacity part's bounded setting (two replicas of the packaged jar as 256 MiB pods behind a ")
+                .append("round-robin Service, one PostgreSQL, webhooks, tasks of 1-3 s, the emulator honouring the ")
+                .append("declared concurrency, every run started at once), once with an Ittybit that takes every ")
+                .append("create, once with one that answers each task's first creates `429` with `Retry-After`. A ")
+                .append("rate-limited create ends its step with \"retry after\"; the branch sleeps in Inngest and ")
+                .append("creates again with the same idempotency key. *Call* is the time one call from Inngest spends ")
+                .append("in the service. Before (issue 34: each create slept its `Retry-After` inside the call): ")
+                .append("477 s instead of 20 s, call p99 27 s.\n\n");
+        md.append("| burst | wall | completed | ready | one task per branch | 429s answered | call p50 | call p99 | RSS peak A / B | died |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            Capacity.Burst b = r.burst();
+            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %d | %d | %d | %.0f ms | %.0f ms | %d / %d MiB | %d |%n",
+                    b.label().replace("rate limits: ", ""), b.wallSeconds(), b.completed(), b.runs(), b.ready(),
+                    r.onePerBranch(), r.limited(), b.p50Ms(), b.p99Ms(), b.peakRssKb()[0] / 1024,
+                    b.peakRssKb()[1] / 1024, b.deaths()));
+        }
+        if (results.size() == 2) {
+            Capacity.Burst free = results.get(0).burst();
+            Capacity.Burst limited = results.get(1).burst();
+            double asked = faults() * Double.parseDouble(retryAfter());
+            double goal = free.wallSeconds() + 1.5 * asked;
+            boolean allReady = limited.ready() == limited.runs() && results.get(1).onePerBranch() == limited.runs();
+            md.append(String.format(Locale.ROOT, "%nGoals: wall time at most the burst's without 429s plus 1.5x the "
+                    + "waits Ittybit asked for (%.1f s + 1.5 x %.0f s = %.1f s): %.1f s (%s). Call p99 under 2 s: %.0f ms "
+                    + "(%s). Every record ready with one task per branch: %d ready, %d with one task per branch of %d (%s).%n",
+                    free.wallSeconds(), asked, goal, limited.wallSeconds(), limited.wallSeconds() <= goal ? "met" : "not met",
+                    limited.p99Ms(), limited.p99Ms() < 2000 ? "met" : "not met", limited.ready(),
+                    results.get(1).onePerBranch(), limited.runs(), allReady ? "met" : "not met"));
+        }
+        for (Result r : results) {
+            if (!r.burst().problems().isEmpty()) {
+                md.append("\n").append(r.burst().label()).append(": ").append(r.burst().problems().size())
+                        .append(" problem(s), e.g. `").append(r.burst().problems().get(0).replace('`', '\'')).append("`\n");
+            }
+        }
+        return md.toString();
+    }
+}
