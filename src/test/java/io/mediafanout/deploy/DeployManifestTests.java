@@ -112,7 +112,7 @@ class DeployManifestTests {
     }
 
     @Test
-    void terminationWaitsForTheShutdownTimeoutWhichCoversTheLongestIttybitCall() {
+    void terminationWaitsForTheDrainDelayAndTheShutdownTimeoutWhichCoversTheLongestIttybitCall() {
         Duration shutdown = Duration.parse(properties.getProperty("quarkus.shutdown.timeout"));
         // a step makes one guarded Ittybit call: retries for at most its branch's max-duration (refused at start
         // above MediaConfig.Retry.LONGEST), then one last call with its connect and read timeouts
@@ -122,7 +122,12 @@ class DeployManifestTests {
         long grace = byKind.get("Deployment").path("spec").path("template").path("spec")
                 .path("terminationGracePeriodSeconds").asLong();
         assertThat(shutdown).isGreaterThanOrEqualTo(longestCall).isLessThanOrEqualTo(Duration.ofSeconds(30));
-        assertThat(Duration.ofSeconds(grace)).isGreaterThan(shutdown).isLessThanOrEqualTo(shutdown.plusSeconds(15));
+        // the drain first: the pod serves, unready, while the endpoints drop it; then the timeout; then a margin
+        assertThat(properties.getProperty("quarkus.shutdown.delay-enabled")).isEqualTo("true");
+        Duration delay = Duration.parse(properties.getProperty("quarkus.shutdown.delay"));
+        assertThat(delay).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(15));
+        assertThat(Duration.ofSeconds(grace)).isGreaterThanOrEqualTo(delay.plus(shutdown).plusSeconds(5))
+                .isLessThanOrEqualTo(delay.plus(shutdown).plusSeconds(15));
     }
 
     @Test

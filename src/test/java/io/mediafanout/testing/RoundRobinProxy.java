@@ -23,6 +23,11 @@ import com.sun.net.httpserver.HttpServer;
  * the next replica in turn; one that refuses the connection (killed, restarting) is skipped. A request cut while a
  * replica handled it is cut for the client too (its connection is closed without an answer), as Inngest sees a pod
  * die mid-call.
+ * <p>
+ * {@link #service(List)} is closer still: its endpoints change as Kubernetes changes them ({@link #leave} keeps a
+ * terminating replica in rotation for the endpoint lag, {@link #join} puts a ready one back), and a replica in rotation
+ * that refuses a connection is a failed call for the client, as a Service's clients see it (kube-proxy does not try
+ * another pod); {@link #refused()}, {@link #cut()} and {@link #serverErrors()} count what clients saw.
  */
 public final class RoundRobinProxy implements AutoCloseable {
 
@@ -30,6 +35,15 @@ public final class RoundRobinProxy implements AutoCloseable {
             "keep-alive", "upgrade", "expect", "te", "trailer");
 
     private final List<Integer> ports;
+    private final boolean strict;
+    private final AtomicInteger refused = new AtomicInteger();
+    private final AtomicInteger cut = new AtomicInteger();
+    private final AtomicInteger serverErrors = new AtomicInteger();
+    private final java.util.concurrent.ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "round-robin-proxy-endpoints");
+        t.setDaemon(true);
+        return t;
+    });
     private final AtomicInteger next = new AtomicInteger();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -40,7 +54,17 @@ public final class RoundRobinProxy implements AutoCloseable {
     private final HttpServer server;
 
     public RoundRobinProxy(List<Integer> ports) throws IOException {
-        this.ports = List.copyOf(ports);
+        this(ports, false);
+    }
+
+    /** A Service whose endpoints follow {@link #leave} and {@link #join}, refused connections failing the call. */
+    public static RoundRobinProxy service(List<Integer> ports) throws IOException {
+        return new RoundRobinProxy(ports, true);
+    }
+
+    private RoundRobinProxy(List<Integer> ports, boolean strict) throws IOException {
+        this.ports = new java.util.concurrent.CopyOnWriteArrayList<>(ports);
+        this.strict = strict;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         server.setExecutor(threads);
         server.createContext("/", this::forward);
@@ -51,9 +75,44 @@ public final class RoundRobinProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
     }
 
+    /**
+     * The replica on {@code port} is terminating: it stays in rotation for {@code lag} (Kubernetes' endpoints take
+     * that long to drop it everywhere), then leaves it.
+     */
+    public void leave(int port, Duration lag) {
+        timers.schedule(() -> ports.remove(Integer.valueOf(port)), lag.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** The replica on {@code port} is ready: back in rotation. */
+    public void join(int port) {
+        if (!ports.contains(port)) {
+            ports.add(port);
+        }
+    }
+
+    /** Calls a replica in rotation refused (strict mode only). */
+    public int refused() {
+        return refused.get();
+    }
+
+    /** Calls cut without an answer (the replica closed or reset the connection). */
+    public int cut() {
+        return cut.get();
+    }
+
+    /** Calls answered with a 5xx. */
+    public int serverErrors() {
+        return serverErrors.get();
+    }
+
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange; InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readAllBytes();
+            List<Integer> ports = List.copyOf(this.ports);
+            if (ports.isEmpty()) {
+                refused.incrementAndGet();
+                return;
+            }
             int first = Math.floorMod(next.getAndIncrement(), ports.size());
             for (int i = 0; i < ports.size(); i++) {
                 int port = ports.get((first + i) % ports.size());
@@ -69,10 +128,18 @@ public final class RoundRobinProxy implements AutoCloseable {
                 HttpResponse<byte[]> response;
                 try {
                     response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-                } catch (java.net.ConnectException refused) {
+                } catch (java.net.ConnectException e) {
+                    if (strict) {
+                        refused.incrementAndGet();
+                        return; // a Service's client sees the refusal
+                    }
                     continue; // that replica is down: the next one
-                } catch (IOException cut) {
+                } catch (IOException e) {
+                    cut.incrementAndGet();
                     return; // the replica died during the call: the client's connection is closed unanswered
+                }
+                if (response.statusCode() >= 500) {
+                    serverErrors.incrementAndGet();
                 }
                 response.headers().map().forEach((name, values) -> {
                     if (!HOP_HEADERS.contains(name.toLowerCase()) && !name.startsWith(":")) {
@@ -96,5 +163,6 @@ public final class RoundRobinProxy implements AutoCloseable {
     public void close() {
         server.stop(0);
         threads.shutdownNow();
+        timers.shutdownNow();
     }
 }
