@@ -45,6 +45,8 @@ class RollingRestartIT {
     static final String FN = PackagedFixture.FANOUT;
     /** Runs start one every 150 ms: 150 of them over 22 s, long enough for both restarts to meet runs in flight. */
     static final Duration STAGGER = Duration.ofMillis(150);
+    /** How long PostgreSQL is down in the outage test. */
+    static final Duration OUTAGE = Duration.ofSeconds(6);
     /** {@code -Drolling.delay=PT0S} shows what the drain prevents; unset, the shipped {@code quarkus.shutdown.delay}. */
     static final String DELAY = System.getProperty("rolling.delay");
 
@@ -171,6 +173,100 @@ class RollingRestartIT {
             for (Replica replica : replicas) {
                 assertThat(replica.logText()).as(replica.log().toString())
                         .doesNotContain("Timed out waiting for graceful shutdown");
+            }
+        }
+    }
+
+    /**
+     * PostgreSQL restarts mid-burst (down for {@code OUTAGE}): the pods stay alive and ready (readiness follows no
+     * dependency), the calls that needed the database fail fast and Inngest retries them with its backoff, and once
+     * the database is back every run completes with one task per branch; no pod was restarted.
+     */
+    @Test
+    void aPostgresRestartDuringABurstKeepsThePodsUpAndEveryRunCompletes() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.mediafanout.testing.PostgresTestResource.restartable(),
+                "an external server (TEST_PG_ADMIN_URL) is not restarted");
+        String batch = UUID.randomUUID().toString().substring(0, 6);
+        List<String> mediaIds = new ArrayList<>();
+        int runsCount = RUNS / 2;
+        for (int i = 0; i < runsCount; i++) {
+            String mediaId = "pgdown-" + batch + "-" + i;
+            mediaIds.add(mediaId);
+            PackagedFixture.branches().forEach(
+                    branch -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(Duration.ofSeconds(2)));
+        }
+        List<Replica> replicas = app.launch().start(2);
+        try (RoundRobinProxy service = RoundRobinProxy.service(replicas.stream().map(Replica::port).toList())) {
+            Map<String, JsonNode> uploaded = new ConcurrentHashMap<>();
+            for (String mediaId : mediaIds) {
+                uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event());
+            }
+            ExecutorEmulator.resetConcurrency();
+            // Inngest's retries, as its backoff spaces them (scaled down): 2, 4, 8 s
+            ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
+                    Duration.ofSeconds(5)).retryBackoff(Duration.ofSeconds(2))
+                    .concurrency(FakeInngestApi.syncedFunction(service.url("/api/inngest"), FN));
+            Map<String, ExecutorEmulator.Run> runs = new ConcurrentHashMap<>();
+            Map<String, Throwable> failures = new ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < runsCount; i++) {
+                String mediaId = mediaIds.get(i);
+                long startAfter = i * STAGGER.toMillis();
+                Thread thread = new Thread(null, () -> {
+                    try {
+                        Thread.sleep(startAfter);
+                        runs.put(mediaId, emulator.runEvent(uploaded.get(mediaId)));
+                    } catch (Throwable e) {
+                        failures.put(mediaId, e);
+                    }
+                }, "pgdown-run", 256 * 1024);
+                thread.setDaemon(true);
+                threads.add(thread);
+            }
+            threads.forEach(Thread::start);
+            PackagedFixture.await("a tenth of the records have tasks", Duration.ofMinutes(2),
+                    () -> mediaIds.stream().filter(id -> !FakeIttybit.tasks(id).isEmpty()).limit(runsCount / 10).count()
+                            >= runsCount / 10);
+            int doneBefore = runs.size();
+            io.mediafanout.testing.PostgresTestResource.stopServer();
+            List<Integer> health = new ArrayList<>();
+            try {
+                Thread.sleep(OUTAGE.toMillis() / 2);
+                for (Replica replica : replicas) {
+                    health.add(replica.get("/q/health/ready").statusCode());
+                    health.add(replica.get("/q/health/live").statusCode());
+                }
+                Thread.sleep(OUTAGE.toMillis() / 2);
+            } finally {
+                io.mediafanout.testing.PostgresTestResource.startAgain();
+            }
+
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+            emulator.close();
+            long retried = runs.values().stream().flatMap(run -> run.calls().stream())
+                    .filter(call -> call.ops().contains("StepError") || call.status() >= 500).count();
+            System.out.printf("postgres restart: %d runs, %d done before the %d s outage, %d calls failed and were "
+                    + "retried, %d completed%n", runsCount, doneBefore, OUTAGE.toSeconds(), retried,
+                    runs.values().stream().filter(r -> r.status().equals("completed")).count());
+
+            assertThat(health).as("readiness and liveness of both pods with PostgreSQL down").containsOnly(200);
+            assertThat(failures).as("runs that threw").isEmpty();
+            assertThat(runs).hasSize(runsCount);
+            assertThat(runs.values()).allSatisfy(run -> assertThat(run.status()).isEqualTo("completed"));
+            assertThat(retried).as("calls that met the outage").isPositive();
+            for (String mediaId : mediaIds) {
+                for (Branch branch : PackagedFixture.branches()) {
+                    assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(mediaId + " " + branch.id() + ": one task")
+                            .hasSize(1);
+                }
+            }
+            assertThat(statuses("pgdown-" + batch + "-%")).as("every record").hasSize(runsCount)
+                    .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
+            for (Replica replica : replicas) {
+                assertThat(replica.isAlive()).as("never restarted: " + replica).isTrue();
             }
         }
     }

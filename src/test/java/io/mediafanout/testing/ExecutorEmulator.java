@@ -705,7 +705,7 @@ public final class ExecutorEmulator implements AutoCloseable {
                 if (last) {
                     return run.finish("failed", response.body);
                 }
-                waitRetryAfter(response.retryAfter);
+                waitRetryAfter(response.retryAfter, attempt);
                 attempt++;
                 continue;
             }
@@ -718,7 +718,7 @@ public final class ExecutorEmulator implements AutoCloseable {
                             JSON.createObjectNode().set("error", ops.get(0).get("error")));
                     attempt = 0;
                 } else {
-                    waitRetryAfter(response.retryAfter);
+                    waitRetryAfter(response.retryAfter, attempt);
                     attempt++;
                 }
                 continue;
@@ -802,7 +802,7 @@ public final class ExecutorEmulator implements AutoCloseable {
                 } else if (response.status < 500) {
                     throw new AssertionError("targeted call answered " + response.status + ": " + response.body);
                 }
-                waitRetryAfter(response.retryAfter);
+                waitRetryAfter(response.retryAfter, attempt);
             }
             throw new AssertionError("step " + hash + " neither succeeded nor failed for good");
         } catch (Exception e) {
@@ -810,11 +810,28 @@ public final class ExecutorEmulator implements AutoCloseable {
         }
     }
 
-    private void waitRetryAfter(String retryAfter) throws InterruptedException {
+    /**
+     * Before retrying a failed attempt ({@code attempt}, from 0): its {@code Retry-After} (capped by
+     * {@code maxRetryWait}), else the {@link #retryBackoff(Duration) backoff}, if any.
+     */
+    private void waitRetryAfter(String retryAfter, int attempt) throws InterruptedException {
         if (retryAfter != null) {
             long millis = Math.min(Long.parseLong(retryAfter) * 1000, maxRetryWait.toMillis());
             Thread.sleep(millis);
+        } else if (!retryBackoff.isZero()) {
+            Thread.sleep(retryBackoff.toMillis() << Math.min(attempt, 10));
         }
+    }
+
+    private volatile Duration retryBackoff = Duration.ZERO;
+
+    /**
+     * Waits before retrying a failed attempt that named no {@code Retry-After}, as Inngest's backoff does:
+     * {@code base}, then doubling (0 by default: at once, to keep tests short).
+     */
+    public ExecutorEmulator retryBackoff(Duration base) {
+        this.retryBackoff = base;
+        return this;
     }
 
     private record Response(int status, JsonNode body, String noRetry, String retryAfter) {
