@@ -39,6 +39,7 @@ public final class RoundRobinProxy implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger cut = new AtomicInteger();
     private final AtomicInteger serverErrors = new AtomicInteger();
+    private final AtomicInteger closing = new AtomicInteger();
     private final java.util.concurrent.ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "round-robin-proxy-endpoints");
         t.setDaemon(true);
@@ -100,6 +101,11 @@ public final class RoundRobinProxy implements AutoCloseable {
         return cut.get();
     }
 
+    /** Answers that closed their keep-alive connection ({@code Connection: close}), e.g. from a draining replica. */
+    public int closingAnswers() {
+        return closing.get();
+    }
+
     /** Calls answered with a 5xx. */
     public int serverErrors() {
         return serverErrors.get();
@@ -140,6 +146,9 @@ public final class RoundRobinProxy implements AutoCloseable {
                 }
                 if (response.statusCode() >= 500) {
                     serverErrors.incrementAndGet();
+                }
+                if (response.headers().firstValue("connection").filter("close"::equalsIgnoreCase).isPresent()) {
+                    closing.incrementAndGet();
                 }
                 response.headers().map().forEach((name, values) -> {
                     if (!HOP_HEADERS.contains(name.toLowerCase()) && !name.startsWith(":")) {
