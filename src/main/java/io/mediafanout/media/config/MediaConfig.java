@@ -43,6 +43,9 @@ public interface MediaConfig {
     /** Fair shares between owners: limits Inngest applies per owner ({@code event.data.owner}). */
     Owners owners();
 
+    /** Live progress streams ({@code GET /media/{id}/events}). */
+    Live live();
+
     /** Finds records left behind: an event Inngest never accepted, a run that never ended. */
     Reconciler reconciler();
 
@@ -470,5 +473,22 @@ public interface MediaConfig {
                         + "rate from 0.001 to 100000 task creations a second");
             }
         }
+    }
+
+    /** Live progress: server-sent events of a record's changes. */
+    interface Live {
+        /**
+         * {@code MEDIA_LIVE_MAX_STREAMS}: streams open at once on one pod; unset, the heap / 32 KiB (2,048 in a 256 MiB
+         * pod). Past it {@code 503} with {@code Retry-After}: another replica may take the stream.
+         */
+        java.util.OptionalInt maxStreams();
+
+        /** {@code MEDIA_LIVE_MAX_STREAMS_PER_OWNER}: streams one owner may have open on one pod; past it {@code 429}. */
+        @WithDefault("100")
+        int maxStreamsPerOwner();
+
+        /** {@code MEDIA_LIVE_KEEP_ALIVE}: a comment line this often keeps proxies from closing an idle stream. */
+        @WithDefault("PT15S")
+        Duration keepAlive();
     }
 }

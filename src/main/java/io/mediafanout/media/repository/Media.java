@@ -90,6 +90,10 @@ public class Media {
     @Column(name = "updated_at", nullable = false, insertable = false)
     private OffsetDateTime updatedAt;
 
+    /** The number of its last change (a sequence all records share), set by the database (V9): never written here. */
+    @Column(insertable = false, updatable = false)
+    private long version;
+
     public String getId() {
         return id;
     }
@@ -220,5 +224,10 @@ public class Media {
 
     public void touch() {
         this.updatedAt = OffsetDateTime.now();
+    }
+
+    /** The number of the row's last change, as read (see {@code V9__live_changes.sql}). */
+    public long getVersion() {
+        return version;
     }
 }

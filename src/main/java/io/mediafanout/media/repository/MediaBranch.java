@@ -79,6 +79,10 @@ public class MediaBranch {
     @Column(name = "updated_at", nullable = false, insertable = false)
     private OffsetDateTime updatedAt;
 
+    /** The number of its last change (a sequence all records share), set by the database (V9): never written here. */
+    @Column(insertable = false, updatable = false)
+    private long version;
+
     public String getMediaId() {
         return mediaId;
     }
@@ -117,5 +121,10 @@ public class MediaBranch {
 
     public OffsetDateTime getUpdatedAt() {
         return updatedAt;
+    }
+
+    /** The number of the row's last change, as read (see {@code V9__live_changes.sql}). */
+    public long getVersion() {
+        return version;
     }
 }

@@ -1,6 +1,7 @@
 package io.mediafanout.media.rest;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,8 +15,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
@@ -31,6 +35,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Caller;
 import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.domain.Outputs;
@@ -43,10 +48,12 @@ import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.OutputOptions;
 import io.mediafanout.media.service.callbacks.CallbackService;
 import io.mediafanout.media.service.callbacks.CallbackUrls;
+import io.mediafanout.media.service.live.LiveMedia;
 import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.mediafanout.media.service.intake.MediaIntake;
 import io.mediafanout.media.service.pipeline.MediaRecords;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /** Uploads and media records. */
@@ -102,9 +109,13 @@ public class MediaResource {
     private final CallbackService callbacks;
     private final SecurityIdentity identity;
     private final Callers callers;
+    private final LiveMedia live;
+    private final Duration keepAlive;
 
     public MediaResource(MediaIntake intake, MediaRecords records, MediaQueries queries, OutputOptions options, CallbackUrls callbackUrls,
-            CallbackService callbacks, SecurityIdentity identity, Callers callers) {
+            CallbackService callbacks, SecurityIdentity identity, Callers callers, LiveMedia live, MediaConfig config) {
+        this.live = live;
+        this.keepAlive = config.live().keepAlive();
         this.identity = identity;
         this.callers = callers;
         this.intake = intake;
@@ -220,6 +231,71 @@ public class MediaResource {
             answer.header(REPLAYED_HEADER, "true");
         }
         return answer.build();
+    }
+
+    /** What the merged stream of {@link #events} carries: a change to send, a keep-alive, or its end. */
+    private sealed interface Tick permits Sent, KeepAlive, End {
+    }
+
+    private record Sent(LiveMedia.Change change) implements Tick {
+    }
+
+    private record KeepAlive() implements Tick {
+    }
+
+    private record End() implements Tick {
+    }
+
+    @GET
+    @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "The record's changes as they happen (server-sent events)", description = "First the record "
+            + "as GET /media/{id} shows it now, then one message per change: event media, id the record's version, "
+            + "data the record at that version. The stream ends after a terminal state (ready, failed, cancelled). "
+            + "Resume with Last-Event-ID (or ?lastEventId=): the current state comes at once if it changed since; a "
+            + "slow reader may skip intermediate versions, never the last. A comment line every 15 s keeps it open.")
+    @APIResponse(responseCode = "200", description = "text/event-stream")
+    @APIResponse(responseCode = "404", description = "No such record (or another owner's); no stream starts",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id,
+            @Parameter(description = "The last message id the client has: resume after it") @HeaderParam("Last-Event-ID") String lastEventId,
+            @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdQuery,
+            @Context Sse sse) {
+        Caller caller = callers.of(identity);
+        long lastSeen = lastSeen(lastEventId != null ? lastEventId : lastEventIdQuery);
+        Multi<Tick> changes = Multi.createFrom().uni(Upload.MEDIA_ID.matcher(id).matches()
+                ? queries.details(id, caller) : Uni.createFrom().nullItem())
+                .onItem().transformToMultiAndConcatenate(details -> {
+                    if (details == null) {
+                        throw new NotFoundException("no media record " + id);
+                    }
+                    return live.watch(id, caller, lastSeen);
+                })
+                .<Tick>map(Sent::new)
+                .onCompletion().continueWith(new End());
+        Multi<Tick> ticks = Multi.createFrom().ticks().every(keepAlive).map(t -> new KeepAlive());
+        return Multi.createBy().merging().streams(changes, ticks)
+                .select().first(tick -> !(tick instanceof End))
+                .map(tick -> tick instanceof Sent sent
+                        ? sse.newEventBuilder().name("media").id(Long.toString(sent.change().version()))
+                                .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                                .data(MediaResponse.class, MediaResponse.of(sent.change().details())).build()
+                        : sse.newEventBuilder().comment("keep-alive").build());
+    }
+
+    /** A {@code Last-Event-ID} as a version: 0 (nothing seen) when absent or not a number. */
+    private static long lastSeen(String lastEventId) {
+        if (lastEventId == null || lastEventId.isBlank()) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(lastEventId.trim()));
+        } catch (NumberFormatException notOurs) {
+            return 0;
+        }
     }
 
     @GET

@@ -4,6 +4,7 @@ import static io.mediafanout.testing.TestApiKey.entry;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -88,6 +89,9 @@ class OwnershipTests {
         as(ALICE).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(202);
 
         as(BOB).get("/media/" + id).then().statusCode(404).body("error", equalTo("not_found"));
+        // no stream of its changes either: a JSON 404 before any stream starts
+        as(BOB).accept("text/event-stream").get("/media/" + id + "/events").then().statusCode(404)
+                .contentType(containsString("application/json")).body("error", equalTo("not_found"));
         as(BOB).delete("/media/" + id).then().statusCode(404).body("error", equalTo("not_found"));
         as(BOB).post("/media/" + id + "/reprocess").then().statusCode(404).body("error", equalTo("not_found"));
         as(BOB).get("/media?limit=100").then().statusCode(200).body("items.id", not(hasItem(id)));

@@ -1,0 +1,74 @@
+package io.mediafanout.media.rest;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
+
+import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.Upload;
+import io.mediafanout.media.rest.auth.ApiKeys;
+import io.mediafanout.media.rest.auth.Callers;
+import io.mediafanout.media.service.MediaQueries;
+import io.mediafanout.media.service.live.LiveMedia;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.MediaType;
+
+/**
+ * A stream of a record's changes ({@link MediaResource#events}) starts only for a record the caller may see: the
+ * check runs here, before the resource method, because a server-sent event stream's status line is written when the
+ * stream starts. Another owner's record is a {@code 404}, as for {@code GET /media/{id}}; past the pod's cap of
+ * streams a {@code 503}, past the owner's a {@code 429}, both with {@code Retry-After}, before the record is read.
+ */
+@ApplicationScoped
+public class LiveStreamAccess {
+
+    private final MediaQueries queries;
+    private final Callers callers;
+    private final CurrentIdentityAssociation identities;
+    private final LiveMedia live;
+
+    public LiveStreamAccess(MediaQueries queries, Callers callers, CurrentIdentityAssociation identities,
+            LiveMedia live) {
+        this.live = live;
+        this.queries = queries;
+        this.callers = callers;
+        this.identities = identities;
+    }
+
+    @ServerRequestFilter
+    public Uni<RestResponse<ApiError>> onlyAVisibleRecordIsStreamed(ContainerRequestContext request,
+            SimpleResourceInfo resource) {
+        if (resource.getResourceClass() != MediaResource.class || !resource.getMethodName().equals("events")) {
+            return Uni.createFrom().nullItem();
+        }
+        String id = request.getUriInfo().getPathParameters().getFirst("id");
+        if (id == null || !Upload.MEDIA_ID.matcher(id).matches()) {
+            return Uni.createFrom().item(notFound());
+        }
+        return identities.getDeferredIdentity()
+                // without a role that may read, the security checks answer (401, 403): nothing is looked up
+                .chain(identity -> !identity.hasRole(ApiKeys.READ) && !identity.hasRole(ApiKeys.ADMIN)
+                        ? Uni.createFrom().nullItem()
+                        : refused(callers.of(identity), id));
+    }
+
+    /** Past a cap, the answer; else null when the record is the caller's to see, a 404 when not. */
+    private Uni<RestResponse<ApiError>> refused(Caller caller, String id) {
+        return live.noRoomFor(caller).<Uni<RestResponse<ApiError>>>map(full -> Uni.createFrom().item(
+                RestResponse.ResponseBuilder.create(full.perOwner() ? RestResponse.Status.TOO_MANY_REQUESTS
+                        : RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(full.perOwner() ? "too_many_streams"
+                                : "unavailable", full.getMessage())).type(MediaType.APPLICATION_JSON_TYPE)
+                        .header("Retry-After", "5").build()))
+                .orElseGet(() -> queries.details(id, caller).map(details -> details == null ? notFound() : null));
+    }
+
+    private static RestResponse<ApiError> notFound() {
+        // JSON, as every error of the API (the method itself produces text/event-stream)
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.NOT_FOUND,
+                ApiError.of("not_found", "no media record with this id")).type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+}

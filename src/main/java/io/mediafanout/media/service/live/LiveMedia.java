@@ -1,0 +1,262 @@
+package io.mediafanout.media.service.live;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.mediafanout.media.config.MediaConfig;
+import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.MediaStatus;
+import io.mediafanout.media.repository.MediaBranch;
+import io.mediafanout.media.service.MediaQueries;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+
+/**
+ * Live progress: the changes of watched records, on any replica. Every change of a record or a branch notifies
+ * {@value #CHANNEL} after commit (a trigger, {@code V9__live_changes.sql}); each pod listens on one connection of its
+ * own ({@link PgSubscriber}, re-established when lost, and then every watched record is read again, so that no change
+ * is missed), reads a changed record once however many streams watch it, and hands the new state to each watcher. A
+ * watcher keeps at most one state it has not sent (a slow reader skips intermediate versions, never the last), so its
+ * memory does not grow with the changes. Streams are capped per pod and per owner ({@code media.live.*}).
+ */
+@ApplicationScoped
+public class LiveMedia {
+
+    /** The channel the triggers notify, with the record's id as the payload. */
+    static final String CHANNEL = "media_changes";
+    /** Reads every watched record again, as after a lost connection (and as a safety net), this often. */
+    private static final Duration RESYNC_EVERY = Duration.ofSeconds(30);
+
+    /** A record as a change left it: its version (its last change's number) and what {@code GET /media/{id}} shows. */
+    public record Change(long version, MediaQueries.Details details) {
+
+        static Change of(MediaQueries.Details details) {
+            long version = details.media().getVersion();
+            for (MediaBranch branch : details.branches()) {
+                version = Math.max(version, branch.getVersion());
+            }
+            return new Change(version, details);
+        }
+
+        /** Ready, failed or cancelled: nothing more will come for this round. */
+        public boolean terminal() {
+            return details.media().getStatus() != MediaStatus.PROCESSING;
+        }
+    }
+
+    /** More streams than allowed, per pod or per owner. */
+    public static final class TooManyStreamsException extends RuntimeException {
+        private final boolean perOwner;
+
+        TooManyStreamsException(String message, boolean perOwner) {
+            super(message);
+            this.perOwner = perOwner;
+        }
+
+        /** The owner's cap (a 429 for the caller) rather than the pod's (a 503: another replica may take it). */
+        public boolean perOwner() {
+            return perOwner;
+        }
+    }
+
+    private static final Caller READER = new Caller(null, true);
+
+    private final MediaQueries queries;
+    private final MediaConfig.Live config;
+    private final Vertx vertx;
+    private final String url;
+    private final String username;
+    private final String password;
+    private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final Map<String, AtomicInteger> perOwner = new ConcurrentHashMap<>();
+    private final int maxStreams;
+    private volatile PgSubscriber subscriber;
+    private volatile long resyncTimer = -1;
+
+    public LiveMedia(MediaQueries queries, MediaConfig config, Vertx vertx,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username") String username,
+            @ConfigProperty(name = "quarkus.datasource.password") java.util.Optional<String> password) {
+        this.queries = queries;
+        this.config = config.live();
+        this.maxStreams = this.config.maxStreams().orElse(defaultMaxStreams(Runtime.getRuntime().maxMemory()));
+        this.vertx = vertx;
+        this.url = url;
+        this.username = username;
+        this.password = password.orElse("");
+    }
+
+    void start(@Observes StartupEvent start) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
+                .setUser(username).setPassword(password);
+        PgSubscriber listening = PgSubscriber.subscriber(vertx, options)
+                .reconnectPolicy(retries -> 1_000L); // forever, a second apart
+        listening.channel(CHANNEL)
+                .handler(this::changed)
+                // (re)subscribed: what changed while the connection was lost is read again
+                .subscribeHandler(ignored -> resync());
+        listening.closeHandler(ignored -> Log.warn("Live progress: the LISTEN connection to PostgreSQL was lost; "
+                + "reconnecting"));
+        listening.connect().onFailure(e -> Log.warnf("Live progress: LISTEN %s not connected yet (%s); retrying",
+                CHANNEL, e.getMessage()));
+        subscriber = listening;
+        resyncTimer = vertx.setPeriodic(RESYNC_EVERY.toMillis(), ignored -> resync());
+    }
+
+    void stop(@Observes ShutdownEvent stop) {
+        if (resyncTimer >= 0) {
+            vertx.cancelTimer(resyncTimer);
+        }
+        // streams end cleanly (clients reconnect with Last-Event-ID, to another replica)
+        watchers.values().forEach(set -> set.forEach(w -> w.emitter.complete()));
+        PgSubscriber listening = subscriber;
+        if (listening != null) {
+            listening.close();
+        }
+    }
+
+    /**
+     * The default cap of streams per pod: the heap / {@link #HEAP_PER_STREAM}, at least 16 (a 256 MiB pod's 64 MiB heap:
+     * 2,048). A stream holds its connection's buffers and at most one unsent state, whatever its reader's speed.
+     */
+    static int defaultMaxStreams(long heapBytes) {
+        return (int) Math.max(16, Math.min(100_000, heapBytes / HEAP_PER_STREAM));
+    }
+
+    /** Heap set aside per open stream for the default cap. */
+    static final long HEAP_PER_STREAM = 32 * 1024;
+
+    /** Streams open on this pod now. */
+    public int openStreams() {
+        return open.get();
+    }
+
+    /**
+     * Why {@code caller} may not open one more stream on this pod now (checked before a stream starts, so that the
+     * answer can be a status; {@link #watch} enforces the caps again).
+     */
+    public java.util.Optional<TooManyStreamsException> noRoomFor(Caller caller) {
+        if (open.get() >= maxStreams) {
+            return java.util.Optional.of(new TooManyStreamsException("this replica has " + maxStreams
+                    + " streams open (media.live.max-streams); try again", false));
+        }
+        AtomicInteger mine = perOwner.get(caller.admin() ? "" : caller.owner());
+        if (mine != null && mine.get() >= config.maxStreamsPerOwner()) {
+            return java.util.Optional.of(new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
+                    + " streams open on this replica (media.live.max-streams-per-owner)", true));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The record's states from now on: its current one (unless the client has seen it: {@code lastSeen}), then one
+     * per change, ending after a terminal one. Fails with {@link TooManyStreamsException} past a cap, before anything
+     * is read. The caller has already been shown the record exists and is theirs.
+     */
+    public Multi<Change> watch(String id, Caller caller, long lastSeen) {
+        String owner = caller.admin() ? "" : caller.owner();
+        AtomicInteger mine = perOwner.computeIfAbsent(owner, o -> new AtomicInteger());
+        if (open.incrementAndGet() > maxStreams) {
+            open.decrementAndGet();
+            throw new TooManyStreamsException("this replica has " + maxStreams
+                    + " streams open (media.live.max-streams); try again", false);
+        }
+        if (mine.incrementAndGet() > config.maxStreamsPerOwner()) {
+            mine.decrementAndGet();
+            open.decrementAndGet();
+            throw new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
+                    + " streams open on this replica (media.live.max-streams-per-owner)", true);
+        }
+        return Multi.createFrom().<Change>emitter(emitter -> {
+            Watcher watcher = new Watcher(id, emitter, lastSeen);
+            // registered before the first read: a change committed meanwhile is read again, never lost
+            watchers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(watcher);
+            emitter.onTermination(() -> {
+                Set<Watcher> set = watchers.get(id);
+                if (set != null && set.remove(watcher) && set.isEmpty()) {
+                    watchers.remove(id, set);
+                }
+                mine.decrementAndGet();
+                open.decrementAndGet();
+            });
+            read(id);
+        }, BackPressureStrategy.LATEST);
+    }
+
+    /** A notice: the record changed (committed). */
+    private void changed(String id) {
+        if (watchers.containsKey(id)) {
+            read(id);
+        }
+    }
+
+    private void resync() {
+        watchers.keySet().forEach(this::read);
+    }
+
+    /** Reads the record once, on a context of its own, and hands it to its watchers. */
+    private void read(String id) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(ignored -> queries.details(id, READER)
+                .onFailure().invoke(e -> Log.warnf("Live progress: reading media %s failed (%s); the next change or "
+                        + "resync reads it again", id, e.getMessage()))
+                .onFailure().recoverWithNull()
+                .subscribe().with(details -> {
+                    if (details != null) {
+                        deliver(id, Change.of(details));
+                    }
+                }));
+    }
+
+    private void deliver(String id, Change change) {
+        Set<Watcher> set = watchers.get(id);
+        if (set != null) {
+            set.forEach(watcher -> watcher.offer(change));
+        }
+    }
+
+    /** One stream: the last version it was given; at most one state waits for its reader (LATEST). */
+    private static final class Watcher {
+        final String id;
+        final MultiEmitter<? super Change> emitter;
+        final AtomicLong given;
+
+        Watcher(String id, MultiEmitter<? super Change> emitter, long lastSeen) {
+            this.id = id;
+            this.emitter = emitter;
+            this.given = new AtomicLong(lastSeen);
+        }
+
+        void offer(Change change) {
+            long previous = given.getAndAccumulate(change.version(), Math::max);
+            if (change.version() > previous) {
+                emitter.emit(change);
+            }
+            if (change.terminal()) {
+                // sent now, or seen already (resumed at the final state): nothing more will come for this round
+                emitter.complete();
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.mediafanout.media.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.mediafanout.media.MediaFixture;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * {@code GET /media/{id}/events}: the record now, then one message per change, each with the record's version as its
+ * id and the record as {@code GET /media/{id}} shows it; the stream ends after a terminal state; {@code Last-Event-ID}
+ * resumes. Changes reach the stream through PostgreSQL's NOTIFY (the steps run in other requests).
+ */
+@QuarkusTest
+class LiveProgressTests {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static JsonNode json(String text) {
+        try {
+            return MediaFixture.JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(text, e);
+        }
+    }
+
+    @TestHTTPResource("/api/inngest")
+    URI serveUrl;
+
+    @TestHTTPResource("/")
+    URI base;
+
+    /** One server-sent message: its event name, id and data. */
+    record Message(String event, String id, JsonNode data) {
+    }
+
+    /** Opens the stream and reads it to its end (or {@code within}), message by message. */
+    private CompletableFuture<List<Message>> stream(String mediaId, String lastEventId, Duration within) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("media/" + mediaId + "/events"))
+                .header("Accept", "text/event-stream").timeout(within);
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines()).thenApply(response -> {
+            assertThat(response.statusCode()).isEqualTo(200);
+            return messages(response.body());
+        });
+    }
+
+    private static List<Message> messages(Stream<String> lines) {
+        List<Message> messages = new ArrayList<>();
+        String event = null;
+        String id = null;
+        StringBuilder data = new StringBuilder();
+        for (String line : (Iterable<String>) lines::iterator) {
+            if (line.isEmpty()) {
+                if (data.length() > 0) {
+                    messages.add(new Message(event, id, json(data.toString())));
+                }
+                event = null;
+                id = null;
+                data.setLength(0);
+            } else if (line.startsWith("event:")) {
+                event = line.substring(6).trim();
+            } else if (line.startsWith("id:")) {
+                id = line.substring(3).trim();
+            } else if (line.startsWith("data:")) {
+                data.append(line.substring(5).trim());
+            }
+        }
+        return messages;
+    }
+
+    @Test
+    void aStreamSendsTheRecordThenEachChangeAndEndsOnceItIsReady() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        String mediaId = MediaFixture.newId("live");
+        fixture.upload(mediaId);
+        CompletableFuture<List<Message>> stream = stream(mediaId, null, Duration.ofMinutes(1));
+
+        assertThat(fixture.run(mediaId).status()).isEqualTo("completed");
+        List<Message> messages = stream.get(1, TimeUnit.MINUTES);
+
+        assertThat(messages).hasSizeGreaterThanOrEqualTo(2).allSatisfy(m -> {
+            assertThat(m.event()).isEqualTo("media");
+            assertThat(m.data().path("id").asText()).isEqualTo(mediaId);
+        });
+        assertThat(messages.get(0).data().path("status").asText()).isEqualTo("processing");
+        Message last = messages.get(messages.size() - 1);
+        assertThat(last.data().path("status").asText()).isEqualTo("ready");
+        assertThat(last.data().path("hlsUrl").asText()).startsWith("http");
+        assertThat(messages.stream().map(m -> Long.parseLong(m.id())).toList()).as("versions grow")
+                .isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
+        // the last message is the record as GET /media/{id} shows it
+        JsonNode shown = json(HTTP.send(HttpRequest.newBuilder(base.resolve("media/" + mediaId)).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(last.data()).isEqualTo(shown);
+
+        // resumed at the final version: nothing new, the stream ends at once; from an older one: the final state
+        assertThat(stream(mediaId, last.id(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)).isEmpty();
+        assertThat(stream(mediaId, messages.get(0).id(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS))
+                .singleElement().satisfies(m -> assertThat(m.id()).isEqualTo(last.id()));
+    }
+
+    @Test
+    void noStreamStartsForARecordThatDoesNotExist() throws Exception {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(base.resolve("media/no-such-" + MediaFixture
+                .newId("live") + "/events")).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).isEqualTo(404);
+        assertThat(json(answer.body()).path("error").asText()).isEqualTo("not_found");
+    }
+}
