@@ -117,6 +117,36 @@ class LiveProgressTests {
                 .singleElement().satisfies(m -> assertThat(m.id()).isEqualTo(last.id()));
     }
 
+    /** Ends the service's LISTEN connection from the server's side, as a database failover or a proxy would. */
+    private static int terminateListenConnections() throws Exception {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+                java.sql.ResultSet rows = c.createStatement().executeQuery("select count(pg_terminate_backend(pid)) "
+                        + "from pg_stat_activity where query ilike 'LISTEN%media_changes%'")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    @Test
+    void aLostListenConnectionIsReestablishedAndTheStreamStillEndsWithTheFinalState() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        String mediaId = MediaFixture.newId("live");
+        fixture.upload(mediaId);
+        CompletableFuture<List<Message>> stream = stream(mediaId, null, Duration.ofMinutes(1));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> terminateListenConnections() > 0);
+
+        assertThat(fixture.run(mediaId).status()).isEqualTo("completed");
+
+        // the notices sent while it was down are lost; the reconnection reads every watched record again
+        List<Message> messages = stream.get(1, TimeUnit.MINUTES);
+        assertThat(messages).last().satisfies(m -> assertThat(m.data().path("status").asText()).isEqualTo("ready"));
+    }
+
     @Test
     void noStreamStartsForARecordThatDoesNotExist() throws Exception {
         HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(base.resolve("media/no-such-" + MediaFixture

@@ -18,6 +18,10 @@ import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.repository.MediaBranch;
 import io.mediafanout.media.service.MediaQueries;
 import io.quarkus.logging.Log;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
@@ -90,13 +94,22 @@ public class LiveMedia {
     private final AtomicInteger open = new AtomicInteger();
     private final Map<String, AtomicInteger> perOwner = new ConcurrentHashMap<>();
     private final int maxStreams;
+    private final Duration shutdownDelay;
+    private final Counter sent;
     private volatile PgSubscriber subscriber;
     private volatile long resyncTimer = -1;
 
     public LiveMedia(MediaQueries queries, MediaConfig config, Vertx vertx,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") String username,
-            @ConfigProperty(name = "quarkus.datasource.password") java.util.Optional<String> password) {
+            @ConfigProperty(name = "quarkus.datasource.password") java.util.Optional<String> password,
+            @ConfigProperty(name = "quarkus.shutdown.delay") java.util.Optional<Duration> shutdownDelay,
+            MeterRegistry registry) {
+        this.shutdownDelay = shutdownDelay.orElse(Duration.ZERO);
+        this.sent = Counter.builder("media.live.messages").description("Live progress messages sent to streams")
+                .register(registry);
+        Gauge.builder("media.live.streams", open, AtomicInteger::get).description("Live progress streams open")
+                .register(registry);
         this.queries = queries;
         this.config = config.live();
         this.maxStreams = this.config.maxStreams().orElse(defaultMaxStreams(Runtime.getRuntime().maxMemory()));
@@ -123,12 +136,24 @@ public class LiveMedia {
         resyncTimer = vertx.setPeriodic(RESYNC_EVERY.toMillis(), ignored -> resync());
     }
 
+    /**
+     * SIGTERM: the pod serves on, unready, for {@code quarkus.shutdown.delay} while it leaves the endpoints; then every
+     * stream ends (before the drain, which would otherwise wait for them): clients reconnect, with
+     * {@code Last-Event-ID}, to a replica that stays.
+     */
+    void draining(@Observes ShutdownDelayInitiatedEvent draining) {
+        vertx.setTimer(Math.max(1, shutdownDelay.toMillis()), ignored -> endAll());
+    }
+
+    private void endAll() {
+        watchers.values().forEach(set -> set.forEach(w -> w.emitter.complete()));
+    }
+
     void stop(@Observes ShutdownEvent stop) {
         if (resyncTimer >= 0) {
             vertx.cancelTimer(resyncTimer);
         }
-        // streams end cleanly (clients reconnect with Last-Event-ID, to another replica)
-        watchers.values().forEach(set -> set.forEach(w -> w.emitter.complete()));
+        endAll(); // any left (no shutdown delay): they end cleanly, clients reconnect with Last-Event-ID
         PgSubscriber listening = subscriber;
         if (listening != null) {
             listening.close();
@@ -237,7 +262,7 @@ public class LiveMedia {
     }
 
     /** One stream: the last version it was given; at most one state waits for its reader (LATEST). */
-    private static final class Watcher {
+    private final class Watcher {
         final String id;
         final MultiEmitter<? super Change> emitter;
         final AtomicLong given;
@@ -252,6 +277,7 @@ public class LiveMedia {
             long previous = given.getAndAccumulate(change.version(), Math::max);
             if (change.version() > previous) {
                 emitter.emit(change);
+                sent.increment();
             }
             if (change.terminal()) {
                 // sent now, or seen already (resumed at the final state): nothing more will come for this round
