@@ -17,7 +17,8 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
     public static final int MAX_SOURCE_URL = 8 * 1024;
 
     /** Ids we accept: safe in URLs and logs. */
-    public static final Pattern MEDIA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** A media id: letters, digits, '.', '_' and '-', at most 128; never {@code events} (a route: the caller's stream). */
+    public static final Pattern MEDIA_ID = Pattern.compile("(?!events$)[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     /** Why a value is not acceptable, naming the field (open for {@code CallbackUrls.UnresolvedHostException}). */
     public static class InvalidUploadException extends IllegalArgumentException {
@@ -49,7 +50,8 @@ public record Upload(String mediaId, String sourceUrl, int round, Outputs output
         }
         if (!MEDIA_ID.matcher(mediaId).matches()) {
             throw new InvalidUploadException(field,
-                    field + " may only contain letters, digits, '.', '_' and '-' (at most 128 characters)");
+                    field + " may only contain letters, digits, '.', '_' and '-' (at most 128 characters), and may not be "
+                            + "'events'");
         }
     }
 

@@ -80,7 +80,7 @@ public class MediaResource {
     /** An upload: where the video is, and optionally the id to file it under, what to make and whom to tell. */
     public record UploadRequest(
             @Schema(description = "http(s) URL Ittybit can download the video from", required = true) String sourceUrl,
-            @Schema(description = "id of the media record (letters, digits, '.', '_', '-'); generated when absent") String mediaId,
+            @Schema(description = "id of the media record (letters, digits, '.', '_', '-'; not 'events'); generated when absent") String mediaId,
             // branches and options are described from the Branch table (OpenApiBranches)
             @Schema(implementation = String[].class) JsonNode branches,
             @Schema(implementation = Object.class) JsonNode options,

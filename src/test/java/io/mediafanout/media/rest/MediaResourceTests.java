@@ -121,6 +121,8 @@ class MediaResourceTests {
                 new Case("{\"sourceUrl\":\"not a url\"}", "sourceUrl"),
                 new Case("{\"sourceUrl\":\"https://u.example/" + "a".repeat(8200) + ".mp4\"}", "sourceUrl"),
                 new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":\"../etc\"}", "mediaId"),
+                // reserved: GET /media/events is the caller's stream of changes
+                new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":\"events\"}", "mediaId"),
                 new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":{\"a\":1}}", "mediaId"))) {
             given().contentType("application/json").body(c.body()).post("/media")
                     .then().statusCode(400).body("field", equalTo(c.field()))
