@@ -7,6 +7,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 import io.mediafanout.media.domain.Caller;
+import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.rest.auth.Callers;
@@ -42,8 +43,21 @@ public class LiveStreamAccess {
     @ServerRequestFilter
     public Uni<RestResponse<ApiError>> onlyAVisibleRecordIsStreamed(ContainerRequestContext request,
             SimpleResourceInfo resource) {
-        if (resource.getResourceClass() != MediaResource.class || !resource.getMethodName().equals("events")) {
+        if (resource.getResourceClass() != MediaResource.class
+                || !(resource.getMethodName().equals("events") || resource.getMethodName().equals("allEvents"))) {
             return Uni.createFrom().nullItem();
+        }
+        if (resource.getMethodName().equals("allEvents")) {
+            String status = request.getUriInfo().getQueryParameters().getFirst("status");
+            if (status != null && !status.isBlank() && status(status) == null) {
+                return Uni.createFrom().item(RestResponse.ResponseBuilder.create(RestResponse.Status.BAD_REQUEST,
+                        new ApiError("bad_request", "status must be one of processing, ready, failed, cancelled", "status"))
+                        .type(MediaType.APPLICATION_JSON_TYPE).build());
+            }
+            return identities.getDeferredIdentity().chain(identity -> !identity.hasRole(ApiKeys.READ)
+                    && !identity.hasRole(ApiKeys.ADMIN) ? Uni.createFrom().nullItem()
+                            : Uni.createFrom().item(live.noRoomFor(callers.of(identity)).map(LiveStreamAccess::full)
+                                    .orElse(null)));
         }
         String id = request.getUriInfo().getPathParameters().getFirst("id");
         if (id == null || !Upload.MEDIA_ID.matcher(id).matches()) {
@@ -58,12 +72,25 @@ public class LiveStreamAccess {
 
     /** Past a cap, the answer; else null when the record is the caller's to see, a 404 when not. */
     private Uni<RestResponse<ApiError>> refused(Caller caller, String id) {
-        return live.noRoomFor(caller).<Uni<RestResponse<ApiError>>>map(full -> Uni.createFrom().item(
-                RestResponse.ResponseBuilder.create(full.perOwner() ? RestResponse.Status.TOO_MANY_REQUESTS
-                        : RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(full.perOwner() ? "too_many_streams"
-                                : "unavailable", full.getMessage())).type(MediaType.APPLICATION_JSON_TYPE)
-                        .header("Retry-After", "5").build()))
+        return live.noRoomFor(caller).map(full -> Uni.createFrom().item(full(full)))
                 .orElseGet(() -> queries.details(id, caller).map(details -> details == null ? notFound() : null));
+    }
+
+    private static RestResponse<ApiError> full(LiveMedia.TooManyStreamsException full) {
+        return RestResponse.ResponseBuilder.create(full.perOwner() ? RestResponse.Status.TOO_MANY_REQUESTS
+                : RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(full.perOwner() ? "too_many_streams"
+                        : "unavailable", full.getMessage())).type(MediaType.APPLICATION_JSON_TYPE)
+                .header("Retry-After", "5").build();
+    }
+
+    /** A status as the list endpoint takes it; null when it names none. */
+    static MediaStatus status(String text) {
+        for (MediaStatus status : MediaStatus.values()) {
+            if (status.value().equals(text)) {
+                return status;
+            }
+        }
+        return null;
     }
 
     private static RestResponse<ApiError> notFound() {

@@ -276,14 +276,43 @@ public class MediaResource {
                 })
                 .<Tick>map(Sent::new)
                 .onCompletion().continueWith(new End());
-        Multi<Tick> ticks = Multi.createFrom().ticks().every(keepAlive).map(t -> new KeepAlive());
-        return Multi.createBy().merging().streams(changes, ticks)
+        return Multi.createBy().merging().streams(changes, keepAlives())
                 .select().first(tick -> !(tick instanceof End))
-                .map(tick -> tick instanceof Sent sent
-                        ? sse.newEventBuilder().name("media").id(Long.toString(sent.change().version()))
-                                .mediaType(MediaType.APPLICATION_JSON_TYPE)
-                                .data(MediaResponse.class, MediaResponse.of(sent.change().details())).build()
-                        : sse.newEventBuilder().comment("keep-alive").build());
+                .map(tick -> message(tick, sse));
+    }
+
+    @GET
+    @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
+    @Path("/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "The changes of all the caller's records as they happen (server-sent events)",
+            description = "One message per change of any of the caller's records (every record for media:admin), "
+                    + "optionally only those in one status: event media, id the record's version, data the record. "
+                    + "It does not end by itself. It starts with the changes from now on (no resume: read what was "
+                    + "missed with GET /media).")
+    @APIResponse(responseCode = "200", description = "text/event-stream")
+    @APIResponse(responseCode = "400", description = "An unknown status", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Multi<OutboundSseEvent> allEvents(
+            @Parameter(description = "Only records in this status: processing, ready, failed, cancelled") @QueryParam("status") String status,
+            @Context Sse sse) {
+        Caller caller = callers.of(identity);
+        Optional<MediaStatus> only = Optional.ofNullable(status).filter(s -> !s.isBlank()).map(LiveStreamAccess::status);
+        Multi<Tick> changes = live.watchAll(caller, only).map(Sent::new);
+        return Multi.createBy().merging().streams(changes, keepAlives()).map(tick -> message(tick, sse));
+    }
+
+    private Multi<Tick> keepAlives() {
+        return Multi.createFrom().ticks().every(keepAlive).map(t -> new KeepAlive());
+    }
+
+    private static OutboundSseEvent message(Tick tick, Sse sse) {
+        return tick instanceof Sent sent
+                ? sse.newEventBuilder().name("media").id(Long.toString(sent.change().version()))
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                        .data(MediaResponse.class, MediaResponse.of(sent.change().details())).build()
+                : sse.newEventBuilder().comment("keep-alive").build();
     }
 
     /** A {@code Last-Event-ID} as a version: 0 (nothing seen) when absent or not a number. */

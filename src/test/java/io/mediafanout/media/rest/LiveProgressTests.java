@@ -64,13 +64,25 @@ class LiveProgressTests {
 
     private static List<Message> messages(Stream<String> lines) {
         List<Message> messages = new ArrayList<>();
+        read(lines, message -> {
+            messages.add(message);
+            return false;
+        });
+        return messages;
+    }
+
+    /** Reads messages until {@code done} says so or the stream ends; returns the message that ended it, or null. */
+    private static Message read(Stream<String> lines, java.util.function.Predicate<Message> done) {
         String event = null;
         String id = null;
         StringBuilder data = new StringBuilder();
         for (String line : (Iterable<String>) lines::iterator) {
             if (line.isEmpty()) {
                 if (data.length() > 0) {
-                    messages.add(new Message(event, id, json(data.toString())));
+                    Message message = new Message(event, id, json(data.toString()));
+                    if (done.test(message)) {
+                        return message;
+                    }
                 }
                 event = null;
                 id = null;
@@ -83,7 +95,7 @@ class LiveProgressTests {
                 data.append(line.substring(5).trim());
             }
         }
-        return messages;
+        return null;
     }
 
     @Test
@@ -145,6 +157,43 @@ class LiveProgressTests {
         // the notices sent while it was down are lost; the reconnection reads every watched record again
         List<Message> messages = stream.get(1, TimeUnit.MINUTES);
         assertThat(messages).last().satisfies(m -> assertThat(m.data().path("status").asText()).isEqualTo("ready"));
+    }
+
+    @Test
+    void theStreamOfAllRecordsCarriesARecordsChangeInTheStatusAskedForAndGoesOn() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        String mediaId = MediaFixture.newId("live");
+        fixture.upload(mediaId);
+        CompletableFuture<HttpResponse<Stream<String>>> open = HTTP.sendAsync(HttpRequest.newBuilder(
+                base.resolve("media/events?status=ready")).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines());
+        // it carries the changes from when it is open: the run starts once the stream is registered
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> liveStreams() > 0);
+
+        assertThat(fixture.run(mediaId).status()).isEqualTo("completed");
+
+        HttpResponse<Stream<String>> response = open.get(30, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (Stream<String> lines = response.body()) {
+            Message ready = CompletableFuture.supplyAsync(() -> read(lines,
+                    m -> m.data().path("id").asText().equals(mediaId))).get(30, TimeUnit.SECONDS);
+            assertThat(ready.event()).isEqualTo("media");
+            assertThat(ready.data().path("status").asText()).isEqualTo("ready");
+            assertThat(Long.parseLong(ready.id())).isPositive();
+        }
+        // a status the list does not know is a 400 naming it, before any stream
+        HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(base.resolve("media/events?status=done"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad.body()).path("field").asText()).isEqualTo("status");
+    }
+
+    /** {@code media_live_streams} as /q/metrics shows it. */
+    private double liveStreams() throws Exception {
+        String metrics = HTTP.send(HttpRequest.newBuilder(base.resolve("q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(l -> l.startsWith("media_live_streams ")).mapToDouble(
+                l -> Double.parseDouble(l.split(" ")[1])).findFirst().orElse(0);
     }
 
     @Test

@@ -91,6 +91,7 @@ public class LiveMedia {
     private final String username;
     private final String password;
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
+    private final Set<ListWatcher> lists = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
     private final Map<String, AtomicInteger> perOwner = new ConcurrentHashMap<>();
     private final int maxStreams;
@@ -147,6 +148,7 @@ public class LiveMedia {
 
     private void endAll() {
         watchers.values().forEach(set -> set.forEach(w -> w.emitter.complete()));
+        lists.forEach(list -> list.emitter.complete());
     }
 
     void stop(@Observes ShutdownEvent stop) {
@@ -199,19 +201,7 @@ public class LiveMedia {
      * is read. The caller has already been shown the record exists and is theirs.
      */
     public Multi<Change> watch(String id, Caller caller, long lastSeen) {
-        String owner = caller.admin() ? "" : caller.owner();
-        AtomicInteger mine = perOwner.computeIfAbsent(owner, o -> new AtomicInteger());
-        if (open.incrementAndGet() > maxStreams) {
-            open.decrementAndGet();
-            throw new TooManyStreamsException("this replica has " + maxStreams
-                    + " streams open (media.live.max-streams); try again", false);
-        }
-        if (mine.incrementAndGet() > config.maxStreamsPerOwner()) {
-            mine.decrementAndGet();
-            open.decrementAndGet();
-            throw new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
-                    + " streams open on this replica (media.live.max-streams-per-owner)", true);
-        }
+        AtomicInteger mine = takeStream(caller);
         return Multi.createFrom().<Change>emitter(emitter -> {
             Watcher watcher = new Watcher(id, emitter, lastSeen);
             // registered before the first read: a change committed meanwhile is read again, never lost
@@ -228,9 +218,48 @@ public class LiveMedia {
         }, BackPressureStrategy.LATEST);
     }
 
+    /** Counts one more stream of {@code caller}'s, or fails past a cap; returns the owner's count. */
+    private AtomicInteger takeStream(Caller caller) {
+        AtomicInteger mine = perOwner.computeIfAbsent(caller.admin() ? "" : caller.owner(), o -> new AtomicInteger());
+        if (open.incrementAndGet() > maxStreams) {
+            open.decrementAndGet();
+            throw new TooManyStreamsException("this replica has " + maxStreams
+                    + " streams open (media.live.max-streams); try again", false);
+        }
+        if (mine.incrementAndGet() > config.maxStreamsPerOwner()) {
+            mine.decrementAndGet();
+            open.decrementAndGet();
+            throw new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
+                    + " streams open on this replica (media.live.max-streams-per-owner)", true);
+        }
+        return mine;
+    }
+
+    /**
+     * The changes of every record {@code caller} may see ({@code status}: only those in it), from now on, one message
+     * per change; it does not end by itself. A reader too slow for {@link #LIST_BACKLOG} pending changes has its
+     * stream ended (it reconnects and reads the records it missed with {@code GET /media}).
+     */
+    public Multi<Change> watchAll(Caller caller, java.util.Optional<MediaStatus> status) {
+        AtomicInteger mine = takeStream(caller);
+        return Multi.createFrom().<Change>emitter(emitter -> {
+            ListWatcher watcher = new ListWatcher(caller, status, emitter);
+            lists.add(watcher);
+            emitter.onTermination(() -> {
+                lists.remove(watcher);
+                mine.decrementAndGet();
+                open.decrementAndGet();
+            });
+        }, BackPressureStrategy.BUFFER)
+                .onOverflow().buffer(LIST_BACKLOG);
+    }
+
+    /** Changes a stream of all records may have pending for a slow reader before it is ended. */
+    static final int LIST_BACKLOG = 256;
+
     /** A notice: the record changed (committed). */
     private void changed(String id) {
-        if (watchers.containsKey(id)) {
+        if (watchers.containsKey(id) || !lists.isEmpty()) {
             read(id);
         }
     }
@@ -258,6 +287,38 @@ public class LiveMedia {
         Set<Watcher> set = watchers.get(id);
         if (set != null) {
             set.forEach(watcher -> watcher.offer(change));
+        }
+        lists.forEach(list -> list.offer(change));
+    }
+
+    /** A stream of every record its caller may see (in one status, when asked). */
+    private final class ListWatcher {
+        final Caller caller;
+        final java.util.Optional<MediaStatus> status;
+        final MultiEmitter<? super Change> emitter;
+        /** The last version given per record: a change read twice, or out of order, is not sent again. */
+        final Map<String, Long> given = new ConcurrentHashMap<>();
+
+        ListWatcher(Caller caller, java.util.Optional<MediaStatus> status, MultiEmitter<? super Change> emitter) {
+            this.caller = caller;
+            this.status = status;
+            this.emitter = emitter;
+        }
+
+        void offer(Change change) {
+            var media = change.details().media();
+            if (!caller.mayAccess(media.getOwner()) || status.filter(s -> s != media.getStatus()).isPresent()) {
+                return;
+            }
+            Long before = given.get(media.getId());
+            if (before == null || change.version() > before) {
+                given.put(media.getId(), change.version());
+                if (given.size() > 10_000) {
+                    given.clear(); // bounded: a record seen long ago may be sent once more, never missed
+                }
+                emitter.emit(change);
+                sent.increment();
+            }
         }
     }
 
