@@ -94,14 +94,6 @@ public class ErrorMappers {
                 .header("Retry-After", Long.toString(InProgressCapException.RETRY_AFTER_SECONDS)).build();
     }
 
-    /** Too many streams: the owner's cap is theirs to lower ({@code 429}); the pod's, another replica may take. */
-    @ServerExceptionMapper
-    public RestResponse<ApiError> tooManyStreams(io.mediafanout.media.service.live.LiveMedia.TooManyStreamsException e) {
-        return RestResponse.ResponseBuilder.create(e.perOwner() ? RestResponse.Status.TOO_MANY_REQUESTS
-                : RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(e.perOwner() ? "too_many_streams" : "unavailable",
-                        e.getMessage())).header("Retry-After", "5").build();
-    }
-
     @ServerExceptionMapper
     public RestResponse<ApiError> notFound(NotFoundException e) {
         return RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", e.getMessage()));

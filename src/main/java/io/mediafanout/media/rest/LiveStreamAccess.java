@@ -49,9 +49,9 @@ public class LiveStreamAccess {
         }
         if (resource.getMethodName().equals("allEvents")) {
             String status = request.getUriInfo().getQueryParameters().getFirst("status");
-            if (status != null && !status.isBlank() && status(status) == null) {
+            if (status != null && !status.isBlank() && MediaStatus.of(status).isEmpty()) {
                 return Uni.createFrom().item(RestResponse.ResponseBuilder.create(RestResponse.Status.BAD_REQUEST,
-                        new ApiError("bad_request", "status must be one of processing, ready, failed, cancelled", "status"))
+                        new ApiError("bad_request", "status must be one of " + MediaStatus.all(), "status"))
                         .type(MediaType.APPLICATION_JSON_TYPE).build());
             }
             return identities.getDeferredIdentity().chain(identity -> !identity.hasRole(ApiKeys.READ)
@@ -83,15 +83,6 @@ public class LiveStreamAccess {
                 .header("Retry-After", "5").build();
     }
 
-    /** A status as the list endpoint takes it; null when it names none. */
-    static MediaStatus status(String text) {
-        for (MediaStatus status : MediaStatus.values()) {
-            if (status.value().equals(text)) {
-                return status;
-            }
-        }
-        return null;
-    }
 
     private static RestResponse<ApiError> notFound() {
         // JSON, as every error of the API (the method itself produces text/event-stream)

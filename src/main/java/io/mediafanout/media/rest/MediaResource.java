@@ -298,7 +298,8 @@ public class MediaResource {
             @Parameter(description = "Only records in this status: processing, ready, failed, cancelled") @QueryParam("status") String status,
             @Context Sse sse) {
         Caller caller = callers.of(identity);
-        Optional<MediaStatus> only = Optional.ofNullable(status).filter(s -> !s.isBlank()).map(LiveStreamAccess::status);
+        // checked before the stream started (LiveStreamAccess): a status named here is one of MediaStatus
+        Optional<MediaStatus> only = Optional.ofNullable(status).filter(s -> !s.isBlank()).flatMap(MediaStatus::of);
         Multi<Tick> changes = live.watchAll(caller, only).map(Sent::new);
         return Multi.createBy().merging().streams(changes, keepAlives()).map(tick -> message(tick, sse));
     }
