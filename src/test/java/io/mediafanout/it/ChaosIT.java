@@ -9,18 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
@@ -74,16 +69,7 @@ class ChaosIT {
         List<Replica> replicas = app.launch().start(2);
         try (RoundRobinProxy service = new RoundRobinProxy(replicas.stream().map(Replica::port).toList())) {
             // every record uploaded through the Service, before the burst: each run starts from the event it sent
-            Map<String, JsonNode> uploaded = new ConcurrentHashMap<>();
-            ExecutorService uploads = Executors.newFixedThreadPool(16);
-            try {
-                for (Future<?> upload : uploads.invokeAll(mediaIds.stream().<Callable<Object>>map(mediaId -> () ->
-                        uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event())).toList())) {
-                    upload.get();
-                }
-            } finally {
-                uploads.shutdownNow();
-            }
+            Map<String, JsonNode> uploaded = PackagedFixture.uploadAll(service.url("/"), mediaIds);
             ExecutorEmulator.resetConcurrency();
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
                     Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500)).timeScale(0.25)
@@ -137,14 +123,7 @@ class ChaosIT {
             assertThat(runs).hasSize(RUNS);
             assertThat(runs.values()).allSatisfy(run -> assertThat(run.status()).isEqualTo("completed"));
             assertThat(completedAtKill).as("the kill came mid-burst").isLessThan(RUNS);
-            for (String mediaId : mediaIds) {
-                for (Branch branch : PackagedFixture.branches()) {
-                    assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(mediaId + " " + branch.id() + ": one task")
-                            .hasSize(1);
-                }
-            }
-            assertThat(statuses("chaos-" + batch + "-%")).as("every record").hasSize(RUNS)
-                    .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
+            PackagedFixture.assertReadyWithOneTaskPerBranch(app, mediaIds);
             assertThat(replicas.get(0).isAlive()).as("replica A is up: " + replicas.get(0)).isTrue();
             assertThat(replicas.get(1).isAlive()).as("replica B is up: " + replicas.get(1)).isTrue();
 
@@ -201,13 +180,5 @@ class ChaosIT {
                 assertThat(replica.logText()).as(replica.log().toString()).doesNotContain("OutOfMemoryError");
             }
         }
-    }
-
-    /** Each record's status, read from the database. */
-    private static Map<String, String> statuses(String idPattern) throws Exception {
-        Map<String, String> statuses = new HashMap<>();
-        app.rows("select id, status from media where id like ?", idPattern)
-                .forEach(row -> statuses.put(row.get(0), row.get(1)));
-        return statuses;
     }
 }

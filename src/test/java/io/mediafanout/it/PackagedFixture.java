@@ -242,4 +242,40 @@ final class PackagedFixture {
     static void await(String what, Duration within, Callable<Boolean> condition) {
         waiting(what, within).until(condition);
     }
+
+    /**
+     * {@code POST /media} of every id through {@code service} (16 at a time, as a client's burst), each accepted;
+     * returns the {@code video/uploaded} event Inngest received for each, by id: the runs start from them.
+     */
+    static java.util.Map<String, JsonNode> uploadAll(URI service, List<String> mediaIds) throws Exception {
+        java.util.Map<String, JsonNode> uploaded = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ExecutorService uploads = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            for (java.util.concurrent.Future<?> upload : uploads.invokeAll(mediaIds.stream().<Callable<Object>>map(
+                    mediaId -> () -> uploaded.put(mediaId, upload(service, mediaId).event())).toList())) {
+                upload.get();
+            }
+        } finally {
+            uploads.shutdownNow();
+        }
+        return uploaded;
+    }
+
+    /** Every record is ready, read from the database, and each of its branches made exactly one Ittybit task. */
+    static void assertReadyWithOneTaskPerBranch(io.mediafanout.testing.PackagedApp app, List<String> mediaIds)
+            throws Exception {
+        for (String mediaId : mediaIds) {
+            for (Branch branch : branches()) {
+                assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(mediaId + " " + branch.id() + ": one task")
+                        .hasSize(1);
+            }
+        }
+        java.util.Map<String, String> statuses = new java.util.HashMap<>();
+        for (String mediaId : mediaIds) {
+            app.rows("select id, status from media where id = ?", mediaId)
+                    .forEach(row -> statuses.put(row.get(0), row.get(1)));
+        }
+        assertThat(statuses).as("every record").hasSize(mediaIds.size())
+                .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
+    }
 }

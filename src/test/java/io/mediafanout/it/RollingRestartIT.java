@@ -4,23 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mediafanout.media.domain.Branch;
 import io.mediafanout.testing.ExecutorEmulator;
 import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
@@ -69,16 +63,7 @@ class RollingRestartIT {
         }
         List<Replica> replicas = app.launch().start(2);
         try (RoundRobinProxy service = RoundRobinProxy.service(replicas.stream().map(Replica::port).toList())) {
-            Map<String, JsonNode> uploaded = new ConcurrentHashMap<>();
-            ExecutorService uploads = Executors.newFixedThreadPool(16);
-            try {
-                for (Future<?> upload : uploads.invokeAll(mediaIds.stream().<Callable<Object>>map(mediaId -> () ->
-                        uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event())).toList())) {
-                    upload.get();
-                }
-            } finally {
-                uploads.shutdownNow();
-            }
+            Map<String, JsonNode> uploaded = PackagedFixture.uploadAll(service.url("/"), mediaIds);
             ExecutorEmulator.resetConcurrency();
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
                     Duration.ofMillis(500)).connectionRetryDelay(Duration.ofMillis(500))
@@ -165,14 +150,7 @@ class RollingRestartIT {
             assertThat(failed).as("failed calls, as Inngest saw them").isEmpty();
             assertThat(uploadProblems).as("uploads during the restarts that failed").isEmpty();
             assertThat(accepted.get()).as("uploads accepted during the restarts").isPositive();
-            for (String mediaId : mediaIds) {
-                for (Branch branch : PackagedFixture.branches()) {
-                    assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(mediaId + " " + branch.id() + ": one task")
-                            .hasSize(1);
-                }
-            }
-            assertThat(statuses("roll-" + batch + "-%")).as("every record").hasSize(RUNS)
-                    .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
+            PackagedFixture.assertReadyWithOneTaskPerBranch(app, mediaIds);
             for (Replica replica : replicas) {
                 assertThat(replica.logText()).as(replica.log().toString())
                         .doesNotContain("Timed out waiting for graceful shutdown");
@@ -200,10 +178,7 @@ class RollingRestartIT {
         }
         List<Replica> replicas = app.launch().start(2);
         try (RoundRobinProxy service = RoundRobinProxy.service(replicas.stream().map(Replica::port).toList())) {
-            Map<String, JsonNode> uploaded = new ConcurrentHashMap<>();
-            for (String mediaId : mediaIds) {
-                uploaded.put(mediaId, PackagedFixture.upload(service.url("/"), mediaId).event());
-            }
+            Map<String, JsonNode> uploaded = PackagedFixture.uploadAll(service.url("/"), mediaIds);
             ExecutorEmulator.resetConcurrency();
             // Inngest's retries, as its backoff spaces them (scaled down): 2, 4, 8 s
             ExecutorEmulator emulator = new ExecutorEmulator(service.url("/api/inngest"), FN, Optional.empty(), 3,
@@ -260,25 +235,10 @@ class RollingRestartIT {
             assertThat(runs).hasSize(runsCount);
             assertThat(runs.values()).allSatisfy(run -> assertThat(run.status()).isEqualTo("completed"));
             assertThat(retried).as("calls that met the outage").isPositive();
-            for (String mediaId : mediaIds) {
-                for (Branch branch : PackagedFixture.branches()) {
-                    assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(mediaId + " " + branch.id() + ": one task")
-                            .hasSize(1);
-                }
-            }
-            assertThat(statuses("pgdown-" + batch + "-%")).as("every record").hasSize(runsCount)
-                    .allSatisfy((id, status) -> assertThat(status).as(id).isEqualTo("ready"));
+            PackagedFixture.assertReadyWithOneTaskPerBranch(app, mediaIds);
             for (Replica replica : replicas) {
                 assertThat(replica.isAlive()).as("never restarted: " + replica).isTrue();
             }
         }
-    }
-
-    /** Each record's status, read from the database. */
-    private static Map<String, String> statuses(String idPattern) throws Exception {
-        Map<String, String> statuses = new HashMap<>();
-        app.rows("select id, status from media where id like ?", idPattern)
-                .forEach(row -> statuses.put(row.get(0), row.get(1)));
-        return statuses;
     }
 }
