@@ -143,27 +143,16 @@ public final class Benchmark {
                     + Capacity.markdown(bursts, env("BENCH_COMMAND", "bench/run.sh")));
             System.out.println("bench: wrote " + root.relativize(capacity));
         }
+        String machine = environment.summary() + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        String command = env("BENCH_COMMAND", "bench/run.sh");
         if (options.parts().contains("fairness")) {
             // a section of docs/capacity.md of its own: a run of this part alone leaves docs/benchmarks.md as it is
-            List<Fairness.Setting> settings = new Fairness(root, jar, logs).run();
-            Path capacity = root.resolve(env("BENCH_CAPACITY_OUTPUT", "docs/capacity.md"));
-            Files.createDirectories(capacity.getParent());
-            String page = Files.exists(capacity) ? Files.readString(capacity) : "# Capacity\n";
-            Files.writeString(capacity, Fairness.replaceSection(page, Fairness.markdown(settings,
-                    environment.summary() + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES),
-                    env("BENCH_COMMAND", "bench/run.sh"))));
-            System.out.println("bench: wrote " + root.relativize(capacity));
+            writeCapacitySection(root, "\n## Fairness:",
+                    Fairness.markdown(new Fairness(root, jar, logs).run(), machine, command));
         }
         if (options.parts().contains("ratelimit")) {
-            // a section of docs/capacity.md of its own, like the fairness part's
-            List<RateLimits.Result> results = new RateLimits(root, jar, logs).run();
-            Path capacity = root.resolve(env("BENCH_CAPACITY_OUTPUT", "docs/capacity.md"));
-            Files.createDirectories(capacity.getParent());
-            String page = Files.exists(capacity) ? Files.readString(capacity) : "# Capacity\n";
-            Files.writeString(capacity, Fairness.replaceSection(page, "\n## Rate limits:", RateLimits.markdown(results,
-                    environment.summary() + ", " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES),
-                    env("BENCH_COMMAND", "bench/run.sh"))));
-            System.out.println("bench: wrote " + root.relativize(capacity));
+            writeCapacitySection(root, "\n## Rate limits:",
+                    RateLimits.markdown(new RateLimits(root, jar, logs).run(), machine, command));
         }
         // the parts with a page of their own (docs/capacity.md) leave docs/benchmarks.md as it is when run alone
         if (java.util.Set.of("capacity", "fairness", "ratelimit").containsAll(options.parts())) {
@@ -176,6 +165,15 @@ public final class Benchmark {
         Files.writeString(output, markdown);
         System.out.println("bench: wrote " + root.relativize(output));
         System.out.println(Report.summary(sides, startUps, e2e));
+    }
+
+    /** Replaces (or appends) the section of docs/capacity.md ({@code BENCH_CAPACITY_OUTPUT}) starting at {@code heading}. */
+    private static void writeCapacitySection(Path root, String heading, String section) throws java.io.IOException {
+        Path capacity = root.resolve(env("BENCH_CAPACITY_OUTPUT", "docs/capacity.md"));
+        Files.createDirectories(capacity.getParent());
+        String page = Files.exists(capacity) ? Files.readString(capacity) : "# Capacity\n";
+        Files.writeString(capacity, Fairness.replaceSection(page, heading, section));
+        System.out.println("bench: wrote " + root.relativize(capacity));
     }
 
     /** Starts one server in one mode, checks its answers, measures the three scenarios, stops it. */

@@ -347,11 +347,6 @@ final class Fairness {
         return md.toString();
     }
 
-    /** docs/capacity.md with this part's section replaced (or appended). */
-    static String replaceSection(String page, String section) {
-        return replaceSection(page, "\n## Fairness:", section);
-    }
-
     /** {@code page} with the section starting with {@code heading} replaced by {@code section} (or appended). */
     static String replaceSection(String page, String heading, String section) {
         int at = page.indexOf(heading);
