@@ -15,7 +15,7 @@ import org.junit.platform.suite.api.Suite;
 public class SettingsSuite {
 
     /** Its test classes, by name; {@link ServiceSuite} and {@link SdkSuite} exclude them. */
-    static final String CLASSES = ".*\\.(ApiKeyTests|OidcTests|OwnershipTests|BranchRetrySettingsTests"
+    static final String CLASSES = ".*\\.(ApiKeyTests|OidcTests|StreamTokenTests|OwnershipTests|BranchRetrySettingsTests"
             + "|DurableBranchScheduleTests|WebhookTests|TracingTests|KeyRotationTests|AdmissionRouteTests"
             + "|ServeBodyLimitTests|MissingSigningKeyTests|InProgressCapTests)";
 }

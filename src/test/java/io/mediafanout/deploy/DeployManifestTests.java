@@ -186,7 +186,7 @@ class DeployManifestTests {
                 "ConfigMap/" + byKind.get("ConfigMap").path("metadata").path("name").asText(),
                 "Secret/" + byKind.get("Secret").path("metadata").path("name").asText());
         assertThat(byKind.get("Secret").path("stringData").fieldNames()).toIterable().containsExactlyInAnyOrder(
-                "ITTYBIT_API_KEY", "ITTYBIT_WEBHOOK_SECRET", "MEDIA_CALLBACKS_SECRET", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "INNGEST_EVENT_KEY",
+                "ITTYBIT_API_KEY", "ITTYBIT_WEBHOOK_SECRET", "MEDIA_CALLBACKS_SECRET", "MEDIA_LIVE_TOKEN_SECRETS", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK", "INNGEST_EVENT_KEY",
                 "MEDIA_API_KEYS", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
         byKind.get("Secret").path("stringData").forEach(value -> assertThat(value.asText()).matches("|<.*>"));
     }

@@ -490,5 +490,37 @@ public interface MediaConfig {
         /** {@code MEDIA_LIVE_KEEP_ALIVE}: a comment line this often keeps proxies from closing an idle stream. */
         @WithDefault("PT15S")
         Duration keepAlive();
+
+        /**
+         * {@code MEDIA_LIVE_TOKEN_SECRETS}: the keys that sign stream tokens ({@code POST /media/{id}/events/token}),
+         * comma-separated, each at least 32 characters: the first signs, every one verifies (to rotate, put the new
+         * key first and drop the old one a token lifetime later). Unset, one key derived from
+         * {@code ITTYBIT_API_KEY} (the same on every replica); without that either (dev and test) a random key per
+         * process.
+         */
+        Optional<List<String>> tokenSecrets();
+
+        /**
+         * {@code MEDIA_LIVE_TOKEN_TTL}: how long a stream token may open its record's stream (from 10 s to 1 h). A
+         * stream opened in time runs on to its end; a reconnection after it needs a new token.
+         */
+        @WithDefault("PT5M")
+        Duration tokenTtl();
+
+        Duration SHORTEST_TOKEN_TTL = Duration.ofSeconds(10);
+        Duration LONGEST_TOKEN_TTL = Duration.ofHours(1);
+        int SHORTEST_TOKEN_SECRET = 32;
+
+        default void check() {
+            if (tokenTtl().compareTo(SHORTEST_TOKEN_TTL) < 0 || tokenTtl().compareTo(LONGEST_TOKEN_TTL) > 0) {
+                throw invalid("media.live.token-ttl", tokenTtl(), "it must be from PT10S to PT1H");
+            }
+            if (tokenSecrets().stream().flatMap(List::stream)
+                    .anyMatch(secret -> secret.length() < SHORTEST_TOKEN_SECRET)) {
+                // the value itself is a secret: not in the message
+                throw new IllegalStateException("media.live.token-secrets (MEDIA_LIVE_TOKEN_SECRETS) has a key shorter "
+                        + "than " + SHORTEST_TOKEN_SECRET + " characters");
+            }
+        }
     }
 }

@@ -1,10 +1,14 @@
 package io.mediafanout.media.rest;
 
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -13,6 +17,7 @@ import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
 import io.mediafanout.media.rest.auth.Callers;
+import io.mediafanout.media.rest.auth.StreamTokenAuthenticationMechanism;
 import io.mediafanout.media.service.CancelNotSentException;
 import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
@@ -46,6 +51,17 @@ public class ErrorMappers {
         this.localSetupHints = localSetupHints;
     }
 
+    /**
+     * An error is JSON whatever the route produces: a stream's ({@code text/event-stream}) 401, 403 or 429 too, which
+     * would otherwise be written as the stream's type.
+     */
+    @ServerResponseFilter
+    public void errorsAreJson(ContainerResponseContext response) {
+        if (response.getEntity() instanceof ApiError) {
+            response.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
+        }
+    }
+
     @ServerExceptionMapper
     public RestResponse<ApiError> invalid(Upload.InvalidUploadException e) {
         return RestResponse.status(RestResponse.Status.BAD_REQUEST, new ApiError("bad_request", e.getMessage(), e.field()));
@@ -66,6 +82,13 @@ public class ErrorMappers {
     }
 
     /** No credentials, a key this service does not know or an access token it does not accept: 401 with the scheme. */
+    @ServerExceptionMapper
+    public RestResponse<ApiError> invalidStreamToken(StreamTokenAuthenticationMechanism.InvalidStreamTokenException e) {
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.UNAUTHORIZED, ApiError.of("unauthorized",
+                "the stream token is invalid, expired or for another record: ask POST /media/{id}/events/token for "
+                        + "a new one")).header("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE).build();
+    }
+
     @ServerExceptionMapper({ AuthenticationFailedException.class, UnauthorizedException.class })
     public RestResponse<ApiError> unauthenticated(RuntimeException e) {
         return RestResponse.ResponseBuilder.create(RestResponse.Status.UNAUTHORIZED, ApiError.of("unauthorized",

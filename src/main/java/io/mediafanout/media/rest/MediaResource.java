@@ -22,6 +22,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -43,6 +44,8 @@ import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.domain.Upload.InvalidUploadException;
 import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.rest.auth.Callers;
+import io.mediafanout.media.rest.auth.StreamTokenAuthenticationMechanism;
+import io.mediafanout.media.rest.auth.StreamTokens;
 import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.OutputOptions;
@@ -111,9 +114,12 @@ public class MediaResource {
     private final Callers callers;
     private final LiveMedia live;
     private final Duration keepAlive;
+    private final StreamTokens streamTokens;
 
     public MediaResource(MediaIntake intake, MediaRecords records, MediaQueries queries, OutputOptions options, CallbackUrls callbackUrls,
-            CallbackService callbacks, SecurityIdentity identity, Callers callers, LiveMedia live, MediaConfig config) {
+            CallbackService callbacks, SecurityIdentity identity, Callers callers, LiveMedia live, MediaConfig config,
+            StreamTokens streamTokens) {
+        this.streamTokens = streamTokens;
         this.live = live;
         this.keepAlive = config.live().keepAlive();
         this.identity = identity;
@@ -260,6 +266,11 @@ public class MediaResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @Parameter(name = StreamTokenAuthenticationMechanism.PARAMETER, in = ParameterIn.QUERY, description = "A stream "
+            + "token of this record (POST /media/{id}/events/token), in place of the Authorization header (a "
+            + "browser's EventSource cannot send one)")
+    @APIResponse(responseCode = "401", description = "No credentials, or a stream token that is invalid, expired or for "
+            + "another record", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Multi<OutboundSseEvent> events(@PathParam("id") String id,
             @Parameter(description = "The last message id the client has: resume after it") @HeaderParam("Last-Event-ID") String lastEventId,
             @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdQuery,
@@ -279,6 +290,45 @@ public class MediaResource {
         return Multi.createBy().merging().streams(changes, keepAlives())
                 .select().first(tick -> !(tick instanceof End))
                 .map(tick -> message(tick, sse));
+    }
+
+    /** A stream token: the URL that opens the record's stream with it, the token alone, and when it expires. */
+    public record StreamTokenResponse(
+            @Schema(description = "GET /media/{id}/events?token=…: open it with EventSource or curl -N, no "
+                    + "Authorization header") String url,
+            @Schema(description = "The token alone, for the token query parameter") String token,
+            @Schema(description = "After this instant the token opens no stream (a stream open by then runs on)")
+            java.time.Instant expiresAt) {
+    }
+
+    @POST
+    @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
+    @Path("/{id}/events/token")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "A short-lived URL of the record's stream, for browsers", description = "EventSource cannot "
+            + "send an Authorization header: this returns a URL of GET /media/{id}/events with a signed token, which "
+            + "opens that record's stream, read-only, as the caller, until it expires (MEDIA_LIVE_TOKEN_TTL, 5 "
+            + "minutes by default), on any replica. It opens nothing else. Ask for it from your server and hand the "
+            + "URL to the page; a page reconnecting after it expired asks for a new one.")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StreamTokenResponse.class)))
+    @APIResponse(responseCode = "404", description = "No such record (or another owner's)",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Uni<RestResponse<StreamTokenResponse>> streamToken(@PathParam("id") String id, UriInfo uri) {
+        if (!Upload.MEDIA_ID.matcher(id).matches()) {
+            throw new NotFoundException("no media record with this id");
+        }
+        Caller caller = callers.of(identity);
+        return queries.details(id, caller).map(details -> {
+            if (details == null) {
+                throw new NotFoundException("no media record " + id);
+            }
+            StreamTokens.Issued issued = streamTokens.issue(id, caller);
+            URI url = uri.getBaseUriBuilder().path("media").path(id).path("events")
+                    .queryParam(StreamTokenAuthenticationMechanism.PARAMETER, issued.token()).build();
+            // a credential: not for caches
+            return RestResponse.ResponseBuilder.ok(new StreamTokenResponse(url.toString(), issued.token(),
+                    issued.expiresAt())).header("Cache-Control", "no-store").build();
+        });
     }
 
     @GET

@@ -28,6 +28,7 @@ public class RequiredSettings {
         config.callbacks().check(url -> callbackUrls.parse(url, "MEDIA_CALLBACKS_DEFAULT_URL"));
         config.ittybit().check(production);
         config.owners().check();
+        config.live().check();
         BranchFlow.checkStepBudget(config.ittybit().poll().maxReads(), config.ittybit().rateLimit().maxWaits());
         FanoutFunction.throttle(config);
         if (production && !inngest.isDev() && inngest.eventKey().isEmpty()) {

@@ -11,7 +11,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 /**
  * The {@link Caller} of an authenticated request: an API key's owner is its name; an access token's is its
  * {@code MEDIA_API_OWNER_CLAIM} claim ({@code sub} by default). A token without that claim owns nothing and is
- * refused ({@code 403}).
+ * refused ({@code 403}). A stream token's is the caller's who asked for it.
  */
 @Singleton
 public class Callers {
@@ -30,6 +30,9 @@ public class Callers {
     }
 
     public Caller of(SecurityIdentity identity) {
+        if (identity.getPrincipal() instanceof StreamTokens.Grant grant) {
+            return grant.caller(); // whoever asked for the stream token, on that record's stream only
+        }
         boolean admin = identity.hasRole(ApiKeys.ADMIN);
         if (identity.getPrincipal() instanceof JsonWebToken token) {
             // a string claim only: an object, array or number does not name an owner

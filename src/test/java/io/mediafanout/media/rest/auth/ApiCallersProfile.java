@@ -9,9 +9,9 @@ import io.mediafanout.testing.FakeOidcProvider;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
- * The media API's callers as in production, for {@link ApiKeyTests} and {@link OidcTests}: API keys (a hash, a
- * name and roles each) and an identity provider (a fake on 127.0.0.1) side by side, with a low rate limit (1 request
- * a second, bursts of 5) per key and per token subject.
+ * The media API's callers as in production, for {@link ApiKeyTests}, {@link OidcTests} and {@link StreamTokenTests}:
+ * API keys (a hash, a name and roles each) and an identity provider (a fake on 127.0.0.1) side by side, with a low
+ * rate limit (1 request a second, bursts of 5) per key, per token subject and per owner's stream tokens.
  */
 public class ApiCallersProfile implements QuarkusTestProfile {
 
@@ -21,7 +21,9 @@ public class ApiCallersProfile implements QuarkusTestProfile {
                 entry("writer", ApiKeyTests.WRITER, "media:write+media:read"),
                 entry("reader", ApiKeyTests.READER, "media:read"), entry("limited", ApiKeyTests.LIMITED, "media:read"),
                 entry("viewer", ApiKeyTests.VIEWER, "media:read"), entry("checker", ApiKeyTests.CHECKER, "media:admin"),
-                entry("writer", OidcTests.KEY, "media:write+media:read")),
+                entry("writer", OidcTests.KEY, "media:write+media:read"),
+                entry("streamer", StreamTokenTests.STREAMER, "media:write+media:read"),
+                entry("stranger", StreamTokenTests.STRANGER, "media:read")),
                 "media.api.rate-limit-per-second", "1", "media.api.rate-limit-burst", "5");
     }
 
