@@ -154,8 +154,12 @@ public final class Benchmark {
             writeCapacitySection(root, "\n## Rate limits:",
                     RateLimits.markdown(new RateLimits(root, jar, logs).run(), machine, command));
         }
+        if (options.parts().contains("live")) {
+            writeCapacitySection(root, "\n## Live progress:",
+                    Live.markdown(new Live(root, jar, logs).run(), machine, command));
+        }
         // the parts with a page of their own (docs/capacity.md) leave docs/benchmarks.md as it is when run alone
-        if (java.util.Set.of("capacity", "fairness", "ratelimit").containsAll(options.parts())) {
+        if (java.util.Set.of("capacity", "fairness", "ratelimit", "live").containsAll(options.parts())) {
             return;
         }
         String markdown = Report.markdown(options, environment, started, Duration.between(started, Instant.now()),

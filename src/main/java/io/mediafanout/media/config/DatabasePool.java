@@ -30,6 +30,22 @@ public class DatabasePool implements PgPoolCreator {
         return PgBuilder.pool().with(options).connectingTo(java.util.List.<io.vertx.sqlclient.SqlConnectOptions>copyOf(input.pgConnectOptionsList())).using(input.vertx()).build();
     }
 
+    /**
+     * Whether {@code failure} is this pool's refusal under load: no connection within the acquire timeout (Vert.x's
+     * {@code NoStackTraceThrowable("Timeout")}) or its wait queue full ({@code ConnectionPoolTooBusyException}), as is
+     * or wrapped. Such a request may be tried again shortly: the media API answers it {@code 503} with
+     * {@code Retry-After}.
+     */
+    public static boolean busy(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException
+                    || (t instanceof io.vertx.core.impl.NoStackTraceThrowable && "Timeout".equals(t.getMessage()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     PoolOptions bounded(PoolOptions options) {
         return options.setConnectionTimeout((int) Math.max(1, config.acquireTimeout().toMillis()))
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)

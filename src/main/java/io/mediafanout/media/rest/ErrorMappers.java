@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.mediafanout.inngest.InngestClient;
+import io.mediafanout.media.config.DatabasePool;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.rest.auth.ApiKeyAuthenticationMechanism;
 import io.mediafanout.media.rest.auth.Callers;
@@ -23,6 +24,7 @@ import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.mediafanout.media.service.intake.InProgressCapException;
+import io.mediafanout.media.service.live.LiveMedia;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.security.AuthenticationFailedException;
@@ -179,8 +181,20 @@ public class ErrorMappers {
                 ApiError.of("bad_request", "the request body could not be read"));
     }
 
+    /** A stream past a cap that filled between {@link LiveStreamAccess}'s check and its start: the same answer. */
+    @ServerExceptionMapper
+    public RestResponse<ApiError> tooManyStreams(LiveMedia.TooManyStreamsException e) {
+        return LiveStreamAccess.full(e);
+    }
+
     @ServerExceptionMapper(priority = 10_000)
     public RestResponse<ApiError> unexpected(Throwable e) {
+        if (DatabasePool.busy(e)) {
+            // the database pool is saturated (a burst): a refusal the client may repeat, not a failure of ours
+            Log.debugf("An API request was refused: the database pool is busy (%s)", e.getMessage());
+            return RestResponse.ResponseBuilder.create(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(
+                    "unavailable", "the service is busy; try again shortly")).header("Retry-After", "1").build();
+        }
         Log.error("Unexpected failure of an API request", e);
         return RestResponse.status(RestResponse.Status.INTERNAL_SERVER_ERROR,
                 ApiError.of("internal_error", "the request could not be completed"));

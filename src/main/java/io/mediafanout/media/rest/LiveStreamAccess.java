@@ -73,10 +73,10 @@ public class LiveStreamAccess {
     /** Past a cap, the answer; else null when the record is the caller's to see, a 404 when not. */
     private Uni<RestResponse<ApiError>> refused(Caller caller, String id) {
         return live.noRoomFor(caller).map(full -> Uni.createFrom().item(full(full)))
-                .orElseGet(() -> queries.details(id, caller).map(details -> details == null ? notFound() : null));
+                .orElseGet(() -> queries.mayRead(id, caller).map(visible -> visible ? null : notFound()));
     }
 
-    private static RestResponse<ApiError> full(LiveMedia.TooManyStreamsException full) {
+    static RestResponse<ApiError> full(LiveMedia.TooManyStreamsException full) {
         return RestResponse.ResponseBuilder.create(full.perOwner() ? RestResponse.Status.TOO_MANY_REQUESTS
                 : RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(full.perOwner() ? "too_many_streams"
                         : "unavailable", full.getMessage())).type(MediaType.APPLICATION_JSON_TYPE)

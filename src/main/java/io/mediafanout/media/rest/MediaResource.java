@@ -277,14 +277,8 @@ public class MediaResource {
             @Context Sse sse) {
         Caller caller = callers.of(identity);
         long lastSeen = lastSeen(lastEventId != null ? lastEventId : lastEventIdQuery);
-        Multi<Tick> changes = Multi.createFrom().uni(Upload.MEDIA_ID.matcher(id).matches()
-                ? queries.details(id, caller) : Uni.createFrom().nullItem())
-                .onItem().transformToMultiAndConcatenate(details -> {
-                    if (details == null) {
-                        throw new NotFoundException("no media record " + id);
-                    }
-                    return live.watch(id, caller, lastSeen);
-                })
+        // LiveStreamAccess has shown the record exists and is the caller's (a 404 otherwise, before the stream)
+        Multi<Tick> changes = live.watch(id, caller, lastSeen)
                 .<Tick>map(Sent::new)
                 .onCompletion().continueWith(new End());
         return Multi.createBy().merging().streams(changes, keepAlives())

@@ -127,6 +127,9 @@ class LiveProgressTests {
         assertThat(stream(mediaId, last.id(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)).isEmpty();
         assertThat(stream(mediaId, messages.get(0).id(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS))
                 .singleElement().satisfies(m -> assertThat(m.id()).isEqualTo(last.id()));
+        // an id above the record's version was never one of its own (another record's, made up): the current state
+        assertThat(stream(mediaId, "99999999999", Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS))
+                .singleElement().satisfies(m -> assertThat(m.id()).isEqualTo(last.id()));
     }
 
     /** Ends the service's LISTEN connection from the server's side, as a database failover or a proxy would. */

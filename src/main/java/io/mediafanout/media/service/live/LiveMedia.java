@@ -268,8 +268,26 @@ public class LiveMedia {
         watchers.keySet().forEach(this::read);
     }
 
-    /** Reads the record once, on a context of its own, and hands it to its watchers. */
+    /**
+     * Reads the record and hands it to its watchers: at most one read per record at a time. A change (or a new
+     * watcher) while one is under way asks for one more read after it, however many come meanwhile: a burst of
+     * streams opening on one record, or of changes to it, costs two reads, not one each.
+     */
     private void read(String id) {
+        boolean[] start = new boolean[1];
+        reading.compute(id, (k, again) -> {
+            start[0] = again == null;
+            return again == null ? Boolean.FALSE : Boolean.TRUE;
+        });
+        if (start[0]) {
+            readNow(id);
+        }
+    }
+
+    /** Records being read now: {@code TRUE} when one more read is due after the one under way. */
+    private final Map<String, Boolean> reading = new ConcurrentHashMap<>();
+
+    private void readNow(String id) {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
         context.runOnContext(ignored -> queries.details(id, READER)
@@ -279,6 +297,10 @@ public class LiveMedia {
                 .subscribe().with(details -> {
                     if (details != null) {
                         deliver(id, Change.of(details));
+                    }
+                    // read again if asked meanwhile: what it asked for may have committed after this read's query
+                    if (reading.compute(id, (k, again) -> Boolean.TRUE.equals(again) ? Boolean.FALSE : null) != null) {
+                        readNow(id);
                     }
                 }));
     }
@@ -334,7 +356,16 @@ public class LiveMedia {
             this.given = new AtomicLong(lastSeen);
         }
 
+        /** Until the first state is offered: a {@code Last-Event-ID} above it was never one of this record's. */
+        volatile boolean first = true;
+
         void offer(Change change) {
+            if (first) {
+                first = false;
+                // versions only grow: a client cannot have seen one above the record's current one (an id of
+                // another stream, or made up): it gets the current state, as a new stream does
+                given.accumulateAndGet(change.version(), (seen, now) -> seen > now ? 0 : seen);
+            }
             long previous = given.getAndAccumulate(change.version(), Math::max);
             if (change.version() > previous) {
                 emitter.emit(change);

@@ -56,6 +56,11 @@ class StreamTokenTests {
                 .header("Access-Control-Allow-Origin", "*").extract().asString();
         assertThat(stream).contains("event:media", "\"id\":\"" + mediaId + "\"", "\"status\":\"ready\"");
 
+        // behind the Ingress (TLS ends there, X-Forwarded-Proto says so) the URL is the public https one
+        assertThat(given().header("Authorization", "Bearer " + STREAMER).header("X-Forwarded-Proto", "https")
+                .post("/media/" + mediaId + "/events/token").then().statusCode(200).extract().jsonPath()
+                .getString("url")).startsWith("https://").contains("/media/" + mediaId + "/events?token=");
+
         // nothing else: the record itself, a write, another record's stream, a tampered token
         given().queryParam("token", token).get("/media/" + mediaId).then().statusCode(401);
         given().queryParam("token", token).delete("/media/" + mediaId).then().statusCode(401);
