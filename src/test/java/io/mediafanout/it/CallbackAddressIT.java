@@ -73,8 +73,8 @@ class CallbackAddressIT {
             assertThat(answer.statusCode()).as(name + ": " + answer.body() + "; log: " + app.replica().log())
                     .isEqualTo(400);
             JsonNode body = PackagedFixture.json(answer);
-            assertThat(body.path("field").asText()).as(name).isEqualTo("callbackUrl");
-            assertThat(body.path("message").asText()).as(name).contains("callbackUrl").contains("may not reach");
+            assertThat(body.path("errors").path(0).path("field").asText()).as(name).isEqualTo("callbackUrl");
+            assertThat(body.path("detail").asText()).as(name).contains("callbackUrl").contains("may not reach");
         }
     }
 
@@ -89,8 +89,8 @@ class CallbackAddressIT {
         HttpResponse<String> answer = upload("https://absent.hooks.test/hook");
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
         JsonNode body = PackagedFixture.json(answer);
-        assertThat(body.path("field").asText()).isEqualTo("callbackUrl");
-        assertThat(body.path("message").asText()).isEqualTo("callbackUrl: its host does not resolve");
+        assertThat(body.path("errors").path(0).path("field").asText()).isEqualTo("callbackUrl");
+        assertThat(body.path("detail").asText()).isEqualTo("callbackUrl: its host does not resolve");
     }
 
     @Test

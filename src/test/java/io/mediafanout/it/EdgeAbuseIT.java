@@ -115,9 +115,9 @@ class EdgeAbuseIT {
                 "{\"sourceUrl\":\"https://uploads.example/" + newId("other") + ".mp4\"}", key);
         assertThat(other.statusCode()).as(describe(other)).isEqualTo(422);
         assertThat(other.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/json"));
-        assertThat(json(other).path("error").asText()).isEqualTo("idempotency_key_reused");
-        assertThat(json(other).path("message").asText()).contains("Idempotency-Key");
+                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(json(other).path("code").asText()).isEqualTo("idempotency_key_reused");
+        assertThat(json(other).path("detail").asText()).contains("Idempotency-Key");
 
         // keys are per owner: bob's request with alice's key string is a request of its own
         HttpResponse<String> bobs = post(BOB, "/media", body, key);
@@ -155,7 +155,7 @@ class EdgeAbuseIT {
         for (HttpResponse<String> answer : List.of(get(BOB, "/media/" + id), send(BOB, "DELETE", "/media/" + id, null, null),
                 post(BOB, "/media/" + id + "/reprocess", null, null))) {
             assertThat(answer.statusCode()).as(describe(answer)).isEqualTo(404);
-            assertThat(json(answer).path("error").asText()).as(describe(answer)).isEqualTo("not_found");
+            assertThat(json(answer).path("code").asText()).as(describe(answer)).isEqualTo("not_found");
         }
         assertThat(listedIds(BOB)).doesNotContain(id);
 
@@ -163,7 +163,7 @@ class EdgeAbuseIT {
         for (String bobsSource : List.of(source, "https://uploads.example/bob-" + id + ".mp4")) {
             HttpResponse<String> taken = upload(BOB, id, bobsSource, null);
             assertThat(taken.statusCode()).as(describe(taken)).isEqualTo(409);
-            assertThat(json(taken).path("error").asText()).isEqualTo("conflict");
+            assertThat(json(taken).path("code").asText()).isEqualTo("conflict");
             assertThat(taken.body()).doesNotContain("alice").doesNotContain(RECEIVER.url());
         }
 

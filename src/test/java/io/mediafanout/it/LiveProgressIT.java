@@ -134,14 +134,14 @@ class LiveProgressIT {
                     .header("Authorization", bearer(STRANGER)));
             assertThat(strangers.statusCode()).as(describe(strangers)).isEqualTo(404);
             assertThat(strangers.headers().firstValue("Content-Type")).as(describe(strangers))
-                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-            assertThat(PackagedFixture.json(strangers).path("error").asText()).isEqualTo("not_found");
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+            assertThat(PackagedFixture.json(strangers).path("code").asText()).isEqualTo("not_found");
 
             HttpResponse<String> anonymous = send(streamRequest(replica, mediaId));
             assertThat(anonymous.statusCode()).as(describe(anonymous)).isEqualTo(401);
             assertThat(anonymous.headers().firstValue("Content-Type")).as(describe(anonymous))
-                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-            assertThat(PackagedFixture.json(anonymous).path("error").asText()).isEqualTo("unauthorized");
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+            assertThat(PackagedFixture.json(anonymous).path("code").asText()).isEqualTo("unauthorized");
         }
         // the record is there for its owner
         assertThat(get(b, "/media/" + mediaId, OWNER).statusCode()).isEqualTo(200);
@@ -197,7 +197,7 @@ class LiveProgressIT {
         HttpResponse<String> other = send(HttpRequest.newBuilder(b.url("/media/" + otherId + "/events?"
                 + url.getRawQuery())).header("Accept", "text/event-stream"));
         assertThat(other.statusCode()).as(describe(other)).isEqualTo(401);
-        assertThat(PackagedFixture.json(other).path("error").asText()).isEqualTo("unauthorized");
+        assertThat(PackagedFixture.json(other).path("code").asText()).isEqualTo("unauthorized");
     }
 
     // ---------------------------------------------------------------------------------------------------------

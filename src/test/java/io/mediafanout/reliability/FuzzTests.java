@@ -438,7 +438,9 @@ class FuzzTests {
         if (r.statusCode() < 400 || r.statusCode() >= 500) {
             return "status";
         }
-        if (!r.headers().firstValue("content-type").orElse("").startsWith("application/json")) {
+        String type = r.headers().firstValue("content-type").orElse("");
+        // the media API answers problems (RFC 9457), /api/inngest the Inngest protocol's JSON
+        if (!type.startsWith("application/json") && !type.startsWith("application/problem+json")) {
             return "content type";
         }
         JsonNode body;
@@ -447,7 +449,8 @@ class FuzzTests {
         } catch (Exception e) {
             return "not JSON";
         }
-        if (body == null || !body.isObject() || !(body.path("message").isTextual() || body.path("error").isTextual())) {
+        if (body == null || !body.isObject() || !(body.path("message").isTextual() || body.path("error").isTextual()
+                || body.path("detail").isTextual())) {
             return "no reason";
         }
         for (String internal : INTERNALS) {

@@ -478,10 +478,18 @@ public interface MediaConfig {
     /** Live progress: server-sent events of a record's changes. */
     interface Live {
         /**
-         * {@code MEDIA_LIVE_MAX_STREAMS}: streams open at once on one pod; unset, the heap / 32 KiB (2,048 in a 256 MiB
+         * {@code MEDIA_LIVE_MAX_STREAMS}: streams open at once on one pod; unset, the heap / 60 KiB (1,058 in a 256 MiB
          * pod). Past it {@code 503} with {@code Retry-After}: another replica may take the stream.
          */
         java.util.OptionalInt maxStreams();
+
+        /**
+         * {@code MEDIA_LIVE_MAX_READS}: records read at once on one pod for their streams (one read per change per pod,
+         * whatever the number of streams); the others wait their turn. Rule: at most a third of the database pool
+         * ({@code quarkus.datasource.reactive.max-size}, 7), the rest stays with the pipeline's steps.
+         */
+        @WithDefault("2")
+        int maxReads();
 
         /** {@code MEDIA_LIVE_MAX_STREAMS_PER_OWNER}: streams one owner may have open on one pod; past it {@code 429}. */
         @WithDefault("100")
@@ -512,6 +520,9 @@ public interface MediaConfig {
         int SHORTEST_TOKEN_SECRET = 32;
 
         default void check() {
+            if (maxReads() < 1) {
+                throw invalid("media.live.max-reads", maxReads(), "it must be 1 or more");
+            }
             if (tokenTtl().compareTo(SHORTEST_TOKEN_TTL) < 0 || tokenTtl().compareTo(LONGEST_TOKEN_TTL) > 0) {
                 throw invalid("media.live.token-ttl", tokenTtl(), "it must be from PT10S to PT1H");
             }

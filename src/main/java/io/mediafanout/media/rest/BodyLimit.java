@@ -37,14 +37,20 @@ import io.vertx.ext.web.handler.BodyHandler;
 @Singleton
 public class BodyLimit {
 
-    static final String TOO_LARGE = "{\"error\":\"payload_too_large\",\"message\":\"the request body is larger than %d bytes\"}";
+    /** The problem ({@link Problem}) of a body over its route's limit; its {@code instance} is added per request. */
+    static String tooLarge(long bytes, String path) {
+        ProblemType kind = ProblemType.PAYLOAD_TOO_LARGE;
+        return new io.vertx.core.json.JsonObject().put("type", kind.type()).put("title", kind.title())
+                .put("status", kind.status()).put("detail", "the request body is larger than " + bytes + " bytes")
+                .put("instance", path).put("code", kind.code()).encode();
+    }
     /** Limit of the media API and the Ittybit webhooks. */
     static final long SMALL = 64 * 1024;
 
     private static final String LIMIT = BodyLimit.class.getName();
     private static final Set<HttpMethod> BODY_METHODS = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
 
-    private record Limit(String pathPrefix, long bytes, String answer) {
+    private record Limit(String pathPrefix, long bytes) {
     }
 
     void install(@Observes Router router,
@@ -111,14 +117,14 @@ public class BodyLimit {
 
     /** A JSON 413; over HTTP/1.1 the connection is closed (the rest of the body is not read), HTTP/2 resets the stream. */
     private static void refuse(RoutingContext ctx, Limit limit) {
-        ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json");
+        ctx.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE);
         if (ctx.request().version() != HttpVersion.HTTP_2) {
             ctx.response().putHeader("Connection", "close");
         }
-        ctx.response().end(limit.answer());
+        ctx.response().end(tooLarge(limit.bytes(), ctx.request().path()));
     }
 
     private static Limit limit(String prefix, long bytes) {
-        return new Limit(prefix, bytes, String.format(TOO_LARGE, bytes));
+        return new Limit(prefix, bytes);
     }
 }

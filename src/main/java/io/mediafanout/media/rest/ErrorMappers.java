@@ -1,15 +1,15 @@
 package io.mediafanout.media.rest;
 
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
@@ -31,7 +31,10 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 
-/** Every error of the HTTP API is JSON with a clear message; no stack trace or class name reaches a client. */
+/**
+ * Every error of the media API is a problem ({@link Problem}, RFC 9457) with a clear message; no stack trace or class
+ * name reaches a client. {@code /api/inngest} is not served here: it answers in the Inngest protocol's own shapes.
+ */
 public class ErrorMappers {
 
     /** How to start the Inngest dev server (README, "Try the whole pipeline locally"). */
@@ -54,89 +57,97 @@ public class ErrorMappers {
     }
 
     /**
-     * An error is JSON whatever the route produces: a stream's ({@code text/event-stream}) 401, 403 or 429 too, which
-     * would otherwise be written as the stream's type.
+     * Every error leaves as {@code application/problem+json}, whatever the route produces (a stream's
+     * {@code text/event-stream} 401, 404 or 429 too), with the request's path as its {@code instance}.
      */
     @ServerResponseFilter
-    public void errorsAreJson(ContainerResponseContext response) {
-        if (response.getEntity() instanceof ApiError) {
-            response.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
+    public void problemsAreProblemJson(ContainerRequestContext request, ContainerResponseContext response) {
+        if (response.getEntity() instanceof Problem problem) {
+            if (problem.instance() == null) {
+                response.setEntity(problem.at(request.getUriInfo().getRequestUri().getRawPath()));
+            }
+            response.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
         }
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> invalid(Upload.InvalidUploadException e) {
-        return RestResponse.status(RestResponse.Status.BAD_REQUEST, new ApiError("bad_request", e.getMessage(), e.field()));
+    public RestResponse<Problem> invalid(Upload.InvalidUploadException e) {
+        return Problem.invalid(e.field(), e.getMessage()).response();
+    }
+
+    /** JSON that does not parse, where it broke: Quarkus REST wraps the parser's error (see {@link #web}). */
+    @ServerExceptionMapper
+    public RestResponse<Problem> unreadable(JsonProcessingException e) {
+        return notJson(e).response();
+    }
+
+    private static Problem notJson(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        return Problem.of(ProblemType.BAD_REQUEST, at == null || at.getLineNr() < 1 ? "the body is not valid JSON"
+                : "the body is not valid JSON: it breaks at line " + at.getLineNr() + ", column " + at.getColumnNr());
+    }
+
+    /** Valid JSON of the wrong shape: which field (its path, e.g. options.poster-image.time) has the wrong type. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> mismatched(MismatchedInputException e) {
+        String field = e.getPath().stream()
+                .map(step -> step.getFieldName() != null ? step.getFieldName() : "[" + step.getIndex() + "]")
+                .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse(null);
+        return field == null ? Problem.of(ProblemType.BAD_REQUEST, "the body must be a JSON object").response()
+                : Problem.invalid(field, field + " has the wrong type").response();
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> unreadable(JsonProcessingException e) {
-        return RestResponse.status(RestResponse.Status.BAD_REQUEST,
-                ApiError.of("bad_request", "the body is not valid JSON"));
-    }
-
-    /** Replaces Quarkus' own mapper for this case, which would describe Java types. */
-    @ServerExceptionMapper
-    public RestResponse<ApiError> mismatched(MismatchedInputException e) {
-        String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
-        return RestResponse.status(RestResponse.Status.BAD_REQUEST, new ApiError("bad_request",
-                field == null ? "the body does not have the expected shape" : field + " has the wrong type", field));
+    public RestResponse<Problem> invalidStreamToken(StreamTokenAuthenticationMechanism.InvalidStreamTokenException e) {
+        return Problem.of(ProblemType.UNAUTHORIZED, "the stream token is invalid, expired or for another record: ask "
+                + "POST /media/{id}/events/token for a new one")
+                .response("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE);
     }
 
     /** No credentials, a key this service does not know or an access token it does not accept: 401 with the scheme. */
-    @ServerExceptionMapper
-    public RestResponse<ApiError> invalidStreamToken(StreamTokenAuthenticationMechanism.InvalidStreamTokenException e) {
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.UNAUTHORIZED, ApiError.of("unauthorized",
-                "the stream token is invalid, expired or for another record: ask POST /media/{id}/events/token for "
-                        + "a new one")).header("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE).build();
-    }
-
     @ServerExceptionMapper({ AuthenticationFailedException.class, UnauthorizedException.class })
-    public RestResponse<ApiError> unauthenticated(RuntimeException e) {
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.UNAUTHORIZED, ApiError.of("unauthorized",
-                "an API key or an access token is required: Authorization: Bearer <key or token>"))
-                .header("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE).build();
+    public RestResponse<Problem> unauthenticated(RuntimeException e) {
+        return Problem.of(ProblemType.UNAUTHORIZED, "an API key or an access token is required: Authorization: "
+                + "Bearer <key or token>").response("WWW-Authenticate", ApiKeyAuthenticationMechanism.CHALLENGE);
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> forbidden(ForbiddenException e) {
-        return RestResponse.status(RestResponse.Status.FORBIDDEN,
-                ApiError.of("forbidden", "these credentials do not have the role this request needs"));
+    public RestResponse<Problem> forbidden(ForbiddenException e) {
+        return Problem.of(ProblemType.FORBIDDEN, "these credentials do not have the role this request needs")
+                .response();
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> rateLimited(ApiKeyAuthenticationMechanism.RateLimitedException e) {
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.TOO_MANY_REQUESTS,
-                ApiError.of("rate_limited", "too many requests with these credentials; retry later"))
-                .header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds()))).build();
+    public RestResponse<Problem> rateLimited(ApiKeyAuthenticationMechanism.RateLimitedException e) {
+        return Problem.of(ProblemType.RATE_LIMITED, "too many requests with these credentials; retry later")
+                .response("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds())));
     }
 
     /** An owner at its cap of uploads in progress (MEDIA_API_MAX_IN_PROGRESS_PER_OWNER): nothing was stored. */
     @ServerExceptionMapper
-    public RestResponse<ApiError> tooManyInProgress(InProgressCapException e) {
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.TOO_MANY_REQUESTS,
-                ApiError.of("too_many_in_progress", e.getMessage()))
-                .header("Retry-After", Long.toString(InProgressCapException.RETRY_AFTER_SECONDS)).build();
+    public RestResponse<Problem> tooManyInProgress(InProgressCapException e) {
+        return Problem.of(ProblemType.TOO_MANY_IN_PROGRESS, e.getMessage())
+                .response("Retry-After", Long.toString(InProgressCapException.RETRY_AFTER_SECONDS));
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> notFound(NotFoundException e) {
-        return RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", e.getMessage()));
+    public RestResponse<Problem> notFound(NotFoundException e) {
+        return Problem.of(ProblemType.NOT_FOUND, e.getMessage()).response();
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> noOwner(Callers.NoOwnerException e) {
-        return RestResponse.status(RestResponse.Status.FORBIDDEN, ApiError.of("forbidden", e.getMessage()));
+    public RestResponse<Problem> noOwner(Callers.NoOwnerException e) {
+        return Problem.of(ProblemType.FORBIDDEN, e.getMessage()).response();
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> keyReused(IdempotentRequest.KeyReusedException e) {
-        return RestResponse.ResponseBuilder.<ApiError> create(422).entity(ApiError.of("idempotency_key_reused", e.getMessage())).build();
+    public RestResponse<Problem> keyReused(IdempotentRequest.KeyReusedException e) {
+        return Problem.of(ProblemType.IDEMPOTENCY_KEY_REUSED, e.getMessage()).response();
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> conflict(ConflictException e) {
-        return RestResponse.status(RestResponse.Status.CONFLICT, ApiError.of("conflict", e.getMessage()));
+    public RestResponse<Problem> conflict(ConflictException e) {
+        return Problem.of(ProblemType.CONFLICT, e.getMessage()).response();
     }
 
     /**
@@ -144,7 +155,7 @@ public class ErrorMappers {
      * reached, the answer says where it was expected and how to start it (the usual first run of {@code quarkus:dev}).
      */
     @ServerExceptionMapper
-    public RestResponse<ApiError> notStarted(InngestClient.SendException e) {
+    public RestResponse<Problem> notStarted(InngestClient.SendException e) {
         Log.warnf("An upload is stored but its event could not be sent: %s", e.getMessage());
         String message = e.unreachableDevServer().filter(devServer -> localSetupHints)
                 .map(devServer -> "the upload is stored but processing could not be started: the Inngest dev server "
@@ -152,51 +163,53 @@ public class ErrorMappers {
                         + "this service's /api/inngest by itself). Processing is retried automatically, and repeating "
                         + "the request is safe")
                 .orElse(NOT_STARTED);
-        return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable", message));
+        return Problem.of(ProblemType.UNAVAILABLE, message).response();
     }
 
     @ServerExceptionMapper
-    public RestResponse<ApiError> cancelNotSent(CancelNotSentException e) {
+    public RestResponse<Problem> cancelNotSent(CancelNotSentException e) {
         Log.warnf("%s", e.getMessage());
-        return RestResponse.status(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of("unavailable",
-                "the record is cancelled and gets no new Ittybit task, but its run could not be stopped yet; "
-                        + "repeating the request is safe"));
+        return Problem.of(ProblemType.UNAVAILABLE, "the record is cancelled and gets no new Ittybit task, but its run "
+                + "could not be stopped yet; repeating the request is safe").response();
     }
 
+    /**
+     * Quarkus REST's own refusals (no such path, a method or media type the route does not take) and a body that does
+     * not parse, which it wraps with the parser's error as the cause.
+     */
     @ServerExceptionMapper
-    public RestResponse<ApiError> web(WebApplicationException e) {
-        Response r = e.getResponse();
-        String reason = r.getStatusInfo().getReasonPhrase();
-        return RestResponse.status(Response.Status.fromStatusCode(r.getStatus()) == null
-                ? RestResponse.Status.INTERNAL_SERVER_ERROR : RestResponse.Status.fromStatusCode(r.getStatus()),
-                ApiError.of(reason == null ? "error" : reason.toLowerCase().replace(' ', '_'),
-                        reason == null ? "request failed" : reason));
+    public RestResponse<Problem> web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException notJson) {
+            return notJson(notJson).response();
+        }
+        int status = e.getResponse().getStatus();
+        ProblemType kind = ProblemType.forStatus(status);
+        String reason = e.getResponse().getStatusInfo().getReasonPhrase();
+        return Problem.of(kind, reason == null ? kind.title() : reason).withStatus(status).response();
     }
 
     /** The body could not be read: the client went away or broke the stream (nobody may see this answer). */
     @ServerExceptionMapper
-    public RestResponse<ApiError> unreadableBody(java.io.IOException e) {
+    public RestResponse<Problem> unreadableBody(java.io.IOException e) {
         Log.debugf("A request body could not be read: %s", e.getMessage());
-        return RestResponse.status(RestResponse.Status.BAD_REQUEST,
-                ApiError.of("bad_request", "the request body could not be read"));
+        return Problem.of(ProblemType.BAD_REQUEST, "the request body could not be read").response();
     }
 
     /** A stream past a cap that filled between {@link LiveStreamAccess}'s check and its start: the same answer. */
     @ServerExceptionMapper
-    public RestResponse<ApiError> tooManyStreams(LiveMedia.TooManyStreamsException e) {
+    public RestResponse<Problem> tooManyStreams(LiveMedia.TooManyStreamsException e) {
         return LiveStreamAccess.full(e);
     }
 
     @ServerExceptionMapper(priority = 10_000)
-    public RestResponse<ApiError> unexpected(Throwable e) {
+    public RestResponse<Problem> unexpected(Throwable e) {
         if (DatabasePool.busy(e)) {
             // the database pool is saturated (a burst): a refusal the client may repeat, not a failure of ours
             Log.debugf("An API request was refused: the database pool is busy (%s)", e.getMessage());
-            return RestResponse.ResponseBuilder.create(RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(
-                    "unavailable", "the service is busy; try again shortly")).header("Retry-After", "1").build();
+            return Problem.of(ProblemType.UNAVAILABLE, "the service is busy; try again shortly")
+                    .response("Retry-After", "1");
         }
         Log.error("Unexpected failure of an API request", e);
-        return RestResponse.status(RestResponse.Status.INTERNAL_SERVER_ERROR,
-                ApiError.of("internal_error", "the request could not be completed"));
+        return Problem.of(ProblemType.INTERNAL_ERROR, "the request could not be completed").response();
     }
 }

@@ -53,10 +53,11 @@ public class IttybitWebhookResource {
             byte[] body) {
         return service.taskEnded(taskKey, token, parse(body)).map(outcome -> switch (outcome) {
             case ACCEPTED -> RestResponse.ok(new Received(true));
-            case REJECTED -> RestResponse.status(RestResponse.Status.NOT_FOUND,
-                    ApiError.of("not_found", "no such webhook: the URL is not one this service gave Ittybit"));
-            case UNAVAILABLE -> RestResponse.ResponseBuilder.<Object>create(RestResponse.Status.SERVICE_UNAVAILABLE,
-                    ApiError.of("unavailable", "the task's end could not be recorded; retry later"))
+            case REJECTED -> RestResponse.ResponseBuilder.<Object> create(RestResponse.Status.NOT_FOUND).entity(
+                    Problem.of(ProblemType.NOT_FOUND, "no such webhook: the URL is not one this service gave Ittybit"))
+                    .build();
+            case UNAVAILABLE -> RestResponse.ResponseBuilder.<Object> create(RestResponse.Status.SERVICE_UNAVAILABLE)
+                    .entity(Problem.of(ProblemType.UNAVAILABLE, "the task's end could not be recorded; retry later"))
                     .header("Retry-After", "5").build();
         });
     }

@@ -1,6 +1,7 @@
 package io.mediafanout.media.rest;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.container.ContainerRequestContext;
 
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -15,8 +16,6 @@ import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.live.LiveMedia;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.smallrye.mutiny.Uni;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.MediaType;
 
 /**
  * A stream of a record's changes ({@link MediaResource#events}) starts only for a record the caller may see: the
@@ -41,7 +40,7 @@ public class LiveStreamAccess {
     }
 
     @ServerRequestFilter
-    public Uni<RestResponse<ApiError>> onlyAVisibleRecordIsStreamed(ContainerRequestContext request,
+    public Uni<RestResponse<Problem>> onlyAVisibleRecordIsStreamed(ContainerRequestContext request,
             SimpleResourceInfo resource) {
         if (resource.getResourceClass() != MediaResource.class
                 || !(resource.getMethodName().equals("events") || resource.getMethodName().equals("allEvents"))) {
@@ -50,9 +49,8 @@ public class LiveStreamAccess {
         if (resource.getMethodName().equals("allEvents")) {
             String status = request.getUriInfo().getQueryParameters().getFirst("status");
             if (status != null && !status.isBlank() && MediaStatus.of(status).isEmpty()) {
-                return Uni.createFrom().item(RestResponse.ResponseBuilder.create(RestResponse.Status.BAD_REQUEST,
-                        new ApiError("bad_request", "status must be one of " + MediaStatus.all(), "status"))
-                        .type(MediaType.APPLICATION_JSON_TYPE).build());
+                return Uni.createFrom().item(Problem.invalid("status", "status must be one of " + MediaStatus.all())
+                        .response());
             }
             return identities.getDeferredIdentity().chain(identity -> !identity.hasRole(ApiKeys.READ)
                     && !identity.hasRole(ApiKeys.ADMIN) ? Uni.createFrom().nullItem()
@@ -71,22 +69,19 @@ public class LiveStreamAccess {
     }
 
     /** Past a cap, the answer; else null when the record is the caller's to see, a 404 when not. */
-    private Uni<RestResponse<ApiError>> refused(Caller caller, String id) {
+    private Uni<RestResponse<Problem>> refused(Caller caller, String id) {
         return live.noRoomFor(caller).map(full -> Uni.createFrom().item(full(full)))
                 .orElseGet(() -> queries.mayRead(id, caller).map(visible -> visible ? null : notFound()));
     }
 
-    static RestResponse<ApiError> full(LiveMedia.TooManyStreamsException full) {
-        return RestResponse.ResponseBuilder.create(full.perOwner() ? RestResponse.Status.TOO_MANY_REQUESTS
-                : RestResponse.Status.SERVICE_UNAVAILABLE, ApiError.of(full.perOwner() ? "too_many_streams"
-                        : "unavailable", full.getMessage())).type(MediaType.APPLICATION_JSON_TYPE)
-                .header("Retry-After", "5").build();
+    static RestResponse<Problem> full(LiveMedia.TooManyStreamsException full) {
+        return Problem.of(full.perOwner() ? ProblemType.TOO_MANY_STREAMS : ProblemType.UNAVAILABLE, full.getMessage())
+                .response("Retry-After", "5");
     }
 
 
-    private static RestResponse<ApiError> notFound() {
-        // JSON, as every error of the API (the method itself produces text/event-stream)
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.NOT_FOUND,
-                ApiError.of("not_found", "no media record with this id")).type(MediaType.APPLICATION_JSON_TYPE).build();
+    private static RestResponse<Problem> notFound() {
+        // a problem, as every error of the API (the method itself produces text/event-stream)
+        return Problem.of(ProblemType.NOT_FOUND, "no media record with this id").response();
     }
 }

@@ -51,9 +51,9 @@ import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.OutputOptions;
 import io.mediafanout.media.service.callbacks.CallbackService;
 import io.mediafanout.media.service.callbacks.CallbackUrls;
-import io.mediafanout.media.service.live.LiveMedia;
 import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.mediafanout.media.service.intake.MediaIntake;
+import io.mediafanout.media.service.live.LiveMedia;
 import io.mediafanout.media.service.pipeline.MediaRecords;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
@@ -67,14 +67,14 @@ import io.smallrye.mutiny.Uni;
                 + "roles in its role claim")
 @SecurityRequirement(name = "apiKey")
 @APIResponse(responseCode = "401", description = "No credentials, an unknown API key or an invalid access token",
-        content = @Content(schema = @Schema(implementation = ApiError.class)))
+        content = @Content(schema = @Schema(implementation = Problem.class)))
 @APIResponse(responseCode = "403", description = "The key or token lacks the role this request needs (media:read to "
         + "read, media:write to upload, cancel and reprocess, media:admin for both on every owner's records)",
-        content = @Content(schema = @Schema(implementation = ApiError.class)))
+        content = @Content(schema = @Schema(implementation = Problem.class)))
 @APIResponse(responseCode = "429", description = "Too many requests with this key or token subject, or (uploads and "
         + "reprocess) the owner already has MEDIA_API_MAX_IN_PROGRESS_PER_OWNER records in processing "
         + "(too_many_in_progress; nothing is stored): see Retry-After",
-        content = @Content(schema = @Schema(implementation = ApiError.class)))
+        content = @Content(schema = @Schema(implementation = Problem.class)))
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "media", description = "Video uploads and what the pipeline made of them")
@@ -115,11 +115,13 @@ public class MediaResource {
     private final LiveMedia live;
     private final Duration keepAlive;
     private final StreamTokens streamTokens;
+    private final com.fasterxml.jackson.databind.ObjectMapper json;
 
     public MediaResource(MediaIntake intake, MediaRecords records, MediaQueries queries, OutputOptions options, CallbackUrls callbackUrls,
             CallbackService callbacks, SecurityIdentity identity, Callers callers, LiveMedia live, MediaConfig config,
-            StreamTokens streamTokens) {
+            StreamTokens streamTokens, com.fasterxml.jackson.databind.ObjectMapper json) {
         this.streamTokens = streamTokens;
+        this.json = json;
         this.live = live;
         this.keepAlive = config.live().keepAlive();
         this.identity = identity;
@@ -142,12 +144,12 @@ public class MediaResource {
     @APIResponse(responseCode = "202", description = "Accepted: see Location for progress",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl, other outputs or "
             + "another callbackUrl, or taken by another owner",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Stored, but processing could not be started yet: the reconciler retries it within minutes, and repeating the request is safe")
     public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri,
             @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
@@ -191,11 +193,11 @@ public class MediaResource {
     @APIResponse(responseCode = "200", description = "Cancelled (now or before)",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "404", description = "No such record",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The record is already ready or failed",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Cancelled, but the run could not be stopped yet: repeat the request",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     public Uni<MediaResponse> cancel(@PathParam("id") String id) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             throw new NotFoundException("no media record with this id");
@@ -215,7 +217,7 @@ public class MediaResource {
     @APIResponse(responseCode = "404", description = "No such record")
     @APIResponse(responseCode = "409", description = "The record is still processing")
     @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     public Uni<RestResponse<MediaResponse>> reprocess(@PathParam("id") String id, UriInfo uri,
             @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
@@ -263,14 +265,14 @@ public class MediaResource {
             + "slow reader may skip intermediate versions, never the last. A comment line every 15 s keeps it open.")
     @APIResponse(responseCode = "200", description = "text/event-stream")
     @APIResponse(responseCode = "404", description = "No such record (or another owner's); no stream starts",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     @Parameter(name = StreamTokenAuthenticationMechanism.PARAMETER, in = ParameterIn.QUERY, description = "A stream "
             + "token of this record (POST /media/{id}/events/token), in place of the Authorization header (a "
             + "browser's EventSource cannot send one)")
     @APIResponse(responseCode = "401", description = "No credentials, or a stream token that is invalid, expired or for "
-            + "another record", content = @Content(schema = @Schema(implementation = ApiError.class)))
+            + "another record", content = @Content(schema = @Schema(implementation = Problem.class)))
     public Multi<OutboundSseEvent> events(@PathParam("id") String id,
             @Parameter(description = "The last message id the client has: resume after it") @HeaderParam("Last-Event-ID") String lastEventId,
             @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdQuery,
@@ -306,7 +308,7 @@ public class MediaResource {
             + "URL to the page; a page reconnecting after it expired asks for a new one.")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StreamTokenResponse.class)))
     @APIResponse(responseCode = "404", description = "No such record (or another owner's)",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     public Uni<RestResponse<StreamTokenResponse>> streamToken(@PathParam("id") String id, UriInfo uri) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             throw new NotFoundException("no media record with this id");
@@ -335,9 +337,9 @@ public class MediaResource {
                     + "It does not end by itself. It starts with the changes from now on (no resume: read what was "
                     + "missed with GET /media).")
     @APIResponse(responseCode = "200", description = "text/event-stream")
-    @APIResponse(responseCode = "400", description = "An unknown status", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "400", description = "An unknown status", content = @Content(schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     public Multi<OutboundSseEvent> allEvents(
             @Parameter(description = "Only records in this status: processing, ready, failed, cancelled") @QueryParam("status") String status,
             @Context Sse sse) {
@@ -352,12 +354,20 @@ public class MediaResource {
         return Multi.createFrom().ticks().every(keepAlive).map(t -> new KeepAlive());
     }
 
-    private static OutboundSseEvent message(Tick tick, Sse sse) {
+    private OutboundSseEvent message(Tick tick, Sse sse) {
         return tick instanceof Sent sent
                 ? sse.newEventBuilder().name("media").id(Long.toString(sent.change().version()))
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE)
-                        .data(MediaResponse.class, MediaResponse.of(sent.change().details())).build()
+                        .data(String.class, sent.change().rendered(this::json)).build()
                 : sse.newEventBuilder().comment("keep-alive").build();
+    }
+
+    /** The record as {@code GET /media/{id}} writes it (the same mapper), once per change for all its streams. */
+    private String json(MediaQueries.Details details) {
+        try {
+            return json.writeValueAsString(MediaResponse.of(details));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a media record could not be written as JSON", e);
+        }
     }
 
     /** A {@code Last-Event-ID} as a version: 0 (nothing seen) when absent or not a number. */
@@ -378,16 +388,18 @@ public class MediaResource {
     @Operation(summary = "A media record, with the progress of each branch")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "404", description = "No such record (or another owner's)",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public Uni<RestResponse<Object>> get(@PathParam("id") String id) {
+            content = @Content(schema = @Schema(implementation = Problem.class)))
+    public Uni<MediaResponse> get(@PathParam("id") String id) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             // no record can have this id: answer without asking the database
-            return Uni.createFrom().item(RestResponse.status(RestResponse.Status.NOT_FOUND,
-                    ApiError.of("not_found", "no media record with this id")));
+            throw new NotFoundException("no media record with this id");
         }
-        return queries.details(id, callers.of(identity)).map(details -> details == null
-                ? RestResponse.status(RestResponse.Status.NOT_FOUND, ApiError.of("not_found", "no media record " + id))
-                : RestResponse.ok(MediaResponse.of(details)));
+        return queries.details(id, callers.of(identity)).map(details -> {
+            if (details == null) {
+                throw new NotFoundException("no media record " + id);
+            }
+            return MediaResponse.of(details);
+        });
     }
 
     @GET
@@ -395,7 +407,7 @@ public class MediaResource {
     @Operation(summary = "Records, newest first", description = "The caller's own records; every record for media:admin")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid status or limit",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+            content = @Content(schema = @Schema(implementation = Problem.class)))
     public Uni<MediaPage> list(
             @Parameter(description = "processing, ready, failed or cancelled") @QueryParam("status") String status,
             @Parameter(description = "1 to 100, default 20") @QueryParam("limit") String limit) {

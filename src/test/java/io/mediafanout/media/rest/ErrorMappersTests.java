@@ -50,11 +50,11 @@ class ErrorMappersTests {
         InngestClient.SendException failure = sendFails(Map.of("inngest.dev", devServer));
         assertThat(failure.unreachableDevServer()).contains(devServer);
 
-        RestResponse<ApiError> answer = new ErrorMappers(true).notStarted(failure);
+        RestResponse<Problem> answer = new ErrorMappers(true).notStarted(failure);
         assertThat(answer.getStatus()).isEqualTo(503);
-        assertThat(answer.getEntity().error()).isEqualTo("unavailable");
-        assertThat(answer.getEntity().field()).isNull();
-        assertThat(answer.getEntity().message())
+        assertThat(answer.getEntity().code()).isEqualTo("unavailable");
+        assertThat(answer.getEntity().errors()).isNull();
+        assertThat(answer.getEntity().detail())
                 .startsWith("the upload is stored but processing could not be started: the Inngest dev server is not "
                         + "reachable at " + devServer + "; start it with `npx inngest-cli@latest dev`")
                 .contains("repeating the request is safe").doesNotContain("Exception").doesNotContain("NO_EVENT_KEY");
@@ -65,15 +65,15 @@ class ErrorMappersTests {
         String unreachable = "http://127.0.0.1:" + FreePorts.next() + "/";
         InngestClient.SendException devMode = sendFails(Map.of("inngest.dev", unreachable));
         assertThat(new ErrorMappers(false).notStarted(devMode).getEntity())
-                .isEqualTo(ApiError.of("unavailable", ErrorMappers.NOT_STARTED));
+                .isEqualTo(Problem.of(ProblemType.UNAVAILABLE, ErrorMappers.NOT_STARTED));
 
         InngestClient.SendException cloudMode = sendFails(Map.of("inngest.dev", "0", "inngest.event-api-base-url",
                 unreachable, "inngest.event-key", "test-event-key", "inngest.signing-key", "signkey-prod-" + "1".repeat(64),
                 "inngest.serve-origin", "https://app.example.com"));
         assertThat(cloudMode.unreachableDevServer()).isEmpty();
-        RestResponse<ApiError> answer = new ErrorMappers(true).notStarted(cloudMode);
+        RestResponse<Problem> answer = new ErrorMappers(true).notStarted(cloudMode);
         assertThat(answer.getStatus()).isEqualTo(503);
-        assertThat(answer.getEntity()).isEqualTo(ApiError.of("unavailable", ErrorMappers.NOT_STARTED));
+        assertThat(answer.getEntity()).isEqualTo(Problem.of(ProblemType.UNAVAILABLE, ErrorMappers.NOT_STARTED));
         assertThat(ErrorMappers.NOT_STARTED).isEqualTo("the upload is stored but processing could not be started yet; "
                 + "it is retried automatically, and repeating the request is safe");
     }
@@ -85,7 +85,7 @@ class ErrorMappersTests {
             InngestClient.SendException failure = sendFails(Map.of("inngest.dev", devServer.url()));
             assertThat(failure.unreachableDevServer()).isEmpty();
             assertThat(new ErrorMappers(true).notStarted(failure).getEntity())
-                    .isEqualTo(ApiError.of("unavailable", ErrorMappers.NOT_STARTED));
+                    .isEqualTo(Problem.of(ProblemType.UNAVAILABLE, ErrorMappers.NOT_STARTED));
         }
     }
 

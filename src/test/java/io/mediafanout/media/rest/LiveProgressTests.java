@@ -188,7 +188,7 @@ class LiveProgressTests {
         HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(base.resolve("media/events?status=done"))
                 .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
-        assertThat(json(bad.body()).path("field").asText()).isEqualTo("status");
+        assertThat(json(bad.body()).path("errors").path(0).path("field").asText()).isEqualTo("status");
     }
 
     /** {@code media_live_streams} as /q/metrics shows it. */
@@ -206,6 +206,6 @@ class LiveProgressTests {
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(answer.statusCode()).isEqualTo(404);
-        assertThat(json(answer.body()).path("error").asText()).isEqualTo("not_found");
+        assertThat(json(answer.body()).path("code").asText()).isEqualTo("not_found");
     }
 }

@@ -109,7 +109,7 @@ class MediaResourceTests {
         given().contentType("application/json").body("{\"sourceUrl\":\"https://uploads.example/d.mp4\",\"mediaId\":\"" + id + "\"}")
                 .post("/media").then().statusCode(202);
         given().contentType("application/json").body("{\"sourceUrl\":\"https://uploads.example/other.mp4\",\"mediaId\":\"" + id + "\"}")
-                .post("/media").then().statusCode(409).body("error", equalTo("conflict"));
+                .post("/media").then().statusCode(409).body("code", equalTo("conflict"));
         given().get("/media/" + id).then().statusCode(200).body("sourceUrl", equalTo("https://uploads.example/d.mp4"));
     }
 
@@ -125,21 +125,21 @@ class MediaResourceTests {
                 new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":\"events\"}", "mediaId"),
                 new Case("{\"sourceUrl\":\"https://u.example/v.mp4\",\"mediaId\":{\"a\":1}}", "mediaId"))) {
             given().contentType("application/json").body(c.body()).post("/media")
-                    .then().statusCode(400).body("field", equalTo(c.field()))
-                    .body("message", not(containsString("Exception")));
+                    .then().statusCode(400).body("errors[0].field", equalTo(c.field()))
+                    .body("detail", not(containsString("Exception")));
         }
         given().contentType("application/json").body("{not json").post("/media")
-                .then().statusCode(400).body("error", equalTo("bad_request"));
-        given().get("/media?status=done").then().statusCode(400).body("field", equalTo("status"));
-        given().get("/media?limit=0").then().statusCode(400).body("field", equalTo("limit"));
-        given().get("/media?limit=abc").then().statusCode(400).body("field", equalTo("limit"));
+                .then().statusCode(400).body("code", equalTo("bad_request"));
+        given().get("/media?status=done").then().statusCode(400).body("errors[0].field", equalTo("status"));
+        given().get("/media?limit=0").then().statusCode(400).body("errors[0].field", equalTo("limit"));
+        given().get("/media?limit=abc").then().statusCode(400).body("errors[0].field", equalTo("limit"));
         assertThat(sentEvents()).isEmpty();
     }
 
     @Test
     void anUnknownRecordIsA404InJson() {
         given().get("/media/nope-" + newId()).then().statusCode(404)
-                .contentType("application/json").body("error", equalTo("not_found"));
+                .contentType("application/problem+json").body("code", equalTo("not_found"));
     }
 
     @Test
@@ -169,7 +169,7 @@ class MediaResourceTests {
         FakeInngestApi.server().route("POST", "/e/", r -> RecordingHttpServer.Reply.json(400, "{\"error\":\"bad event\"}"));
         String id = newId();
         given().contentType("application/json").body("{\"sourceUrl\":\"https://u.example/e.mp4\",\"mediaId\":\"" + id + "\"}")
-                .post("/media").then().statusCode(503).body("error", equalTo("unavailable"));
+                .post("/media").then().statusCode(503).body("code", equalTo("unavailable"));
         given().get("/media/" + id).then().statusCode(200).body("status", equalTo("processing"));
     }
 

@@ -55,7 +55,7 @@ class ApiKeyTests {
             }
             request.post("/media").then().statusCode(401)
                     .header("WWW-Authenticate", containsString("Bearer"))
-                    .body("error", equalTo("unauthorized")).body(not(containsString("Exception")));
+                    .body("code", equalTo("unauthorized")).body(not(containsString("Exception")));
         }
         given().header("Authorization", "Bearer " + READER).get("/media/" + id).then().statusCode(404);
         assertThat(eventsSent()).isEqualTo(before);
@@ -65,7 +65,7 @@ class ApiKeyTests {
     void aKeyWithoutTheWriteRoleCannotUploadAndAnAdminKeyReadsEveryOwnersRecords() {
         String id = MediaFixture.newId("auth");
         given().header("Authorization", "Bearer " + READER).contentType("application/json").body(upload(id))
-                .post("/media").then().statusCode(403).body("error", equalTo("forbidden"));
+                .post("/media").then().statusCode(403).body("code", equalTo("forbidden"));
         given().header("Authorization", "Bearer " + WRITER).contentType("application/json").body(upload(id))
                 .post("/media").then().statusCode(202);
         given().header("Authorization", "Bearer " + WRITER).get("/media/" + id).then().statusCode(200)
@@ -97,13 +97,13 @@ class ApiKeyTests {
                     request.header("Authorization", authorization);
                 }
                 request.request(route.method(), route.path()).then().statusCode(401)
-                        .header("WWW-Authenticate", containsString("Bearer")).body("error", equalTo("unauthorized"));
+                        .header("WWW-Authenticate", containsString("Bearer")).body("code", equalTo("unauthorized"));
             }
             String withoutRole = route.roleNeeded().equals("write") ? VIEWER : null;
             if (withoutRole != null) {
                 given().header("Authorization", "Bearer " + withoutRole).contentType("application/json")
                         .body(upload(id + "x")).request(route.method(), route.path()).then().statusCode(403)
-                        .body("error", equalTo("forbidden"));
+                        .body("code", equalTo("forbidden"));
             }
         }
         // nothing stored, nothing started: the refused upload has no record, the record is in its first round
@@ -129,7 +129,7 @@ class ApiKeyTests {
         assertThat(answers).extracting(Response::statusCode).contains(200, 429).containsOnly(200, 429);
         Response limited = answers.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
         assertThat(Integer.parseInt(limited.header("Retry-After"))).isPositive();
-        assertThat(limited.jsonPath().getString("error")).isEqualTo("rate_limited");
+        assertThat(limited.jsonPath().getString("code")).isEqualTo("rate_limited");
         // other keys have their own budget
         given().header("Authorization", "Bearer " + READER).get("/media?limit=1").then().statusCode(200);
     }

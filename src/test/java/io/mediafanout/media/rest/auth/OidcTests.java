@@ -52,7 +52,7 @@ class OidcTests {
         String id = newId();
         String reader = FakeOidcProvider.token().subject("uploader").roles("media:read").authorization();
         given().header("Authorization", reader).contentType("application/json").body(upload(id))
-                .post("/media").then().statusCode(403).body("error", equalTo("forbidden"))
+                .post("/media").then().statusCode(403).body("code", equalTo("forbidden"))
                 .body(not(containsString("Exception")));
         given().header("Authorization", FakeOidcProvider.token().subject("uploader").roles("media:write").authorization())
                 .contentType("application/json").body(upload(id)).post("/media").then().statusCode(202)
@@ -69,7 +69,7 @@ class OidcTests {
     void aTokenWithoutAnyMediaRoleIsAuthenticatedButForbidden() {
         String none = FakeOidcProvider.token().subject("nobody").roles("openid", "profile").authorization();
         given().header("Authorization", none).get("/media/" + newId()).then().statusCode(403)
-                .body("error", equalTo("forbidden"));
+                .body("code", equalTo("forbidden"));
     }
 
     @Test
@@ -89,7 +89,7 @@ class OidcTests {
         refused.forEach((what, authorization) -> given().header("Authorization", authorization)
                 .contentType("application/json").body(upload(id)).post("/media").then().log().ifValidationFails()
                 .statusCode(401).header("WWW-Authenticate", containsString("Bearer"))
-                .body("error", equalTo("unauthorized")).body(not(containsString("Exception"))));
+                .body("code", equalTo("unauthorized")).body(not(containsString("Exception"))));
         given().header("Authorization", "Bearer " + KEY).get("/media/" + id).then().statusCode(404);
         assertThat(eventsSent()).isEqualTo(before);
     }
@@ -125,7 +125,7 @@ class OidcTests {
         assertThat(answers).extracting(Response::statusCode).startsWith(200, 200, 200, 200, 200).contains(429);
         Response limited = answers.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
         assertThat(Integer.parseInt(limited.header("Retry-After"))).isPositive();
-        assertThat(limited.jsonPath().getString("error")).isEqualTo("rate_limited");
+        assertThat(limited.jsonPath().getString("code")).isEqualTo("rate_limited");
         // a new token of the same subject shares the budget; another subject has its own
         given().header("Authorization", FakeOidcProvider.token().subject("busy-client").roles("media:read").authorization())
                 .get("/media?limit=1").then().statusCode(429);

@@ -69,10 +69,10 @@ class StreamTokenTests {
         streamer.upload(otherId);
         given().accept("text/event-stream").queryParam("token", token).get("/media/" + otherId + "/events").then()
                 .statusCode(401).header("WWW-Authenticate", containsString("Bearer"))
-                .body("error", equalTo("unauthorized")).body("message", containsString("stream token"));
+                .body("code", equalTo("unauthorized")).body("detail", containsString("stream token"));
         String tampered = token.substring(0, token.length() - 2) + (token.endsWith("AA") ? "BB" : "AA");
         given().accept("text/event-stream").queryParam("token", tampered).get("/media/" + mediaId + "/events").then()
-                .statusCode(401).body("error", equalTo("unauthorized"));
+                .statusCode(401).body("code", equalTo("unauthorized"));
     }
 
     @Test
@@ -82,7 +82,7 @@ class StreamTokenTests {
         streamer.upload(mediaId);
 
         given().header("Authorization", "Bearer " + STRANGER).post("/media/" + mediaId + "/events/token").then()
-                .statusCode(404).body("error", equalTo("not_found"));
+                .statusCode(404).body("code", equalTo("not_found"));
         given().post("/media/" + mediaId + "/events/token").then().statusCode(401);
         // a stream token of the stranger's own (no record of theirs has this id) does not exist either
         given().header("Authorization", "Bearer " + STRANGER).post("/media/no-such-" + mediaId + "/events/token")

@@ -29,8 +29,8 @@ class CallbackUrlPolicyTests {
             given().contentType("application/json")
                     .body("{\"sourceUrl\":\"https://uploads.example/a.mp4\",\"mediaId\":\"" + id
                             + "\",\"callbackUrl\":\"" + url + "\"}")
-                    .post("/media").then().statusCode(400).body("field", equalTo("callbackUrl"))
-                    .body("message", containsString("callbackUrl"));
+                    .post("/media").then().statusCode(400).body("errors[0].field", equalTo("callbackUrl"))
+                    .body("detail", containsString("callbackUrl"));
             given().get("/media/" + id).then().statusCode(404);
         }
     }

@@ -78,8 +78,8 @@ class InProgressCapTests {
 
     private static void assertRefused(Response response) {
         assertThat(response.statusCode()).isEqualTo(429);
-        assertThat(response.jsonPath().getString("error")).isEqualTo("too_many_in_progress");
-        assertThat(response.jsonPath().getString("message")).contains("MEDIA_API_MAX_IN_PROGRESS_PER_OWNER (3)");
+        assertThat(response.jsonPath().getString("code")).isEqualTo("too_many_in_progress");
+        assertThat(response.jsonPath().getString("detail")).contains("MEDIA_API_MAX_IN_PROGRESS_PER_OWNER (3)");
         assertThat(response.header("Retry-After")).isEqualTo("5");
     }
 

@@ -88,12 +88,12 @@ class OwnershipTests {
         String id = newId();
         as(ALICE).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(202);
 
-        as(BOB).get("/media/" + id).then().statusCode(404).body("error", equalTo("not_found"));
+        as(BOB).get("/media/" + id).then().statusCode(404).body("code", equalTo("not_found"));
         // no stream of its changes either: a JSON 404 before any stream starts
         as(BOB).accept("text/event-stream").get("/media/" + id + "/events").then().statusCode(404)
-                .contentType(containsString("application/json")).body("error", equalTo("not_found"));
-        as(BOB).delete("/media/" + id).then().statusCode(404).body("error", equalTo("not_found"));
-        as(BOB).post("/media/" + id + "/reprocess").then().statusCode(404).body("error", equalTo("not_found"));
+                .contentType(containsString("application/problem+json")).body("code", equalTo("not_found"));
+        as(BOB).delete("/media/" + id).then().statusCode(404).body("code", equalTo("not_found"));
+        as(BOB).post("/media/" + id + "/reprocess").then().statusCode(404).body("code", equalTo("not_found"));
         as(BOB).get("/media?limit=100").then().statusCode(200).body("items.id", not(hasItem(id)));
 
         as(ALICE).get("/media/" + id).then().statusCode(200).body("status", equalTo("processing"));
@@ -164,7 +164,7 @@ class OwnershipTests {
         long events = uploadedEvents(id);
 
         as(BOB).body(upload("https://uploads.example/alice.mp4", id)).post("/media").then().statusCode(409)
-                .body("error", equalTo("conflict"));
+                .body("code", equalTo("conflict"));
         as(BOB).body(upload("https://evil.example/other.mp4", id)).post("/media").then().statusCode(409);
 
         as(ALICE).get("/media/" + id).then().statusCode(200).body("sourceUrl", equalTo("https://uploads.example/alice.mp4"))
@@ -211,8 +211,8 @@ class OwnershipTests {
                 .post("/media").then().statusCode(202).extract().path("id");
 
         as(ALICE).header("Idempotency-Key", key).body(upload("https://uploads.example/two.mp4", null)).post("/media")
-                .then().statusCode(422).body("error", equalTo("idempotency_key_reused"))
-                .body("message", org.hamcrest.Matchers.containsString("Idempotency-Key"));
+                .then().statusCode(422).body("code", equalTo("idempotency_key_reused"))
+                .body("detail", org.hamcrest.Matchers.containsString("Idempotency-Key"));
         as(ALICE).header("Idempotency-Key", key).post("/media/" + id + "/reprocess").then().statusCode(422);
 
         as(ALICE).get("/media?limit=100").then().body("items.sourceUrl", not(hasItem("https://uploads.example/two.mp4")));
@@ -235,9 +235,9 @@ class OwnershipTests {
     @Test
     void aMalformedIdempotencyKeyIsA400NamingTheHeader() {
         as(ALICE).header("Idempotency-Key", "x".repeat(256)).body(upload("https://uploads.example/k.mp4", null))
-                .post("/media").then().statusCode(400).body("field", equalTo("Idempotency-Key"));
+                .post("/media").then().statusCode(400).body("errors[0].field", equalTo("Idempotency-Key"));
         as(ALICE).header("Idempotency-Key", "has space").body(upload("https://uploads.example/k.mp4", null))
-                .post("/media").then().statusCode(400).body("field", equalTo("Idempotency-Key"));
+                .post("/media").then().statusCode(400).body("errors[0].field", equalTo("Idempotency-Key"));
     }
 
     @Test

@@ -144,7 +144,7 @@ class UploadOptionsTests {
                         "options.poster-image" });
         for (String[] c : cases) {
             given().contentType("application/json").body(upload(id, c[0])).post("/media")
-                    .then().statusCode(400).body("field", equalTo(c[1])).body("error", equalTo("bad_request"));
+                    .then().statusCode(400).body("errors[0].field", equalTo(c[1])).body("code", equalTo("bad_request"));
         }
         given().get("/media/" + id).then().statusCode(404);
         assertThat(FakeInngestApi.receivedEvents()).isEmpty();
@@ -156,7 +156,7 @@ class UploadOptionsTests {
         given().contentType("application/json").body(upload(id, ",\"options\":{\"audio-transcription\":{\"language\":\"de\"}}"))
                 .post("/media").then().statusCode(202);
         given().contentType("application/json").body(upload(id, ",\"options\":{\"audio-transcription\":{\"language\":\"fr\"}}"))
-                .post("/media").then().statusCode(409).body("message", containsString("other branches or options"));
+                .post("/media").then().statusCode(409).body("detail", containsString("other branches or options"));
         given().contentType("application/json").body(upload(id, ",\"options\":{\"audio-transcription\":{\"language\":\"de\"}}"))
                 .post("/media").then().statusCode(202);
         given().get("/media/" + id).then().statusCode(200).body("options.'audio-transcription'.language", equalTo("de"));

@@ -165,12 +165,12 @@ class CancelTests {
 
     @Test
     void anUnknownRecordIsA404AndAReadyOneA409() throws Exception {
-        given().delete("/media/" + newId()).then().statusCode(404).body("error", equalTo("not_found"));
+        given().delete("/media/" + newId()).then().statusCode(404).body("code", equalTo("not_found"));
         given().delete("/media/bad id!").then().statusCode(404);
 
         String id = newId();
         assertThat(fixture().run(id).status()).isEqualTo("completed");
-        given().delete("/media/" + id).then().statusCode(409).body("error", equalTo("conflict"));
+        given().delete("/media/" + id).then().statusCode(409).body("code", equalTo("conflict"));
         assertThat(media(id).getString("status")).isEqualTo("ready");
     }
 

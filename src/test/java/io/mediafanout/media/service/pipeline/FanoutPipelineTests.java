@@ -233,7 +233,7 @@ class FanoutPipelineTests {
         assertThat(eventsFor("video/uploaded", mediaId)).as("nothing started").hasSize(uploadsSent);
 
         given().post("/media/" + mediaId + "/reprocess").then().statusCode(202).body("status", equalTo("processing"));
-        given().post("/media/" + mediaId + "/reprocess").then().statusCode(409).body("error", equalTo("conflict"));
+        given().post("/media/" + mediaId + "/reprocess").then().statusCode(409).body("code", equalTo("conflict"));
         JsonNode event = eventsFor("video/uploaded", mediaId).get(uploadsSent);
         assertThat(event.path("id").asText()).isEqualTo("video-uploaded-" + mediaId + "-r1");
         assertThat(event.path("data").path("round").asInt()).isEqualTo(1);
@@ -249,7 +249,7 @@ class FanoutPipelineTests {
         String secondGifTask = FakeIttybit.tasks(mediaId, "video").stream().map(FakeIttybit.Task::id)
                 .filter(id -> !id.equals(firstGifTask)).findFirst().orElseThrow();
         assertThat(media.getString("gifUrl")).isEqualTo(FakeIttybit.outputUrl(mediaId, "video", secondGifTask));
-        given().post("/media/nope-" + mediaId + "/reprocess").then().statusCode(404).body("error", equalTo("not_found"));
+        given().post("/media/nope-" + mediaId + "/reprocess").then().statusCode(404).body("code", equalTo("not_found"));
     }
 
     private static List<JsonNode> eventsFor(String name, String mediaId) {

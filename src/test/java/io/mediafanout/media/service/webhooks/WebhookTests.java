@@ -178,7 +178,7 @@ class WebhookTests {
         FakeInngestApi.server().route("POST", "/e/", r -> RecordingHttpServer.Reply.json(500, "{\"error\":\"down\"}"));
 
         given().contentType("application/json").body("{}").post(path).then().statusCode(503)
-                .header("Retry-After", equalTo("5")).body("error", equalTo("unavailable"));
+                .header("Retry-After", equalTo("5")).body("code", equalTo("unavailable"));
     }
 
     @Test
@@ -191,7 +191,7 @@ class WebhookTests {
         for (String path : List.of(forged, otherTask, "/ittybit/webhooks/" + taskKey + "/short",
                 "/ittybit/webhooks/not-a-key/" + "0".repeat(32))) {
             given().contentType("application/json").body("{}").post(path).then().statusCode(404)
-                    .body("error", equalTo("not_found")).body("message", not(containsString("Exception")));
+                    .body("code", equalTo("not_found")).body("detail", not(containsString("Exception")));
         }
         assertThat(FakeInngestApi.server().received(r -> r.path().startsWith("/e/"))).isEmpty();
     }
