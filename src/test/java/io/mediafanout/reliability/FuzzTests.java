@@ -299,10 +299,13 @@ class FuzzTests {
 
     @Test
     void oversizedBodiesAreRefusedWithAJson413BeforeTheyAreRead() throws Exception {
-        for (String path : List.of("/media", "/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step")) {
-            assertThat(announce(path, 20_000_000, "Expect: 100-continue\r\n")).as(path).startsWith("HTTP/1.1 413")
-                    .contains("application/json").contains("\"error\":\"payload_too_large\"");
-        }
+        // the media API answers a problem (RFC 9457), /api/inngest the Inngest SDK's own JSON
+        assertThat(announce("/media", 20_000_000, "Expect: 100-continue\r\n")).startsWith("HTTP/1.1 413")
+                .contains("application/problem+json").contains("\"code\":\"payload_too_large\"")
+                .contains("\"instance\":\"/media\"");
+        assertThat(announce("/api/inngest?fnId=media-pipeline-fanout-adaptive-streaming&stepId=step", 20_000_000,
+                "Expect: 100-continue\r\n")).startsWith("HTTP/1.1 413").contains("application/json")
+                .contains("\"error\":\"payload_too_large\"");
         assertThat(http.send(HttpRequest.newBuilder(base.resolve("q/health/ready")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
     }
@@ -361,7 +364,7 @@ class FuzzTests {
         assertThat(chunked("/media", "", atLimit.getBytes(StandardCharsets.UTF_8))).startsWith("HTTP/1.1 202");
         // one byte over: refused as it arrives, with the route's limit
         assertThat(chunked("/media", "", (atLimit + " ").getBytes(StandardCharsets.UTF_8)))
-                .startsWith("HTTP/1.1 413").contains("application/json").contains("larger than 65536 bytes");
+                .startsWith("HTTP/1.1 413").contains("application/problem+json").contains("larger than 65536 bytes");
         assertThat(chunked("/ittybit/webhooks/" + "0".repeat(32) + "/" + "0".repeat(32), "", new byte[70_000]))
                 .startsWith("HTTP/1.1 413").contains("larger than 65536 bytes");
         // /api/inngest: up to 8 MiB (a bad signature is refused only once the body is read), no more
@@ -388,7 +391,7 @@ class FuzzTests {
         assertThat(chunked(serve, signed, new byte[0])).matches("(?s)HTTP/1\\.1 5\\d\\d .*")
                 .contains("request body must be a JSON object");
         assertThat(chunked(serve, "", new byte[0])).startsWith("HTTP/1.1 401").contains("application/json");
-        assertThat(chunked("/media", "", new byte[0])).startsWith("HTTP/1.1 400").contains("application/json");
+        assertThat(chunked("/media", "", new byte[0])).startsWith("HTTP/1.1 400").contains("application/problem+json");
     }
 
     @Test

@@ -72,16 +72,24 @@ public class MediaQueries {
     /** The newest records {@code caller} may see: its own, or every record for an admin. */
     @WithSession
     public Uni<List<Details>> page(MediaStatus status, int limit, Caller caller) {
-        return media.page(status, caller.scope(), limit).chain(records -> {
-            if (records.isEmpty()) {
-                return Uni.createFrom().item(List.<Details>of());
-            }
-            return branches.forMedia(records.stream().map(Media::getId).toList()).map(rows -> {
-                Map<String, List<MediaBranch>> byMedia = rows.stream()
-                        .collect(Collectors.groupingBy(MediaBranch::getMediaId));
-                return records.stream()
-                        .map(r -> new Details(r, byMedia.getOrDefault(r.getId(), List.of()), outputs(r))).toList();
-            });
+        return media.page(status, caller.scope(), limit).chain(this::withBranches);
+    }
+
+    /** The records with these ids and their branches, in two queries however many (live progress reads so). */
+    @WithSession
+    public Uni<List<Details>> details(List<String> ids) {
+        return media.list("id in ?1", ids).chain(this::withBranches);
+    }
+
+    private Uni<List<Details>> withBranches(List<Media> records) {
+        if (records.isEmpty()) {
+            return Uni.createFrom().item(List.<Details>of());
+        }
+        return branches.forMedia(records.stream().map(Media::getId).toList()).map(rows -> {
+            Map<String, List<MediaBranch>> byMedia = rows.stream()
+                    .collect(Collectors.groupingBy(MediaBranch::getMediaId));
+            return records.stream()
+                    .map(r -> new Details(r, byMedia.getOrDefault(r.getId(), List.of()), outputs(r))).toList();
         });
     }
 }

@@ -128,8 +128,15 @@ class MediaResourceTests {
                     .then().statusCode(400).body("errors[0].field", equalTo(c.field()))
                     .body("detail", not(containsString("Exception")));
         }
-        given().contentType("application/json").body("{not json").post("/media")
-                .then().statusCode(400).body("code", equalTo("bad_request"));
+        // not JSON: where it broke; JSON of the wrong shape: the field's path
+        given().contentType("application/json").body("{\n  \"sourceUrl\": \"https://u.example/v.mp4\",\n  oops\n}")
+                .post("/media").then().statusCode(400).contentType("application/problem+json")
+                .body("code", equalTo("bad_request")).body("type", equalTo("urn:media-fanout:problem:bad_request"))
+                .body("detail", containsString("line 3, column")).body("instance", equalTo("/media"));
+        given().contentType("application/json").body("{\"sourceUrl\":\"https://u.example/v.mp4\",\"options\":"
+                + "{\"poster-image\":{\"time\":{\"x\":1}}}}").post("/media").then().statusCode(400);
+        given().contentType("application/json").body("[1,2]").post("/media").then().statusCode(400)
+                .body("code", equalTo("bad_request"));
         given().get("/media?status=done").then().statusCode(400).body("errors[0].field", equalTo("status"));
         given().get("/media?limit=0").then().statusCode(400).body("errors[0].field", equalTo("limit"));
         given().get("/media?limit=abc").then().statusCode(400).body("errors[0].field", equalTo("limit"));
@@ -137,9 +144,17 @@ class MediaResourceTests {
     }
 
     @Test
-    void anUnknownRecordIsA404InJson() {
-        given().get("/media/nope-" + newId()).then().statusCode(404)
-                .contentType("application/problem+json").body("code", equalTo("not_found"));
+    void anUnknownRecordIsA404Problem() {
+        String id = "nope-" + newId();
+        given().get("/media/" + id).then().statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("urn:media-fanout:problem:not_found")).body("title", equalTo("No such resource"))
+                .body("status", equalTo(404)).body("code", equalTo("not_found"))
+                .body("detail", equalTo("no media record " + id)).body("instance", equalTo("/media/" + id));
+        // Quarkus REST's own refusals are problems too
+        given().put("/media/" + id).then().statusCode(405).contentType("application/problem+json")
+                .body("code", equalTo("method_not_allowed")).body("status", equalTo(405));
+        given().contentType("text/plain").body("x").post("/media").then().statusCode(415)
+                .contentType("application/problem+json").body("code", equalTo("unsupported_media_type"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.mediafanout.media.service.live;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -111,7 +112,6 @@ public class LiveMedia {
         }
     }
 
-    private static final Caller READER = new Caller(null, true);
 
     private final MediaQueries queries;
     private final MediaConfig.Live config;
@@ -302,10 +302,10 @@ public class LiveMedia {
     }
 
     /**
-     * Reads the record and hands it to its watchers: at most one read per record at a time, and at most
-     * {@code media.live.max-reads} at once on this pod (the rest wait here, in order, each record once), so that a
-     * wave of changes leaves the database pool to the pipeline's steps. A change (or a new watcher) while its record's
-     * read is under way asks for one more read after it, however many come meanwhile.
+     * Reads the record and hands it to its watchers. Records due are read together, up to {@link #READ_BATCH} in one
+     * read (two queries), at most {@code media.live.max-reads} reads at once on this pod, so that a wave of changes
+     * costs a few reads and leaves the database pool to the pipeline's steps. A record is in one read at a time: a
+     * change (or a new watcher) while it is being read has it read once more after, however many come meanwhile.
      */
     private void read(String id) {
         synchronized (reads) {
@@ -313,57 +313,71 @@ public class LiveMedia {
                 readAgain.add(id);
                 return;
             }
-            if (reading.size() >= maxReads) {
-                if (due.size() < MAX_DUE) {
-                    due.add(id);
-                } // else dropped: the periodic resync reads every watched record again
-                return;
-            }
-            reading.add(id);
+            if (due.size() < MAX_DUE) {
+                due.add(id);
+            } // else dropped: the periodic resync reads every watched record again
         }
-        readNow(id);
+        readDue();
     }
 
-    /** A read ended: its record again if asked meanwhile (behind the others due), then the next one due. */
-    private void readDone(String id) {
-        String next = null;
+    /** Starts reads of the records due while fewer than {@code max-reads} are under way. */
+    private void readDue() {
+        while (true) {
+            List<String> batch = new java.util.ArrayList<>();
+            synchronized (reads) {
+                if (readsUnderWay >= maxReads || due.isEmpty()) {
+                    return;
+                }
+                var next = due.iterator();
+                while (next.hasNext() && batch.size() < READ_BATCH) {
+                    batch.add(next.next());
+                    next.remove();
+                }
+                reading.addAll(batch);
+                readsUnderWay++;
+            }
+            readNow(batch);
+        }
+    }
+
+    /** A read ended: its records again if asked meanwhile (behind the others due), then the next ones due. */
+    private void readDone(List<String> batch) {
         synchronized (reads) {
-            reading.remove(id);
-            if (readAgain.remove(id)) {
-                due.add(id); // what it asked for may have committed after this read's query
-            }
-            var first = due.iterator();
-            if (first.hasNext()) {
-                next = first.next();
-                first.remove();
-                reading.add(next);
+            readsUnderWay--;
+            for (String id : batch) {
+                reading.remove(id);
+                if (readAgain.remove(id)) {
+                    due.add(id); // what it asked for may have committed after this read's query
+                }
             }
         }
-        if (next != null) {
-            readNow(next);
-        }
+        readDue();
     }
 
+    /** Records read together at most: one query for them, one for their branches. */
+    static final int READ_BATCH = 100;
     /** Records due for a read at most (each once): past it a record waits for the next resync. */
     static final int MAX_DUE = 100_000;
     private final Object reads = new Object();
-    /** Records being read now, those to read again after, and those waiting for a read: guarded by {@link #reads}. */
+    /** Guarded by {@link #reads}: reads under way, their records, those to read again after, those waiting. */
+    private int readsUnderWay;
     private final Set<String> reading = new java.util.HashSet<>();
     private final Set<String> readAgain = new java.util.HashSet<>();
     private final java.util.LinkedHashSet<String> due = new java.util.LinkedHashSet<>();
 
-    private void readNow(String id) {
+    private void readNow(List<String> batch) {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> queries.details(id, READER)
-                .onFailure().invoke(e -> Log.warnf("Live progress: reading media %s failed (%s); the next change or "
-                        + "resync reads it again", id, e.getMessage()))
-                .onFailure().recoverWithNull()
-                .subscribe().with(details -> {
-                    if (details != null) {
-                        deliver(id, Change.of(details));
+        context.runOnContext(ignored -> queries.details(batch)
+                .onFailure().invoke(e -> Log.warnf("Live progress: reading %d media record(s) failed (%s); the next "
+                        + "change or resync reads them again", batch.size(), e.getMessage()))
+                .onFailure().recoverWithItem(List.of())
+                .subscribe().with(found -> {
+                    try {
+                        found.forEach(details -> deliver(details.media().getId(), Change.of(details)));
+                    } finally {
+                        readDone(batch);
                     }
-                    readDone(id);
                 }));
     }
 
