@@ -58,7 +58,7 @@ final class Live {
     record Burst(String label, int uploads, int streams, int opened, int refused, double openingSeconds, int ended,
             double wallSeconds, long calls,
             double callP50Ms, double callP99Ms, double[] delaysMs, long[] peakRssKb, long[] beforeRssKb,
-            long[] idleRssKb, int deaths,
+            long[] idleRssKb, double[] cpuSeconds, String reads, int deaths,
             int ready, List<String> problems) {
     }
 
@@ -225,6 +225,8 @@ final class Live {
             threads.add(thread);
             thread.start();
         }
+        long[] cpu0 = { replicas.get(0).cpuTicks(), replicas.get(1).cpuTicks(), ServerProcess.selfCpuTicks(),
+                ServerProcess.machineBusyTicks() };
         long t0 = System.nanoTime();
         go.countDown();
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -242,6 +244,12 @@ final class Live {
             }
         }
         sampler.interrupt();
+        // CPU seconds over the burst: each pod, this load generator (runs and stream clients), the whole machine
+        double[] cpu = { ServerProcess.ticksToMillis(replicas.get(0).cpuTicks() - cpu0[0]) / 1000,
+                ServerProcess.ticksToMillis(replicas.get(1).cpuTicks() - cpu0[1]) / 1000,
+                ServerProcess.ticksToMillis(ServerProcess.selfCpuTicks() - cpu0[2]) / 1000,
+                ServerProcess.ticksToMillis(ServerProcess.machineBusyTicks() - cpu0[3]) / 1000 };
+        String reads = bases.stream().map(base -> readTimes(http, base)).collect(java.util.stream.Collectors.joining(" / "));
         int deaths = 0;
         for (int r = 0; r < 2; r++) {
             if (replicas.get(r).isAlive()) {
@@ -254,16 +262,37 @@ final class Live {
         double[] sortedDelays = delays.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         Burst burst = new Burst(label, uploads, streams.size(), opened, refused.get(), openingSeconds, ended, wall,
                 calls.length,
-                Capacity.percentile(calls, 0.5), Capacity.percentile(calls, 0.99), sortedDelays, peak, before, idle, deaths,
+                Capacity.percentile(calls, 0.5), Capacity.percentile(calls, 0.99), sortedDelays, peak, before, idle, cpu, reads, deaths,
                 Capacity.ready(database, batch + "-%"), new ArrayList<>(problems));
         System.out.printf(Locale.ROOT, "bench: live %s: %.1f s, %d ready of %d, call p50 %.0f ms p99 %.0f ms, streams "
                 + "%d opened (in %.1f s, %d answers 503/429 tried again) %d ended with the final state, delay p50 %.0f ms p99 %.0f ms max %.0f ms (%d), RSS with "
-                + "streams open %d / %d MiB, peak %d / %d MiB, %d died%s%n", label, wall, burst.ready(), uploads,
+                + "streams open %d / %d MiB, peak %d / %d MiB, CPU s pods %.1f / %.1f, bench %.1f, machine %.1f, live reads "
+                + "(count, mean, max) %s, %d died%s%n", label, wall, burst.ready(), uploads,
                 burst.callP50Ms(), burst.callP99Ms(), opened, openingSeconds, refused.get(), ended, Capacity.percentile(sortedDelays, 0.5),
                 Capacity.percentile(sortedDelays, 0.99), sortedDelays.length == 0 ? Double.NaN
                         : sortedDelays[sortedDelays.length - 1], sortedDelays.length, idle[0] / 1024, idle[1] / 1024,
-                peak[0] / 1024, peak[1] / 1024, deaths, problems.isEmpty() ? "" : "; e.g. " + problems.get(0));
+                peak[0] / 1024, peak[1] / 1024, cpu[0], cpu[1], cpu[2], cpu[3], reads, deaths, problems.isEmpty() ? "" : "; e.g. " + problems.get(0));
         return burst;
+    }
+
+    /** {@code media_live_reads} of one pod as its metrics show them now: count, mean and max (ms). */
+    private static String readTimes(HttpClient http, URI base) {
+        try {
+            String metrics = http.send(HttpRequest.newBuilder(base.resolve("q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            double count = metric(metrics, "media_live_reads_seconds_count");
+            double sum = metric(metrics, "media_live_reads_seconds_sum");
+            double max = metric(metrics, "media_live_reads_seconds_max");
+            return String.format(Locale.ROOT, "%.0f, %.0f ms, %.0f ms", count, count == 0 ? 0 : sum / count * 1000,
+                    max * 1000);
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private static double metric(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** One client's stream of one record: when its messages arrived, and when its final one did. */
@@ -427,17 +456,30 @@ final class Live {
                 .append("commit of a record's final change to its final message at a stream, the commit timed by a ")
                 .append("`LISTEN media_changes` client of the same PostgreSQL (notices go out at commit). *Call*: the ")
                 .append("time one signed call from Inngest spends in the service.\n\n");
-        md.append("| burst | wall | ready | streams open / ended with the final state (opening) | delay p50 | delay p99 | delay max | call p50 | call p99 | RSS with streams open A / B | RSS peak A / B | died |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| burst | wall | ready | streams open / ended with the final state (opening) | delay p50 | delay p99 | delay max | call p50 | call p99 | RSS with streams open A / B | RSS peak A / B | CPU s: pods A / B, load generator, machine | died |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Burst b : bursts) {
             double[] d = b.delaysMs();
-            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %s | %s | %s | %s | %.0f ms | %.0f ms | %d / %d MiB | %d / %d MiB | %d |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %s | %s | %s | %s | %.0f ms | %.0f ms | %d / %d MiB | %d / %d MiB | %.1f / %.1f, %.1f, %.1f | %d |%n",
                     b.label(), b.wallSeconds(), b.ready(), b.uploads(),
                     b.streams() == 0 ? "—" : b.opened() + " / " + b.ended() + " of " + b.streams() + " (" + b.refused()
                             + " answers 503/429 tried again, all open in " + String.format(Locale.ROOT, "%.1f s", b.openingSeconds()) + ")",
                     ms(d, 0.5), ms(d, 0.99), d.length == 0 ? "—" : String.format(Locale.ROOT, "%.0f ms", d[d.length - 1]),
                     b.callP50Ms(), b.callP99Ms(), b.idleRssKb()[0] / 1024, b.idleRssKb()[1] / 1024,
-                    b.peakRssKb()[0] / 1024, b.peakRssKb()[1] / 1024, b.deaths()));
+                    b.peakRssKb()[0] / 1024, b.peakRssKb()[1] / 1024, b.cpuSeconds()[0], b.cpuSeconds()[1],
+                    b.cpuSeconds()[2], b.cpuSeconds()[3], b.deaths()));
+        }
+        for (Burst b : bursts) {
+            double busy = b.cpuSeconds()[3] / (b.wallSeconds() * Runtime.getRuntime().availableProcessors());
+            if (b.streams() > 0 && busy > 0.9) {
+                md.append(String.format(Locale.ROOT, "%n%s: the machine was %.0f %% busy over the burst (the load "
+                        + "generator, running the executor's calls and reading every stream, %.1f CPU s; the pods %.1f "
+                        + "and %.1f): the pods waited for CPU, and so did their reads of changed records (%s: count, "
+                        + "mean and max per pod, since start). Delays here are what two pods sharing %d cores with "
+                        + "their load and PostgreSQL give, not what pods with cores of their own give.%n", b.label(),
+                        busy * 100, b.cpuSeconds()[2], b.cpuSeconds()[0], b.cpuSeconds()[1], b.reads(),
+                        Runtime.getRuntime().availableProcessors()));
+            }
         }
         for (Burst b : bursts) {
             if (b.streams() > 0) {

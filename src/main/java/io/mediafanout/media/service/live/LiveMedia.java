@@ -21,6 +21,7 @@ import io.mediafanout.media.service.MediaQueries;
 import io.quarkus.logging.Log;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -127,6 +128,7 @@ public class LiveMedia {
     private final int maxReads;
     private final Duration shutdownDelay;
     private final Counter sent;
+    private final Timer readTime;
     private volatile PgSubscriber subscriber;
     private volatile long resyncTimer = -1;
 
@@ -138,6 +140,9 @@ public class LiveMedia {
             MeterRegistry registry) {
         this.shutdownDelay = shutdownDelay.orElse(Duration.ZERO);
         this.sent = Counter.builder("media.live.messages").description("Live progress messages sent to streams")
+                .register(registry);
+        this.readTime = Timer.builder("media.live.reads").description("Reads of changed records for their streams, "
+                + "from the read's start to its records handed to the streams (up to 100 records a read)")
                 .register(registry);
         Gauge.builder("media.live.streams", open, AtomicInteger::get).description("Live progress streams open")
                 .register(registry);
@@ -366,6 +371,7 @@ public class LiveMedia {
     private final java.util.LinkedHashSet<String> due = new java.util.LinkedHashSet<>();
 
     private void readNow(List<String> batch) {
+        long started = System.nanoTime();
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
         context.runOnContext(ignored -> queries.details(batch)
@@ -376,6 +382,7 @@ public class LiveMedia {
                     try {
                         found.forEach(details -> deliver(details.media().getId(), Change.of(details)));
                     } finally {
+                        readTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
                         readDone(batch);
                     }
                 }));
