@@ -12,7 +12,6 @@ import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.rest.auth.ApiKeys;
 import io.mediafanout.media.rest.auth.Callers;
-import io.mediafanout.media.service.MediaQueries;
 import io.mediafanout.media.service.live.LiveMedia;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.smallrye.mutiny.Uni;
@@ -22,19 +21,18 @@ import io.smallrye.mutiny.Uni;
  * check runs here, before the resource method, because a server-sent event stream's status line is written when the
  * stream starts. Another owner's record is a {@code 404}, as for {@code GET /media/{id}}; past the pod's cap of
  * streams a {@code 503}, past the owner's a {@code 429}, both with {@code Retry-After}, before the record is read.
+ * The record is looked up in live progress' own batched reads ({@link LiveMedia#lookup}): a thousand streams opening
+ * at once on a few records cost a few reads.
  */
 @ApplicationScoped
 public class LiveStreamAccess {
 
-    private final MediaQueries queries;
     private final Callers callers;
     private final CurrentIdentityAssociation identities;
     private final LiveMedia live;
 
-    public LiveStreamAccess(MediaQueries queries, Callers callers, CurrentIdentityAssociation identities,
-            LiveMedia live) {
+    public LiveStreamAccess(Callers callers, CurrentIdentityAssociation identities, LiveMedia live) {
         this.live = live;
-        this.queries = queries;
         this.callers = callers;
         this.identities = identities;
     }
@@ -71,7 +69,8 @@ public class LiveStreamAccess {
     /** Past a cap, the answer; else null when the record is the caller's to see, a 404 when not. */
     private Uni<RestResponse<Problem>> refused(Caller caller, String id) {
         return live.noRoomFor(caller).map(full -> Uni.createFrom().item(full(full)))
-                .orElseGet(() -> queries.mayRead(id, caller).map(visible -> visible ? null : notFound()));
+                .orElseGet(() -> live.lookup(id).map(details -> details != null
+                        && caller.mayAccess(details.media().getOwner()) ? null : notFound()));
     }
 
     static RestResponse<Problem> full(LiveMedia.TooManyStreamsException full) {

@@ -49,12 +49,6 @@ public class MediaQueries {
         });
     }
 
-    /** Whether the record exists and {@code caller} may see it: one read of the record's row, none of its branches. */
-    @WithSession
-    public Uni<Boolean> mayRead(String id, Caller caller) {
-        return media.findById(id).map(found -> found != null && caller.mayAccess(found.getOwner()));
-    }
-
     /** The record with its branches, if {@code caller} may see it; null otherwise (as for no record). */
     @WithSession
     public Uni<Details> details(String id, Caller caller) {

@@ -18,19 +18,21 @@ import io.mediafanout.media.domain.Caller;
 import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.repository.MediaBranch;
 import io.mediafanout.media.service.MediaQueries;
-import io.quarkus.logging.Log;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
@@ -313,6 +315,7 @@ public class LiveMedia {
      * change (or a new watcher) while it is being read has it read once more after, however many come meanwhile.
      */
     private void read(String id) {
+        List<UniEmitter<? super MediaQueries.Details>> refused = null;
         synchronized (reads) {
             if (reading.contains(id)) {
                 readAgain.add(id);
@@ -320,7 +323,15 @@ public class LiveMedia {
             }
             if (due.size() < MAX_DUE) {
                 due.add(id);
-            } // else dropped: the periodic resync reads every watched record again
+            } else {
+                // dropped: the periodic resync reads every watched record again; a stream about to open is refused
+                refused = lookups.remove(id);
+            }
+        }
+        if (refused != null) {
+            lookingUp.addAndGet(-refused.size());
+            refused.forEach(emitter -> emitter.fail(new TooManyStreamsException("this replica has too many records "
+                    + "to read; try again", false)));
         }
         readDue();
     }
@@ -329,6 +340,7 @@ public class LiveMedia {
     private void readDue() {
         while (true) {
             List<String> batch = new java.util.ArrayList<>();
+            Map<String, List<UniEmitter<? super MediaQueries.Details>>> answering = new java.util.HashMap<>();
             synchronized (reads) {
                 if (readsUnderWay >= maxReads || due.isEmpty()) {
                     return;
@@ -340,8 +352,15 @@ public class LiveMedia {
                 }
                 reading.addAll(batch);
                 readsUnderWay++;
+                // those who asked before this read started: a read under way may have missed what they look for
+                for (String id : batch) {
+                    List<UniEmitter<? super MediaQueries.Details>> waiting = lookups.remove(id);
+                    if (waiting != null) {
+                        answering.put(id, waiting);
+                    }
+                }
             }
-            readNow(batch);
+            readNow(batch, answering);
         }
     }
 
@@ -370,23 +389,56 @@ public class LiveMedia {
     private final Set<String> readAgain = new java.util.HashSet<>();
     private final java.util.LinkedHashSet<String> due = new java.util.LinkedHashSet<>();
 
-    private void readNow(List<String> batch) {
+    private void readNow(List<String> batch, Map<String, List<UniEmitter<? super MediaQueries.Details>>> answering) {
         long started = System.nanoTime();
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> queries.details(batch)
-                .onFailure().invoke(e -> Log.warnf("Live progress: reading %d media record(s) failed (%s); the next "
-                        + "change or resync reads them again", batch.size(), e.getMessage()))
-                .onFailure().recoverWithItem(List.of())
-                .subscribe().with(found -> {
-                    try {
-                        found.forEach(details -> deliver(details.media().getId(), Change.of(details)));
-                    } finally {
-                        readTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
-                        readDone(batch);
-                    }
-                }));
+        context.runOnContext(ignored -> queries.details(batch).subscribe().with(found -> {
+            try {
+                Map<String, MediaQueries.Details> byId = new java.util.HashMap<>();
+                found.forEach(details -> {
+                    byId.put(details.media().getId(), details);
+                    deliver(details.media().getId(), Change.of(details));
+                });
+                answering.forEach((id, waiting) -> waiting.forEach(emitter -> emitter.complete(byId.get(id))));
+            } finally {
+                readTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+                lookingUp.addAndGet(-answering.values().stream().mapToInt(List::size).sum());
+                readDone(batch);
+            }
+        }, failure -> {
+            Log.warnf("Live progress: reading %d media record(s) failed (%s); the next change or resync reads them "
+                    + "again", batch.size(), failure.getMessage());
+            answering.forEach((id, waiting) -> waiting.forEach(emitter -> emitter.fail(failure)));
+            lookingUp.addAndGet(-answering.values().stream().mapToInt(List::size).sum());
+            readDone(batch);
+        }));
     }
+
+    /**
+     * The record as a read started from now finds it (null when there is none): a stream about to open learns from it
+     * whether the record exists and whose it is, in the same batched reads as the changes, so that many streams
+     * opening at once cost a few reads, not a query each. Past {@code max-streams} lookups waiting on this pod, a
+     * {@link TooManyStreamsException} at once.
+     */
+    public Uni<MediaQueries.Details> lookup(String id) {
+        return Uni.createFrom().emitter(emitter -> {
+            if (lookingUp.incrementAndGet() > maxStreams) {
+                lookingUp.decrementAndGet();
+                emitter.fail(new TooManyStreamsException("this replica is opening " + maxStreams
+                        + " streams (media.live.max-streams); try again", false));
+                return;
+            }
+            synchronized (reads) {
+                lookups.computeIfAbsent(id, k -> new java.util.ArrayList<>()).add(emitter);
+            }
+            read(id);
+        });
+    }
+
+    /** Guarded by {@link #reads}: lookups waiting for the next read of their record. */
+    private final Map<String, List<UniEmitter<? super MediaQueries.Details>>> lookups = new java.util.HashMap<>();
+    private final AtomicInteger lookingUp = new AtomicInteger();
 
     private void deliver(String id, Change change) {
         Set<Watcher> set = watchers.get(id);
