@@ -252,6 +252,13 @@ public interface MediaConfig {
          */
         @WithDefault("10000")
         int maxInProgressPerOwner();
+
+        /**
+         * {@code MEDIA_API_PUBLIC_URL}: where clients reach the API (the Ingress' URL), the server of the API document
+         * {@code /q/openapi} serves ({@link io.mediafanout.media.rest.OpenApiRuntime}); unset, the stored document's
+         * {@code http://localhost:8080}.
+         */
+        Optional<java.net.URI> publicUrl();
     }
 
     interface Ittybit {

@@ -8,7 +8,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirements;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -44,13 +48,19 @@ public class IttybitWebhookResource {
     }
 
     @POST
-    @Operation(summary = "A task ended", description = "Sends ittybit/task.ended for the task, which ends the wait "
-            + "of the branch that created it; the branch then reads the task from Ittybit (the body is not trusted).")
-    @APIResponse(responseCode = "200", description = "Accepted")
+    @Operation(operationId = "receiveIttybitWebhook", summary = "A task ended", description = "Sends ittybit/task.ended "
+            + "for the task, which ends the wait of the branch that created it; the branch then reads the task from "
+            + "Ittybit (the body is not trusted). No API key or token: the URL is the credential, its last segment an "
+            + "HMAC of the task key (ITTYBIT_WEBHOOK_SECRET) that this service put in the task's webhook_url.")
+    @SecurityRequirements
+    @APIResponse(responseCode = "200", description = "Accepted",
+            content = @Content(schema = @Schema(implementation = Received.class)))
     @APIResponse(responseCode = "404", description = "Not a webhook URL this service handed out")
     @APIResponse(responseCode = "503", description = "The event could not be sent to Inngest; Ittybit retries")
-    public Uni<RestResponse<Object>> taskEnded(@PathParam("taskKey") String taskKey, @PathParam("token") String token,
-            byte[] body) {
+    public Uni<RestResponse<Object>> taskEnded(
+            @Parameter(description = "The task's idempotency key") @PathParam("taskKey") String taskKey,
+            @Parameter(description = "HMAC-SHA256 of the task key, hex: the proof that this service made the URL")
+            @PathParam("token") String token, byte[] body) {
         return service.taskEnded(taskKey, token, parse(body)).map(outcome -> switch (outcome) {
             case ACCEPTED -> RestResponse.ok(new Received(true));
             case REJECTED -> RestResponse.ResponseBuilder.<Object> create(RestResponse.Status.NOT_FOUND).entity(

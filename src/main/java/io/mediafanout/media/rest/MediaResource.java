@@ -23,10 +23,13 @@ import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
@@ -66,15 +69,12 @@ import io.smallrye.mutiny.Uni;
                 + "where an identity provider is configured (OIDC), one of its access tokens (a JWT) with the "
                 + "roles in its role claim")
 @SecurityRequirement(name = "apiKey")
-@APIResponse(responseCode = "401", description = "No credentials, an unknown API key or an invalid access token",
-        content = @Content(schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "No credentials, an unknown API key or an invalid access token")
 @APIResponse(responseCode = "403", description = "The key or token lacks the role this request needs (media:read to "
-        + "read, media:write to upload, cancel and reprocess, media:admin for both on every owner's records)",
-        content = @Content(schema = @Schema(implementation = Problem.class)))
+        + "read, media:write to upload, cancel and reprocess, media:admin for both on every owner's records)")
 @APIResponse(responseCode = "429", description = "Too many requests with this key or token subject, or (uploads and "
         + "reprocess) the owner already has MEDIA_API_MAX_IN_PROGRESS_PER_OWNER records in processing "
-        + "(too_many_in_progress; nothing is stored): see Retry-After",
-        content = @Content(schema = @Schema(implementation = Problem.class)))
+        + "(too_many_in_progress; nothing is stored): see Retry-After")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "media", description = "Video uploads and what the pipeline made of them")
@@ -95,9 +95,16 @@ public class MediaResource {
     public record MediaPage(List<MediaResponse> items, int limit) {
     }
 
+    static final String UPLOAD_EXAMPLE = "{\"sourceUrl\": \"https://uploads.example/vid_1.mp4\", \"mediaId\": \"vid_1\", "
+            + "\"branches\": [\"hls-package\", \"poster-image\"], \"options\": {\"poster-image\": {\"time\": 5, "
+            + "\"format\": \"jpeg\"}}, \"callbackUrl\": \"https://app.example/hooks/media\"}";
     static final String IDEMPOTENCY_KEY_DOC = "Optional, 1-255 printable ASCII characters (a UUID): the same key "
             + "and request within 24 hours gets the first request's record and status (with Idempotent-Replayed: "
             + "true) and starts nothing more; the same key with another request is a 422. Keys are per caller.";
+    /** The 200 answer of the two streams, as {@code text/event-stream}. */
+    static final String EVENT_STREAM_DOC = "A text/event-stream: each message has `event: media`, `id:` the record's "
+            + "version and `data:` the record as JSON (a MediaResponse, as GET /media/{id} returns it); comment lines "
+            + "(`: keep-alive`) keep the connection open";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -136,22 +143,24 @@ public class MediaResource {
 
     @POST
     @RolesAllowed({ ApiKeys.WRITE, ApiKeys.ADMIN })
-    @Operation(summary = "Process a video", description = "Stores the record (status processing), owned by the "
+    @Operation(operationId = "uploadMedia",
+            summary = "Process a video", description = "Stores the record (status processing), owned by the "
             + "caller, and starts the pipeline. Repeating the request with the same mediaId, or with the same "
             + "Idempotency-Key, returns the same record and starts no second run.")
     @APIResponse(responseCode = "200", description = "The record is already ready or failed: returned as it is, "
             + "nothing starts (see reprocess)", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "202", description = "Accepted: see Location for progress",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
-    @APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Invalid input; `errors` names each wrong field")
     @APIResponse(responseCode = "409", description = "mediaId already used for another sourceUrl, other outputs or "
-            + "another callbackUrl, or taken by another owner",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+            + "another callbackUrl, or taken by another owner")
+    @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours")
     @APIResponse(responseCode = "503", description = "Stored, but processing could not be started yet: the reconciler retries it within minutes, and repeating the request is safe")
-    public Uni<RestResponse<MediaResponse>> upload(UploadRequest request, UriInfo uri,
+    public Uni<RestResponse<MediaResponse>> upload(
+            @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = UploadRequest.class), examples = @ExampleObject(name = "upload",
+                            summary = "An HLS package and a JPEG poster at 5 s, with a callback", value = UPLOAD_EXAMPLE)))
+            UploadRequest request, UriInfo uri,
             @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
         if (request == null) {
             throw new InvalidUploadException("sourceUrl", "a JSON body with sourceUrl is required");
@@ -187,17 +196,15 @@ public class MediaResource {
     @RolesAllowed({ ApiKeys.WRITE, ApiKeys.ADMIN })
     @Path("/{id}")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Cancel the processing of a video", description = "Stops the record's run (media/cancelled): "
+    @Operation(operationId = "cancelMedia",
+            summary = "Cancel the processing of a video", description = "Stops the record's run (media/cancelled): "
             + "no new Ittybit task is created, tasks already running end on their own (Ittybit cannot cancel them), "
             + "and the record becomes cancelled, keeping the outputs already made. Repeating it is safe.")
     @APIResponse(responseCode = "200", description = "Cancelled (now or before)",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
-    @APIResponse(responseCode = "404", description = "No such record",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The record is already ready or failed",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Cancelled, but the run could not be stopped yet: repeat the request",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such record")
+    @APIResponse(responseCode = "409", description = "The record is already ready or failed")
+    @APIResponse(responseCode = "503", description = "Cancelled, but the run could not be stopped yet: repeat the request")
     public Uni<MediaResponse> cancel(@PathParam("id") String id) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             throw new NotFoundException("no media record with this id");
@@ -210,14 +217,14 @@ public class MediaResource {
     @RolesAllowed({ ApiKeys.WRITE, ApiKeys.ADMIN })
     @Path("/{id}/reprocess")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Process a video again", description = "Starts a new run of a ready, failed or cancelled record, with "
+    @Operation(operationId = "reprocessMedia",
+            summary = "Process a video again", description = "Starts a new run of a ready, failed or cancelled record, with "
             + "new Ittybit tasks; the record is processing until the run ends.")
     @APIResponse(responseCode = "202", description = "Started: see Location for progress",
             content = @Content(schema = @Schema(implementation = MediaResponse.class)))
     @APIResponse(responseCode = "404", description = "No such record")
     @APIResponse(responseCode = "409", description = "The record is still processing")
-    @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "This Idempotency-Key was used for another request in the last 24 hours")
     public Uni<RestResponse<MediaResponse>> reprocess(@PathParam("id") String id, UriInfo uri,
             @Parameter(description = IDEMPOTENCY_KEY_DOC) @HeaderParam(IdempotentRequest.HEADER) String idempotencyKey) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
@@ -258,21 +265,22 @@ public class MediaResource {
     @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "The record's changes as they happen (server-sent events)", description = "First the record "
+    @Operation(operationId = "watchMedia",
+            summary = "The record's changes as they happen (server-sent events)", description = "First the record "
             + "as GET /media/{id} shows it now, then one message per change: event media, id the record's version, "
             + "data the record at that version. The stream ends after a terminal state (ready, failed, cancelled). "
             + "Resume with Last-Event-ID (or ?lastEventId=): the current state comes at once if it changed since; a "
             + "slow reader may skip intermediate versions, never the last. A comment line every 15 s keeps it open.")
-    @APIResponse(responseCode = "200", description = "text/event-stream")
-    @APIResponse(responseCode = "404", description = "No such record (or another owner's); no stream starts",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
-    @Parameter(name = StreamTokenAuthenticationMechanism.PARAMETER, in = ParameterIn.QUERY, description = "A stream "
+    @APIResponse(responseCode = "200", description = EVENT_STREAM_DOC, content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+            schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "404", description = "No such record (or another owner's); no stream starts")
+    @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After")
+    @Parameter(name = StreamTokenAuthenticationMechanism.PARAMETER, in = ParameterIn.QUERY,
+            schema = @Schema(type = SchemaType.STRING), description = "A stream "
             + "token of this record (POST /media/{id}/events/token), in place of the Authorization header (a "
             + "browser's EventSource cannot send one)")
     @APIResponse(responseCode = "401", description = "No credentials, or a stream token that is invalid, expired or for "
-            + "another record", content = @Content(schema = @Schema(implementation = Problem.class)))
+            + "another record")
     public Multi<OutboundSseEvent> events(@PathParam("id") String id,
             @Parameter(description = "The last message id the client has: resume after it") @HeaderParam("Last-Event-ID") String lastEventId,
             @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdQuery,
@@ -301,14 +309,14 @@ public class MediaResource {
     @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
     @Path("/{id}/events/token")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "A short-lived URL of the record's stream, for browsers", description = "EventSource cannot "
+    @Operation(operationId = "createStreamToken",
+            summary = "A short-lived URL of the record's stream, for browsers", description = "EventSource cannot "
             + "send an Authorization header: this returns a URL of GET /media/{id}/events with a signed token, which "
             + "opens that record's stream, read-only, as the caller, until it expires (MEDIA_LIVE_TOKEN_TTL, 5 "
             + "minutes by default), on any replica. It opens nothing else. Ask for it from your server and hand the "
             + "URL to the page; a page reconnecting after it expired asks for a new one.")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = StreamTokenResponse.class)))
-    @APIResponse(responseCode = "404", description = "No such record (or another owner's)",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such record (or another owner's)")
     public Uni<RestResponse<StreamTokenResponse>> streamToken(@PathParam("id") String id, UriInfo uri) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             throw new NotFoundException("no media record with this id");
@@ -331,17 +339,19 @@ public class MediaResource {
     @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
     @Path("/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "The changes of all the caller's records as they happen (server-sent events)",
+    @Operation(operationId = "watchAllMedia",
+            summary = "The changes of all the caller's records as they happen (server-sent events)",
             description = "One message per change of any of the caller's records (every record for media:admin), "
                     + "optionally only those in one status: event media, id the record's version, data the record. "
                     + "It does not end by itself. It starts with the changes from now on (no resume: read what was "
                     + "missed with GET /media).")
-    @APIResponse(responseCode = "200", description = "text/event-stream")
-    @APIResponse(responseCode = "400", description = "An unknown status", content = @Content(schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "200", description = EVENT_STREAM_DOC, content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+            schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "400", description = "An unknown status")
+    @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After")
     public Multi<OutboundSseEvent> allEvents(
-            @Parameter(description = "Only records in this status: processing, ready, failed, cancelled") @QueryParam("status") String status,
+            @Parameter(description = "Only records in this status", schema = @Schema(implementation = MediaStatus.class))
+            @QueryParam("status") String status,
             @Context Sse sse) {
         Caller caller = callers.of(identity);
         // checked before the stream started (LiveStreamAccess): a status named here is one of MediaStatus
@@ -385,10 +395,10 @@ public class MediaResource {
     @GET
     @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
     @Path("/{id}")
-    @Operation(summary = "A media record, with the progress of each branch")
+    @Operation(operationId = "getMedia",
+            summary = "A media record, with the progress of each branch")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaResponse.class)))
-    @APIResponse(responseCode = "404", description = "No such record (or another owner's)",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such record (or another owner's)")
     public Uni<MediaResponse> get(@PathParam("id") String id) {
         if (!Upload.MEDIA_ID.matcher(id).matches()) {
             // no record can have this id: answer without asking the database
@@ -404,13 +414,15 @@ public class MediaResource {
 
     @GET
     @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
-    @Operation(summary = "Records, newest first", description = "The caller's own records; every record for media:admin")
+    @Operation(operationId = "listMedia",
+            summary = "Records, newest first", description = "The caller's own records; every record for media:admin")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = MediaPage.class)))
-    @APIResponse(responseCode = "400", description = "Invalid status or limit",
-            content = @Content(schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Invalid status or limit")
     public Uni<MediaPage> list(
-            @Parameter(description = "processing, ready, failed or cancelled") @QueryParam("status") String status,
-            @Parameter(description = "1 to 100, default 20") @QueryParam("limit") String limit) {
+            @Parameter(description = "Only records in this status", schema = @Schema(implementation = MediaStatus.class))
+            @QueryParam("status") String status,
+            @Parameter(description = "How many records, at most", schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "" + MAX_LIMIT, defaultValue = "" + DEFAULT_LIMIT)) @QueryParam("limit") String limit) {
         MediaStatus filter = status == null ? null : MediaStatus.of(status).orElseThrow(() -> new InvalidUploadException(
                 "status", "status must be one of " + MediaStatus.all()));
         int size = parseLimit(limit);

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
@@ -27,10 +29,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * token's owner claim; null for a record without owner, which only {@code media:admin} sees).
  */
 @RegisterForReflection
-public record MediaResponse(String id, MediaStatus status, String sourceUrl,
+public record MediaResponse(@Schema(example = "vid_1") String id, MediaStatus status,
+        @Schema(example = "https://uploads.example/vid_1.mp4") String sourceUrl,
         @JsonIgnore Map<Branch, String> outputs, String failedBranch, Failure error, OffsetDateTime createdAt,
         OffsetDateTime updatedAt, List<BranchResponse> branches, Map<String, Map<String, Object>> options,
-        String callbackUrl, String owner) {
+        @Schema(example = "https://app.example/hooks/media") String callbackUrl, @Schema(example = "ci") String owner) {
 
     /** Each branch's output URL under its result field ({@code hlsUrl}, ...; null when it made none). */
     @JsonAnyGetter
@@ -52,7 +55,9 @@ public record MediaResponse(String id, MediaStatus status, String sourceUrl,
 
     /** One branch: {@code pending} until its first attempt starts, {@code skipped} when the upload left it out. */
     @RegisterForReflection
-    public record BranchResponse(String name, BranchStatus status, String taskId, String outputUrl, int attempts,
+    public record BranchResponse(@Schema(example = "hls-package") String name, BranchStatus status,
+            @Schema(example = "task_7f3c9a") String taskId,
+            @Schema(example = "https://cdn.ittybit.example/vid_1/master.m3u8") String outputUrl, int attempts,
             Failure error, OffsetDateTime updatedAt) {
     }
 

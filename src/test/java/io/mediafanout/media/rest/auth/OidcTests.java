@@ -17,6 +17,7 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeOidcProvider;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
 /**
@@ -30,6 +31,7 @@ import io.restassured.response.Response;
 class OidcTests {
 
     static final String KEY = "mf_oidc_writer_" + "d".repeat(32);
+    static final String PUBLIC_URL = "https://media.example.com";
 
     private static String upload(String id) {
         return "{\"sourceUrl\":\"https://uploads.example/" + id + ".mp4\",\"mediaId\":\"" + id + "\"}";
@@ -45,6 +47,21 @@ class OidcTests {
 
     private static int callsToTheProvider() {
         return FakeOidcProvider.server().received().size();
+    }
+
+    @Test
+    void theServedDocumentOffersTheProvidersTokensBesideApiKeysAtThePublicUrl() {
+        JsonPath document = given().get("/q/openapi?format=json").then().statusCode(200).extract().jsonPath();
+
+        assertThat(document.getString("components.securitySchemes.oidc.type")).isEqualTo("openIdConnect");
+        assertThat(document.getString("components.securitySchemes.oidc.openIdConnectUrl"))
+                .isEqualTo(FakeOidcProvider.issuer() + "/.well-known/openid-configuration");
+        for (String operation : List.of("'/media'.post", "'/media/{id}'.get", "'/media/{id}/events'.get")) {
+            assertThat(document.getList("paths." + operation + ".security")).as(operation)
+                    .containsExactly(Map.of("apiKey", List.of()), Map.of("oidc", List.of()));
+        }
+        assertThat(document.getList("paths.'/ittybit/webhooks/{taskKey}/{token}'.post.security")).isEmpty();
+        assertThat(document.getList("servers.url")).containsExactly(PUBLIC_URL);
     }
 
     @Test
