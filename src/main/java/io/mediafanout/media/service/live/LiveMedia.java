@@ -146,6 +146,12 @@ public class LiveMedia {
         this.readTime = Timer.builder("media.live.reads").description("Reads of changed records for their streams, "
                 + "from the read's start to its records handed to the streams (up to 100 records a read)")
                 .register(registry);
+        // a registry that outlives this bean (an application restarted in one JVM: tests, dev mode) keeps the gauge it
+        // first got, bound to a counter no longer used: this one replaces it
+        Gauge stale = registry.find("media.live.streams").gauge();
+        if (stale != null) {
+            registry.remove(stale);
+        }
         Gauge.builder("media.live.streams", open, AtomicInteger::get).description("Live progress streams open")
                 .register(registry);
         this.queries = queries;
@@ -241,6 +247,11 @@ public class LiveMedia {
      * is read. The caller has already been shown the record exists and is theirs.
      */
     public Multi<Change> watch(String id, Caller caller, long lastSeen) {
+        // counted when subscribed, uncounted when it ends: a stream never subscribed (its client gone) holds nothing
+        return Multi.createFrom().deferred(() -> watching(id, caller, lastSeen));
+    }
+
+    private Multi<Change> watching(String id, Caller caller, long lastSeen) {
         AtomicInteger mine = takeStream(caller);
         return Multi.createFrom().<Change>emitter(emitter -> {
             Watcher watcher = new Watcher(id, emitter, lastSeen);
@@ -281,6 +292,10 @@ public class LiveMedia {
      * stream ended (it reconnects and reads the records it missed with {@code GET /media}).
      */
     public Multi<Change> watchAll(Caller caller, java.util.Optional<MediaStatus> status) {
+        return Multi.createFrom().deferred(() -> watchingAll(caller, status));
+    }
+
+    private Multi<Change> watchingAll(Caller caller, java.util.Optional<MediaStatus> status) {
         AtomicInteger mine = takeStream(caller);
         return Multi.createFrom().<Change>emitter(emitter -> {
             ListWatcher watcher = new ListWatcher(caller, status, emitter);
