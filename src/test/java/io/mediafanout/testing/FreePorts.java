@@ -52,9 +52,14 @@ public final class FreePorts {
         }
     }
 
-    /** The first port of this JVM's block: by its fork number. */
+    /**
+     * The first port of this JVM's block: by its fork number, or, where the build does not pass one (failsafe leaves
+     * {@code ${surefire.forkNumber}} empty), by its process id: two forks started together have consecutive ids.
+     */
     static int blockStart() {
-        return FIRST + (Integer.getInteger("test.fork", 1) - 1) % BLOCKS * BLOCK;
+        Integer fork = Integer.getInteger("test.fork");
+        long slot = fork != null ? fork - 1 : ProcessHandle.current().pid();
+        return FIRST + (int) (slot % BLOCKS) * BLOCK;
     }
 
     private static boolean bindable(int port) {

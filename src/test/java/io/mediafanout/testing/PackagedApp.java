@@ -288,7 +288,9 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
             while (true) {
                 Process current = process;
                 try {
-                    if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    // ready, and this process is the one listening (not another one holding the port it lost)
+                    if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                            && current.isAlive() && listening()) {
                         return this;
                     }
                 } catch (IOException notYet) {
@@ -306,6 +308,18 @@ public final class PackagedApp extends LaunchOptions<PackagedApp> implements Bef
                             + "; log " + log + ":\n" + tail());
                 }
                 sleep(50);
+            }
+        }
+
+        /** Whether this process's log says it listens on its port (Quarkus' "Listening on: http://...:<port>"). */
+        private boolean listening() {
+            try {
+                String text = java.nio.file.Files.readString(log);
+                return text.contains("Listening on: http://0.0.0.0:" + port)
+                        || text.contains("Listening on: http://127.0.0.1:" + port)
+                        || text.contains("Listening on: http://localhost:" + port);
+            } catch (IOException e) {
+                return false;
             }
         }
 
