@@ -14,8 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -126,75 +124,28 @@ final class Capacity {
             }
             emulator.register();
             warmUp(emulator, batch);
-            long[] peak = new long[2];
-            int[] deaths = new int[1];
-            Thread sampler = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    for (int r = 0; r < 2; r++) {
-                        if (replicas.get(r).isAlive()) {
-                            peak[r] = Math.max(peak[r], replicas.get(r).rssKb());
-                        }
-                    }
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "capacity-rss");
-            sampler.setDaemon(true);
-            sampler.start();
-
-            ConcurrentLinkedQueue<Double> callMs = new ConcurrentLinkedQueue<>();
-            AtomicInteger completed = new AtomicInteger();
-            List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
-            CountDownLatch go = new CountDownLatch(1);
-            List<Thread> threads = new ArrayList<>();
+            BurstRuns.PeakRss rss = new BurstRuns.PeakRss(replicas, "capacity-rss");
+            List<com.fasterxml.jackson.databind.JsonNode> events = new ArrayList<>();
             for (String mediaId : mediaIds) {
-                Thread thread = new Thread(null, () -> {
-                    try {
-                        go.await();
-                        ExecutorEmulator.Run run = emulator.run("video/uploaded", JSON.createObjectNode()
-                                .put("mediaId", mediaId).put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
-                        run.calls().forEach(call -> callMs.add(call.durationMillis()));
-                        if (run.status().equals("completed")) {
-                            completed.incrementAndGet();
-                        } else if (problems.size() < 20) {
-                            problems.add(mediaId + ": " + run.status() + " " + run.output());
-                        }
-                    } catch (Throwable e) {
-                        if (problems.size() < 20) {
-                            problems.add(mediaId + ": " + e);
-                        }
-                    }
-                }, "capacity-run", 256 * 1024);
-                thread.setDaemon(true);
-                threads.add(thread);
-                thread.start();
+                com.fasterxml.jackson.databind.node.ObjectNode event = JSON.createObjectNode().put("name", "video/uploaded");
+                event.set("data", JSON.createObjectNode().put("mediaId", mediaId)
+                        .put("sourceUrl", "https://uploads.example/" + mediaId + ".mp4"));
+                events.add(event);
             }
-            long t0 = System.nanoTime();
-            go.countDown();
-            long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
-            for (Thread thread : threads) {
-                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-            }
-            double wall = (System.nanoTime() - t0) / 1e9;
+            BurstRuns started = new BurstRuns(events, emulator, Duration.ZERO, "capacity-run");
+            double wall = started.runAll(Duration.ofMinutes(20));
             emulator.close();
-            sampler.interrupt();
-            for (int r = 0; r < 2; r++) {
-                if (replicas.get(r).isAlive()) {
-                    peak[r] = Math.max(peak[r], replicas.get(r).peakRssKb());
-                } else {
-                    deaths[0]++;
-                }
-            }
+            long[] peak = rss.stop();
+            int[] deaths = { rss.deaths() };
             for (int r = 0; r < 2; r++) {
                 String log = Files.readString(logs.resolve(logName(label, r)));
                 if (log.contains("OutOfMemoryError") && replicas.get(r).isAlive()) {
                     deaths[0]++;
                 }
             }
-            double[] sorted = callMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            List<String> problems = started.problems;
+            AtomicInteger completed = started.completed;
+            double[] sorted = started.sortedCallMs();
             int ready = ready(database, "cap-" + batch + "-%");
             Burst burst = new Burst(label, bounded, memory, webhooks, runs, wall, sorted.length,
                     percentile(sorted, 0.5), percentile(sorted, 0.99), peak, deaths[0], completed.get(), ready,

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
@@ -24,8 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.ExecutorEmulator;
@@ -136,7 +133,6 @@ final class Live {
         String batch = "live-" + UUID.randomUUID().toString().substring(0, 6);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> mediaIds = new ArrayList<>();
         for (int i = 0; i < uploads; i++) {
             String mediaId = batch + "-" + i;
@@ -153,6 +149,11 @@ final class Live {
                 throw new IllegalStateException("upload " + mediaId + ": " + answer.statusCode() + " " + answer.body());
             }
         }
+        // one thread per run, released once the streams are open
+        BurstRuns runs = new BurstRuns(mediaIds.stream()
+                .map(mediaId -> FakeInngestApi.receivedEvent(MediaEvents.UPLOADED, mediaId)).toList(), emulator, ramp,
+                "live-run");
+        List<String> problems = runs.problems;
         // the streams, each as its record's owner, alternating replicas; each has its first message before runs start
         List<Stream> streams = new ArrayList<>();
         for (int i = 0; i < uploads; i++) {
@@ -182,58 +183,12 @@ final class Live {
         for (int r = 0; r < 2; r++) {
             idle[r] = replicas.get(r).isAlive() ? replicas.get(r).rssKb() : 0;
         }
-        long[] peak = new long[2];
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                for (int r = 0; r < 2; r++) {
-                    if (replicas.get(r).isAlive()) {
-                        peak[r] = Math.max(peak[r], replicas.get(r).rssKb());
-                    }
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "live-rss");
-        sampler.setDaemon(true);
-        sampler.start();
-
-        ConcurrentLinkedQueue<Double> callMs = new ConcurrentLinkedQueue<>();
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (String mediaId : mediaIds) {
-            JsonNode event = FakeInngestApi.receivedEvent(MediaEvents.UPLOADED, mediaId);
-            long startAfterMs = ramp.toMillis() * threads.size() / Math.max(1, mediaIds.size());
-            Thread thread = new Thread(null, () -> {
-                try {
-                    go.await();
-                    Thread.sleep(startAfterMs);
-                    ExecutorEmulator.Run run = emulator.runEvent(event);
-                    run.calls().forEach(call -> callMs.add(call.durationMillis()));
-                    if (!run.status().equals("completed") && problems.size() < 20) {
-                        problems.add(mediaId + ": " + run.status() + " " + run.output());
-                    }
-                } catch (Throwable e) {
-                    if (problems.size() < 20) {
-                        problems.add(mediaId + ": " + e);
-                    }
-                }
-            }, "live-run", 256 * 1024);
-            thread.setDaemon(true);
-            threads.add(thread);
-            thread.start();
-        }
+        BurstRuns.PeakRss rss = new BurstRuns.PeakRss(replicas, "live-rss");
         long[] cpu0 = { replicas.get(0).cpuTicks(), replicas.get(1).cpuTicks(), ServerProcess.selfCpuTicks(),
                 ServerProcess.machineBusyTicks() };
-        long t0 = System.nanoTime();
-        go.countDown();
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        for (Thread thread : threads) {
-            thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-        }
-        double wall = (System.nanoTime() - t0) / 1e9;
+        Duration within = Duration.ofMinutes(10);
+        long deadline = System.nanoTime() + within.toNanos();
+        double wall = runs.runAll(within);
         int ended = 0;
         List<Double> delays = new ArrayList<>();
         for (Stream stream : streams) {
@@ -243,22 +198,15 @@ final class Live {
                 stream.delayMs().ifPresent(delays::add);
             }
         }
-        sampler.interrupt();
+        long[] peak = rss.stop();
         // CPU seconds over the burst: each pod, this load generator (runs and stream clients), the whole machine
         double[] cpu = { ServerProcess.ticksToMillis(replicas.get(0).cpuTicks() - cpu0[0]) / 1000,
                 ServerProcess.ticksToMillis(replicas.get(1).cpuTicks() - cpu0[1]) / 1000,
                 ServerProcess.ticksToMillis(ServerProcess.selfCpuTicks() - cpu0[2]) / 1000,
                 ServerProcess.ticksToMillis(ServerProcess.machineBusyTicks() - cpu0[3]) / 1000 };
         String reads = bases.stream().map(base -> readTimes(http, base)).collect(java.util.stream.Collectors.joining(" / "));
-        int deaths = 0;
-        for (int r = 0; r < 2; r++) {
-            if (replicas.get(r).isAlive()) {
-                peak[r] = Math.max(peak[r], replicas.get(r).peakRssKb());
-            } else {
-                deaths++;
-            }
-        }
-        double[] calls = callMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int deaths = rss.deaths();
+        double[] calls = runs.sortedCallMs();
         double[] sortedDelays = delays.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         Burst burst = new Burst(label, uploads, streams.size(), opened, refused.get(), openingSeconds, ended, wall,
                 calls.length,
