@@ -386,6 +386,12 @@ final class Live {
         env.put("MEDIA_RECONCILER_EVERY", "off");
         env.put("INNGEST_CONCURRENCY_REPLICAS", "2");
         env.put("ITTYBIT_WEBHOOK_BASE_URL", service.url("").toString().replaceAll("/$", ""));
+        String jfr = Benchmark.env("BENCH_LIVE_JFR", "");
+        if (!jfr.isEmpty()) {
+            // a CPU profile of each replica over the whole part (jfr print --events jdk.ExecutionSample <file>)
+            env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + jfr + "/live-" + replica
+                    + ".jfr,settings=profile,dumponexit=true");
+        }
         return ServerProcess.start("media-fanout live replica " + replica,
                 EndToEnd.serviceCommand(root, jar, memory(), database), env, root,
                 logs.resolve("live-" + replica + ".log"), port);
