@@ -208,9 +208,9 @@ public class LiveMedia {
 
     /**
      * The default cap of streams per pod: the heap / {@link #HEAP_PER_STREAM}, at least 16 (a 256 MiB pod's heap, 62 MiB
-     * as the JVM counts it: 1,058). Measured (bench part {@code live}): a stream costs about 30 KiB of the pod's RSS (its connection's
-     * buffers, its pipeline, at most one unsent state, whatever its reader's speed), and a 256 MiB pod running a burst
-     * has about 40 MiB to spare: 1,058 streams fit, 2,000 would not.
+     * as the JVM counts it: 1,058). Measured (bench part {@code live}): a stream costs 14-20 KiB of the pod's RSS (its
+     * connection's buffers, its pipeline, at most one unsent state, whatever its reader's speed); a 256 MiB pod
+     * running a burst with 1,000 streams peaked at 243-249 MiB: 1,058 streams fit, 2,000 would not.
      */
     static int defaultMaxStreams(long heapBytes) {
         return (int) Math.max(16, Math.min(100_000, heapBytes / HEAP_PER_STREAM));
