@@ -78,7 +78,8 @@ public class OpenApiContract implements OASFilter {
                         : org.eclipse.microprofile.openapi.models.media.Schema.SchemaType.STRING));
     }
 
-    private static Stream<Operation> operations(PathItem path) {
+    /** A path's operations (none when it has none). */
+    static Stream<Operation> operations(PathItem path) {
         return path.getOperations() == null ? Stream.empty()
                 : path.getOperations().values().stream().filter(Objects::nonNull);
     }

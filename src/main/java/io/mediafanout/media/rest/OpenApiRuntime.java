@@ -1,7 +1,6 @@
 package io.mediafanout.media.rest;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 import org.eclipse.microprofile.config.Config;
@@ -48,8 +47,7 @@ public class OpenApiRuntime implements OASFilter {
                 .type(SecurityScheme.Type.OPENIDCONNECT).openIdConnectUrl(discoveryUrl)
                 .description("An access token (a JWT) of the identity provider, with the roles in its role claim, as "
                         + "Authorization: Bearer <token>"));
-        openAPI.getPaths().getPathItems().values().stream()
-                .flatMap(path -> path.getOperations().values().stream()).filter(Objects::nonNull)
+        openAPI.getPaths().getPathItems().values().stream().flatMap(OpenApiContract::operations)
                 .filter(operation -> operation.getSecurity() != null
                         && operation.getSecurity().stream().anyMatch(requirement -> requirement.hasScheme(API_KEY)))
                 .forEach(operation -> operation.addSecurityRequirement(
