@@ -72,6 +72,32 @@ final class BurstRuns {
         return callMs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
+    /** CPU time from creation to {@link #seconds}: replicas A and B, this load generator, the whole machine. */
+    static final class CpuClock {
+        private final List<ServerProcess> replicas;
+        private final long[] start;
+
+        CpuClock(List<ServerProcess> replicas) {
+            this.replicas = replicas;
+            this.start = ticks();
+        }
+
+        private long[] ticks() {
+            return new long[] { replicas.get(0).cpuTicks(), replicas.get(1).cpuTicks(), ServerProcess.selfCpuTicks(),
+                    ServerProcess.machineBusyTicks() };
+        }
+
+        /** CPU seconds since creation: pod A, pod B, this load generator, the machine. */
+        double[] seconds() {
+            long[] now = ticks();
+            double[] seconds = new double[now.length];
+            for (int i = 0; i < now.length; i++) {
+                seconds[i] = ServerProcess.ticksToMillis(now[i] - start[i]) / 1000;
+            }
+            return seconds;
+        }
+    }
+
     /** The highest RSS of each replica, sampled every 100 ms from creation until {@link #stop}. */
     static final class PeakRss {
         private final List<ServerProcess> replicas;

@@ -43,8 +43,8 @@ final class Capacity {
 
     /** One burst's outcome. */
     record Burst(String label, boolean bounded, String memory, boolean webhooks, int runs, double wallSeconds,
-            long calls, double p50Ms, double p99Ms, long[] peakRssKb, int deaths, int completed, int ready,
-            List<String> problems) {
+            long calls, double p50Ms, double p99Ms, long[] peakRssKb, double[] cpuSeconds, int deaths, int completed,
+            int ready, List<String> problems) {
 
         double callsPerSecond() {
             return calls / wallSeconds;
@@ -133,7 +133,9 @@ final class Capacity {
                 events.add(event);
             }
             BurstRuns started = new BurstRuns(events, emulator, Duration.ZERO, "capacity-run");
+            BurstRuns.CpuClock clock = new BurstRuns.CpuClock(replicas);
             double wall = started.runAll(Duration.ofMinutes(20));
+            double[] cpu = clock.seconds();
             emulator.close();
             long[] peak = rss.stop();
             int[] deaths = { rss.deaths() };
@@ -148,12 +150,13 @@ final class Capacity {
             double[] sorted = started.sortedCallMs();
             int ready = ready(database, "cap-" + batch + "-%");
             Burst burst = new Burst(label, bounded, memory, webhooks, runs, wall, sorted.length,
-                    percentile(sorted, 0.5), percentile(sorted, 0.99), peak, deaths[0], completed.get(), ready,
+                    percentile(sorted, 0.5), percentile(sorted, 0.99), peak, cpu, deaths[0], completed.get(), ready,
                     new ArrayList<>(problems));
             System.out.printf(Locale.ROOT, "bench: capacity %s: %.1f s, %d/%d completed, %d ready, %.0f calls/s, call "
-                    + "p50 %.0f ms p99 %.0f ms, RSS peak %d / %d MiB, %d died%s%n", label, wall, completed.get(), runs,
+                    + "p50 %.0f ms p99 %.0f ms, RSS peak %d / %d MiB, CPU s pods %.1f / %.1f, load generator %.1f, machine %.1f, "
+                    + "%d died%s%n", label, wall, completed.get(), runs,
                     ready, burst.callsPerSecond(), burst.p50Ms(), burst.p99Ms(), peak[0] / 1024, peak[1] / 1024,
-                    deaths[0], problems.isEmpty() ? "" : "; e.g. " + problems.get(0));
+                    cpu[0], cpu[1], cpu[2], cpu[3], deaths[0], problems.isEmpty() ? "" : "; e.g. " + problems.get(0));
             return burst;
         } finally {
             replicas.forEach(ServerProcess::close);

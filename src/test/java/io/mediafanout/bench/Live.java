@@ -189,8 +189,7 @@ final class Live {
             idle[r] = replicas.get(r).isAlive() ? replicas.get(r).rssKb() : 0;
         }
         BurstRuns.PeakRss rss = new BurstRuns.PeakRss(replicas, "live-rss");
-        long[] cpu0 = { replicas.get(0).cpuTicks(), replicas.get(1).cpuTicks(), ServerProcess.selfCpuTicks(),
-                ServerProcess.machineBusyTicks() };
+        BurstRuns.CpuClock clock = new BurstRuns.CpuClock(replicas);
         Duration within = Duration.ofMinutes(10);
         long deadline = System.nanoTime() + within.toNanos();
         double wall = runs.runAll(within);
@@ -205,10 +204,7 @@ final class Live {
         }
         long[] peak = rss.stop();
         // CPU seconds over the burst: each pod, this load generator (runs and stream clients), the whole machine
-        double[] cpu = { ServerProcess.ticksToMillis(replicas.get(0).cpuTicks() - cpu0[0]) / 1000,
-                ServerProcess.ticksToMillis(replicas.get(1).cpuTicks() - cpu0[1]) / 1000,
-                ServerProcess.ticksToMillis(ServerProcess.selfCpuTicks() - cpu0[2]) / 1000,
-                ServerProcess.ticksToMillis(ServerProcess.machineBusyTicks() - cpu0[3]) / 1000 };
+        double[] cpu = clock.seconds();
         String reads = bases.stream().map(base -> readTimes(http, base)).collect(java.util.stream.Collectors.joining(" / "));
         int deaths = rss.deaths();
         double[] calls = runs.sortedCallMs();

@@ -88,14 +88,15 @@ final class RateLimits {
                 .append("creates again with the same idempotency key. *Call* is the time one call from Inngest spends ")
                 .append("in the service. Before (issue 34: each create slept its `Retry-After` inside the call): ")
                 .append("477 s instead of 20 s, call p99 27 s.\n\n");
-        md.append("| burst | wall | completed | ready | one task per branch | 429s answered | step calls | calls/s | call p50 | call p99 | RSS peak A / B | died |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| burst | wall | completed | ready | one task per branch | 429s answered | step calls | calls/s | call p50 | call p99 | RSS peak A / B | CPU s: pods A / B, load generator, machine | died |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
             Capacity.Burst b = r.burst();
-            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %d | %d | %d | %d | %.0f | %.0f ms | %.0f ms | %d / %d MiB | %d |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %d | %d | %d | %d | %.0f | %.0f ms | %.0f ms | %d / %d MiB | %.1f / %.1f, %.1f, %.1f | %d |%n",
                     b.label().replace("rate limits: ", ""), b.wallSeconds(), b.completed(), b.runs(), b.ready(),
                     r.onePerBranch(), r.limited(), b.calls(), b.callsPerSecond(), b.p50Ms(), b.p99Ms(), b.peakRssKb()[0] / 1024,
-                    b.peakRssKb()[1] / 1024, b.deaths()));
+                    b.peakRssKb()[1] / 1024, b.cpuSeconds()[0], b.cpuSeconds()[1], b.cpuSeconds()[2],
+                    b.cpuSeconds()[3], b.deaths()));
         }
         if (results.size() == 2) {
             Capacity.Burst free = results.get(0).burst();

@@ -156,6 +156,15 @@ public final class ExecutorEmulator implements AutoCloseable {
 
     /** Runs in progress: the ones whose pauses an event may resolve. */
     private final Set<RunState> activeRuns = ConcurrentHashMap.newKeySet();
+    /**
+     * Runs with a wait, by {@link #pauseKey}: the event name, and the value a wait's {@code if} pins a field of the
+     * candidate to ({@code async.data.x == 'literal'} or {@code == event.data.y}). An event is offered to the runs
+     * that may match it, not to every run (a burst has thousands): Inngest indexes its pauses the same way. An entry
+     * may outlive its wait (the run checks the whole expression); a run's entries go when the run ends.
+     */
+    private final Map<String, Set<RunState>> pauseIndex = new ConcurrentHashMap<>();
+    /** The candidate fields (dotted paths) waits on each event name are indexed by. */
+    private final Map<String, Set<String>> indexedFields = new ConcurrentHashMap<>();
     private boolean registered;
     private final Map<String, Long> recentEventIds = new ConcurrentHashMap<>();
     private final List<JsonNode> receivedEvents = new CopyOnWriteArrayList<>();
@@ -609,16 +618,61 @@ public final class ExecutorEmulator implements AutoCloseable {
                 continue;
             }
             receivedEvents.add(event);
-            for (RunState run : activeRuns) {
-                for (Cancellation cancel : cancelOn) {
-                    if (cancel.event().equals(event.path("name").asText())
-                            && (cancel.condition() == null || cancel.condition().test(run.event, event))) {
+            String name = event.path("name").asText();
+            List<Cancellation> cancels = cancelOn.stream().filter(cancel -> cancel.event().equals(name)).toList();
+            for (RunState run : cancels.isEmpty() ? Set.<RunState>of() : activeRuns) {
+                for (Cancellation cancel : cancels) {
+                    if (cancel.condition() == null || cancel.condition().test(run.event, event)) {
                         run.cancel();
                     }
                 }
+            }
+            for (RunState run : waitingFor(name, event)) {
                 run.offer(event);
             }
         }
+    }
+
+    /** The runs whose waits may match {@code event}: a superset of the ones that do ({@link #pauseIndex}). */
+    private Set<RunState> waitingFor(String name, JsonNode event) {
+        Set<RunState> runs = new java.util.HashSet<>(pauseIndex.getOrDefault(pauseKey(name, null, null), Set.of()));
+        for (String field : indexedFields.getOrDefault(name, Set.of())) {
+            JsonNode value = event;
+            for (String part : field.split("\\.")) {
+                value = value == null ? null : value.get(part);
+            }
+            if (value != null && !value.isNull()) {
+                runs.addAll(pauseIndex.getOrDefault(pauseKey(name, field, value), Set.of()));
+            }
+        }
+        return runs;
+    }
+
+    /** Indexes a wait of {@code run} before it is pending, so that no event delivered after it is pending misses it. */
+    private void indexWait(RunState run, String name, Condition condition) {
+        Optional<Map.Entry<String, JsonNode>> pinned = condition == null ? Optional.empty() : condition.pinned(run.event);
+        String key = pinned.map(p -> pauseKey(name, p.getKey(), p.getValue())).orElse(pauseKey(name, null, null));
+        pinned.ifPresent(p -> indexedFields.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(p.getKey()));
+        pauseIndex.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(run);
+        synchronized (run.indexKeys) {
+            run.indexKeys.add(key);
+        }
+    }
+
+    private void unindex(RunState run) {
+        synchronized (run.indexKeys) {
+            for (String key : run.indexKeys) {
+                pauseIndex.computeIfPresent(key, (k, runs) -> {
+                    runs.remove(run);
+                    return runs.isEmpty() ? null : runs;
+                });
+            }
+            run.indexKeys.clear();
+        }
+    }
+
+    private static String pauseKey(String name, String field, JsonNode value) {
+        return field == null ? name : name + '\u0000' + field + '\u0000' + value;
     }
 
     /** Events this emulator accepted (duplicates excluded), in order, as memoised for a matching wait. */
@@ -680,6 +734,7 @@ public final class ExecutorEmulator implements AutoCloseable {
             return drive(run);
         } finally {
             run.cancelTimers();
+            unindex(run);
             synchronized (activeRuns) {
                 activeRuns.remove(run);
                 if (activeRuns.isEmpty() && !registered) {
@@ -1105,6 +1160,26 @@ public final class ExecutorEmulator implements AutoCloseable {
             return source;
         }
 
+        /**
+         * The first term that pins a field of the candidate to a value known before any candidate arrives (a literal,
+         * or a field of the run's {@code event}): the field's dotted path and the value; empty when there is none.
+         */
+        Optional<Map.Entry<String, JsonNode>> pinned(JsonNode event) {
+            for (Operand[] term : terms) {
+                for (int side = 0; side < 2; side++) {
+                    Operand candidate = term[side];
+                    Operand other = term[1 - side];
+                    if ("async".equals(candidate.root) && !"async".equals(other.root)) {
+                        JsonNode value = value(other, event, null);
+                        if (value != null) {
+                            return Optional.of(Map.entry(String.join(".", candidate.path), value));
+                        }
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+
         /** Whether {@code async} (the candidate event) satisfies the expression for a run triggered by {@code event}. */
         public boolean test(JsonNode event, JsonNode async) {
             for (Operand[] term : terms) {
@@ -1229,6 +1304,8 @@ public final class ExecutorEmulator implements AutoCloseable {
         final List<String> stack = Collections.synchronizedList(new ArrayList<>());
         final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
         final Map<String, Pending> pending = new LinkedHashMap<>();
+        /** This run's keys in {@link #pauseIndex}. */
+        final List<String> indexKeys = new ArrayList<>();
         final List<Pause> pauses = new ArrayList<>();
         long memoised;
         double waitedMillis;
@@ -1327,6 +1404,7 @@ public final class ExecutorEmulator implements AutoCloseable {
             String expression = opts.path("if").asText("");
             Condition condition = expression.isBlank() ? null : Condition.parse(expression);
             long millis = Math.round(parseDuration(timeout).toNanos() / 1e6 * timeScale);
+            indexWait(this, eventName, condition);
             schedule(new Pending(id, "WaitForEvent", eventName, condition, millis, clockNanos()));
         }
 

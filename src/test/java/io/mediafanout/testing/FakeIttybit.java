@@ -106,6 +106,8 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
     private static volatile RecordingHttpServer server;
     private static final Map<String, Script> SCRIPTS = new ConcurrentHashMap<>();
     private static final Map<String, Task> TASKS = new ConcurrentHashMap<>();
+    /** The tasks of each media id, in creation order: a lookup, not a scan of every task (bursts hold thousands). */
+    private static final Map<String, List<Task>> BY_MEDIA = new ConcurrentHashMap<>();
     private static final Map<String, String> BY_KEY = new ConcurrentHashMap<>();
     /** Creation time (System.nanoTime) of each task, for {@link Script#completeAfter}. */
     private static final Map<String, Long> CREATED_NANOS = new ConcurrentHashMap<>();
@@ -133,7 +135,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
 
     /** Tasks created for a media, whatever their kind. */
     public static List<Task> tasks(String mediaId) {
-        return TASKS.values().stream().filter(t -> t.mediaId().equals(mediaId)).toList();
+        return List.copyOf(BY_MEDIA.getOrDefault(mediaId, List.of()));
     }
 
     public static List<Task> tasks(String mediaId, String kind) {
@@ -219,6 +221,7 @@ public class FakeIttybit implements QuarkusTestResourceLifecycleManager {
             ORDINALS.put(task.id(), tasks(mediaId, kind).size());
         }
         TASKS.put(task.id(), task);
+        BY_MEDIA.computeIfAbsent(mediaId, m -> new CopyOnWriteArrayList<>()).add(task);
         if (key != null) {
             BY_KEY.put(key, task.id());
         }
