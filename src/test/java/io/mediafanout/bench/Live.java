@@ -387,6 +387,12 @@ final class Live {
         env.put("MEDIA_RECONCILER_EVERY", "off");
         env.put("INNGEST_CONCURRENCY_REPLICAS", "2");
         env.put("ITTYBIT_WEBHOOK_BASE_URL", service.url("").toString().replaceAll("/$", ""));
+        // settings tried on the replicas (BENCH_LIVE_ENV="KEY=value,KEY=value"), e.g. a pool size
+        for (String setting : Benchmark.env("BENCH_LIVE_ENV", "").split(",")) {
+            if (setting.contains("=")) {
+                env.put(setting.substring(0, setting.indexOf('=')).trim(), setting.substring(setting.indexOf('=') + 1));
+            }
+        }
         String jfr = Benchmark.env("BENCH_LIVE_JFR", "");
         if (!jfr.isEmpty()) {
             // a CPU profile of each replica over the whole part (jfr print --events jdk.ExecutionSample <file>)

@@ -114,12 +114,30 @@ final class RateLimits {
         if (results.size() == 2) {
             Capacity.Burst free = results.get(0).burst();
             Capacity.Burst limited = results.get(1).burst();
-            md.append(String.format(Locale.ROOT, "%nEach wait costs two step calls (the step that met the `429` returns "
-                    + "its \"retry after\", then the next call plans the sleep; the call after the sleep is the step "
-                    + "tried again): %.1f calls a run without `429`s, %.1f with them. Where the burst is bound by step "
-                    + "calls (here %.0f calls/s without `429`s, on two pods sharing two cores with the load), the extra "
-                    + "calls, not the waits, set the wall time.%n", (double) free.calls() / free.runs(),
-                    (double) limited.calls() / limited.runs(), free.callsPerSecond()));
+            md.append(String.format(Locale.ROOT, "%nA wait costs at most two step calls (the step that met the `429` "
+                    + "returns its \"retry after\", then the next call plans the sleep; the call after the sleep is the "
+                    + "step tried again; a run's branches limited together share the call that plans their sleeps): "
+                    + "%.1f calls a run without `429`s, %.1f with them, %.2f more per `429` answered. Where the burst "
+                    + "is bound by step calls (here %.0f calls/s without `429`s, on two pods sharing two cores with the "
+                    + "load), the extra calls, not the waits, set the wall time.%n", (double) free.calls() / free.runs(),
+                    (double) limited.calls() / limited.runs(),
+                    (double) (limited.calls() - free.calls()) / Math.max(1, results.get(1).limited()),
+                    free.callsPerSecond()));
+            int cores = Runtime.getRuntime().availableProcessors();
+            md.append(String.format(Locale.ROOT, "%nWhere the CPU went (CPU s over each burst): without `429`s the "
+                    + "machine was %.0f %% busy, the pods used %.1f s (%.1f ms a call), the load generator (the "
+                    + "emulator standing in for Inngest, the fake Ittybit, the Service's proxy) %.1f s; with them "
+                    + "%.0f %%, the pods %.1f s (%.1f ms a call), the load generator %.1f s. The extra calls cost "
+                    + "%.1f CPU s in the pods and %.1f in the load generator: on %d cores shared by both, about "
+                    + "%.0f s of wall time, whatever Ittybit asked to wait.%n",
+                    100 * free.cpuSeconds()[3] / (free.wallSeconds() * cores), free.cpuSeconds()[0] + free.cpuSeconds()[1],
+                    1000 * (free.cpuSeconds()[0] + free.cpuSeconds()[1]) / free.calls(), free.cpuSeconds()[2],
+                    100 * limited.cpuSeconds()[3] / (limited.wallSeconds() * cores),
+                    limited.cpuSeconds()[0] + limited.cpuSeconds()[1],
+                    1000 * (limited.cpuSeconds()[0] + limited.cpuSeconds()[1]) / limited.calls(), limited.cpuSeconds()[2],
+                    limited.cpuSeconds()[0] + limited.cpuSeconds()[1] - free.cpuSeconds()[0] - free.cpuSeconds()[1],
+                    limited.cpuSeconds()[2] - free.cpuSeconds()[2], cores,
+                    (limited.cpuSeconds()[3] - free.cpuSeconds()[3]) / cores));
         }
         for (Result r : results) {
             if (!r.burst().problems().isEmpty()) {

@@ -87,8 +87,9 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
     }
 
     private Uni<Duration> sinceStart(String mediaId, String name) {
-        return getSession().chain(session -> session.createNativeQuery(
-                "select started_at from media_branch where media_id = :media and name = :name", OffsetDateTime.class)
+        // a query, not SQL: a native select stores a new plan at every execution (QueryPlanCacheTests)
+        return getSession().chain(session -> session.createSelectionQuery(
+                "select startedAt from MediaBranch where mediaId = :media and name = :name", OffsetDateTime.class)
                 .setParameter("media", mediaId).setParameter("name", name).getSingleResultOrNull())
                 .map(started -> started == null ? Duration.ZERO
                         : Duration.between(started.toInstant(), java.time.Instant.now()));

@@ -79,6 +79,10 @@ public class MediaBranch {
     @Column(name = "updated_at", nullable = false, insertable = false)
     private OffsetDateTime updatedAt;
 
+    /** When the branch's first task was asked for (set by the database with the row: V2): never written here. */
+    @Column(name = "started_at", insertable = false, updatable = false)
+    private OffsetDateTime startedAt;
+
     /** The number of its last change (a sequence all records share), set by the database (V9): never written here. */
     @Column(insertable = false, updatable = false)
     private long version;

@@ -19,6 +19,8 @@ import io.smallrye.mutiny.Uni;
 /** Media records. Writes that can race (several branches at once) are single upsert statements. */
 @ApplicationScoped
 @WithSession
+// What runs often is a query (HQL) or a statement whose row count is its answer, never a native select: Hibernate
+// Reactive 3.2 stores a new plan for every execution of a native select, under one hash (QueryPlanCacheTests).
 public class MediaRepository implements PanacheRepositoryBase<Media, String> {
 
     /** The advisory lock key of the reconciler (any constant unique to this application's database). */
@@ -55,15 +57,14 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
      */
     public Uni<Long> lockOwnerAndCountProcessing(String owner, String id) {
         return getSession().chain(session -> session.createNativeQuery(
-                "select 1 from (select pg_advisory_xact_lock(:lockClass, hashtext(:owner))) locked", Integer.class)
-                .setParameter("lockClass", OWNER_ADMISSION_LOCK_CLASS).setParameter("owner", owner).getSingleResult()
+                "select 1 from (select pg_advisory_xact_lock(:lockClass, hashtext(:owner))) locked")
+                .setParameter("lockClass", OWNER_ADMISSION_LOCK_CLASS).setParameter("owner", owner).executeUpdate()
                 // a new statement, so its snapshot sees what the previous holder of the lock committed
-                .chain(locked -> session.createNativeQuery(
-                        "select count(*) from media where owner = :owner and status = :processing and id <> :id",
+                .chain(locked -> session.createSelectionQuery(
+                        "select count(*) from Media where owner = :owner and status = :processing and id <> :id",
                         Long.class)
-                        .setParameter("owner", owner).setParameter("processing", MediaStatus.PROCESSING.value())
-                        .setParameter("id", id).getSingleResult()))
-                .map(count -> ((Number) count).longValue());
+                        .setParameter("owner", owner).setParameter("processing", MediaStatus.PROCESSING)
+                        .setParameter("id", id).getSingleResult()));
     }
 
     /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
@@ -86,8 +87,9 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
      */
     public Uni<Boolean> tryReconcilerLock() {
         return getSession().chain(session -> session
-                .createNativeQuery("select pg_try_advisory_xact_lock(:key)", Boolean.class)
-                .setParameter("key", RECONCILER_LOCK).getSingleResult());
+                .createNativeQuery("select 1 where pg_try_advisory_xact_lock(:key)")
+                .setParameter("key", RECONCILER_LOCK).executeUpdate())
+                .map(rows -> rows == 1);
     }
 
     /**
