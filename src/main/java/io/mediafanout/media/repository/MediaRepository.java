@@ -67,6 +67,32 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                         .setParameter("id", id).getSingleResult()));
     }
 
+    /** A record and its branches (by name), as one read found them. */
+    public record WithBranches(Media media, List<MediaBranch> branches) {
+    }
+
+    /**
+     * The records with these ids and their branches, in one query, read only (nothing read here is written back, so
+     * Hibernate keeps no copy to compare): what live progress reads at every change of a watched record.
+     */
+    public Uni<List<WithBranches>> withBranches(List<String> ids) {
+        return getSession().chain(session -> session.createSelectionQuery("select m, b from Media m "
+                + "left join MediaBranch b on b.mediaId = m.id where m.id in :ids order by m.id, b.name", Object[].class)
+                .setParameter("ids", ids).setReadOnly(true).getResultList())
+                .map(rows -> {
+                    Map<String, WithBranches> found = new LinkedHashMap<>();
+                    for (Object[] row : rows) {
+                        Media record = (Media) row[0];
+                        WithBranches entry = found.computeIfAbsent(record.getId(),
+                                id -> new WithBranches(record, new java.util.ArrayList<>()));
+                        if (row[1] != null) {
+                            entry.branches().add((MediaBranch) row[1]);
+                        }
+                    }
+                    return List.copyOf(found.values());
+                });
+    }
+
     /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
     public Uni<Void> eventSent(String id, int round) {
         return getSession().chain(session -> session.createNativeQuery(

@@ -69,10 +69,11 @@ public class MediaQueries {
         return media.page(status, caller.scope(), limit).chain(this::withBranches);
     }
 
-    /** The records with these ids and their branches, in two queries however many (live progress reads so). */
+    /** The records with these ids and their branches, in one query however many (live progress reads so). */
     @WithSession
     public Uni<List<Details>> details(List<String> ids) {
-        return media.list("id in ?1", ids).chain(this::withBranches);
+        return media.withBranches(ids).map(found -> found.stream()
+                .map(r -> new Details(r.media(), r.branches(), outputs(r.media()))).toList());
     }
 
     private Uni<List<Details>> withBranches(List<Media> records) {
