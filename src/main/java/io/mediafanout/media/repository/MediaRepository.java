@@ -16,11 +16,13 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 
-/** Media records. Writes that can race (several branches at once) are single upsert statements. */
+/**
+ * Media records. Writes that can race (several branches at once) are single upsert statements. What runs often is a
+ * query (HQL) or a statement whose row count is its answer, never a native select: Hibernate Reactive 3.2 stores a new
+ * plan at every execution of a native select, all under one hash (QueryPlanCacheTests).
+ */
 @ApplicationScoped
 @WithSession
-// What runs often is a query (HQL) or a statement whose row count is its answer, never a native select: Hibernate
-// Reactive 3.2 stores a new plan for every execution of a native select, under one hash (QueryPlanCacheTests).
 public class MediaRepository implements PanacheRepositoryBase<Media, String> {
 
     /** The advisory lock key of the reconciler (any constant unique to this application's database). */

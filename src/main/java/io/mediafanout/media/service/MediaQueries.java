@@ -66,7 +66,7 @@ public class MediaQueries {
     /** The newest records {@code caller} may see: its own, or every record for an admin. */
     @WithSession
     public Uni<List<Details>> page(MediaStatus status, int limit, Caller caller) {
-        return media.page(status, caller.scope(), limit).chain(this::withBranches);
+        return media.page(status, caller.scope(), limit).chain(this::withTheirBranches);
     }
 
     /** The records with these ids and their branches, in one query however many (live progress reads so). */
@@ -76,7 +76,7 @@ public class MediaQueries {
                 .map(r -> new Details(r.media(), r.branches(), outputs(r.media()))).toList());
     }
 
-    private Uni<List<Details>> withBranches(List<Media> records) {
+    private Uni<List<Details>> withTheirBranches(List<Media> records) {
         if (records.isEmpty()) {
             return Uni.createFrom().item(List.<Details>of());
         }
