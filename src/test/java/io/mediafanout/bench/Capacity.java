@@ -24,7 +24,7 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.FreePorts;
 import io.mediafanout.testing.PostgresTestResource;
-import io.mediafanout.testing.RoundRobinProxy;
+import io.mediafanout.testing.TcpRoundRobin;
 
 /**
  * The capacity part ({@code BENCH_PARTS=capacity}): bursts of concurrent runs against two replicas of the packaged
@@ -109,7 +109,7 @@ final class Capacity {
                     .forEach((branch, time) -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(time));
             script.accept(mediaId);
         }
-        try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
+        try (TcpRoundRobin service = new TcpRoundRobin(ports)) {
             for (int r = 0; r < 2; r++) {
                 replicas.add(start(r, ports.get(r), memory, bounded, webhooks, service, database, label));
             }
@@ -186,7 +186,7 @@ final class Capacity {
     }
 
     private ServerProcess start(int replica, int port, String memory, boolean bounded, boolean webhooks,
-            RoundRobinProxy service, Map<String, String> database, String label) throws Exception {
+            TcpRoundRobin service, Map<String, String> database, String label) throws Exception {
         Map<String, String> env = EndToEnd.serviceEnvironment(inngestUrl, ittybitUrl, port);
         env.put("MEDIA_RECONCILER_EVERY", "off");
         env.put("INNGEST_CONCURRENCY_REPLICAS", "2");
@@ -237,7 +237,7 @@ final class Capacity {
     /** The part's section of docs/benchmarks.md. */
     static String markdown(List<Burst> bursts, String command) {
         StringBuilder md = new StringBuilder("\n## Capacity: bursts on two replicas (issue 23)\n\n");
-        md.append("Two replicas of the packaged jar behind a round-robin Service (`RoundRobinProxy`), one PostgreSQL, ")
+        md.append("Two replicas of the packaged jar behind a round-robin Service (`TcpRoundRobin`, connections forwarded as kube-proxy does), one PostgreSQL, ")
                 .append("each replica started as a pod (`java @jvm.options -XX:MaxRAM=<memory>`, `MALLOC_ARENA_MAX=2`); ")
                 .append("40 runs warm the replicas up, then every run of the burst starts at once; tasks of 1-3 s. The emulator honours the concurrency the service ")
                 .append("declares at sync (bounded rows; `INNGEST_CONCURRENCY_REPLICAS=2`). The baseline switches the ")

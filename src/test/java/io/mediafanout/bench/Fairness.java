@@ -26,7 +26,7 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.FreePorts;
 import io.mediafanout.testing.PostgresTestResource;
-import io.mediafanout.testing.RoundRobinProxy;
+import io.mediafanout.testing.TcpRoundRobin;
 import io.mediafanout.testing.TestApiKey;
 
 /**
@@ -108,7 +108,7 @@ final class Fairness {
         List<ServerProcess> replicas = new ArrayList<>();
         String batch = UUID.randomUUID().toString().substring(0, 6);
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
-        try (RoundRobinProxy service = new RoundRobinProxy(ports)) {
+        try (TcpRoundRobin service = new TcpRoundRobin(ports)) {
             for (int r = 0; r < 2; r++) {
                 replicas.add(start(r, ports.get(r), memory, share, service, database, label));
             }
@@ -269,7 +269,7 @@ final class Fairness {
         }
     }
 
-    private ServerProcess start(int replica, int port, String memory, Optional<String> share, RoundRobinProxy service,
+    private ServerProcess start(int replica, int port, String memory, Optional<String> share, TcpRoundRobin service,
             Map<String, String> database, String label) throws Exception {
         Map<String, String> env = EndToEnd.serviceEnvironment(inngestUrl, ittybitUrl, port);
         env.put("MEDIA_API_KEYS", String.join(",", TestApiKey.CONFIG, TestApiKey.entry("importer", KEY_A, ROLES),

@@ -30,7 +30,7 @@ import io.mediafanout.testing.FakeInngestApi;
 import io.mediafanout.testing.FakeIttybit;
 import io.mediafanout.testing.FreePorts;
 import io.mediafanout.testing.PostgresTestResource;
-import io.mediafanout.testing.RoundRobinProxy;
+import io.mediafanout.testing.TcpRoundRobin;
 import io.mediafanout.testing.TestApiKey;
 
 /**
@@ -93,7 +93,7 @@ final class Live {
         Runnable stopDatabase = Benchmark.onExit(postgres::stop);
         List<Integer> ports = List.of(FreePorts.next(), FreePorts.next());
         List<ServerProcess> replicas = new ArrayList<>();
-        try (RoundRobinProxy service = new RoundRobinProxy(ports); Notices notices = new Notices(database)) {
+        try (TcpRoundRobin service = new TcpRoundRobin(ports); Notices notices = new Notices(database)) {
             for (int r = 0; r < 2; r++) {
                 replicas.add(start(r, ports.get(r), apiKeys.toString(), service, database));
             }
@@ -131,7 +131,7 @@ final class Live {
     }
 
     private Burst burst(String label, int uploads, int perUpload, Duration ramp, List<String> keys,
-            RoundRobinProxy service,
+            TcpRoundRobin service,
             List<URI> bases, ExecutorEmulator emulator, List<ServerProcess> replicas, Notices notices,
             Map<String, String> database) throws Exception {
         System.out.println("bench: live " + label);
@@ -372,7 +372,7 @@ final class Live {
         }
     }
 
-    private ServerProcess start(int replica, int port, String apiKeys, RoundRobinProxy service,
+    private ServerProcess start(int replica, int port, String apiKeys, TcpRoundRobin service,
             Map<String, String> database) throws Exception {
         Map<String, String> env = EndToEnd.serviceEnvironment(inngestUrl, ittybitUrl, port);
         env.remove("INNGEST_DEV");
