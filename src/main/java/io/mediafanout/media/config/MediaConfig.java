@@ -499,6 +499,16 @@ public interface MediaConfig {
         @WithDefault("2")
         int maxReads();
 
+        /**
+         * {@code MEDIA_LIVE_READ_WINDOW}: how long a change waits for others before its read starts, so that changes
+         * close together share one read (fewer reads of the database, at the cost of this much delay); {@code PT0S}
+         * reads at once. At most {@link #LONGEST_READ_WINDOW}: the messages' delay is meant in tens of milliseconds.
+         */
+        @WithDefault("PT0.02S")
+        Duration readWindow();
+
+        Duration LONGEST_READ_WINDOW = Duration.ofMillis(200);
+
         /** {@code MEDIA_LIVE_MAX_STREAMS_PER_OWNER}: streams one owner may have open on one pod; past it {@code 429}. */
         @WithDefault("100")
         int maxStreamsPerOwner();
@@ -530,6 +540,9 @@ public interface MediaConfig {
         default void check() {
             if (maxReads() < 1) {
                 throw invalid("media.live.max-reads", maxReads(), "it must be 1 or more");
+            }
+            if (readWindow().isNegative() || readWindow().compareTo(LONGEST_READ_WINDOW) > 0) {
+                throw invalid("media.live.read-window", readWindow(), "it must be from PT0S to PT0.2S");
             }
             if (tokenTtl().compareTo(SHORTEST_TOKEN_TTL) < 0 || tokenTtl().compareTo(LONGEST_TOKEN_TTL) > 0) {
                 throw invalid("media.live.token-ttl", tokenTtl(), "it must be from PT10S to PT1H");

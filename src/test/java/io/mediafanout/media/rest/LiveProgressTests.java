@@ -193,10 +193,56 @@ class LiveProgressTests {
 
     /** {@code media_live_streams} as /q/metrics shows it. */
     private double liveStreams() throws Exception {
+        return metric("media_live_streams");
+    }
+
+    /** A metric without labels as /q/metrics shows it. */
+    private double metric(String name) throws Exception {
         String metrics = HTTP.send(HttpRequest.newBuilder(base.resolve("q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(l -> l.startsWith("media_live_streams ")).mapToDouble(
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(
                 l -> Double.parseDouble(l.split(" ")[1])).findFirst().orElse(0);
+    }
+
+    @Test
+    void changesOfManyRecordsCommittedTogetherReachTheirStreamsInOneRead() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        List<String> ids = new ArrayList<>();
+        List<java.util.concurrent.atomic.AtomicInteger> received = new ArrayList<>();
+        List<CompletableFuture<Message>> changed = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String mediaId = MediaFixture.newId("live");
+            fixture.upload(mediaId);
+            ids.add(mediaId);
+            var count = new java.util.concurrent.atomic.AtomicInteger();
+            received.add(count);
+            // the stream's second message: the record after the change below
+            changed.add(HTTP.sendAsync(HttpRequest.newBuilder(base.resolve("media/" + mediaId + "/events"))
+                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines())
+                    .thenApply(response -> read(response.body(), m -> count.incrementAndGet() == 2)));
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> received.stream().allMatch(count -> count.get() == 1));
+        double readsBefore = metric("media_live_reads_seconds_count");
+
+        // one transaction changes the ten records: ten notices at its commit, as a wave of steps' commits comes
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+                var update = c.prepareStatement("update media set updated_at = now() where id = any(?)")) {
+            update.setArray(1, c.createArrayOf("varchar", ids.toArray()));
+            assertThat(update.executeUpdate()).isEqualTo(10);
+        }
+
+        for (int i = 0; i < ids.size(); i++) {
+            Message message = changed.get(i).get(30, TimeUnit.SECONDS);
+            assertThat(message.data().path("id").asText()).isEqualTo(ids.get(i));
+        }
+        // one read for the ten (media.live.read-window gathers them; read at once, the first notice would start a
+        // read of its record, the second another, the eight others a third); the periodic resync may add one
+        assertThat(metric("media_live_reads_seconds_count") - readsBefore).isBetween(1.0, 2.0);
     }
 
     @Test

@@ -128,6 +128,7 @@ public class LiveMedia {
     private final Map<String, AtomicInteger> perOwner = new ConcurrentHashMap<>();
     private final int maxStreams;
     private final int maxReads;
+    private final long readWindowMillis;
     private final Duration shutdownDelay;
     private final Counter sent;
     private final Timer readTime;
@@ -158,6 +159,7 @@ public class LiveMedia {
         this.config = config.live();
         this.maxStreams = this.config.maxStreams().orElse(defaultMaxStreams(Runtime.getRuntime().maxMemory()));
         this.maxReads = this.config.maxReads();
+        this.readWindowMillis = this.config.readWindow().toMillis();
         this.vertx = vertx;
         this.url = url;
         this.username = username;
@@ -324,8 +326,9 @@ public class LiveMedia {
     }
 
     /**
-     * Reads the record and hands it to its watchers. Records due are read together, up to {@link #READ_BATCH} in one
-     * read (two queries), at most {@code media.live.max-reads} reads at once on this pod, so that a wave of changes
+     * Reads the record and hands it to its watchers. Records due are read together, those of one
+     * {@code media.live.read-window} and those due while reads are under way, up to {@link #READ_BATCH} in one read
+     * (one query), at most {@code media.live.max-reads} reads at once on this pod, so that a wave of changes
      * costs a few reads and leaves the database pool to the pipeline's steps. A record is in one read at a time: a
      * change (or a new watcher) while it is being read has it read once more after, however many come meanwhile.
      */
@@ -348,7 +351,31 @@ public class LiveMedia {
             refused.forEach(emitter -> emitter.fail(new TooManyStreamsException("this replica has too many records "
                     + "to read; try again", false)));
         }
-        readDue();
+        gather();
+    }
+
+    /**
+     * Starts the reads due once {@code media.live.read-window} has passed since the first change due, so that the
+     * changes of a window share one read (a wave of changes costs a few reads however it is spread over time); at
+     * once without a window.
+     */
+    private void gather() {
+        if (readWindowMillis == 0) {
+            readDue();
+            return;
+        }
+        synchronized (reads) {
+            if (gathering) {
+                return; // the window under way reads it
+            }
+            gathering = true;
+        }
+        vertx.setTimer(readWindowMillis, ignored -> {
+            synchronized (reads) {
+                gathering = false;
+            }
+            readDue();
+        });
     }
 
     /** Starts reads of the records due while fewer than {@code max-reads} are under way. */
@@ -400,6 +427,8 @@ public class LiveMedia {
     private final Object reads = new Object();
     /** Guarded by {@link #reads}: reads under way, their records, those to read again after, those waiting. */
     private int readsUnderWay;
+    /** Guarded by {@link #reads}: a window is gathering the changes due before their read starts. */
+    private boolean gathering;
     private final Set<String> reading = new java.util.HashSet<>();
     private final Set<String> readAgain = new java.util.HashSet<>();
     private final java.util.LinkedHashSet<String> due = new java.util.LinkedHashSet<>();
