@@ -492,7 +492,7 @@ public interface MediaConfig {
 
         /**
          * {@code MEDIA_LIVE_MAX_READS}: reads of changed records under way at once on one pod for their streams (each
-         * reads up to 100 records due, in two queries; a record is read once per change per pod, whatever the number
+         * reads up to 100 records due, in one query; a record is read once per change per pod, whatever the number
          * of streams); the others wait their turn. Rule: at most a third of the database pool
          * ({@code quarkus.datasource.reactive.max-size}, 7), the rest stays with the pipeline's steps.
          */

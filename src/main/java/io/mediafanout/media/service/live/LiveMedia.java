@@ -420,7 +420,7 @@ public class LiveMedia {
         readDue();
     }
 
-    /** Records read together at most: one query for them, one for their branches. */
+    /** Records read together at most, in one query with their branches. */
     static final int READ_BATCH = 100;
     /** Records due for a read at most (each once): past it a record waits for the next resync. */
     static final int MAX_DUE = 100_000;
