@@ -1,7 +1,6 @@
 package io.mediafanout.media.rest;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,7 +38,6 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.domain.Caller;
 import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.domain.Outputs;
@@ -120,17 +118,15 @@ public class MediaResource {
     private final SecurityIdentity identity;
     private final Callers callers;
     private final LiveMedia live;
-    private final Duration keepAlive;
     private final StreamTokens streamTokens;
     private final com.fasterxml.jackson.databind.ObjectMapper json;
 
     public MediaResource(MediaIntake intake, MediaRecords records, MediaQueries queries, OutputOptions options, CallbackUrls callbackUrls,
-            CallbackService callbacks, SecurityIdentity identity, Callers callers, LiveMedia live, MediaConfig config,
+            CallbackService callbacks, SecurityIdentity identity, Callers callers, LiveMedia live,
             StreamTokens streamTokens, com.fasterxml.jackson.databind.ObjectMapper json) {
         this.streamTokens = streamTokens;
         this.json = json;
         this.live = live;
-        this.keepAlive = config.live().keepAlive();
         this.identity = identity;
         this.callers = callers;
         this.intake = intake;
@@ -248,19 +244,6 @@ public class MediaResource {
         return answer.build();
     }
 
-    /** What the merged stream of {@link #events} carries: a change to send, a keep-alive, or its end. */
-    private sealed interface Tick permits Sent, KeepAlive, End {
-    }
-
-    private record Sent(LiveMedia.Change change) implements Tick {
-    }
-
-    private record KeepAlive() implements Tick {
-    }
-
-    private record End() implements Tick {
-    }
-
     @GET
     @RolesAllowed({ ApiKeys.READ, ApiKeys.ADMIN })
     @Path("/{id}/events")
@@ -288,12 +271,7 @@ public class MediaResource {
         Caller caller = callers.of(identity);
         long lastSeen = lastSeen(lastEventId != null ? lastEventId : lastEventIdQuery);
         // LiveStreamAccess has shown the record exists and is the caller's (a 404 otherwise, before the stream)
-        Multi<Tick> changes = live.watch(id, caller, lastSeen)
-                .<Tick>map(Sent::new)
-                .onCompletion().continueWith(new End());
-        return Multi.createBy().merging().streams(changes, keepAlives())
-                .select().first(tick -> !(tick instanceof End))
-                .map(tick -> message(tick, sse));
+        return live.watch(id, caller, lastSeen).map(message -> event(message, sse));
     }
 
     /** A stream token: the URL that opens the record's stream with it, the token alone, and when it expires. */
@@ -356,18 +334,14 @@ public class MediaResource {
         Caller caller = callers.of(identity);
         // checked before the stream started (LiveStreamAccess): a status named here is one of MediaStatus
         Optional<MediaStatus> only = Optional.ofNullable(status).filter(s -> !s.isBlank()).flatMap(MediaStatus::of);
-        Multi<Tick> changes = live.watchAll(caller, only).map(Sent::new);
-        return Multi.createBy().merging().streams(changes, keepAlives()).map(tick -> message(tick, sse));
+        return live.watchAll(caller, only).map(message -> event(message, sse));
     }
 
-    private Multi<Tick> keepAlives() {
-        return Multi.createFrom().ticks().every(keepAlive).map(t -> new KeepAlive());
-    }
-
-    private OutboundSseEvent message(Tick tick, Sse sse) {
-        return tick instanceof Sent sent
-                ? sse.newEventBuilder().name("media").id(Long.toString(sent.change().version()))
-                        .data(String.class, sent.change().rendered(this::json)).build()
+    /** A state as {@code event: media}, its version as the id; a heartbeat as a comment line. */
+    private OutboundSseEvent event(LiveMedia.Message message, Sse sse) {
+        return message instanceof LiveMedia.Change change
+                ? sse.newEventBuilder().name("media").id(Long.toString(change.version()))
+                        .data(String.class, change.rendered(this::json)).build()
                 : sse.newEventBuilder().comment("keep-alive").build();
     }
 

@@ -246,6 +246,27 @@ class LiveProgressTests {
     }
 
     @Test
+    void aQuietStreamGetsAKeepAliveCommentEveryIntervalAndNoOtherMessage() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        String mediaId = MediaFixture.newId("live");
+        fixture.upload(mediaId); // not run: nothing changes
+
+        HttpResponse<Stream<String>> response = HTTP.sendAsync(HttpRequest.newBuilder(
+                base.resolve("media/" + mediaId + "/events")).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines()).get(30, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture.runAsync(() -> response.body().forEach(lines::add));
+
+        // media.live.keep-alive is PT1S in tests: the record's state, then comment lines only
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> lines.stream().filter(line -> line.startsWith(":")).count() >= 2);
+        assertThat(lines.stream().filter(line -> line.startsWith("data:"))).hasSize(1);
+        assertThat(lines.stream().filter(line -> line.startsWith(":"))).allMatch(line -> line.contains("keep-alive"));
+        response.body().close();
+    }
+
+    @Test
     void noStreamStartsForARecordThatDoesNotExist() throws Exception {
         HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(base.resolve("media/no-such-" + MediaFixture
                 .newId("live") + "/events")).header("Accept", "text/event-stream").build(),

@@ -54,11 +54,24 @@ public class LiveMedia {
     /** Reads every watched record again, as after a lost connection (and as a safety net), this often. */
     private static final Duration RESYNC_EVERY = Duration.ofSeconds(30);
 
+    /** What a stream carries: a record's state ({@link Change}) or a {@link Heartbeat}. */
+    public sealed interface Message permits Change, Heartbeat {
+    }
+
+    /**
+     * Nothing to tell: sent to every stream every {@code media.live.keep-alive} (one timer for all of a pod's streams)
+     * when its reader is waiting, so that proxies do not close a quiet stream. Never in place of a pending state.
+     */
+    public record Heartbeat() implements Message {
+    }
+
+    private static final Heartbeat HEARTBEAT = new Heartbeat();
+
     /**
      * A record as a change left it: its version (its last change's number) and what {@code GET /media/{id}} shows.
      * One change goes to every stream of the record on this pod: it is rendered for them once ({@link #rendered}).
      */
-    public static final class Change {
+    public static final class Change implements Message {
         private final long version;
         private final MediaQueries.Details details;
         private volatile String rendered;
@@ -134,6 +147,7 @@ public class LiveMedia {
     private final Timer readTime;
     private volatile PgSubscriber subscriber;
     private volatile long resyncTimer = -1;
+    private volatile long heartbeatTimer = -1;
 
     public LiveMedia(MediaQueries queries, MediaConfig config, Vertx vertx,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
@@ -181,6 +195,19 @@ public class LiveMedia {
                 CHANNEL, e.getMessage()));
         subscriber = listening;
         resyncTimer = vertx.setPeriodic(RESYNC_EVERY.toMillis(), ignored -> resync());
+        heartbeatTimer = vertx.setPeriodic(config.keepAlive().toMillis(), ignored -> heartbeat());
+    }
+
+    /** A heartbeat to every stream whose reader waits for its next message (a stream with one pending needs none). */
+    private void heartbeat() {
+        watchers.values().forEach(set -> set.forEach(watcher -> idle(watcher.emitter)));
+        lists.forEach(list -> idle(list.emitter));
+    }
+
+    private static void idle(MultiEmitter<? super Message> emitter) {
+        if (emitter.requested() > 0) {
+            emitter.emit(HEARTBEAT);
+        }
     }
 
     /**
@@ -200,6 +227,9 @@ public class LiveMedia {
     void stop(@Observes ShutdownEvent stop) {
         if (resyncTimer >= 0) {
             vertx.cancelTimer(resyncTimer);
+        }
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
         }
         endAll(); // any left (no shutdown delay): they end cleanly, clients reconnect with Last-Event-ID
         PgSubscriber listening = subscriber;
@@ -248,14 +278,14 @@ public class LiveMedia {
      * per change, ending after a terminal one. Fails with {@link TooManyStreamsException} past a cap, before anything
      * is read. The caller has already been shown the record exists and is theirs.
      */
-    public Multi<Change> watch(String id, Caller caller, long lastSeen) {
+    public Multi<Message> watch(String id, Caller caller, long lastSeen) {
         // counted when subscribed, uncounted when it ends: a stream never subscribed (its client gone) holds nothing
         return Multi.createFrom().deferred(() -> watching(id, caller, lastSeen));
     }
 
-    private Multi<Change> watching(String id, Caller caller, long lastSeen) {
+    private Multi<Message> watching(String id, Caller caller, long lastSeen) {
         AtomicInteger mine = takeStream(caller);
-        return Multi.createFrom().<Change>emitter(emitter -> {
+        return Multi.createFrom().<Message>emitter(emitter -> {
             Watcher watcher = new Watcher(id, emitter, lastSeen);
             // registered before the first read: a change committed meanwhile is read again, never lost
             watchers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(watcher);
@@ -293,13 +323,13 @@ public class LiveMedia {
      * per change; it does not end by itself. A reader too slow for {@link #LIST_BACKLOG} pending changes has its
      * stream ended (it reconnects and reads the records it missed with {@code GET /media}).
      */
-    public Multi<Change> watchAll(Caller caller, java.util.Optional<MediaStatus> status) {
+    public Multi<Message> watchAll(Caller caller, java.util.Optional<MediaStatus> status) {
         return Multi.createFrom().deferred(() -> watchingAll(caller, status));
     }
 
-    private Multi<Change> watchingAll(Caller caller, java.util.Optional<MediaStatus> status) {
+    private Multi<Message> watchingAll(Caller caller, java.util.Optional<MediaStatus> status) {
         AtomicInteger mine = takeStream(caller);
-        return Multi.createFrom().<Change>emitter(emitter -> {
+        return Multi.createFrom().<Message>emitter(emitter -> {
             ListWatcher watcher = new ListWatcher(caller, status, emitter);
             lists.add(watcher);
             emitter.onTermination(() -> {
@@ -496,11 +526,11 @@ public class LiveMedia {
     private final class ListWatcher {
         final Caller caller;
         final java.util.Optional<MediaStatus> status;
-        final MultiEmitter<? super Change> emitter;
+        final MultiEmitter<? super Message> emitter;
         /** The last version given per record: a change read twice, or out of order, is not sent again. */
         final Map<String, Long> given = new ConcurrentHashMap<>();
 
-        ListWatcher(Caller caller, java.util.Optional<MediaStatus> status, MultiEmitter<? super Change> emitter) {
+        ListWatcher(Caller caller, java.util.Optional<MediaStatus> status, MultiEmitter<? super Message> emitter) {
             this.caller = caller;
             this.status = status;
             this.emitter = emitter;
@@ -526,10 +556,10 @@ public class LiveMedia {
     /** One stream: the last version it was given; at most one state waits for its reader (LATEST). */
     private final class Watcher {
         final String id;
-        final MultiEmitter<? super Change> emitter;
+        final MultiEmitter<? super Message> emitter;
         final AtomicLong given;
 
-        Watcher(String id, MultiEmitter<? super Change> emitter, long lastSeen) {
+        Watcher(String id, MultiEmitter<? super Message> emitter, long lastSeen) {
             this.id = id;
             this.emitter = emitter;
             this.given = new AtomicLong(lastSeen);
