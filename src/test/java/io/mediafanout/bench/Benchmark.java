@@ -74,11 +74,9 @@ public final class Benchmark {
         // the fakes (FakeIttybit, FakeInngestApi) are JDK HttpServers: without TCP_NODELAY their answers, written in
         // two parts, can wait for the client's delayed ACK (~40 ms), which would be counted against the pipeline
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        // without a logging configuration JBoss LogManager (on the test classpath) lets every level through, and the
-        // JDK HTTP client then formats each of its debug messages (a fifth of this load generator's CPU samples,
-        // dropped after): the driver logs at INFO
+        // the driver logs at INFO (TestLogging: otherwise the JDK HTTP client formats every debug message)
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.INFO);
+        io.mediafanout.testing.TestLogging.atInfo();
         int status = 0;
         try {
             run();

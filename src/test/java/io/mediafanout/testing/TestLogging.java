@@ -18,6 +18,11 @@ public final class TestLogging implements LauncherSessionListener {
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
+        atInfo();
+    }
+
+    /** The root logger at INFO unless it is set higher (also the benchmark driver's, a plain {@code main}). */
+    public static void atInfo() {
         if (ROOT.getLevel() == null || ROOT.getLevel().intValue() < Level.INFO.intValue()) {
             ROOT.setLevel(Level.INFO);
         }
