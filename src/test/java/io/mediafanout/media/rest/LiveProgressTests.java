@@ -225,7 +225,7 @@ class LiveProgressTests {
                 .until(() -> received.stream().allMatch(count -> count.get() == 1));
         double readsBefore = metric("media_live_reads_seconds_count");
 
-        // one transaction changes the ten records: ten notices at its commit, as a wave of steps' commits comes
+        // one statement changes the ten records, as the reconciler's batch update does: ten notices at its commit
         var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(
                 config.getValue("quarkus.datasource.jdbc.url", String.class),
