@@ -241,7 +241,11 @@ class LiveProgressTests {
             assertThat(message.data().path("id").asText()).isEqualTo(ids.get(i));
         }
         // one read for the ten (media.live.read-window gathers them; read at once, the first notice would start a
-        // read of its record, the second another, the eight others a third); the periodic resync may add one
+        // read of its record, the second another, the eight others a third); the periodic resync may add one. A read
+        // is counted once its records are handed over: a moment after the streams may have them
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> metric("media_live_reads_seconds_count") > readsBefore);
+        Thread.sleep(300);
         assertThat(metric("media_live_reads_seconds_count") - readsBefore).isBetween(1.0, 2.0);
     }
 
