@@ -30,6 +30,7 @@ public final class FunctionDefinition {
     private final List<Trigger> triggers;
     private final Optional<Integer> retries;
     private final List<Concurrency> concurrency;
+    private final ParallelMode parallelMode;
     private final Optional<Throttle> throttle;
     private final Optional<Priority> priority;
     private final List<Cancellation> cancelOn;
@@ -43,6 +44,7 @@ public final class FunctionDefinition {
         this.triggers = List.copyOf(b.triggers);
         this.retries = Optional.ofNullable(b.retries);
         this.concurrency = List.copyOf(b.concurrency);
+        this.parallelMode = b.parallelMode;
         this.throttle = Optional.ofNullable(b.throttle);
         this.priority = Optional.ofNullable(b.priority);
         this.cancelOn = List.copyOf(b.cancelOn);
@@ -81,6 +83,11 @@ public final class FunctionDefinition {
         return concurrency;
     }
 
+    /** When Inngest calls again after a parallel group: {@link ParallelMode#WAIT} unless set. */
+    public ParallelMode parallelMode() {
+        return parallelMode;
+    }
+
     public Optional<Throttle> throttle() {
         return throttle;
     }
@@ -112,6 +119,7 @@ public final class FunctionDefinition {
         private final List<Trigger> triggers = new ArrayList<>();
         private Integer retries;
         private final List<Concurrency> concurrency = new ArrayList<>();
+        private ParallelMode parallelMode = ParallelMode.WAIT;
         private Throttle throttle;
         private Priority priority;
         private final List<Cancellation> cancelOn = new ArrayList<>();
@@ -152,6 +160,12 @@ public final class FunctionDefinition {
         }
 
         /** Runs start at this pace at most (one throttle per function; a second call replaces the first). */
+        /** When Inngest calls again after a parallel group of this function's ops ({@link ParallelMode}). */
+        public Builder parallelMode(ParallelMode mode) {
+            this.parallelMode = Objects.requireNonNull(mode);
+            return this;
+        }
+
         public Builder throttle(Throttle throttle) {
             this.throttle = Objects.requireNonNull(throttle);
             return this;

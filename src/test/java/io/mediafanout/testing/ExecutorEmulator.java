@@ -46,6 +46,10 @@ import io.mediafanout.inngest.auth.Signatures;
  * classic protocol (execution version 2): discovery calls ({@code stepId=step}), planned steps called by id
  * concurrently, {@code disable_immediate_execution} after a parallel plan (reset once the parallel group is done),
  * per-step attempts up to {@code max_attempts}, {@code Retry-After}, {@code X-Inngest-No-Retry}, and completion.
+ * An answer of several ops is a parallel group, as Inngest's executor keeps it ({@code SavePending},
+ * {@code shouldEnqueueDiscovery}): the next discovery call comes once every op of it has ended, waits and sleeps
+ * included; when its ops carry {@code opts.parallelMode: "race"}, as soon as one wait or sleep ends (its planned steps
+ * are still awaited together: Inngest would call after each, so race-mode call counts here are a lower bound).
  * In cloud mode it signs every request (over canonical JSON, as the server does) and verifies every response
  * signature.
  * <p>
@@ -815,6 +819,14 @@ public final class ExecutorEmulator implements AutoCloseable {
             if (run.settledBy != null) {
                 return run.finish(run.settledBy.status == 200 ? "completed" : "failed", run.settledBy.body);
             }
+            boolean race = ops.stream().anyMatch(op -> "race".equals(op.path("opts").path("parallelMode").asText()));
+            if (ops.size() > 1 && run.version >= 2 && !race) {
+                // version 2, as Inngest's executor (SavePending, shouldEnqueueDiscovery): every op of the answer is
+                // pending, waits and sleeps included; the next discovery call comes once none is
+                run.awaitAll(ops.stream().map(op -> op.path("id").asText()).toList(), ops);
+                run.disableImmediateExecution = false;
+                continue;
+            }
             if (ops.size() > 1) {
                 // version 2: the parallel group is done, the server lets the next single step run immediately
                 run.disableImmediateExecution = false;
@@ -1343,6 +1355,24 @@ public final class ExecutorEmulator implements AutoCloseable {
         long progress() {
             synchronized (steps) {
                 return memoised;
+            }
+        }
+
+        /** Blocks until every one of {@code ids} is memoised (or the run is cancelled). */
+        void awaitAll(List<String> ids, List<JsonNode> ops) throws InterruptedException {
+            long start = System.nanoTime();
+            synchronized (steps) {
+                while (!cancelled && !ids.stream().allMatch(steps::containsKey)) {
+                    if (pending.isEmpty()) {
+                        throw new AssertionError("the run is stuck: the service answered " + ops
+                                + " and some of it can never end");
+                    }
+                    if (skipIdleTime) {
+                        skipToTheEarliestPause();
+                    }
+                    steps.wait();
+                }
+                waitedMillis += (System.nanoTime() - start) / 1e6;
             }
         }
 

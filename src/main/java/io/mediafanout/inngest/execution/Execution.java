@@ -78,6 +78,11 @@ public final class Execution {
         this.tools = new StepTools(this, ops, services);
     }
 
+    /** When Inngest calls this function again after a parallel group of its ops. */
+    io.mediafanout.inngest.ParallelMode parallelMode() {
+        return function.parallelMode();
+    }
+
     public Uni<ExecutionResult> run() {
         return Uni.createFrom().emitter(em -> {
             synchronized (this) {

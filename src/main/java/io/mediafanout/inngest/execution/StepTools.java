@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.Event;
+import io.mediafanout.inngest.ParallelMode;
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
@@ -85,6 +86,10 @@ public final class StepTools implements Step {
             Supplier<? extends Uni<?>> body, Class<T> type) {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("a step needs an id");
+        }
+        String mode = execution.parallelMode().optsValue();
+        if (mode != null) {
+            opts.put(ParallelMode.OPTS_KEY, mode); // read by Inngest on every op: reported, run or failed
         }
         return Uni.createFrom().deferred(() -> execution.reach(id, kind, name, opts, body))
                 .onItem().transformToUni(memoised(id, type));

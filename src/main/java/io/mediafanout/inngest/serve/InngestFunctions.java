@@ -23,6 +23,7 @@ import io.mediafanout.inngest.FunctionDefinition;
 import io.mediafanout.inngest.FunctionHandler;
 import io.mediafanout.inngest.FunctionSelection;
 import io.mediafanout.inngest.InngestEnvironment;
+import io.mediafanout.inngest.ParallelMode;
 import io.mediafanout.inngest.Priority;
 import io.mediafanout.inngest.Throttle;
 import io.mediafanout.inngest.Trigger;
@@ -35,7 +36,7 @@ public class InngestFunctions {
     /** One served function: a user function or the onFailure handler generated for it. */
     public record Served(String compositeId, String name, List<Trigger> triggers, Optional<Integer> retries,
             Optional<Throttle> throttle, List<Concurrency> concurrency, Optional<Priority> priority,
-            List<Cancellation> cancelOn, FunctionHandler handler) {
+            List<Cancellation> cancelOn, FunctionHandler handler, ParallelMode parallelMode) {
     }
 
     private static final Logger LOG = Logger.getLogger(InngestFunctions.class);
@@ -70,11 +71,12 @@ public class InngestFunctions {
         for (FunctionDefinition fn : definitions) {
             String id = appId + "-" + fn.id();
             add(served, new Served(id, fn.name(), fn.triggers(), fn.retries(), fn.throttle(),
-                    withAppLimit(id, fn.concurrency(), appLimit), fn.priority(), fn.cancelOn(), fn.handler()));
+                    withAppLimit(id, fn.concurrency(), appLimit), fn.priority(), fn.cancelOn(), fn.handler(),
+                    fn.parallelMode()));
             fn.onFailure().ifPresent(handler -> add(served, new Served(id + "-failure", fn.name() + " (failure)",
                     List.of(Trigger.event(FunctionDefinition.FAILURE_EVENT, "event.data.function_id == '" + id + "'")),
                     Optional.of(fn.onFailureRetries()), Optional.empty(), withAppLimit(id + "-failure", List.of(), appLimit),
-                    Optional.empty(), List.of(), handler)));
+                    Optional.empty(), List.of(), handler, ParallelMode.WAIT)));
         }
         return Collections.unmodifiableMap(served);
     }

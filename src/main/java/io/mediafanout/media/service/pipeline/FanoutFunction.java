@@ -13,6 +13,7 @@ import io.mediafanout.inngest.Cancellation;
 import io.mediafanout.inngest.Concurrency;
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.FunctionDefinition;
+import io.mediafanout.inngest.ParallelMode;
 import io.mediafanout.inngest.NonRetriableException;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.Throttle;
@@ -61,6 +62,9 @@ public class FanoutFunction {
                 .trigger(Trigger.event(MediaEvents.UPLOADED))
                 .retries(RETRIES)
                 .cancelOn(Cancellation.match(MediaEvents.CANCELLED, "data.mediaId"))
+                // each branch goes on as soon as its own wait or step ends: one branch's wait for its task (or a
+                // rate-limited create's sleep) must not hold the others, nor be held by their waits
+                .parallelMode(ParallelMode.RACE)
                 .handler(this::fanOut)
                 .onFailure(this::recordFailure, FAILURE_RETRIES);
         // one owner's import takes its share of the steps, not all of them (the app-wide limit is added at serve time)

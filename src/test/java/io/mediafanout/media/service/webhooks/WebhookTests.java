@@ -139,6 +139,21 @@ class WebhookTests {
     }
 
     @Test
+    void aRateLimitedCreateIsTriedAgainAfterItsSleepWithoutWaitingForItsOwnWebhookWaitToTimeOut() throws Exception {
+        String mediaId = newMediaId();
+        script(mediaId, Duration.ofMillis(100), true);
+        FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "3";
+
+        // 30 minutes of waiting last 1.8 s; the sleep of 3-4 s lasts 3-4 ms
+        ExecutorEmulator.Run run = run(mediaId, 0.001);
+
+        assertThat(run.status()).isEqualTo("completed");
+        // the task created after the sleep ends the branch's wait by its webhook, not by the wait's 30-minute timeout
+        assertThat(run.pausesFor(io.mediafanout.inngest.TestHashes.of("poster-image-ended")))
+                .singleElement().satisfies(p -> assertThat(p.outcome()).isEqualTo("event"));
+    }
+
+    @Test
     void whenNoWebhookEverArrivesTheWaitTimesOutAndTheReadFinishesTheBranch() throws Exception {
         String mediaId = newMediaId();
         script(mediaId, Duration.ofMillis(100), false);
