@@ -159,13 +159,13 @@ public final class FunctionDefinition {
             return this;
         }
 
-        /** Runs start at this pace at most (one throttle per function; a second call replaces the first). */
         /** When Inngest calls again after a parallel group of this function's ops ({@link ParallelMode}). */
         public Builder parallelMode(ParallelMode mode) {
             this.parallelMode = Objects.requireNonNull(mode);
             return this;
         }
 
+        /** Runs start at this pace at most (one throttle per function; a second call replaces the first). */
         public Builder throttle(Throttle throttle) {
             this.throttle = Objects.requireNonNull(throttle);
             return this;

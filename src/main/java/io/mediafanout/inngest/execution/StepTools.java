@@ -12,9 +12,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.Event;
-import io.mediafanout.inngest.ParallelMode;
 import io.mediafanout.inngest.InngestClient;
 import io.mediafanout.inngest.NonRetriableException;
+import io.mediafanout.inngest.ParallelMode;
 import io.mediafanout.inngest.Step;
 import io.mediafanout.inngest.StepFailedException;
 import io.smallrye.mutiny.Uni;
