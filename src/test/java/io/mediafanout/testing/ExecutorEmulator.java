@@ -1360,30 +1360,22 @@ public final class ExecutorEmulator implements AutoCloseable {
 
         /** Blocks until every one of {@code ids} is memoised (or the run is cancelled). */
         void awaitAll(List<String> ids, List<JsonNode> ops) throws InterruptedException {
-            long start = System.nanoTime();
-            synchronized (steps) {
-                while (!cancelled && !ids.stream().allMatch(steps::containsKey)) {
-                    if (pending.isEmpty()) {
-                        throw new AssertionError("the run is stuck: the service answered " + ops
-                                + " and some of it can never end");
-                    }
-                    if (skipIdleTime) {
-                        skipToTheEarliestPause();
-                    }
-                    steps.wait();
-                }
-                waitedMillis += (System.nanoTime() - start) / 1e6;
-            }
+            awaitUntil(() -> ids.stream().allMatch(steps::containsKey), ops, "and some of it can never end");
         }
 
         /** Blocks until something was memoised after {@code seen}; fails if nothing could ever be. */
         void awaitProgress(long seen, List<JsonNode> ops) throws InterruptedException {
+            awaitUntil(() -> memoised != seen, ops, "with no step to run and no wait or sleep pending");
+        }
+
+        /** Waits (holding {@link #steps}' monitor between checks) until {@code done} or the run is cancelled. */
+        private void awaitUntil(java.util.function.BooleanSupplier done, List<JsonNode> ops, String stuck)
+                throws InterruptedException {
             long start = System.nanoTime();
             synchronized (steps) {
-                while (memoised == seen && !cancelled) {
+                while (!cancelled && !done.getAsBoolean()) {
                     if (pending.isEmpty()) {
-                        throw new AssertionError("the run is stuck: the service answered " + ops
-                                + " with no step to run and no wait or sleep pending");
+                        throw new AssertionError("the run is stuck: the service answered " + ops + " " + stuck);
                     }
                     if (skipIdleTime) {
                         skipToTheEarliestPause();
