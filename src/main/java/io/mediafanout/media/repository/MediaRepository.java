@@ -45,6 +45,12 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
 
     private static final Columns.OutputsColumn OUTPUTS = new Columns.OutputsColumn();
 
+    /** The record's status, null without such a record: one query, nothing written. */
+    public Uni<MediaStatus> status(String id) {
+        return getSession().chain(session -> session.createSelectionQuery("select status from Media where id = :id",
+                MediaStatus.class).setParameter("id", id).getSingleResultOrNull());
+    }
+
     /**
      * The class id of the per-owner admission locks ({@code pg_advisory_xact_lock(int4, int4)}: a lock space apart
      * from the single-key {@link #RECONCILER_LOCK}); the second key is {@code hashtext(owner)}.

@@ -97,19 +97,23 @@ public class BranchFlow {
         String key = service.taskKey(b.upload(), b.branch(), generation);
         Uni<Optional<Event>> ended = b.step().waitForEvent(id + "-ended", MediaEvents.TASK_ENDED,
                 "async.data.key == '" + key + "'", firstWait);
-        Uni<Waited<TaskRef>> created = create(b, id, key, generation, waits);
+        Uni<Waited<TaskRef>> created = create(b, id, key, generation, waits, false);
         return Uni.combine().all().unis(ended, created).asTuple()
                 .chain(both -> read(b, id, both.getItem2().result(), 0, both.getItem2().waits(),
                         id + "-result"));
     }
 
-    /** The create step {@code stepId}; after a rate limit, Inngest's sleep, then the same create again. */
-    private Uni<Waited<TaskRef>> create(Of b, String stepId, String key, int generation, int waits) {
-        return b.step().run(stepId, TaskRef.class,
-                () -> service.create(b.branch(), b.upload(), generation, key, waits < rateLimit.maxWaits(), b.run()))
+    /**
+     * The create step {@code stepId}; after a rate limit, Inngest's sleep, then the same create again
+     * ({@code afterWait}: the attempt is already recorded).
+     */
+    private Uni<Waited<TaskRef>> create(Of b, String stepId, String key, int generation, int waits,
+            boolean afterWait) {
+        return b.step().run(stepId, TaskRef.class, () -> service.create(b.branch(), b.upload(), generation, key,
+                waits < rateLimit.maxWaits(), afterWait, b.run()))
                 .chain(task -> task.retryAfterMs() == null ? Uni.createFrom().item(new Waited<>(task, waits))
                         : rateLimitWait(b, waits + 1, task.retryAfterMs())
-                                .chain(() -> create(b, retried(stepId, waits + 1), key, generation, waits + 1)));
+                                .chain(() -> create(b, retried(stepId, waits + 1), key, generation, waits + 1, true)));
     }
 
     private Uni<BranchResult> read(Of b, String id, TaskRef task, int read, int waits, String stepId) {

@@ -19,6 +19,7 @@ import io.mediafanout.media.client.IttybitException;
 import io.mediafanout.media.client.IttybitTask;
 import io.mediafanout.media.domain.Branch;
 import io.mediafanout.media.domain.FailureCode;
+import io.mediafanout.media.domain.MediaStatus;
 import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.repository.BranchRepository;
 import io.mediafanout.media.repository.MediaRepository;
@@ -79,11 +80,14 @@ public class BranchService {
     /**
      * The create step: records the attempt and creates the task of this generation (or finds it again). Ittybit's
      * rate limit ends it with {@link TaskRef#rateLimited} when the branch {@code mayWait} (Inngest then holds the wait
-     * and the create is tried again with the same key), else fails the branch for good.
+     * and the create is tried again with the same key), else fails the branch for good. The create tried again after
+     * such a wait ({@code afterWait}) is the same attempt, already recorded: it only checks that the record was not
+     * cancelled meanwhile (a read; a burst of rate limits writes nothing).
      */
     public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, boolean mayWait,
-            FunctionContext run) {
-        return Uni.createFrom().deferred(() -> started(branch, upload, generation)
+            boolean afterWait, FunctionContext run) {
+        return Uni.createFrom().deferred(() -> (afterWait ? notCancelled(branch, upload) : started(branch, upload,
+                generation))
                 .chain(() -> ittybit.create(branch, new TaskOrder(upload.sourceUrl(), branch.kind(),
                         upload.outputs().forIttybit(branch),
                         Map.of("mediaId", upload.mediaId(), "branch", branch.id()), key)))
@@ -206,11 +210,24 @@ public class BranchService {
                                 .chain(() -> branches.started(upload.mediaId(), branch.id(), generation)))
                 .invoke(recorded -> {
                     if (!recorded) {
-                        throw new CancelledException("media " + upload.mediaId() + " was cancelled: " + branch.id()
-                                + " creates no task");
+                        throw cancelled(branch, upload);
                     }
                 })
                 .replaceWithVoid();
+    }
+
+    /** Refuses a new task for a record cancelled since the branch's attempt was recorded ({@link #started}). */
+    Uni<Void> notCancelled(Branch branch, Upload upload) {
+        return media.status(upload.mediaId()).invoke(status -> {
+            if (status == MediaStatus.CANCELLED) {
+                throw cancelled(branch, upload);
+            }
+        }).replaceWithVoid();
+    }
+
+    private static CancelledException cancelled(Branch branch, Upload upload) {
+        return new CancelledException("media " + upload.mediaId() + " was cancelled: " + branch.id()
+                + " creates no task");
     }
 
     /** The record was cancelled: the run stops here, without retries. */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.inject.Inject;
 
@@ -160,6 +161,29 @@ class CancelTests {
                     assertThat(c.errorMessage()).startsWith("media " + id + " was cancelled: ");
                 });
         assertThat(FakeIttybit.requests(id)).as("Ittybit calls").isEmpty();
+        assertThat(media(id).getString("status")).isEqualTo("cancelled");
+    }
+
+    @Test
+    void aRecordCancelledWhileItsBranchWaitsOutARateLimitGetsNoTaskWhenTheCreateIsTriedAgain() throws Exception {
+        String id = newId();
+        JsonNode uploaded = upload(id);
+        FakeIttybit.script(id, "image").createFaults(429).retryAfter = "1";
+        AtomicBoolean cancelled = new AtomicBoolean();
+
+        // the cancel never reached this run (no cancelOn); it comes while poster-image sleeps after its 429
+        ExecutorEmulator.Run run = fixture().emulator(FN, 3).beforeCall((stepId, attempt) -> {
+            if (FakeIttybit.creates(id, "image").size() == 1 && cancelled.compareAndSet(false, true)) {
+                given().delete("/media/" + id).then().statusCode(200);
+            }
+        }).runEvent(uploaded);
+
+        assertThat(cancelled).isTrue();
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.output().path("message").asText()).isEqualTo("media " + id + " was cancelled: poster-image "
+                + "creates no task");
+        assertThat(FakeIttybit.creates(id, "image")).as("the rate-limited create only").hasSize(1);
+        assertThat(FakeIttybit.tasks(id, "image")).isEmpty();
         assertThat(media(id).getString("status")).isEqualTo("cancelled");
     }
 
