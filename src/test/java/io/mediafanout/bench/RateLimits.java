@@ -16,7 +16,9 @@ import io.mediafanout.testing.FakeIttybit;
  * two 256 MiB replicas (the capacity part's bounded setting, webhooks), once with an Ittybit that takes every create
  * and once with one that answers each task's first {@code BENCH_RATELIMIT_FAULTS} (2) creates {@code 429} with
  * {@code Retry-After: BENCH_RATELIMIT_RETRY_AFTER} (3 s). Per burst: wall time, call p50/p99, records ready, runs
- * with exactly one task per branch, the {@code 429}s answered.
+ * with exactly one task per branch, the {@code 429}s answered. {@code BENCH_RATELIMIT_PAIRS} (1) pairs of bursts, each
+ * pair the burst without {@code 429}s then the one with: on a machine whose speed drifts from minute to minute, each
+ * burst with {@code 429}s is held against the one run just before it.
  */
 final class RateLimits {
 
@@ -35,9 +37,17 @@ final class RateLimits {
         int faults = faults();
         String retryAfter = retryAfter();
         String memory = Benchmark.env("BENCH_RATELIMIT_MEMORY", "256m");
-        return List.of(burst("no 429s, " + runs + " runs", memory, runs, 0, retryAfter),
-                burst("each task's first " + faults + " creates 429, Retry-After: " + retryAfter + ", " + runs + " runs",
-                        memory, runs, faults, retryAfter));
+        List<Result> results = new ArrayList<>();
+        for (int pair = 0; pair < pairs(); pair++) {
+            results.add(burst("no 429s, " + runs + " runs", memory, runs, 0, retryAfter));
+            results.add(burst("each task's first " + faults + " creates 429, Retry-After: " + retryAfter + ", " + runs
+                    + " runs", memory, runs, faults, retryAfter));
+        }
+        return results;
+    }
+
+    static int pairs() {
+        return Math.max(1, Benchmark.intEnv("BENCH_RATELIMIT_PAIRS", 1));
     }
 
     static int faults() {
@@ -90,30 +100,34 @@ final class RateLimits {
                 .append("477 s instead of 20 s, call p99 27 s.\n\n");
         md.append("| burst | wall | completed | ready | one task per branch | 429s answered | step calls | calls/s | call p50 | call p99 | RSS peak A / B | CPU s: pods A / B, load generator, machine | died |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Result r : results) {
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
             Capacity.Burst b = r.burst();
-            md.append(String.format(Locale.ROOT, "| %s | %.1f s | %d/%d | %d | %d | %d | %d | %.0f | %.0f ms | %.0f ms | %d / %d MiB | %.1f / %.1f, %.1f, %.1f | %d |%n",
-                    b.label().replace("rate limits: ", ""), b.wallSeconds(), b.completed(), b.runs(), b.ready(),
+            String pair = results.size() > 2 ? "pair " + (i / 2 + 1) + ": " : "";
+            md.append(String.format(Locale.ROOT, "| %s%s | %.1f s | %d/%d | %d | %d | %d | %d | %.0f | %.0f ms | %.0f ms | %d / %d MiB | %.1f / %.1f, %.1f, %.1f | %d |%n",
+                    pair, b.label().replace("rate limits: ", ""), b.wallSeconds(), b.completed(), b.runs(), b.ready(),
                     r.onePerBranch(), r.limited(), b.calls(), b.callsPerSecond(), b.p50Ms(), b.p99Ms(), b.peakRssKb()[0] / 1024,
                     b.peakRssKb()[1] / 1024, b.cpuSeconds()[0], b.cpuSeconds()[1], b.cpuSeconds()[2],
                     b.cpuSeconds()[3], b.deaths()));
         }
-        if (results.size() == 2) {
-            Capacity.Burst free = results.get(0).burst();
-            Capacity.Burst limited = results.get(1).burst();
+        for (int i = 0; i + 1 < results.size(); i += 2) {
+            Capacity.Burst free = results.get(i).burst();
+            Capacity.Burst limited = results.get(i + 1).burst();
             double asked = faults() * Double.parseDouble(retryAfter());
             double goal = free.wallSeconds() + 1.5 * asked;
-            boolean allReady = limited.ready() == limited.runs() && results.get(1).onePerBranch() == limited.runs();
-            md.append(String.format(Locale.ROOT, "%nGoals: wall time at most the burst's without 429s plus 1.5x the "
+            boolean allReady = limited.ready() == limited.runs() && results.get(i + 1).onePerBranch() == limited.runs();
+            md.append(String.format(Locale.ROOT, "%n%sGoals: wall time at most the burst's without 429s plus 1.5x the "
                     + "waits Ittybit asked for (%.1f s + 1.5 x %.0f s = %.1f s): %.1f s (%s). Call p99 under 2 s: %.0f ms "
                     + "(%s). Every record ready with one task per branch: %d ready, %d with one task per branch of %d (%s).%n",
-                    free.wallSeconds(), asked, goal, limited.wallSeconds(), limited.wallSeconds() <= goal ? "met" : "not met",
+                    results.size() > 2 ? "Pair " + (i / 2 + 1) + ". " : "", free.wallSeconds(), asked, goal,
+                    limited.wallSeconds(), limited.wallSeconds() <= goal ? "met" : "not met",
                     limited.p99Ms(), limited.p99Ms() < 2000 ? "met" : "not met", limited.ready(),
-                    results.get(1).onePerBranch(), limited.runs(), allReady ? "met" : "not met"));
+                    results.get(i + 1).onePerBranch(), limited.runs(), allReady ? "met" : "not met"));
         }
-        if (results.size() == 2) {
+        if (results.size() >= 2) {
             Capacity.Burst free = results.get(0).burst();
             Capacity.Burst limited = results.get(1).burst();
+            md.append(results.size() > 2 ? "\nThe first pair:\n" : "");
             md.append(String.format(Locale.ROOT, "%nA wait costs at most two step calls (the step that met the `429` "
                     + "returns its \"retry after\", then the next call plans the sleep; the call after the sleep is the "
                     + "step tried again; a run's branches limited together share the call that plans their sleeps): "
