@@ -45,7 +45,8 @@ import io.mediafanout.testing.TestApiKey;
  * time is when this process, a {@code LISTEN media_changes} client of the same PostgreSQL, receives the change's
  * notice (PostgreSQL sends notices at commit: the pods receive theirs at the same moment); a message arriving after
  * several notices is timed from the last one before it. Also: the pods' RSS (sampled every 100 ms, and the kernel's
- * peak), the step calls' p50/p99 in each burst, streams that did not open or did not end with the final state.
+ * peak), the step calls' p50/p99 in each burst, streams that did not open or did not end with the final state. A
+ * burst with streams before them, not reported, warms the driver and the pods.
  */
 final class Live {
 
@@ -108,6 +109,10 @@ final class Live {
             emulator.register();
             Capacity.warmUp(emulator, UUID.randomUUID().toString().substring(0, 6));
             List<URI> bases = ports.stream().map(p -> URI.create("http://127.0.0.1:" + p + "/")).toList();
+            // warm-up, not reported: the first burst with streams is the one in which the driver's JIT (C2) compiles
+            // the emulator and the 2,000 stream clients, and the pods' JIT the stream code, on the same two cores
+            burst("warm-up, " + uploads + " uploads all at once, " + uploads * perUpload + " streams (not reported)",
+                    uploads, perUpload, Duration.ZERO, keys, service, bases, emulator, replicas, notices, database);
             List<Burst> bursts = new ArrayList<>();
             Duration ramp = Duration.ofSeconds(Benchmark.intEnv("BENCH_LIVE_RAMP", 10));
             for (Duration starts : List.of(Duration.ZERO, ramp)) {
