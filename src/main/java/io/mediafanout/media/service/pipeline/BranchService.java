@@ -82,11 +82,12 @@ public class BranchService {
      * rate limit ends it with {@link TaskRef#rateLimited} when the branch {@code mayWait} (Inngest then holds the wait
      * and the create is tried again with the same key), else fails the branch for good. The create tried again after
      * such a wait ({@code afterWait}) is the same attempt, already recorded: it only checks that the record was not
-     * cancelled meanwhile (a read; a burst of rate limits writes nothing).
+     * cancelled meanwhile (a read; a burst of rate limits writes nothing), unless Inngest is retrying it.
      */
     public Uni<TaskRef> create(Branch branch, Upload upload, int generation, String key, boolean mayWait,
             boolean afterWait, FunctionContext run) {
-        return Uni.createFrom().deferred(() -> (afterWait ? notCancelled(branch, upload) : started(branch, upload,
+        boolean recorded = afterWait && run.attempt() == 0;
+        return Uni.createFrom().deferred(() -> (recorded ? notCancelled(branch, upload) : started(branch, upload,
                 generation))
                 .chain(() -> ittybit.create(branch, new TaskOrder(upload.sourceUrl(), branch.kind(),
                         upload.outputs().forIttybit(branch),
