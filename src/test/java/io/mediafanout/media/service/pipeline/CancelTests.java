@@ -171,9 +171,11 @@ class CancelTests {
         FakeIttybit.script(id, "image").createFaults(429).retryAfter = "1";
         AtomicBoolean cancelled = new AtomicBoolean();
 
-        // the cancel never reached this run (no cancelOn); it comes while poster-image sleeps after its 429
+        // the cancel never reached this run (no cancelOn); it comes once the other branches have their tasks, while
+        // poster-image sleeps after its 429
         ExecutorEmulator.Run run = fixture().emulator(FN, 3).beforeCall((stepId, attempt) -> {
-            if (FakeIttybit.creates(id, "image").size() == 1 && cancelled.compareAndSet(false, true)) {
+            if (FakeIttybit.tasks(id).size() == 3 && FakeIttybit.creates(id, "image").size() == 1
+                    && cancelled.compareAndSet(false, true)) {
                 given().delete("/media/" + id).then().statusCode(200);
             }
         }).runEvent(uploaded);
