@@ -57,7 +57,10 @@ public record MediaResponse(@Schema(example = "vid_1") String id, MediaStatus st
     @RegisterForReflection
     public record BranchResponse(@Schema(example = "hls-package") String name, BranchStatus status,
             @Schema(example = "task_7f3c9a") String taskId,
-            @Schema(example = "https://cdn.ittybit.example/vid_1/master.m3u8") String outputUrl, int attempts,
+            @Schema(example = "https://cdn.ittybit.example/vid_1/master.m3u8") String outputUrl,
+            @Schema(description = "Steps that set out to create the branch's tasks: Inngest's retries and replacement "
+                    + "tasks; a create tried again after Ittybit's rate limit is the same attempt", example = "1")
+            int attempts,
             Failure error, OffsetDateTime updatedAt) {
     }
 
