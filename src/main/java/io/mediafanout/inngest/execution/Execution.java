@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.mediafanout.inngest.FunctionContext;
 import io.mediafanout.inngest.NonRetriableException;
+import io.mediafanout.inngest.ParallelMode;
 import io.mediafanout.inngest.StepFailedException;
 import io.mediafanout.inngest.serve.InngestFunctions;
 import io.quarkus.logging.Log;
@@ -79,7 +80,7 @@ public final class Execution {
     }
 
     /** When Inngest calls this function again after a parallel group of its ops. */
-    io.mediafanout.inngest.ParallelMode parallelMode() {
+    ParallelMode parallelMode() {
         return function.parallelMode();
     }
 
