@@ -17,5 +17,5 @@ public class SettingsSuite {
     /** Its test classes, by name; {@link ServiceSuite} and {@link SdkSuite} exclude them. */
     static final String CLASSES = ".*\\.(ApiKeyTests|OidcTests|StreamTokenTests|OwnershipTests|BranchRetrySettingsTests"
             + "|DurableBranchScheduleTests|WebhookTests|TracingTests|KeyRotationTests|AdmissionRouteTests"
-            + "|ServeBodyLimitTests|MissingSigningKeyTests|InProgressCapTests)";
+            + "|ServeBodyLimitTests|MissingSigningKeyTests)";
 }
