@@ -25,7 +25,7 @@ public class CloudServeProfile extends ReferenceAppProfile {
         return Map.of("inngest.dev", "0", "inngest.signing-key", CURRENT_KEY, "inngest.signing-key-fallback",
                 PREVIOUS_KEY, "inngest.serve-origin", "https://media.example.com",
                 "inngest.admission.max-calls", "1", "inngest.admission.queue", "1",
-                "inngest.admission.max-wait", "PT2S", "inngest.admission.body-timeout", "PT4S",
+                "inngest.admission.max-wait", "PT2S", "inngest.admission.body-timeout", "PT6S",
                 "inngest.serve.max-body-size", Integer.toString(MAX_BODY_SIZE));
     }
 }

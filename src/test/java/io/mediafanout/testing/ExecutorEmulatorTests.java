@@ -267,7 +267,9 @@ class ExecutorEmulatorTests {
             // discovery, create: then nothing until the event, the wait being pending in the create's group
             // (version 2, as Inngest's executor: the next call once none of the group's ops is pending)
             awaitCalls(function, 2);
-            Thread.sleep(300);
+            // the wait starts once the create's answer is handled, a little after its request arrived: 600 ms leave
+            // the waitedMillis bound below room for a slow machine
+            Thread.sleep(600);
             assertThat(function.requests).hasSize(2);
             // an event of another name or another key does not match; a matching one does, once
             ExecutorEmulator.deliverToAll(List.of(event("ittybit/task.ended", "x-1", "m1:gif:0"),

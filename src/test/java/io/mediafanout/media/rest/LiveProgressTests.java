@@ -103,7 +103,10 @@ class LiveProgressTests {
         MediaFixture fixture = MediaFixture.of(serveUrl);
         String mediaId = MediaFixture.newId("live");
         fixture.upload(mediaId);
+        double streamsBefore = liveStreams();
         CompletableFuture<List<Message>> stream = stream(mediaId, null, Duration.ofMinutes(1));
+        // the stream is open before the run starts, however slowly it opened: it sees the record processing
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> liveStreams() > streamsBefore);
 
         assertThat(fixture.run(mediaId).status()).isEqualTo("completed");
         List<Message> messages = stream.get(1, TimeUnit.MINUTES);

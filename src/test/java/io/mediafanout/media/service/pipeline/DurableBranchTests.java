@@ -257,9 +257,17 @@ class DurableBranchScheduleTests {
 
         assertThat(run.status()).as("output: " + run.output()).isEqualTo("failed");
         assertThat(run.output().path("message").asText()).contains(": Ittybit task").contains("ended failed");
+        String failedBranch = run.output().path("message").asText().split(":")[0];
         for (Branch branch : Branch.values()) {
-            assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSizeBetween(3, 4)
-                    .allSatisfy(t -> assertThat(t.reads().get()).isBetween(1, 28));
+            if (branch.id().equals(failedBranch)) {
+                // the branch that failed the run went through its 4 tasks, each read until it was found failed
+                assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSize(4)
+                        .allSatisfy(t -> assertThat(t.reads().get()).isEqualTo(28));
+            } else {
+                // the others were somewhere behind it (a task just created has no read yet)
+                assertThat(FakeIttybit.tasks(mediaId, branch.kind())).as(branch.kind()).hasSizeBetween(1, 4)
+                        .allSatisfy(t -> assertThat(t.reads().get()).isBetween(0, 28));
+            }
         }
         DoubleSummaryStatistics calls = DurableBranchTests.callMillis(run);
         String report = String.format("worst case: %d steps, %d step executions, %d calls, slot time %.0f ms "

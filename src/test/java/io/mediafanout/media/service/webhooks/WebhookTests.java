@@ -144,8 +144,9 @@ class WebhookTests {
         script(mediaId, Duration.ofMillis(100), true);
         FakeIttybit.script(mediaId, "image").createFaults(429).retryAfter = "3";
 
-        // 30 minutes of waiting last 1.8 s; the sleep of 3-4 s lasts 3-4 ms
-        ExecutorEmulator.Run run = run(mediaId, 0.001);
+        // 30 minutes of waiting last 18 s (room for a slow machine to create, call back and deliver the event); the
+        // sleep of 3-4 s lasts 30-40 ms
+        ExecutorEmulator.Run run = run(mediaId, 0.01);
 
         assertThat(run.status()).isEqualTo("completed");
         // the task created after the sleep ends the branch's wait by its webhook, not by the wait's 30-minute timeout
