@@ -233,7 +233,10 @@ public interface MediaConfig {
         @WithDefault("20")
         int rateLimitPerSecond();
 
-        /** Requests a key may make in a burst above its average. */
+        /**
+         * Requests a key may make in a burst above its average; also how many of one owner's uploads and reprocesses
+         * may wait for their turn on a replica (they are admitted one at a time), more being answered {@code 429}.
+         */
         @WithDefault("40")
         int rateLimitBurst();
 

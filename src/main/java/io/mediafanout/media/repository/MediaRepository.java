@@ -55,7 +55,7 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
      * The class id of the per-owner admission locks ({@code pg_advisory_xact_lock(int4, int4)}: a lock space apart
      * from the single-key {@link #RECONCILER_LOCK}); the second key is {@code hashtext(owner)}.
      */
-    static final int OWNER_ADMISSION_LOCK_CLASS = 0x6d666f61; // "mfoa"
+    public static final int OWNER_ADMISSION_LOCK_CLASS = 0x6d666f61; // "mfoa"
 
     /**
      * Takes the owner's admission lock until the current transaction ends (waiting for another admission of the same

@@ -24,6 +24,7 @@ import io.mediafanout.media.service.ConflictException;
 import io.mediafanout.media.service.NotFoundException;
 import io.mediafanout.media.service.intake.IdempotentRequest;
 import io.mediafanout.media.service.intake.InProgressCapException;
+import io.mediafanout.media.service.intake.OwnerBusyException;
 import io.mediafanout.media.service.live.LiveMedia;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
@@ -128,6 +129,13 @@ public class ErrorMappers {
     public RestResponse<Problem> tooManyInProgress(InProgressCapException e) {
         return Problem.of(ProblemType.TOO_MANY_IN_PROGRESS, e.getMessage())
                 .response("Retry-After", Long.toString(InProgressCapException.RETRY_AFTER_SECONDS));
+    }
+
+    /** Too many of one owner's uploads wait for their turn on this replica: nothing was stored. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> ownerBusy(OwnerBusyException e) {
+        return Problem.of(ProblemType.RATE_LIMITED, e.getMessage())
+                .response("Retry-After", Long.toString(OwnerBusyException.RETRY_AFTER_SECONDS));
     }
 
     @ServerExceptionMapper

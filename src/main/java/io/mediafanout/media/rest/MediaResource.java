@@ -72,7 +72,8 @@ import io.smallrye.mutiny.Uni;
         + "read, media:write to upload, cancel and reprocess, media:admin for both on every owner's records)")
 @APIResponse(responseCode = "429", description = "Too many requests with this key or token subject, or (uploads and "
         + "reprocess) the owner already has MEDIA_API_MAX_IN_PROGRESS_PER_OWNER records in processing "
-        + "(too_many_in_progress; nothing is stored): see Retry-After")
+        + "(too_many_in_progress) or MEDIA_API_RATE_LIMIT_BURST uploads waiting for their turn on this replica "
+        + "(rate_limited); nothing is stored: see Retry-After")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "media", description = "Video uploads and what the pipeline made of them")

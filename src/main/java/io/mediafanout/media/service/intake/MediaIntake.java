@@ -52,10 +52,12 @@ public class MediaIntake {
     private final MediaMetrics metrics;
     private final MediaQueries queries;
     private final int maxInProgressPerOwner;
+    private final OwnerTurns turns;
 
     public MediaIntake(MediaRepository media, IdempotencyRepository keys, InngestClient inngest, MediaMetrics metrics,
             MediaQueries queries, MediaConfig config) {
         this.maxInProgressPerOwner = config.api().maxInProgressPerOwner();
+        this.turns = new OwnerTurns(config.api().rateLimitBurst());
         this.media = media;
         this.keys = keys;
         this.inngest = inngest;
@@ -72,7 +74,7 @@ public class MediaIntake {
      */
     public Uni<Accepted> upload(UploadOrder order) {
         String generated = order.mediaId().orElseGet(() -> "med_" + UUID.randomUUID().toString().replace("-", ""));
-        return store(order, generated).chain(stored -> {
+        return inTurn(order.caller().owner(), () -> store(order, generated)).chain(stored -> {
             String id = stored.record().getId();
             if (stored.replayedStatus() != null) {
                 return queries.details(id).map(d -> new Accepted(d, false, stored.replayedStatus() == 202, true));
@@ -94,7 +96,7 @@ public class MediaIntake {
      * starts no further round.
      */
     public Uni<Accepted> reprocess(String id, Caller caller, Optional<IdempotentRequest> idempotency) {
-        return nextRound(id, caller, idempotency).chain(next -> {
+        return inTurn(caller.owner(), () -> nextRound(id, caller, idempotency)).chain(next -> {
             if (next.replayedStatus() != null) {
                 return queries.details(id).map(d -> new Accepted(d, false, true, true));
             }
@@ -156,6 +158,19 @@ public class MediaIntake {
         if (!Objects.equals(existing.getCallbackUrl(), order.callbackUrl().orElse(null))) {
             throw new ConflictException("mediaId " + id + " is already used with another callbackUrl");
         }
+    }
+
+    /**
+     * {@code transaction}, which may take the owner's admission lock ({@link #admit}), after the caller's other
+     * admissions on this replica ({@link OwnerTurns}): however many come at once, one of them holds a pool connection
+     * while it waits for the lock. An admin's reprocess of another owner's record waits its own turn: the record's
+     * owner is only known inside the transaction.
+     */
+    private <T> Uni<T> inTurn(String owner, java.util.function.Supplier<Uni<T>> transaction) {
+        if (maxInProgressPerOwner <= 0 || owner == null || owner.isBlank()) {
+            return transaction.get();
+        }
+        return turns.run(owner, transaction);
     }
 
     /** Remembers the answer given to the request that took the Idempotency-Key (best effort: a repeat redoes it). */

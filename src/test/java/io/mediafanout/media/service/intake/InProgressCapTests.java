@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.mediafanout.media.MediaFixture;
+import io.mediafanout.media.repository.MediaRepository;
 import io.mediafanout.media.service.MediaEvents;
 import io.mediafanout.testing.FakeInngestApi;
 import io.quarkus.test.junit.QuarkusTest;
@@ -49,6 +50,7 @@ class InProgressCapTests {
     static final String REPROCESS = "mf_capr_" + "6".repeat(32);
     static final String IDEMPOTENT = "mf_capi_" + "7".repeat(32);
     static final String OTHER = "mf_capo_" + "8".repeat(32);
+    static final String HELD = "mf_caph_" + "9".repeat(32);
 
     public static class SmallCap implements QuarkusTestProfile {
         @Override
@@ -56,7 +58,7 @@ class InProgressCapTests {
             String roles = "media:write+media:read";
             return Map.of("media.api.keys", String.join(",", entry("cap-parallel-" + RUN, PARALLEL, roles),
                     entry("cap-reprocess-" + RUN, REPROCESS, roles), entry("cap-idempotent-" + RUN, IDEMPOTENT, roles),
-                    entry("cap-other-" + RUN, OTHER, roles)),
+                    entry("cap-other-" + RUN, OTHER, roles), entry("cap-held-" + RUN, HELD, roles)),
                     "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000",
                     "media.api.max-in-progress-per-owner", Integer.toString(CAP),
                     // twelve uploads of one owner at once take the owner's admission lock in turn, each holding a
@@ -168,6 +170,75 @@ class InProgressCapTests {
         String other = MediaFixture.newId("capi");
         as(IDEMPOTENT).header("Idempotency-Key", key).body(upload(other)).post("/media").then().statusCode(202)
                 .body("id", equalTo(other)).body("status", equalTo("processing"));
+    }
+
+    /**
+     * One owner's uploads at once hold one pool connection of the replica, however many they are: they wait for their
+     * turn in memory, and only the one whose turn it is waits in PostgreSQL for the owner's lock. Here the lock is
+     * held from outside (as a long admission on another replica would hold it) while twelve uploads come, more than
+     * the pool's eight connections: another owner's requests, which need a connection, are answered meanwhile; once
+     * the lock is free the twelve are admitted in turn, as many as the cap and the rest refused.
+     */
+    @Test
+    void oneOwnersBurstWaitingForItsLockLeavesThePoolToOtherOwners() throws Exception {
+        int posts = 12;
+        ExecutorService pool = Executors.newFixedThreadPool(posts);
+        List<Future<Response>> answers = new ArrayList<>();
+        try (Connection lock = database()) {
+            lock.setAutoCommit(false);
+            try (Statement s = lock.createStatement()) {
+                s.execute("select pg_advisory_xact_lock(" + MediaRepository.OWNER_ADMISSION_LOCK_CLASS
+                        + ", hashtext('cap-held-" + RUN + "'))");
+            }
+            for (int i = 0; i < posts; i++) {
+                String id = MediaFixture.newId("caph");
+                answers.add(pool.submit(() -> as(HELD).body(upload(id)).post("/media")));
+            }
+            // the uploads come and wait: the first for the lock, the others for their turn
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> waitingForTheLock(lock) >= 1);
+            Thread.sleep(500);
+            assertThat(answers).noneMatch(Future::isDone);
+            assertThat(waitingForTheLock(lock)).as("uploads waiting in PostgreSQL, each holding a connection")
+                    .isEqualTo(1);
+
+            // another owner's list and upload each need a connection: answered now, not after the burst
+            long start = System.nanoTime();
+            as(OTHER).get("/media?limit=1").then().statusCode(200);
+            as(OTHER).body(upload(MediaFixture.newId("capo"))).post("/media").then().statusCode(202);
+            assertThat((System.nanoTime() - start) / 1_000_000).as("ms for another owner's two requests")
+                    .isLessThan(5_000);
+            assertThat(waitingForTheLock(lock)).as("uploads waiting in PostgreSQL").isEqualTo(1);
+            lock.commit();
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (Future<Response> answer : answers) {
+            Response response = answer.get(60, TimeUnit.SECONDS);
+            statuses.add(response.statusCode());
+            if (response.statusCode() != 202) {
+                assertRefused(response);
+            }
+        }
+        pool.shutdown();
+        assertThat(statuses).filteredOn(status -> status == 202).hasSize(CAP);
+    }
+
+    /** Sessions of this test's database waiting for an advisory lock, but {@code holder}'s. */
+    private static int waitingForTheLock(Connection holder) throws Exception {
+        try (Statement s = holder.createStatement(); ResultSet rows = s.executeQuery("select count(*) from pg_locks "
+                + "where locktype = 'advisory' and not granted and classid = "
+                + MediaRepository.OWNER_ADMISSION_LOCK_CLASS
+                + " and database = (select oid from pg_database where datname = current_database())")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    private static Connection database() throws Exception {
+        var config = ConfigProvider.getConfig();
+        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
     }
 
     /**
