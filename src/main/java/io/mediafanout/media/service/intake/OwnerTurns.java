@@ -40,15 +40,15 @@ final class OwnerTurns {
             // terminated before its turn: the request went away (cancelled), as nothing else ends it before it starts
             AtomicBoolean gone = new AtomicBoolean();
             emitter.onTermination(() -> gone.set(true));
-            Runnable turn = () -> {
+            Runnable startUnlessGone = () -> {
                 if (gone.get()) {
                     next(owner);
-                } else if (context == null) {
-                    start(owner, admission, emitter);
                 } else {
-                    context.runOnContext(ignored -> start(owner, admission, emitter));
+                    start(owner, admission, emitter);
                 }
             };
+            Runnable turn = context == null ? startUnlessGone
+                    : () -> context.runOnContext(ignored -> startUnlessGone.run());
             boolean now;
             synchronized (waiting) {
                 ArrayDeque<Runnable> queue = waiting.get(owner);
@@ -63,7 +63,7 @@ final class OwnerTurns {
                 }
             }
             if (now) {
-                turn.run();
+                start(owner, admission, emitter); // on this request's context already
             }
         });
     }
