@@ -60,11 +60,7 @@ class InProgressCapTests {
                     entry("cap-reprocess-" + RUN, REPROCESS, roles), entry("cap-idempotent-" + RUN, IDEMPOTENT, roles),
                     entry("cap-other-" + RUN, OTHER, roles), entry("cap-held-" + RUN, HELD, roles)),
                     "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000",
-                    "media.api.max-in-progress-per-owner", Integer.toString(CAP),
-                    // twelve uploads of one owner at once take the owner's admission lock in turn, each holding a
-                    // pool connection meanwhile (8 in tests): those without one wait for it, on a loaded machine
-                    // past the test default of 2 s (a 503 instead of the 429, seen once)
-                    "media.database.acquire-timeout", "PT10S");
+                    "media.api.max-in-progress-per-owner", Integer.toString(CAP));
         }
 
     }
