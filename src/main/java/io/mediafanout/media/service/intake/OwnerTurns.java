@@ -20,8 +20,10 @@ import io.vertx.core.Vertx;
  * {@link OwnerBusyException}, a {@code 429}: the owner's own burst, refused before it touches the database).
  * <p>
  * An admission waiting its turn starts on its own request's Vert.x context, where Hibernate Reactive expects its
- * session. A request that goes away while waiting is skipped; one that goes away while its transaction runs keeps
- * its turn until the transaction ends.
+ * session. A request that goes away while waiting leaves the queue; one that goes away while its transaction runs
+ * keeps its turn until the transaction ends. A wait has no deadline of its own: the turns before it take
+ * milliseconds unless the owner's lock is held elsewhere, and then the requests before it wait as they did in
+ * PostgreSQL, while the bound keeps refusing more.
  */
 final class OwnerTurns {
 
@@ -37,9 +39,8 @@ final class OwnerTurns {
     <T> Uni<T> run(String owner, Supplier<Uni<T>> admission) {
         return Uni.createFrom().emitter(emitter -> {
             Context context = Vertx.currentContext();
-            // terminated before its turn: the request went away (cancelled), as nothing else ends it before it starts
+            // ended before its turn: the request went away (nothing else ends it before it starts)
             AtomicBoolean gone = new AtomicBoolean();
-            emitter.onTermination(() -> gone.set(true));
             Runnable startUnlessGone = () -> {
                 if (gone.get()) {
                     next(owner);
@@ -50,38 +51,63 @@ final class OwnerTurns {
             Runnable turn = context == null ? startUnlessGone
                     : () -> context.runOnContext(ignored -> startUnlessGone.run());
             boolean now;
+            boolean busy = false;
             synchronized (waiting) {
                 ArrayDeque<Runnable> queue = waiting.get(owner);
                 now = queue == null;
                 if (now) {
                     waiting.put(owner, new ArrayDeque<>());
                 } else if (queue.size() >= limit) {
-                    emitter.fail(new OwnerBusyException(limit));
-                    return;
+                    busy = true;
                 } else {
                     queue.add(turn);
                 }
             }
-            if (now) {
+            if (busy) {
+                emitter.fail(new OwnerBusyException(limit));
+            } else if (now) {
                 start(owner, admission, emitter); // on this request's context already
+            } else {
+                // a request that goes away while it waits leaves the queue: places are for live requests
+                emitter.onTermination(() -> {
+                    gone.set(true);
+                    synchronized (waiting) {
+                        ArrayDeque<Runnable> queue = waiting.get(owner);
+                        if (queue != null) {
+                            queue.remove(turn);
+                        }
+                    }
+                });
             }
         });
     }
 
+    /** Starts the admission; whatever becomes of it, the turn passes on once it has ended. */
     private <T> void start(String owner, Supplier<Uni<T>> admission, UniEmitter<? super T> emitter) {
         Uni<T> started;
         try {
-            started = admission.get();
-        } catch (RuntimeException e) {
-            started = Uni.createFrom().failure(e);
+            started = java.util.Objects.requireNonNull(admission.get(), "admission");
+        } catch (Throwable e) {
+            try {
+                next(owner);
+            } finally {
+                emitter.fail(e);
+            }
+            return;
         }
         // not tied to the request's subscription: the turn passes on only once the transaction has ended
         started.subscribe().with(item -> {
-            next(owner);
-            emitter.complete(item);
+            try {
+                next(owner);
+            } finally {
+                emitter.complete(item);
+            }
         }, failure -> {
-            next(owner);
-            emitter.fail(failure);
+            try {
+                next(owner);
+            } finally {
+                emitter.fail(failure);
+            }
         });
     }
 

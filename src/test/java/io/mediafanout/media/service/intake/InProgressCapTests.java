@@ -180,43 +180,46 @@ class InProgressCapTests {
         int posts = 12;
         ExecutorService pool = Executors.newFixedThreadPool(posts);
         List<Future<Response>> answers = new ArrayList<>();
-        try (Connection lock = database()) {
-            lock.setAutoCommit(false);
-            try (Statement s = lock.createStatement()) {
-                s.execute("select pg_advisory_xact_lock(" + MediaRepository.OWNER_ADMISSION_LOCK_CLASS
-                        + ", hashtext('cap-held-" + RUN + "'))");
-            }
-            for (int i = 0; i < posts; i++) {
-                String id = MediaFixture.newId("caph");
-                answers.add(pool.submit(() -> as(HELD).body(upload(id)).post("/media")));
-            }
-            // the uploads come and wait: the first for the lock, the others for their turn
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-                    .until(() -> waitingForTheLock(lock) >= 1);
-            Thread.sleep(500);
-            assertThat(answers).noneMatch(Future::isDone);
-            assertThat(waitingForTheLock(lock)).as("uploads waiting in PostgreSQL, each holding a connection")
-                    .isEqualTo(1);
+        try {
+            try (Connection lock = database()) {
+                lock.setAutoCommit(false);
+                try (Statement s = lock.createStatement()) {
+                    s.execute("select pg_advisory_xact_lock(" + MediaRepository.OWNER_ADMISSION_LOCK_CLASS
+                            + ", hashtext('cap-held-" + RUN + "'))");
+                }
+                for (int i = 0; i < posts; i++) {
+                    String id = MediaFixture.newId("caph");
+                    answers.add(pool.submit(() -> as(HELD).body(upload(id)).post("/media")));
+                }
+                // the uploads come and wait: the first for the lock, the others for their turn
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> waitingForTheLock(lock) >= 1);
+                Thread.sleep(500);
+                assertThat(answers).noneMatch(Future::isDone);
+                assertThat(waitingForTheLock(lock)).as("uploads waiting in PostgreSQL, each holding a connection")
+                        .isEqualTo(1);
 
-            // another owner's list and upload each need a connection: answered now, not after the burst
-            long start = System.nanoTime();
-            as(OTHER).get("/media?limit=1").then().statusCode(200);
-            as(OTHER).body(upload(MediaFixture.newId("capo"))).post("/media").then().statusCode(202);
-            assertThat((System.nanoTime() - start) / 1_000_000).as("ms for another owner's two requests")
-                    .isLessThan(5_000);
-            assertThat(waitingForTheLock(lock)).as("uploads waiting in PostgreSQL").isEqualTo(1);
-            lock.commit();
-        }
-        List<Integer> statuses = new ArrayList<>();
-        for (Future<Response> answer : answers) {
-            Response response = answer.get(60, TimeUnit.SECONDS);
-            statuses.add(response.statusCode());
-            if (response.statusCode() != 202) {
-                assertRefused(response);
+                // another owner's list and upload each need a connection: answered now, not after the burst
+                long start = System.nanoTime();
+                as(OTHER).get("/media?limit=1").then().statusCode(200);
+                as(OTHER).body(upload(MediaFixture.newId("capo"))).post("/media").then().statusCode(202);
+                assertThat((System.nanoTime() - start) / 1_000_000).as("ms for another owner's two requests")
+                        .isLessThan(5_000);
+                assertThat(waitingForTheLock(lock)).as("uploads waiting in PostgreSQL").isEqualTo(1);
+                lock.commit();
             }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Response> answer : answers) {
+                Response response = answer.get(60, TimeUnit.SECONDS);
+                statuses.add(response.statusCode());
+                if (response.statusCode() != 202) {
+                    assertRefused(response);
+                }
+            }
+            assertThat(statuses).filteredOn(status -> status == 202).hasSize(CAP);
+        } finally {
+            pool.shutdownNow();
         }
-        pool.shutdown();
-        assertThat(statuses).filteredOn(status -> status == 202).hasSize(CAP);
     }
 
     /** Sessions of this test's database waiting for an advisory lock, but {@code holder}'s. */

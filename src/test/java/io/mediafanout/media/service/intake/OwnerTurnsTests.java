@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * {@link OwnerTurns}: one admission of an owner at a time, in the order they came, a bounded number waiting; other
@@ -87,6 +90,76 @@ class OwnerTurnsTests {
         assertThat(started).containsExactly("a1", "a3");
         a3.complete("three");
         third.assertCompleted().assertItem("three");
+    }
+
+    @Test
+    void aRequestThatWentAwayLeavesItsPlaceToALiveOne() {
+        admission("a1", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var gone = admission("a2", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        admission("a3", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        gone.cancel();
+        var fourth = admission("a4", new CompletableFuture<>()).subscribe()
+                .withSubscriber(UniAssertSubscriber.create());
+
+        fourth.assertNotTerminated();
+    }
+
+    @Test
+    void anAdmissionThatCannotEvenStartFailsItsRequestAndPassesTheTurn() {
+        CompletableFuture<String> a1 = new CompletableFuture<>();
+        admission("a1", a1).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var broken = turns.<String>run("a", () -> {
+            throw new IllegalStateException("no session");
+        }).subscribe().withSubscriber(UniAssertSubscriber.create());
+        CompletableFuture<String> a3 = new CompletableFuture<>();
+        var third = admission("a3", a3).subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        a1.complete("one");
+
+        broken.assertFailedWith(IllegalStateException.class, "no session");
+        assertThat(started).containsExactly("a1", "a3");
+        a3.complete("three");
+        third.assertCompleted().assertItem("three");
+    }
+
+    /**
+     * As in the service: each admission comes on its request's Vert.x context, and one that waited starts on its own
+     * context (where Hibernate Reactive finds its session), not on the context of the admission before it.
+     */
+    @Test
+    void anAdmissionThatWaitedStartsOnItsOwnRequestsContext() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Context first = vertx.getOrCreateContext();
+            Context second = vertx.getOrCreateContext();
+            CompletableFuture<String> a1 = new CompletableFuture<>();
+            CompletableFuture<Void> firstStarted = new CompletableFuture<>();
+            CompletableFuture<Void> secondQueued = new CompletableFuture<>();
+            CompletableFuture<Context> startedOn = new CompletableFuture<>();
+            CompletableFuture<String> answered = new CompletableFuture<>();
+            first.runOnContext(ignored -> turns.run("a", () -> {
+                firstStarted.complete(null);
+                return Uni.createFrom().completionStage(a1);
+            }).subscribe().with(item -> { }));
+            firstStarted.get(10, TimeUnit.SECONDS);
+            second.runOnContext(ignored -> {
+                turns.run("a", () -> {
+                    startedOn.complete(Vertx.currentContext());
+                    return Uni.createFrom().item("two");
+                }).subscribe().with(answered::complete, answered::completeExceptionally);
+                secondQueued.complete(null); // subscribing queued it
+            });
+            secondQueued.get(10, TimeUnit.SECONDS);
+            assertThat(startedOn).as("waits for the first").isNotDone();
+
+            a1.complete("one"); // the first ends on another thread, as a transaction ends on its own event loop
+
+            assertThat(startedOn.get(10, TimeUnit.SECONDS)).isSameAs(second);
+            assertThat(answered.get(10, TimeUnit.SECONDS)).isEqualTo("two");
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
