@@ -3,6 +3,7 @@ package io.mediafanout.media.service.intake;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -166,7 +167,7 @@ public class MediaIntake {
      * while it waits for the lock. An admin's reprocess of another owner's record waits its own turn: the record's
      * owner is only known inside the transaction.
      */
-    private <T> Uni<T> inTurn(String owner, java.util.function.Supplier<Uni<T>> transaction) {
+    private <T> Uni<T> inTurn(String owner, Supplier<Uni<T>> transaction) {
         if (maxInProgressPerOwner <= 0 || owner == null || owner.isBlank()) {
             return transaction.get();
         }

@@ -3,6 +3,7 @@ package io.mediafanout.media.service.intake;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -86,7 +87,7 @@ final class OwnerTurns {
     private <T> void start(String owner, Supplier<Uni<T>> admission, UniEmitter<? super T> emitter) {
         Uni<T> started;
         try {
-            started = java.util.Objects.requireNonNull(admission.get(), "admission");
+            started = Objects.requireNonNull(admission.get(), "admission");
         } catch (Throwable e) {
             try {
                 next(owner);
