@@ -31,6 +31,11 @@ class CallbackClientTests {
 
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     static final Duration TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * How late after its deadline a call may be seen to fail on a loaded machine: still far from the receivers' 60 s
+     * trickles and from never.
+     */
+    static final long SLACK_MILLIS = 5_000;
 
     static Vertx vertx;
     static CallbackClient client;
@@ -81,7 +86,7 @@ class CallbackClientTests {
                     .hasMessageContaining("the receiver did not answer within 3 s");
             long failed = System.nanoTime();
 
-            assertThat(millisBetween(start, failed)).isBetween(TIMEOUT.toMillis(), TIMEOUT.toMillis() + 1500);
+            assertThat(millisBetween(start, failed)).isBetween(TIMEOUT.toMillis(), TIMEOUT.toMillis() + SLACK_MILLIS);
             assertThat(millisBetween(failed, receiver.closedAt())).as("closed when the call failed, not left open")
                     .isLessThan(TIMEOUT.toMillis());
         }
@@ -99,7 +104,7 @@ class CallbackClientTests {
                     .hasMessageContaining("the receiver did not answer within 1500 ms");
             long failed = System.nanoTime();
 
-            assertThat(millisBetween(start, failed)).isBetween(timeout.toMillis(), timeout.toMillis() + 1500);
+            assertThat(millisBetween(start, failed)).isBetween(timeout.toMillis(), timeout.toMillis() + SLACK_MILLIS);
             assertThat(millisBetween(failed, receiver.closedAt())).as("closed when the call failed, not left open")
                     .isLessThan(timeout.toMillis());
         }
@@ -115,7 +120,7 @@ class CallbackClientTests {
                     .atMost(Duration.ofSeconds(30))).hasMessageContaining("the receiver did not answer within 1500 ms");
             long failed = System.nanoTime();
 
-            assertThat(millisBetween(start, failed)).isBetween(timeout.toMillis(), timeout.toMillis() + 1500);
+            assertThat(millisBetween(start, failed)).isBetween(timeout.toMillis(), timeout.toMillis() + SLACK_MILLIS);
             // a connection still being made at the deadline is closed by the client's own connect and TLS handshake
             // limits (the timeout too), soon after the deadline
             assertThat(millisBetween(failed, receiver.closedAt())).isLessThan(timeout.toMillis());
@@ -134,7 +139,7 @@ class CallbackClientTests {
                     .hasMessageContaining("the receiver did not answer within 1500 ms");
             long failed = System.nanoTime();
 
-            assertThat(millisBetween(start, failed)).isBetween(timeout.toMillis(), timeout.toMillis() + 1500);
+            assertThat(millisBetween(start, failed)).isBetween(timeout.toMillis(), timeout.toMillis() + SLACK_MILLIS);
             assertThat(millisBetween(failed, receiver.closedAt())).isLessThan(2000);
         }
     }
@@ -150,7 +155,8 @@ class CallbackClientTests {
                     .ifNoItem().after(Duration.ofMillis(500)).fail().await().atMost(Duration.ofSeconds(10)))
                     .isInstanceOf(io.smallrye.mutiny.TimeoutException.class);
 
-            assertThat(millisBetween(start, receiver.closedAt())).isLessThan(1500);
+            // the 30 s call is cut when its subscriber gives up after 500 ms, not at its own timeout
+            assertThat(millisBetween(start, receiver.closedAt())).isLessThan(SLACK_MILLIS);
         }
     }
 
