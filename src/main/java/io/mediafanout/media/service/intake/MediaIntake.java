@@ -168,10 +168,7 @@ public class MediaIntake {
      * owner is only known inside the transaction.
      */
     private <T> Uni<T> inTurn(String owner, Supplier<Uni<T>> transaction) {
-        if (maxInProgressPerOwner <= 0 || owner == null || owner.isBlank()) {
-            return transaction.get();
-        }
-        return turns.run(owner, transaction);
+        return capped(owner, maxInProgressPerOwner) ? turns.run(owner, transaction) : transaction.get();
     }
 
     /** Remembers the answer given to the request that took the Idempotency-Key (best effort: a repeat redoes it). */
@@ -239,7 +236,7 @@ public class MediaIntake {
      * Inngest; an open API in dev and test mode): no cap either, as such records have no one to count them against.
      */
     Uni<Void> admit(String owner, String id, int cap) {
-        if (cap <= 0 || owner == null || owner.isBlank()) {
+        if (!capped(owner, cap)) {
             return Uni.createFrom().voidItem();
         }
         return media.lockOwnerAndCountProcessing(owner, id).map(inProgress -> {
@@ -248,6 +245,11 @@ public class MediaIntake {
             }
             return null;
         });
+    }
+
+    /** Whether {@code owner}'s admissions are counted against {@code cap} (and so take the owner's lock). */
+    private static boolean capped(String owner, int cap) {
+        return cap > 0 && owner != null && !owner.isBlank();
     }
 
     private static Media startNextRound(Media record) {

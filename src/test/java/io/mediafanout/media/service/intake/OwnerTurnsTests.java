@@ -23,6 +23,11 @@ class OwnerTurnsTests {
     private final OwnerTurns turns = new OwnerTurns(2);
     private final List<String> started = new CopyOnWriteArrayList<>();
 
+    /** {@link #admission} subscribed to, as a request does. */
+    private UniAssertSubscriber<String> request(String name, CompletableFuture<String> end) {
+        return admission(name, end).subscribe().withSubscriber(UniAssertSubscriber.create());
+    }
+
     /** An admission that records its start and ends when {@code end} is completed. */
     private Uni<String> admission(String name, CompletableFuture<String> end) {
         return turns.run(name.substring(0, 1), () -> {
@@ -36,9 +41,9 @@ class OwnerTurnsTests {
         CompletableFuture<String> a1 = new CompletableFuture<>();
         CompletableFuture<String> a2 = new CompletableFuture<>();
         CompletableFuture<String> a3 = new CompletableFuture<>();
-        var first = admission("a1", a1).subscribe().withSubscriber(UniAssertSubscriber.create());
-        var second = admission("a2", a2).subscribe().withSubscriber(UniAssertSubscriber.create());
-        var third = admission("a3", a3).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var first = request("a1", a1);
+        var second = request("a2", a2);
+        var third = request("a3", a3);
         assertThat(started).containsExactly("a1");
 
         a1.complete("one");
@@ -53,10 +58,10 @@ class OwnerTurnsTests {
 
     @Test
     void anotherOwnerNeverWaitsForThisOnesTurns() {
-        admission("a1", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
-        admission("a2", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        request("a1", new CompletableFuture<>());
+        request("a2", new CompletableFuture<>());
         CompletableFuture<String> b1 = new CompletableFuture<>();
-        var other = admission("b1", b1).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var other = request("b1", b1);
 
         assertThat(started).containsExactly("a1", "b1");
         b1.complete("b");
@@ -65,12 +70,11 @@ class OwnerTurnsTests {
 
     @Test
     void pastTheLimitOfWaitingAdmissionsTheNextIsRefusedAtOnce() {
-        admission("a1", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
-        admission("a2", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
-        admission("a3", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        request("a1", new CompletableFuture<>());
+        request("a2", new CompletableFuture<>());
+        request("a3", new CompletableFuture<>());
 
-        var refused = admission("a4", new CompletableFuture<>()).subscribe()
-                .withSubscriber(UniAssertSubscriber.create());
+        var refused = request("a4", new CompletableFuture<>());
 
         refused.assertFailedWith(OwnerBusyException.class, "2 uploads waiting for their turn");
         assertThat(started).containsExactly("a1");
@@ -79,10 +83,10 @@ class OwnerTurnsTests {
     @Test
     void anAdmissionWhoseRequestWentAwayWhileWaitingIsSkipped() {
         CompletableFuture<String> a1 = new CompletableFuture<>();
-        admission("a1", a1).subscribe().withSubscriber(UniAssertSubscriber.create());
-        var gone = admission("a2", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        request("a1", a1);
+        var gone = request("a2", new CompletableFuture<>());
         CompletableFuture<String> a3 = new CompletableFuture<>();
-        var third = admission("a3", a3).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var third = request("a3", a3);
 
         gone.cancel();
         a1.complete("one");
@@ -94,13 +98,12 @@ class OwnerTurnsTests {
 
     @Test
     void aRequestThatWentAwayLeavesItsPlaceToALiveOne() {
-        admission("a1", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
-        var gone = admission("a2", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
-        admission("a3", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        request("a1", new CompletableFuture<>());
+        var gone = request("a2", new CompletableFuture<>());
+        request("a3", new CompletableFuture<>());
 
         gone.cancel();
-        var fourth = admission("a4", new CompletableFuture<>()).subscribe()
-                .withSubscriber(UniAssertSubscriber.create());
+        var fourth = request("a4", new CompletableFuture<>());
 
         fourth.assertNotTerminated();
     }
@@ -108,12 +111,12 @@ class OwnerTurnsTests {
     @Test
     void anAdmissionThatCannotEvenStartFailsItsRequestAndPassesTheTurn() {
         CompletableFuture<String> a1 = new CompletableFuture<>();
-        admission("a1", a1).subscribe().withSubscriber(UniAssertSubscriber.create());
+        request("a1", a1);
         var broken = turns.<String>run("a", () -> {
             throw new IllegalStateException("no session");
         }).subscribe().withSubscriber(UniAssertSubscriber.create());
         CompletableFuture<String> a3 = new CompletableFuture<>();
-        var third = admission("a3", a3).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var third = request("a3", a3);
 
         a1.complete("one");
 
@@ -165,8 +168,8 @@ class OwnerTurnsTests {
     @Test
     void anAdmissionWhoseRequestGoesAwayWhileItRunsKeepsTheTurnUntilItEnds() {
         CompletableFuture<String> a1 = new CompletableFuture<>();
-        var first = admission("a1", a1).subscribe().withSubscriber(UniAssertSubscriber.create());
-        admission("a2", new CompletableFuture<>()).subscribe().withSubscriber(UniAssertSubscriber.create());
+        var first = request("a1", a1);
+        request("a2", new CompletableFuture<>());
 
         first.cancel();
         assertThat(started).as("its transaction still runs").containsExactly("a1");
