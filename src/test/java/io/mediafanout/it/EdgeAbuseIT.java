@@ -319,8 +319,9 @@ class EdgeAbuseIT {
             assertThat(tookMillis).isLessThan(2 * (CALLBACK_TIMEOUT.toMillis() + 3_000));
             List<TricklingReceiver.Exchange> exchanges = receiver.awaitClosed(2, Duration.ofSeconds(10));
             assertThat(exchanges).allSatisfy(exchange -> assertThat(exchange.closedAfterMillis())
-                    .as("connection closed by the client at the deadline")
-                    .isBetween(CALLBACK_TIMEOUT.toMillis() - 500, CALLBACK_TIMEOUT.toMillis() + 3_000));
+                    .as("connection closed by the client at the deadline (counted from the receiver's read of the "
+                            + "request, which a loaded machine may delay past the client's start)")
+                    .isBetween(CALLBACK_TIMEOUT.toMillis() / 2, CALLBACK_TIMEOUT.toMillis() + 3_000));
             System.out.printf("trickled headers: attempts %s ms, connections closed %s ms after the request%n",
                     attempts.stream().map(a -> String.format("%.0f", a.durationMillis())).toList(),
                     exchanges.stream().map(TricklingReceiver.Exchange::closedAfterMillis).toList());

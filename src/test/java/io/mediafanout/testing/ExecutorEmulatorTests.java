@@ -602,11 +602,12 @@ class ExecutorEmulatorTests {
         OwnerFunction function = new OwnerFunction();
         URI url = serve(function);
         ObjectNode config = JSON.createObjectNode();
-        // 1 run per minute per owner; 1 m * 0.04 = 2.4 s between A's starts
+        // 1 run per minute per owner; 1 m * 0.1 = 6 s between A's starts: B's whole run fits before A2's start even
+        // on a loaded machine
         config.putObject("throttle").put("limit", 1).put("period", "1m").put("key", "event.data.owner");
         ExecutorEmulator.resetConcurrency();
         var threads = Executors.newCachedThreadPool();
-        try (ExecutorEmulator emulator = emulator(url).timeScale(0.04).concurrency(config)) {
+        try (ExecutorEmulator emulator = emulator(url).timeScale(0.1).concurrency(config)) {
             var a1 = threads.submit(() -> emulator.run("owner/job", owner("A", 1)));
             await(() -> function.count("end A1") == 1, "A1's call");
             var a2 = threads.submit(() -> emulator.run("owner/job", owner("A", 2)));
@@ -620,7 +621,7 @@ class ExecutorEmulatorTests {
             assertThat(b.status()).isEqualTo("completed");
             assertThat(function.log).doesNotContain("start A2", "start A3");
             for (var run : List.of(a1, a2, a3)) {
-                assertThat(run.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
+                assertThat(run.get(40, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("completed");
             }
             assertThat(function.log).filteredOn(e -> e.startsWith("start")).containsExactly("start A1", "start B1",
                     "start A2", "start A3");
