@@ -121,10 +121,25 @@ public class IttybitClient {
                 .build();
     }
 
-    /** A new attempt subscribes to a new {@code call}; retries wait on the caller's Vert.x context. */
+    /**
+     * A new attempt subscribes to a new {@code call}; retries wait on the caller's Vert.x context. Short rate limits
+     * that outlast the policy's retries end as the rate limit they are: the step ends with "retry after" and Inngest
+     * holds the next wait (counted against the branch's waits), as for a long one.
+     */
     @SuppressWarnings("unchecked")
     private static Uni<IttybitTask> guarded(Guard guard, Supplier<Uni<IttybitTask>> call) {
-        return guard.get(call::get, Uni.class);
+        return ((Uni<IttybitTask>) guard.get(call::get, Uni.class))
+                .onFailure(ShortRateLimit.class).transform(failure -> ((ShortRateLimit) failure).limited);
+    }
+
+    /** A rate limit of a fraction of a second, waited out here: the branch's retry policy tries again. */
+    private static final class ShortRateLimit extends IttybitException.Transient {
+        final RateLimited limited;
+
+        ShortRateLimit(RateLimited limited) {
+            super(limited.getMessage(), limited.retryAfter());
+            this.limited = limited;
+        }
     }
 
     /** Creates the task, or finds it again by its idempotency key; with webhooks on, Ittybit calls back when it ends. */
@@ -197,8 +212,7 @@ public class IttybitClient {
         if (wait.compareTo(config.poll().maxInProcessRetryAfter()) > 0) {
             return Uni.createFrom().failure(failure);
         }
-        return delay(wait).chain(() -> Uni.createFrom().failure(new IttybitException.Transient(
-                failure.getMessage(), Optional.of(wait))));
+        return delay(wait).chain(() -> Uni.createFrom().failure(new ShortRateLimit((RateLimited) failure)));
     }
 
     private IttybitTask interpret(String what, RestResponse<JsonNode> response) {
@@ -208,11 +222,10 @@ public class IttybitClient {
             return read(body);
         }
         String reason = errorMessage(body);
-        Optional<Duration> retryAfter = retryAfter(response.getHeaderString("Retry-After"));
-        if (status == 429 || (status == 503 && retryAfter.isPresent())) {
-            Duration wait = retryAfter.orElse(Duration.ofSeconds(1));
+        Optional<Duration> asked = askedToWait(status, response.getHeaderString("Retry-After"));
+        if (asked.isPresent()) {
             throw new RateLimited("Ittybit " + (status == 429 ? "rate limit" : "unavailable") + " (" + what
-                    + "): retry after " + wait.toMillis() + " ms", status, wait);
+                    + "): retry after " + asked.get().toMillis() + " ms", status, asked.get());
         }
         if (status == 408 || status >= 500) {
             throw new IttybitException.Transient("Ittybit answered " + status + " (" + what + ")" + reason,
@@ -267,22 +280,42 @@ public class IttybitClient {
         return message == null ? "" : ": " + message;
     }
 
-    /** A {@code Retry-After} header (seconds or an HTTP date) as a wait; empty when absent or unreadable. */
+    /** The wait a {@code 429} asks for when its {@code Retry-After} names none, or none that can be read. */
+    public static final Duration UNNAMED_WAIT = Duration.ofSeconds(1);
+    /** The longest wait a {@code Retry-After} is read as (the callers cap theirs further). */
+    static final Duration LONGEST_READ_WAIT = Duration.ofDays(1);
+
+    /**
+     * How long a peer (Ittybit, a callback receiver) that answered {@code status} asked to be left alone: a
+     * {@code 429}'s {@code Retry-After}, {@link #UNNAMED_WAIT} when it names none; a {@code 503}'s when it names one;
+     * empty for any other answer (an ordinary failure, a {@code 503} without a wait among them).
+     */
+    public static Optional<Duration> askedToWait(int status, String retryAfterHeader) {
+        Optional<Duration> named = retryAfter(retryAfterHeader);
+        return status == 429 ? Optional.of(named.orElse(UNNAMED_WAIT)) : status == 503 ? named : Optional.empty();
+    }
+
+    /**
+     * A {@code Retry-After} header (seconds or an HTTP date) as a wait, from none to {@link #LONGEST_READ_WAIT};
+     * empty when absent or unreadable.
+     */
     public static Optional<Duration> retryAfter(String header) {
         if (header == null || header.isBlank()) {
             return Optional.empty();
         }
+        Duration wait;
         try {
-            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(header.trim()))));
+            wait = Duration.ofSeconds(Math.max(0, Math.min(LONGEST_READ_WAIT.toSeconds(), Long.parseLong(header.trim()))));
         } catch (NumberFormatException notSeconds) {
             try {
                 Instant at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration wait = Duration.between(Instant.now(), at);
-                return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
+                wait = Duration.between(Instant.now(), at);
             } catch (Exception unparsable) {
                 return Optional.empty();
             }
         }
+        return Optional.of(wait.isNegative() ? Duration.ZERO : wait.compareTo(LONGEST_READ_WAIT) > 0
+                ? LONGEST_READ_WAIT : wait);
     }
 
     /** What went wrong with a call that got no answer, in words fit for an error message: no class names. */

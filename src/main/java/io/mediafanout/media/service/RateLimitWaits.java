@@ -9,7 +9,8 @@ import java.time.Duration;
 /**
  * How long a run sleeps (in Inngest, {@code step.sleep}) when a peer asked it to come back later ({@code 429} or
  * {@code 503} with {@code Retry-After}): the wait asked for, capped, in whole seconds (at least one), plus up to half
- * of it so that the runs a burst limited together do not come back together. The extra part is derived from the run,
+ * of it, and up to a second at least, so that the runs a burst limited together do not come back together (a wait of
+ * one second, what a {@code 429} without {@code Retry-After} is read as, would otherwise have no spread at all). The extra part is derived from the run,
  * what waits and the wait's number, not drawn at random: a handler is replayed on every call of its run and must ask
  * for the same sleep each time.
  */
@@ -20,13 +21,25 @@ public final class RateLimitWaits {
 
     /**
      * The sleep for wait number {@code wait} (1, 2, ...) of {@code scope} (a branch, a delivery) in run {@code runId}:
-     * from {@code min(asked, cap)} to 1.5 times it, whole seconds.
+     * from {@code min(asked, cap)} to 1.5 times it (or one second more, whichever is longer), whole seconds.
      */
     public static Duration sleep(Duration asked, Duration cap, String runId, String scope, int wait) {
-        Duration capped = asked.compareTo(cap) > 0 ? cap : asked;
-        long base = Math.max(1, (capped.toMillis() + 999) / 1000);
-        long spread = base / 2;
-        return Duration.ofSeconds(base + Math.floorMod(hash(runId + "\n" + scope + "\n" + wait), spread + 1));
+        long base = baseSeconds(asked.compareTo(cap) > 0 ? cap : asked);
+        return Duration.ofSeconds(base + Math.floorMod(hash(runId + "\n" + scope + "\n" + wait), spread(base) + 1));
+    }
+
+    /** The longest {@link #sleep} of a wait capped at {@code cap}. */
+    public static Duration longest(Duration cap) {
+        long base = baseSeconds(cap);
+        return Duration.ofSeconds(base + spread(base));
+    }
+
+    private static long baseSeconds(Duration capped) {
+        return Math.max(1, (capped.toMillis() + 999) / 1000);
+    }
+
+    private static long spread(long baseSeconds) {
+        return Math.max(1, baseSeconds / 2);
     }
 
     private static long hash(String text) {

@@ -69,4 +69,20 @@ class IttybitTaskReadingTests {
         assertThat(IttybitClient.retryAfter("soon")).isEmpty();
         assertThat(IttybitClient.retryAfter(null)).isEmpty();
     }
+
+    @Test
+    void readsAHugeRetryAfterAsADayAtMost() {
+        assertThat(IttybitClient.retryAfter("9223372036854775807")).hasValue(Duration.ofDays(1));
+        assertThat(IttybitClient.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT")).hasValue(Duration.ofDays(1));
+    }
+
+    @Test
+    void aRateLimitWithoutAWaitItCanReadWaitsASecondAndOnlyA503NamingOneIsAWait() {
+        assertThat(IttybitClient.askedToWait(429, null)).hasValue(IttybitClient.UNNAMED_WAIT);
+        assertThat(IttybitClient.askedToWait(429, "1.5")).hasValue(IttybitClient.UNNAMED_WAIT);
+        assertThat(IttybitClient.askedToWait(429, "4")).hasValue(Duration.ofSeconds(4));
+        assertThat(IttybitClient.askedToWait(503, "4")).hasValue(Duration.ofSeconds(4));
+        assertThat(IttybitClient.askedToWait(503, null)).as("an ordinary failure").isEmpty();
+        assertThat(IttybitClient.askedToWait(500, "4")).isEmpty();
+    }
 }

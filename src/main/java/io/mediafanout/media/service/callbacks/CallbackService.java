@@ -186,15 +186,16 @@ public class CallbackService {
                         return recordDelivered(id, status).replaceWith(new Delivery(id, "delivered", status));
                     }
                     String what = "callback " + id + " of media " + mediaId + ": the receiver answered " + status;
-                    Optional<Duration> wait = IttybitClient.retryAfter(answer.retryAfter());
-                    if ((status == 429 || status == 503) && wait.isPresent()) {
+                    Optional<Duration> wait = IttybitClient.askedToWait(status, answer.retryAfter());
+                    if (wait.isPresent()) {
                         // come back as asked: a sleep in Inngest (nothing held), or past the waits an Inngest retry
                         if (mayWait) {
                             Log.infof("%s: trying again in %d ms, as asked", what, wait.get().toMillis());
                             return Uni.createFrom().item(new Delivery(id, Delivery.RETRY_AFTER, status,
                                     wait.get().toMillis()));
                         }
-                        throw new RetryAfterException(what, wait.get());
+                        throw new RetryAfterException(what, wait.get().compareTo(CallbackFunction.LONGEST_RATE_LIMIT_WAIT)
+                                > 0 ? CallbackFunction.LONGEST_RATE_LIMIT_WAIT : wait.get());
                     }
                     if (status == 408 || status >= 500) {
                         throw new RuntimeException(what);

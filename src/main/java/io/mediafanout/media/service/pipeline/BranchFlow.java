@@ -156,7 +156,7 @@ public class BranchFlow {
             perTask = perTask.plus(backoff(read));
         }
         return perTask.multipliedBy(GENERATIONS)
-                .plus(rateLimit.maxWait().multipliedBy(3).dividedBy(2).multipliedBy(rateLimit.maxWaits()));
+                .plus(RateLimitWaits.longest(rateLimit.maxWait()).multipliedBy(rateLimit.maxWaits()));
     }
 
     /** The delay after read {@code n} found the task running: the initial delay, doubled each time, capped. */

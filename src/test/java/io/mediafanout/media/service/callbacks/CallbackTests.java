@@ -181,6 +181,29 @@ public class CallbackTests {
     }
 
     @Test
+    void aReceiverAnsweringABare429IsTriedAgainAfterASleepHeldByInngest() throws Exception {
+        String id = newId();
+        JsonNode ready = readyRecord(id);
+        AtomicInteger calls = new AtomicInteger();
+        // no Retry-After, or one that cannot be read: still a rate limit, never a reason to drop the callback
+        RECEIVER.route("POST", "/hooks/" + id, r -> switch (calls.incrementAndGet()) {
+            case 1 -> RecordingHttpServer.Reply.json(429, "{}");
+            case 2 -> new RecordingHttpServer.Reply(429, "{}", Map.of("Content-Type", "application/json", "Retry-After", "1.5"));
+            default -> RecordingHttpServer.Reply.json(200, "{}");
+        });
+
+        ExecutorEmulator.Run run = emulator(CALLBACKS, 10).runEvent(ready);
+
+        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.output().path("outcome").asText()).isEqualTo("delivered");
+        assertThat(deliveries(id)).hasSize(3);
+        List<String> waits = List.of(TestHashes.of("deliver-rl1-wait"), TestHashes.of("deliver-rl2-wait"));
+        assertThat(run.pauses()).filteredOn(p -> waits.contains(p.id())).hasSize(2)
+                .allSatisfy(p -> assertThat(p.scheduledMillis()).isBetween(1_000L, 2_000L));
+        assertThat(run.calls()).allSatisfy(c -> assertThat(c.ops()).doesNotContain("StepError", "StepFailed"));
+    }
+
+    @Test
     void aReceiverSlowerThanTheTimeoutIsTriedAgain() throws Exception {
         String id = newId();
         JsonNode ready = readyRecord(id);

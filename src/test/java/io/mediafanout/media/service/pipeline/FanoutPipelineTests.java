@@ -291,6 +291,26 @@ class FanoutPipelineTests {
     }
 
     @Test
+    void shortRateLimitsThatOutlastTheRetryPolicyEndTheStepAsARateLimitInsteadOfSpendingAnAttempt() throws Exception {
+        String mediaId = newMediaId();
+        // Retry-After: 0 is waited out inside the call, and the branch's policy tries again (4 retries by default):
+        // one 429 more than the policy's tries, and Inngest holds the next wait as for a long one
+        FakeIttybit.script(mediaId, "image").createFaults(429, 429, 429, 429, 429).retryAfter = "0";
+        ExecutorEmulator.Run run = run(mediaId);
+
+        assertThat(run.status()).as("output: " + run.output()).isEqualTo("completed");
+        assertThat(FakeIttybit.creates(mediaId, "image")).hasSize(6).extracting(r -> r.header("idempotency-key"))
+                .containsOnly(FakeIttybit.creates(mediaId, "image").get(0).header("idempotency-key"));
+        assertThat(FakeIttybit.tasks(mediaId, "image")).hasSize(1);
+        assertThat(sleeps(run, "poster-image-rl1-wait")).hasSize(1);
+        assertThat(run.calls()).allSatisfy(c -> {
+            assertThat(c.ops()).doesNotContain("StepError", "StepFailed");
+            assertThat(c.attempt()).isZero();
+        });
+        assertThat(media(mediaId).getString("status")).isEqualTo("ready");
+    }
+
+    @Test
     void aRateLimitedReadIsWaitedOutByInngestAndTheSameTaskIsReadAgain() throws Exception {
         String mediaId = newMediaId();
         FakeIttybit.Script script = FakeIttybit.script(mediaId, "video").readFaults(503);
