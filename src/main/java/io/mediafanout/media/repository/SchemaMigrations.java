@@ -33,7 +33,7 @@ import io.vertx.mutiny.sqlclient.Row;
 public class SchemaMigrations {
 
     /** The versions in {@code src/main/resources/db/migration}; {@code SchemaMigrationsTests} keeps them in step. */
-    static final List<String> BUNDLED = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9");
+    static final List<String> BUNDLED = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
 
     /** Flyway's history table ({@code quarkus.flyway.table}, left at its default). */
     private static final String HISTORY = "flyway_schema_history";

@@ -355,15 +355,18 @@ public class MediaResource {
         }
     }
 
-    /** A {@code Last-Event-ID} as a version: 0 (nothing seen) when absent or not a number. */
+    /**
+     * A {@code Last-Event-ID} as a version: {@link LiveMedia#NOTHING_SEEN} when absent, negative or not a number (a
+     * record last changed before versions were kept is at version 0, and a new stream must still get it).
+     */
     private static long lastSeen(String lastEventId) {
         if (lastEventId == null || lastEventId.isBlank()) {
-            return 0;
+            return LiveMedia.NOTHING_SEEN;
         }
         try {
-            return Math.max(0, Long.parseLong(lastEventId.trim()));
+            return Math.max(LiveMedia.NOTHING_SEEN, Long.parseLong(lastEventId.trim()));
         } catch (NumberFormatException notOurs) {
-            return 0;
+            return LiveMedia.NOTHING_SEEN;
         }
     }
 

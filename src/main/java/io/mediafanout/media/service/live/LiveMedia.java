@@ -40,7 +40,8 @@ import io.vertx.pgclient.pubsub.PgSubscriber;
 
 /**
  * Live progress: the changes of watched records, on any replica. Every change of a record or a branch notifies
- * {@value #CHANNEL} after commit (a trigger, {@code V9__live_changes.sql}); each pod listens on one connection of its
+ * {@value #CHANNEL} after commit (triggers, {@code V9__live_changes.sql}, numbered in commit order by
+ * {@code V10__live_versions_in_commit_order.sql}); each pod listens on one connection of its
  * own ({@link PgSubscriber}, re-established when lost, and then every watched record is read again, so that no change
  * is missed), reads a changed record once however many streams watch it, and hands the new state to each watcher. A
  * watcher keeps at most one state it has not sent (a slow reader skips intermediate versions, never the last), so its
@@ -48,6 +49,9 @@ import io.vertx.pgclient.pubsub.PgSubscriber;
  */
 @ApplicationScoped
 public class LiveMedia {
+
+    /** The version a stream that has seen nothing resumes from: every record's current state is newer. */
+    public static final long NOTHING_SEEN = -1;
 
     /** The channel the triggers notify, with the record's id as the payload. */
     static final String CHANNEL = "media_changes";
@@ -185,12 +189,21 @@ public class LiveMedia {
                 .setUser(username).setPassword(password);
         PgSubscriber listening = PgSubscriber.subscriber(vertx, options)
                 .reconnectPolicy(retries -> 1_000L); // forever, a second apart
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
         listening.channel(CHANNEL)
                 .handler(this::changed)
-                // (re)subscribed: what changed while the connection was lost is read again
-                .subscribeHandler(ignored -> resync());
-        listening.closeHandler(ignored -> Log.warn("Live progress: the LISTEN connection to PostgreSQL was lost; "
-                + "reconnecting"));
+                // (re)subscribed: what changed while the connection was lost is read again; a stream of all records
+                // has no set of records to read again, so one opened during the loss ends too
+                .subscribeHandler(ignored -> {
+                    if (!first.getAndSet(false)) {
+                        endLists();
+                    }
+                    resync();
+                });
+        listening.closeHandler(ignored -> {
+            Log.warn("Live progress: the LISTEN connection to PostgreSQL was lost; reconnecting");
+            endLists();
+        });
         listening.connect().onFailure(e -> Log.warnf("Live progress: LISTEN %s not connected yet (%s); retrying",
                 CHANNEL, e.getMessage()));
         subscriber = listening;
@@ -221,6 +234,15 @@ public class LiveMedia {
 
     private void endAll() {
         watchers.values().forEach(set -> set.forEach(w -> w.emitter.complete()));
+        endLists();
+    }
+
+    /**
+     * Ends every stream of all records: after a lost {@code LISTEN} connection they may have missed changes, and
+     * cannot be read again as a record's stream is; their clients reconnect and read what they missed with
+     * {@code GET /media}, as after falling too far behind ({@link #LIST_BACKLOG}).
+     */
+    private void endLists() {
         lists.forEach(list -> list.emitter.complete());
     }
 
@@ -287,13 +309,15 @@ public class LiveMedia {
         AtomicInteger mine = takeStream(caller);
         return Multi.createFrom().<Message>emitter(emitter -> {
             Watcher watcher = new Watcher(id, emitter, lastSeen);
-            // registered before the first read: a change committed meanwhile is read again, never lost
-            watchers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(watcher);
+            // registered before the first read: a change committed meanwhile is read again, never lost; added and
+            // removed atomically per record, so that the last watcher leaving never drops one joining meanwhile
+            watchers.compute(id, (k, set) -> {
+                Set<Watcher> joined = set == null ? ConcurrentHashMap.newKeySet() : set;
+                joined.add(watcher);
+                return joined;
+            });
             emitter.onTermination(() -> {
-                Set<Watcher> set = watchers.get(id);
-                if (set != null && set.remove(watcher) && set.isEmpty()) {
-                    watchers.remove(id, set);
-                }
+                watchers.computeIfPresent(id, (k, set) -> set.remove(watcher) && set.isEmpty() ? null : set);
                 mine.decrementAndGet();
                 open.decrementAndGet();
             });
@@ -573,7 +597,7 @@ public class LiveMedia {
                 first = false;
                 // versions only grow: a client cannot have seen one above the record's current one (an id of
                 // another stream, or made up): it gets the current state, as a new stream does
-                given.accumulateAndGet(change.version(), (seen, now) -> seen > now ? 0 : seen);
+                given.accumulateAndGet(change.version(), (seen, now) -> seen > now ? NOTHING_SEEN : seen);
             }
             long previous = given.getAndAccumulate(change.version(), Math::max);
             if (change.version() > previous) {

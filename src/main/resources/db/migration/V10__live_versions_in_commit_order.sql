@@ -1,0 +1,19 @@
+-- live progress: the changes of one record are numbered in the order they commit. V9 numbered a change when its
+-- statement ran, and left the order of commits to whatever locks the statements took: were a record marked failed
+-- (or cancelled) by one transaction while a branch's change of another committed around it, the record could reach
+-- its final state at a number a stream had already sent, and the stream end without it (or without the branch's
+-- change). Now a branch's change first takes its record's row lock, as a change of the record's row itself holds it,
+-- so the changes of one record follow one another and each commits with a number above every one committed before it
+-- (LiveProgressTests holds it). Lock order: a branch's row, then its record's (a record's own changes touch
+-- no branch row); the branches of one record wait for each other for one statement's transaction.
+create function media_branch_change_version() returns trigger language plpgsql as $$
+begin
+    perform 1 from media where id = new.media_id for no key update;
+    new.version := nextval('media_change_seq');
+    return new;
+end
+$$;
+
+drop trigger media_branch_version on media_branch;
+create trigger media_branch_version before insert or update on media_branch
+    for each row execute function media_branch_change_version();
