@@ -457,7 +457,12 @@ public interface MediaConfig {
         @WithDefault("10")
         int maxWaits();
 
-        /** {@code MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAIT}: the longest one wait; a longer {@code Retry-After} is capped. */
+        /**
+         * {@code MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAIT}: the longest one wait; a longer {@code Retry-After} is capped. At most
+         * 12 hours: with its spread (up to half of it) a wait stays well within the day Ittybit keeps an
+         * {@code Idempotency-Key} (../shared/ittybit/API.md §4), so the create tried again after it still finds a task
+         * the rate-limited attempt may have made.
+         */
         @WithDefault("PT5M")
         Duration maxWait();
 
@@ -474,8 +479,9 @@ public interface MediaConfig {
                 throw invalid("media.ittybit.rate-limit.max-waits", maxWaits(), "it must be 0 (fail at the first "
                         + "rate limit) or more");
             }
-            if (maxWait().compareTo(Duration.ofSeconds(1)) < 0 || maxWait().compareTo(Duration.ofDays(1)) > 0) {
-                throw invalid("media.ittybit.rate-limit.max-wait", maxWait(), "it must be from 1 second to 1 day");
+            if (maxWait().compareTo(Duration.ofSeconds(1)) < 0 || maxWait().compareTo(Duration.ofHours(12)) > 0) {
+                throw invalid("media.ittybit.rate-limit.max-wait", maxWait(), "it must be from 1 second to 12 hours "
+                        + "(with its spread a wait must stay within the day Ittybit keeps an idempotency key)");
             }
             double rate = createsPerSecond();
             if (Double.isNaN(rate) || (rate != 0 && (rate < 0.001 || rate > 100_000))) {

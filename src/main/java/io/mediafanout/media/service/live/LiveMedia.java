@@ -489,6 +489,7 @@ public class LiveMedia {
 
     private void readNow(List<String> batch, Map<String, List<UniEmitter<? super MediaQueries.Details>>> answering) {
         long started = System.nanoTime();
+        long read = readsBegun.incrementAndGet();
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
         context.runOnContext(ignored -> queries.details(batch).subscribe().with(found -> {
@@ -496,7 +497,7 @@ public class LiveMedia {
                 Map<String, MediaQueries.Details> byId = new java.util.HashMap<>();
                 found.forEach(details -> {
                     byId.put(details.media().getId(), details);
-                    deliver(details.media().getId(), Change.of(details));
+                    deliver(details.media().getId(), Change.of(details), read);
                 });
                 answering.forEach((id, waiting) -> waiting.forEach(emitter -> emitter.complete(byId.get(id))));
             } finally {
@@ -537,11 +538,13 @@ public class LiveMedia {
     /** Guarded by {@link #reads}: lookups waiting for the next read of their record. */
     private final Map<String, List<UniEmitter<? super MediaQueries.Details>>> lookups = new java.util.HashMap<>();
     private final AtomicInteger lookingUp = new AtomicInteger();
+    /** Reads begun on this pod: a read's number tells its watchers whether it began after they did. */
+    private final AtomicLong readsBegun = new AtomicLong();
 
-    private void deliver(String id, Change change) {
+    private void deliver(String id, Change change, long read) {
         Set<Watcher> set = watchers.get(id);
         if (set != null) {
-            set.forEach(watcher -> watcher.offer(change));
+            set.forEach(watcher -> watcher.offer(change, read));
         }
         lists.forEach(list -> list.offer(change));
     }
@@ -582,17 +585,29 @@ public class LiveMedia {
         final String id;
         final MultiEmitter<? super Message> emitter;
         final AtomicLong given;
+        /** The reads begun before this stream: what they found may be older than what its client saw elsewhere. */
+        final long readsBefore;
 
         Watcher(String id, MultiEmitter<? super Message> emitter, long lastSeen) {
             this.id = id;
             this.emitter = emitter;
             this.given = new AtomicLong(lastSeen);
+            this.readsBefore = readsBegun.get();
         }
 
         /** Until the first state is offered: a {@code Last-Event-ID} above it was never one of this record's. */
         volatile boolean first = true;
 
-        void offer(Change change) {
+        void offer(Change change, long read) {
+            if (read <= readsBefore) {
+                // a read begun before this stream (it delivers to whoever watches when it ends): only a version
+                // above what the client has counts; what the record is now comes with the stream's own read
+                long previous = given.getAndAccumulate(change.version(), Math::max);
+                if (change.version() > previous) {
+                    send(change);
+                }
+                return;
+            }
             if (first) {
                 first = false;
                 // versions only grow: a client cannot have seen one above the record's current one (an id of
@@ -601,12 +616,18 @@ public class LiveMedia {
             }
             long previous = given.getAndAccumulate(change.version(), Math::max);
             if (change.version() > previous) {
-                emitter.emit(change);
-                sent.increment();
-            }
-            if (change.terminal()) {
-                // sent now, or seen already (resumed at the final state): nothing more will come for this round
+                send(change);
+            } else if (change.terminal()) {
+                // seen already (resumed at the final state): nothing more will come for this round
                 emitter.complete();
+            }
+        }
+
+        private void send(Change change) {
+            emitter.emit(change);
+            sent.increment();
+            if (change.terminal()) {
+                emitter.complete(); // nothing more will come for this round
             }
         }
     }

@@ -151,6 +151,9 @@ class BranchRetrySettingsTests {
                 .hasMessageContaining("held by Inngest");
         assertThatThrownBy(() -> fromEnvironment(Map.of("MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAITS", "-1")).check(false))
                 .hasMessageStartingWith("media.ittybit.rate-limit.max-waits ");
+        // with its spread, a longer wait could outlive the idempotency key the create is tried again with
+        assertThatThrownBy(() -> fromEnvironment(Map.of("MEDIA_ITTYBIT_RATE_LIMIT_MAX_WAIT", "PT13H")).check(false))
+                .hasMessageStartingWith("media.ittybit.rate-limit.max-wait ").hasMessageContaining("idempotency key");
         assertThatThrownBy(() -> fromEnvironment(Map.of("MEDIA_ITTYBIT_RATE_LIMIT_CREATES_PER_SECOND", "0.0001"))
                 .check(false)).hasMessageStartingWith("media.ittybit.rate-limit.creates-per-second ");
         // Inngest takes one throttle per function: the plan's pace and a per-owner throttle cannot both be declared
