@@ -17,3 +17,20 @@ $$;
 drop trigger media_branch_version on media_branch;
 create trigger media_branch_version before insert or update on media_branch
     for each row execute function media_branch_change_version();
+
+-- and a record's row changes only when what the API shows of it does: the bookkeeping of its event (sent, tried, a
+-- failure event due) is not shown, so updating it alone takes no number and tells no replica (each was a message
+-- with the same data under a new id, and a read per watching pod)
+drop trigger media_version on media;
+drop trigger media_changed on media;
+create trigger media_version_insert before insert on media
+    for each row execute function media_change_version();
+create trigger media_version before update on media
+    for each row when ((to_jsonb(new) - 'event_sent_at' - 'event_attempted_at' - 'failed_event_due' - 'version')
+        is distinct from (to_jsonb(old) - 'event_sent_at' - 'event_attempted_at' - 'failed_event_due' - 'version'))
+    execute function media_change_version();
+create trigger media_changed_insert after insert on media
+    for each row execute function media_change_notify();
+create trigger media_changed after update on media
+    for each row when (new.version is distinct from old.version)
+    execute function media_change_notify();

@@ -219,6 +219,33 @@ class LiveProgressTests {
     }
 
     @Test
+    void theBookkeepingOfARecordsEventIsNoChangeOfTheRecord() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        String mediaId = MediaFixture.newId("live");
+        fixture.upload(mediaId);
+        java.util.Queue<Message> messages = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        CompletableFuture<Void> stream = follow(mediaId, messages);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !messages.isEmpty());
+
+        try (java.sql.Connection c = database()) {
+            // what the reconciler and the event sender write: nothing GET /media/{id} shows
+            try (var bookkeeping = c.prepareStatement("update media set event_attempted_at = now(), "
+                    + "failed_event_due = false where id = ?")) {
+                bookkeeping.setString(1, mediaId);
+                assertThat(bookkeeping.executeUpdate()).isEqualTo(1);
+            }
+            Thread.sleep(500); // a message for it would have come by now (a read window is 20 ms)
+            try (var ready = c.prepareStatement("update media set status = 'ready', updated_at = now() where id = ?")) {
+                ready.setString(1, mediaId);
+                assertThat(ready.executeUpdate()).isEqualTo(1);
+            }
+        }
+
+        stream.get(30, TimeUnit.SECONDS);
+        assertThat(messages).extracting(m -> m.data().path("status").asText()).containsExactly("processing", "ready");
+    }
+
+    @Test
     void aRecordLastChangedBeforeVersionsWereKeptIsSentToo() throws Exception {
         MediaFixture fixture = MediaFixture.of(serveUrl);
         String mediaId = MediaFixture.newId("live");
