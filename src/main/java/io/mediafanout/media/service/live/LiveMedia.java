@@ -213,7 +213,7 @@ public class LiveMedia {
 
     /** A heartbeat to every stream whose reader waits for its next message (a stream with one pending needs none). */
     private void heartbeat() {
-        watchers.values().forEach(set -> set.forEach(watcher -> idle(watcher.emitter)));
+        watchers.values().forEach(set -> set.forEach(Watcher::idle));
         lists.forEach(list -> idle(list.emitter));
     }
 
@@ -546,16 +546,38 @@ public class LiveMedia {
         if (set != null) {
             set.forEach(watcher -> watcher.offer(change, read));
         }
-        lists.forEach(list -> list.offer(change));
+        if (!lists.isEmpty() && newForLists(change)) {
+            lists.forEach(list -> list.offer(change));
+        }
     }
+
+    /**
+     * Whether the streams of all records have not been given this version of the record or a later one: a record read
+     * again (a resync, a stream opening) or two reads ending out of order send nothing twice. One map for the pod, not
+     * one per stream, at most {@link #LISTED} records (then it starts again: a record seen long ago may be sent once
+     * more, never missed).
+     */
+    private boolean newForLists(Change change) {
+        boolean[] fresh = { false };
+        listed.compute(change.details().media().getId(), (id, before) -> {
+            fresh[0] = before == null || change.version() > before;
+            return fresh[0] ? change.version() : before;
+        });
+        if (listed.size() > LISTED) {
+            listed.clear();
+        }
+        return fresh[0];
+    }
+
+    /** Records whose last version given to the streams of all records this pod keeps, at most. */
+    static final int LISTED = 10_000;
+    private final Map<String, Long> listed = new ConcurrentHashMap<>();
 
     /** A stream of every record its caller may see (in one status, when asked). */
     private final class ListWatcher {
         final Caller caller;
         final java.util.Optional<MediaStatus> status;
         final MultiEmitter<? super Message> emitter;
-        /** The last version given per record: a change read twice, or out of order, is not sent again. */
-        final Map<String, Long> given = new ConcurrentHashMap<>();
 
         ListWatcher(Caller caller, java.util.Optional<MediaStatus> status, MultiEmitter<? super Message> emitter) {
             this.caller = caller;
@@ -565,15 +587,7 @@ public class LiveMedia {
 
         void offer(Change change) {
             var media = change.details().media();
-            if (!caller.mayAccess(media.getOwner()) || status.filter(s -> s != media.getStatus()).isPresent()) {
-                return;
-            }
-            Long before = given.get(media.getId());
-            if (before == null || change.version() > before) {
-                given.put(media.getId(), change.version());
-                if (given.size() > 10_000) {
-                    given.clear(); // bounded: a record seen long ago may be sent once more, never missed
-                }
+            if (caller.mayAccess(media.getOwner()) && status.filter(s -> s != media.getStatus()).isEmpty()) {
                 emitter.emit(change);
                 sent.increment();
             }
@@ -598,7 +612,16 @@ public class LiveMedia {
         /** Until the first state is offered: a {@code Last-Event-ID} above it was never one of this record's. */
         volatile boolean first = true;
 
-        void offer(Change change, long read) {
+        /**
+         * A heartbeat if the reader waits; under the stream's lock, as the changes are offered: a change emitted
+         * between the check and the heartbeat would otherwise be the one state pending (LATEST), and the heartbeat
+         * would take its place.
+         */
+        synchronized void idle() {
+            LiveMedia.idle(emitter);
+        }
+
+        synchronized void offer(Change change, long read) {
             if (read <= readsBefore) {
                 // a read begun before this stream (it delivers to whoever watches when it ends): only a version
                 // above what the client has counts; what the record is now comes with the stream's own read
