@@ -142,7 +142,8 @@ public class LiveMedia {
     private final Map<String, Set<Watcher>> watchers = new ConcurrentHashMap<>();
     private final Set<ListWatcher> lists = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
-    private final Map<String, AtomicInteger> perOwner = new ConcurrentHashMap<>();
+    /** Streams open per owner ("" for admins), an owner without any left out: as many entries as owners streaming. */
+    private final Map<String, Integer> perOwner = new ConcurrentHashMap<>();
     private final int maxStreams;
     private final int maxReads;
     private final long readWindowMillis;
@@ -287,8 +288,8 @@ public class LiveMedia {
             return java.util.Optional.of(new TooManyStreamsException("this replica has " + maxStreams
                     + " streams open (media.live.max-streams); try again", false));
         }
-        AtomicInteger mine = perOwner.get(caller.admin() ? "" : caller.owner());
-        if (mine != null && mine.get() >= config.maxStreamsPerOwner()) {
+        Integer mine = perOwner.get(owner(caller));
+        if (mine != null && mine >= config.maxStreamsPerOwner()) {
             return java.util.Optional.of(new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
                     + " streams open on this replica (media.live.max-streams-per-owner)", true));
         }
@@ -306,7 +307,7 @@ public class LiveMedia {
     }
 
     private Multi<Message> watching(String id, Caller caller, long lastSeen) {
-        AtomicInteger mine = takeStream(caller);
+        String mine = takeStream(caller);
         return Multi.createFrom().<Message>emitter(emitter -> {
             Watcher watcher = new Watcher(id, emitter, lastSeen);
             // registered before the first read: a change committed meanwhile is read again, never lost; added and
@@ -318,28 +319,43 @@ public class LiveMedia {
             });
             emitter.onTermination(() -> {
                 watchers.computeIfPresent(id, (k, set) -> set.remove(watcher) && set.isEmpty() ? null : set);
-                mine.decrementAndGet();
-                open.decrementAndGet();
+                release(mine);
             });
             read(id);
         }, BackPressureStrategy.LATEST);
     }
 
-    /** Counts one more stream of {@code caller}'s, or fails past a cap; returns the owner's count. */
-    private AtomicInteger takeStream(Caller caller) {
-        AtomicInteger mine = perOwner.computeIfAbsent(caller.admin() ? "" : caller.owner(), o -> new AtomicInteger());
+    /** Counts one more stream of {@code caller}'s, or fails past a cap; returns whose it is counted as. */
+    private String takeStream(Caller caller) {
         if (open.incrementAndGet() > maxStreams) {
             open.decrementAndGet();
             throw new TooManyStreamsException("this replica has " + maxStreams
                     + " streams open (media.live.max-streams); try again", false);
         }
-        if (mine.incrementAndGet() > config.maxStreamsPerOwner()) {
-            mine.decrementAndGet();
+        String mine = owner(caller);
+        boolean[] over = { false };
+        perOwner.compute(mine, (owner, streams) -> {
+            int now = streams == null ? 1 : streams + 1;
+            over[0] = now > config.maxStreamsPerOwner();
+            return over[0] ? streams : Integer.valueOf(now);
+        });
+        if (over[0]) {
             open.decrementAndGet();
             throw new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
                     + " streams open on this replica (media.live.max-streams-per-owner)", true);
         }
         return mine;
+    }
+
+    /** A stream of {@code owner}'s ended: the owner's count goes with its last one. */
+    private void release(String owner) {
+        perOwner.computeIfPresent(owner, (k, streams) -> streams <= 1 ? null : streams - 1);
+        open.decrementAndGet();
+    }
+
+    /** Whose streams a caller's are counted as: its owner's; all admins' together. */
+    private static String owner(Caller caller) {
+        return caller.admin() ? "" : caller.owner();
     }
 
     /**
@@ -352,14 +368,13 @@ public class LiveMedia {
     }
 
     private Multi<Message> watchingAll(Caller caller, java.util.Optional<MediaStatus> status) {
-        AtomicInteger mine = takeStream(caller);
+        String mine = takeStream(caller);
         return Multi.createFrom().<Message>emitter(emitter -> {
             ListWatcher watcher = new ListWatcher(caller, status, emitter);
             lists.add(watcher);
             emitter.onTermination(() -> {
                 lists.remove(watcher);
-                mine.decrementAndGet();
-                open.decrementAndGet();
+                release(mine);
             });
         }, BackPressureStrategy.BUFFER)
                 .onOverflow().buffer(LIST_BACKLOG);

@@ -57,7 +57,9 @@ class OwnershipTests {
                     entry("bob", BOB, "media:write+media:read"), entry("ops", OPS, "media:admin")),
                     "media.api.rate-limit-per-second", "1000", "media.api.rate-limit-burst", "1000",
                     // a small app-wide limit (the owners' share of it: 2 each), so that one owner can fill it
-                    "inngest.concurrency.limit", "4");
+                    "inngest.concurrency.limit", "4",
+                    // small caps of live progress streams: 2 per owner, 3 on the pod
+                    "media.live.max-streams-per-owner", "2", "media.live.max-streams", "3");
         }
 
     }
@@ -83,6 +85,61 @@ class OwnershipTests {
         return MediaFixture.eventsFor(MediaEvents.UPLOADED, mediaId).size();
     }
 
+    /** A stream of the record's changes, open once its first message has come; closing it ends the stream. */
+    private java.net.http.HttpResponse<java.util.stream.Stream<String>> openStream(String key, String id)
+            throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                base.resolve("media/" + id + "/events")).header("Authorization", "Bearer " + key)
+                .header("Accept", "text/event-stream").build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() == 200) {
+            assertThat(response.body().iterator().next()).as("the stream's first line").isNotNull();
+        }
+        return response;
+    }
+
+    @Test
+    void streamsPastTheOwnersCapAre429AndPastThePodsAre503BeforeAnyStreamAndAClosedStreamFreesItsPlace()
+            throws Exception {
+        String alices = newId();
+        String bobs = newId();
+        as(ALICE).body(upload("https://uploads.example/alice.mp4", alices)).post("/media").then().statusCode(202);
+        as(BOB).body(upload("https://uploads.example/bob.mp4", bobs)).post("/media").then().statusCode(202);
+        var first = openStream(ALICE, alices);
+        var second = openStream(ALICE, alices);
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> bobsStream = null;
+        try {
+            assertThat(List.of(first, second)).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+            // alice has her 2: a problem, not a stream
+            as(ALICE).accept("text/event-stream").get("/media/" + alices + "/events").then().statusCode(429)
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                    .contentType(containsString("application/problem+json")).body("code", equalTo("too_many_streams"));
+            bobsStream = openStream(BOB, bobs);
+            assertThat(bobsStream.statusCode()).isEqualTo(200);
+            // the pod has its 3: another replica may take it
+            as(OPS).accept("text/event-stream").get("/media/" + bobs + "/events").then().statusCode(503)
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                    .contentType(containsString("application/problem+json"));
+
+            first.body().close();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                var again = openStream(ALICE, alices);
+                try {
+                    assertThat(again.statusCode()).as("alice's place, freed by her closed stream").isEqualTo(200);
+                } finally {
+                    if (again.statusCode() == 200) {
+                        again.body().close();
+                    }
+                }
+            });
+        } finally {
+            for (var response : java.util.Arrays.asList(first, second, bobsStream)) {
+                if (response != null && response.statusCode() == 200) {
+                    response.body().close();
+                }
+            }
+        }
+    }
+
     @Test
     void anotherOwnersRecordIsNotFoundForReadingCancellingAndReprocessingAndAbsentFromLists() {
         String id = newId();
@@ -102,6 +159,9 @@ class OwnershipTests {
 
     @TestHTTPResource("/api/inngest")
     URI serveUrl;
+
+    @TestHTTPResource("/")
+    URI base;
 
     /**
      * Fair under a bulk import: Alice's import has every one of its runs waiting for steps when Bob uploads, yet
