@@ -4,8 +4,10 @@
 -- its final state at a number a stream had already sent, and the stream end without it (or without the branch's
 -- change). Now a branch's change first takes its record's row lock, as a change of the record's row itself holds it,
 -- so the changes of one record follow one another and each commits with a number above every one committed before it
--- (LiveProgressTests holds it). Lock order: a branch's row, then its record's (a record's own changes touch
--- no branch row); the branches of one record wait for each other for one statement's transaction.
+-- (LiveProgressTests holds it). Lock order: a record's row, then its branch's: every transaction that writes a
+-- branch takes its record's row first (BranchRepository), so this lock is then its own already (an upsert's trigger
+-- runs before the branch's row is taken, an update's after); a record's own changes touch no branch row. The branches
+-- of one record wait for each other for one statement's transaction.
 create function media_branch_change_version() returns trigger language plpgsql as $$
 begin
     perform 1 from media where id = new.media_id for no key update;

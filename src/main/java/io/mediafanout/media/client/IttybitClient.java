@@ -303,12 +303,16 @@ public class IttybitClient {
         if (header == null || header.isBlank()) {
             return Optional.empty();
         }
+        String text = header.trim();
         Duration wait;
         try {
-            wait = Duration.ofSeconds(Math.max(0, Math.min(LONGEST_READ_WAIT.toSeconds(), Long.parseLong(header.trim()))));
+            wait = Duration.ofSeconds(Long.parseLong(text));
         } catch (NumberFormatException notSeconds) {
+            if (text.chars().allMatch(Character::isDigit)) {
+                return Optional.of(LONGEST_READ_WAIT); // too many seconds for a long: longer than any cap
+            }
             try {
-                Instant at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
                 wait = Duration.between(Instant.now(), at);
             } catch (Exception unparsable) {
                 return Optional.empty();

@@ -14,7 +14,11 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 
-/** Branch progress rows. Each update is one statement, so concurrent branches never conflict. */
+/**
+ * Branch progress rows. Each write is one statement after its record's row lock ({@link #lockingTheRecord}): the
+ * changes of one record are numbered in commit order (V10), and every transaction that writes a branch takes the
+ * record's row before the branch's, so none waits for another the other way round.
+ */
 @ApplicationScoped
 @WithSession
 public class BranchRepository implements PanacheRepositoryBase<MediaBranch, MediaBranch.Key> {
@@ -25,7 +29,7 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
      * cancelled or missing (checked in the same statement).
      */
     public Uni<Boolean> started(String mediaId, String name, int generation) {
-        return getSession().chain(session -> session.createNativeQuery(
+        return lockingTheRecord(mediaId).chain(() -> getSession()).chain(session -> session.createNativeQuery(
                 "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
                         + "select cast(:media as varchar), cast(:name as varchar), :running, 1, cast(:generation as int), "
                         + "now() where exists "
@@ -41,14 +45,14 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
     }
 
     public Uni<Integer> taskCreated(String mediaId, String name, String taskId) {
-        return update("taskId = ?1, updatedAt = current_timestamp where mediaId = ?2 and name = ?3",
-                taskId, mediaId, name);
+        return lockingTheRecord(mediaId).chain(() -> update("taskId = ?1, updatedAt = current_timestamp where mediaId = ?2 and name = ?3",
+                taskId, mediaId, name));
     }
 
     /** Records the branch's output; emits how long the branch took since its first task was created. */
     public Uni<Duration> completed(String mediaId, String name, String taskId, String outputUrl) {
-        return update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, errorCode = null, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", BranchStatus.COMPLETED, taskId, outputUrl, mediaId, name)
+        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, errorCode = null, updatedAt = current_timestamp "
+                + "where mediaId = ?4 and name = ?5", BranchStatus.COMPLETED, taskId, outputUrl, mediaId, name))
                 .chain(() -> sinceStart(mediaId, name));
     }
 
@@ -59,7 +63,7 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
      */
     public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, FailureCode errorCode,
             boolean lastGeneration) {
-        return getSession().chain(session -> session.createNativeQuery(
+        return lockingTheRecord(mediaId).chain(() -> getSession()).chain(session -> session.createNativeQuery(
                 "update media_branch set status = :status, error = :error, error_code = :code, updated_at = now(), "
                         + "key_generation = case when key_generation = :generation and not :last "
                         + "then :generation + 1 else key_generation end "
@@ -73,9 +77,20 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
 
     /** Records a failed attempt: {@code retrying}, or {@code failed} when no attempt will follow. */
     public Uni<Integer> failed(String mediaId, String name, String error, FailureCode errorCode, boolean fin) {
-        return update("status = ?1, error = ?2, errorCode = ?3, updatedAt = current_timestamp "
+        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, error = ?2, errorCode = ?3, updatedAt = current_timestamp "
                 + "where mediaId = ?4 and name = ?5", fin ? BranchStatus.FAILED : BranchStatus.RETRYING, error, errorCode,
-                mediaId, name);
+                mediaId, name));
+    }
+
+    /**
+     * Takes the record's row lock for the rest of the transaction, before the branch's row: the order every branch
+     * write follows (the trigger that numbers a branch's change takes the record's row too, V10; an upsert's takes
+     * it before the branch's row, an update's after, so without this two attempts at one branch could deadlock).
+     */
+    private Uni<Void> lockingTheRecord(String mediaId) {
+        return getSession().chain(session -> session.createSelectionQuery("select m.id from Media m where m.id = :id",
+                String.class).setParameter("id", mediaId)
+                .setLockMode(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).getResultList()).replaceWithVoid();
     }
 
     public Uni<List<MediaBranch>> forMedia(String mediaId) {

@@ -24,8 +24,13 @@ public final class RateLimitWaits {
      * from {@code min(asked, cap)} to 1.5 times it (or one second more, whichever is longer), whole seconds.
      */
     public static Duration sleep(Duration asked, Duration cap, String runId, String scope, int wait) {
-        long base = baseSeconds(asked.compareTo(cap) > 0 ? cap : asked);
+        long base = baseSeconds(capped(asked, cap));
         return Duration.ofSeconds(base + Math.floorMod(hash(runId + "\n" + scope + "\n" + wait), spread(base) + 1));
+    }
+
+    /** The wait asked for, {@code cap} at most. */
+    public static Duration capped(Duration asked, Duration cap) {
+        return asked.compareTo(cap) > 0 ? cap : asked;
     }
 
     /** The longest {@link #sleep} of a wait capped at {@code cap}. */

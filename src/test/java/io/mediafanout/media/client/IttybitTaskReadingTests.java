@@ -73,6 +73,7 @@ class IttybitTaskReadingTests {
     @Test
     void readsAHugeRetryAfterAsADayAtMost() {
         assertThat(IttybitClient.retryAfter("9223372036854775807")).hasValue(Duration.ofDays(1));
+        assertThat(IttybitClient.retryAfter("99999999999999999999")).hasValue(Duration.ofDays(1));
         assertThat(IttybitClient.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT")).hasValue(Duration.ofDays(1));
     }
 

@@ -27,7 +27,10 @@ public class CallbackFunction {
 
     /** Retries of a delivery: Inngest's backoff spreads them over about a day. */
     static final int RETRIES = 10;
-    /** Times a delivery waits as its receiver asks ({@code 429}/{@code 503} with {@code Retry-After}), in Inngest. */
+    /**
+     * Times a delivery waits as its receiver asks ({@code 429}, with or without {@code Retry-After}, or {@code 503} with
+     * one: {@code IttybitClient.askedToWait}), in Inngest.
+     */
     static final int RATE_LIMIT_WAITS = 10;
     /** The longest of those waits: a longer {@code Retry-After} is capped to it. */
     static final Duration LONGEST_RATE_LIMIT_WAIT = Duration.ofHours(1);

@@ -31,6 +31,7 @@ import io.mediafanout.media.domain.Upload;
 import io.mediafanout.media.repository.Media;
 import io.mediafanout.media.repository.MediaRepository;
 import io.mediafanout.media.service.MediaEvents;
+import io.mediafanout.media.service.RateLimitWaits;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.logging.Log;
@@ -194,8 +195,8 @@ public class CallbackService {
                             return Uni.createFrom().item(new Delivery(id, Delivery.RETRY_AFTER, status,
                                     wait.get().toMillis()));
                         }
-                        throw new RetryAfterException(what, wait.get().compareTo(CallbackFunction.LONGEST_RATE_LIMIT_WAIT)
-                                > 0 ? CallbackFunction.LONGEST_RATE_LIMIT_WAIT : wait.get());
+                        throw new RetryAfterException(what, RateLimitWaits.capped(wait.get(),
+                                CallbackFunction.LONGEST_RATE_LIMIT_WAIT));
                     }
                     if (status == 408 || status >= 500) {
                         throw new RuntimeException(what);

@@ -186,31 +186,48 @@ public class LiveMedia {
     }
 
     void start(@Observes StartupEvent start) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
-                .setUser(username).setPassword(password);
+        listen(PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", "")).setUser(username)
+                .setPassword(password));
+        resyncTimer = vertx.setPeriodic(RESYNC_EVERY.toMillis(), ignored -> resync());
+        heartbeatTimer = vertx.setPeriodic(config.keepAlive().toMillis(), ignored -> heartbeat());
+    }
+
+    /**
+     * Listens on {@value #CHANNEL} with a subscriber of its own connection. A connection lost is the subscriber's to
+     * re-establish (its reconnect policy); a first one refused (a database still starting when the pod does) is not,
+     * so then a new subscriber tries again a second later, until the pod stops.
+     */
+    private void listen(PgConnectOptions options) {
         PgSubscriber listening = PgSubscriber.subscriber(vertx, options)
                 .reconnectPolicy(retries -> 1_000L); // forever, a second apart
-        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
         listening.channel(CHANNEL)
                 .handler(this::changed)
                 // (re)subscribed: what changed while the connection was lost is read again; a stream of all records
-                // has no set of records to read again, so one opened during the loss ends too
+                // has no set of records to read again, so it ends (the subscriber reconnects on its own and calls
+                // no close handler meanwhile: this is where a lost connection shows)
                 .subscribeHandler(ignored -> {
-                    if (!first.getAndSet(false)) {
+                    if (listened.getAndSet(true)) {
+                        Log.warn("Live progress: the LISTEN connection to PostgreSQL was lost and is back; watched "
+                                + "records are read again, streams of all records end");
                         endLists();
                     }
                     resync();
                 });
-        listening.closeHandler(ignored -> {
-            Log.warn("Live progress: the LISTEN connection to PostgreSQL was lost; reconnecting");
-            endLists();
-        });
-        listening.connect().onFailure(e -> Log.warnf("Live progress: LISTEN %s not connected yet (%s); retrying",
-                CHANNEL, e.getMessage()));
         subscriber = listening;
-        resyncTimer = vertx.setPeriodic(RESYNC_EVERY.toMillis(), ignored -> resync());
-        heartbeatTimer = vertx.setPeriodic(config.keepAlive().toMillis(), ignored -> heartbeat());
+        listening.connect().onFailure(e -> {
+            Log.warnf("Live progress: LISTEN %s not connected yet (%s); retrying in 1 s", CHANNEL, e.getMessage());
+            vertx.setTimer(1_000, ignored -> {
+                if (subscriber == listening && !stopped) {
+                    listening.close();
+                    listen(options);
+                }
+            });
+        });
     }
+
+    /** Subscribed at least once: a subscription after it follows a lost connection. */
+    private final java.util.concurrent.atomic.AtomicBoolean listened = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean stopped;
 
     /** A heartbeat to every stream whose reader waits for its next message (a stream with one pending needs none). */
     private void heartbeat() {
@@ -248,6 +265,7 @@ public class LiveMedia {
     }
 
     void stop(@Observes ShutdownEvent stop) {
+        stopped = true;
         if (resyncTimer >= 0) {
             vertx.cancelTimer(resyncTimer);
         }
@@ -360,8 +378,9 @@ public class LiveMedia {
 
     /**
      * The changes of every record {@code caller} may see ({@code status}: only those in it), from now on, one message
-     * per change; it does not end by itself. A reader too slow for {@link #LIST_BACKLOG} pending changes has its
-     * stream ended (it reconnects and reads the records it missed with {@code GET /media}).
+     * per change; it ends only where it may have missed a change: after a lost {@code LISTEN} connection is back
+     * ({@link #endLists}), and when a reader is too slow for {@link #LIST_BACKLOG} pending changes (it reconnects and
+     * reads the records it missed with {@code GET /media}).
      */
     public Multi<Message> watchAll(Caller caller, java.util.Optional<MediaStatus> status) {
         return Multi.createFrom().deferred(() -> watchingAll(caller, status));

@@ -88,14 +88,18 @@ class OwnershipTests {
     /** A stream of the record's changes, open once its first message has come; closing it ends the stream. */
     private java.net.http.HttpResponse<java.util.stream.Stream<String>> openStream(String key, String id)
             throws Exception {
-        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        var response = STREAMS.send(java.net.http.HttpRequest.newBuilder(
                 base.resolve("media/" + id + "/events")).header("Authorization", "Bearer " + key)
                 .header("Accept", "text/event-stream").build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
         if (response.statusCode() == 200) {
-            assertThat(response.body().iterator().next()).as("the stream's first line").isNotNull();
+            var lines = response.body().iterator();
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(lines::next).get(10, TimeUnit.SECONDS))
+                    .as("the stream's first line").isNotNull();
         }
         return response;
     }
+
+    private static final java.net.http.HttpClient STREAMS = java.net.http.HttpClient.newHttpClient();
 
     @Test
     void streamsPastTheOwnersCapAre429AndPastThePodsAre503BeforeAnyStreamAndAClosedStreamFreesItsPlace()
