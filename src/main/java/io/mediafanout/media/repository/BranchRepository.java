@@ -45,14 +45,15 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
     }
 
     public Uni<Integer> taskCreated(String mediaId, String name, String taskId) {
-        return lockingTheRecord(mediaId).chain(() -> update("taskId = ?1, updatedAt = current_timestamp where mediaId = ?2 and name = ?3",
-                taskId, mediaId, name));
+        return lockingTheRecord(mediaId).chain(() -> update(
+                "taskId = ?1, updatedAt = current_timestamp where mediaId = ?2 and name = ?3", taskId, mediaId, name));
     }
 
     /** Records the branch's output; emits how long the branch took since its first task was created. */
     public Uni<Duration> completed(String mediaId, String name, String taskId, String outputUrl) {
-        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, errorCode = null, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", BranchStatus.COMPLETED, taskId, outputUrl, mediaId, name))
+        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, "
+                + "errorCode = null, updatedAt = current_timestamp where mediaId = ?4 and name = ?5",
+                BranchStatus.COMPLETED, taskId, outputUrl, mediaId, name))
                 .chain(() -> sinceStart(mediaId, name));
     }
 
@@ -77,8 +78,8 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
 
     /** Records a failed attempt: {@code retrying}, or {@code failed} when no attempt will follow. */
     public Uni<Integer> failed(String mediaId, String name, String error, FailureCode errorCode, boolean fin) {
-        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, error = ?2, errorCode = ?3, updatedAt = current_timestamp "
-                + "where mediaId = ?4 and name = ?5", fin ? BranchStatus.FAILED : BranchStatus.RETRYING, error, errorCode,
+        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, error = ?2, errorCode = ?3, "
+                + "updatedAt = current_timestamp where mediaId = ?4 and name = ?5", fin ? BranchStatus.FAILED : BranchStatus.RETRYING, error, errorCode,
                 mediaId, name));
     }
 
