@@ -22,7 +22,9 @@ import io.smallrye.mutiny.Uni;
  * stream starts. Another owner's record is a {@code 404}, as for {@code GET /media/{id}}; past the pod's cap of
  * streams a {@code 503}, past the owner's a {@code 429}, both with {@code Retry-After}, before the record is read.
  * The record is looked up in live progress' own batched reads ({@link LiveMedia#lookup}): a thousand streams opening
- * at once on a few records cost a few reads.
+ * at once on a few records cost a few reads. A client resuming ({@code Last-Event-ID}) at a terminal state it was
+ * sent gets {@code 204 No Content}: a stream would end empty, and an {@code EventSource} reconnects to every stream
+ * that ends, but stops at a {@code 204}.
  */
 @ApplicationScoped
 public class LiveStreamAccess {
@@ -63,14 +65,27 @@ public class LiveStreamAccess {
                 // without a role that may read, the security checks answer (401, 403): nothing is looked up
                 .chain(identity -> !identity.hasRole(ApiKeys.READ) && !identity.hasRole(ApiKeys.ADMIN)
                         ? Uni.createFrom().nullItem()
-                        : refused(callers.of(identity), id));
+                        : refused(callers.of(identity), id, LiveMedia.lastSeen(lastEventId(request))));
     }
 
-    /** Past a cap, the answer; else null when the record is the caller's to see, a 404 when not. */
-    private Uni<RestResponse<Problem>> refused(Caller caller, String id) {
+    /**
+     * Past a cap, the answer; a 404 when the record is not the caller's to see; a 204 when the client has its final
+     * state; else null (the stream starts).
+     */
+    private Uni<RestResponse<Problem>> refused(Caller caller, String id, long lastSeen) {
         return live.noRoomFor(caller).map(full -> Uni.createFrom().item(full(full)))
-                .orElseGet(() -> live.lookup(id).map(details -> details != null
-                        && caller.mayAccess(details.media().getOwner()) ? null : notFound()));
+                .orElseGet(() -> live.lookup(id).map(details -> {
+                    if (details == null || !caller.mayAccess(details.media().getOwner())) {
+                        return notFound();
+                    }
+                    return LiveMedia.seenToTheEnd(details, lastSeen) ? RestResponse.noContent() : null;
+                }));
+    }
+
+    /** The header, else the query parameter for clients that cannot set headers (as {@link MediaResource#events}). */
+    private static String lastEventId(ContainerRequestContext request) {
+        String header = request.getHeaderString("Last-Event-ID");
+        return header != null ? header : request.getUriInfo().getQueryParameters().getFirst("lastEventId");
     }
 
     static RestResponse<Problem> full(LiveMedia.TooManyStreamsException full) {

@@ -254,9 +254,13 @@ public class MediaResource {
             + "as GET /media/{id} shows it now, then one message per change: event media, id the record's version, "
             + "data the record at that version. The stream ends after a terminal state (ready, failed, cancelled). "
             + "Resume with Last-Event-ID (or ?lastEventId=): the current state comes at once if it changed since; a "
-            + "slow reader may skip intermediate versions, never the last. A comment line every 15 s keeps it open.")
+            + "slow reader may skip intermediate versions, never the last. A comment line every 15 s keeps it open. "
+            + "Resumed at a terminal state already sent: 204 No Content, which tells an EventSource to stop "
+            + "reconnecting.")
     @APIResponse(responseCode = "200", description = EVENT_STREAM_DOC, content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "204", description = "Resumed (Last-Event-ID) at the record's terminal state: nothing "
+            + "more will come; an EventSource stops reconnecting")
     @APIResponse(responseCode = "404", description = "No such record (or another owner's); no stream starts")
     @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After")
     @Parameter(name = StreamTokenAuthenticationMechanism.PARAMETER, in = ParameterIn.QUERY,
@@ -270,7 +274,7 @@ public class MediaResource {
             @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdQuery,
             @Context Sse sse) {
         Caller caller = callers.of(identity);
-        long lastSeen = lastSeen(lastEventId != null ? lastEventId : lastEventIdQuery);
+        long lastSeen = LiveMedia.lastSeen(lastEventId != null ? lastEventId : lastEventIdQuery);
         // LiveStreamAccess has shown the record exists and is the caller's (a 404 otherwise, before the stream)
         return live.watch(id, caller, lastSeen).map(message -> event(message, sse));
     }
@@ -353,21 +357,6 @@ public class MediaResource {
             return json.writeValueAsString(MediaResponse.of(details));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a media record could not be written as JSON", e);
-        }
-    }
-
-    /**
-     * A {@code Last-Event-ID} as a version: {@link LiveMedia#NOTHING_SEEN} when absent, negative or not a number (a
-     * record last changed before versions were kept is at version 0, and a new stream must still get it).
-     */
-    private static long lastSeen(String lastEventId) {
-        if (lastEventId == null || lastEventId.isBlank()) {
-            return LiveMedia.NOTHING_SEEN;
-        }
-        try {
-            return Math.max(LiveMedia.NOTHING_SEEN, Long.parseLong(lastEventId.trim()));
-        } catch (NumberFormatException notOurs) {
-            return LiveMedia.NOTHING_SEEN;
         }
     }
 

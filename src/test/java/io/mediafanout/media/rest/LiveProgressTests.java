@@ -126,8 +126,17 @@ class LiveProgressTests {
                 HttpResponse.BodyHandlers.ofString()).body());
         assertThat(last.data()).isEqualTo(shown);
 
-        // resumed at the final version: nothing new, the stream ends at once; from an older one: the final state
-        assertThat(stream(mediaId, last.id(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)).isEmpty();
+        // resumed at the final version (header or query parameter): 204, which stops an EventSource reconnecting
+        for (HttpRequest resumed : List.of(
+                HttpRequest.newBuilder(base.resolve("media/" + mediaId + "/events")).header("Last-Event-ID", last.id())
+                        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(30)).build(),
+                HttpRequest.newBuilder(base.resolve("media/" + mediaId + "/events?lastEventId=" + last.id()))
+                        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(30)).build())) {
+            HttpResponse<String> ended = HTTP.send(resumed, HttpResponse.BodyHandlers.ofString());
+            assertThat(ended.statusCode()).as(resumed.uri().toString()).isEqualTo(204);
+            assertThat(ended.body()).isEmpty();
+        }
+        // from an older one: the final state, then the end
         assertThat(stream(mediaId, messages.get(0).id(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS))
                 .singleElement().satisfies(m -> assertThat(m.id()).isEqualTo(last.id()));
         // an id above the record's version was never one of its own (another record's, made up): the current state

@@ -315,6 +315,31 @@ public class LiveMedia {
     }
 
     /**
+     * A {@code Last-Event-ID} as a version: {@link #NOTHING_SEEN} when absent, negative or not a number (a record last
+     * changed before versions were kept is at version 0, and a new stream must still get it).
+     */
+    public static long lastSeen(String lastEventId) {
+        if (lastEventId == null || lastEventId.isBlank()) {
+            return NOTHING_SEEN;
+        }
+        try {
+            return Math.max(NOTHING_SEEN, Long.parseLong(lastEventId.trim()));
+        } catch (NumberFormatException notOurs) {
+            return NOTHING_SEEN;
+        }
+    }
+
+    /**
+     * Whether a client that has seen version {@code lastSeen} already has the record's final state of this round:
+     * a stream would send nothing and end, and an EventSource would reconnect to it again and again. Only that very
+     * version: one above it was never this record's (a stream sends such a client the current state).
+     */
+    public static boolean seenToTheEnd(MediaQueries.Details details, long lastSeen) {
+        Change current = Change.of(details);
+        return current.terminal() && current.version() == lastSeen;
+    }
+
+    /**
      * The record's states from now on: its current one (unless the client has seen it: {@code lastSeen}), then one
      * per change, ending after a terminal one. Fails with {@link TooManyStreamsException} past a cap, before anything
      * is read. The caller has already been shown the record exists and is theirs.
