@@ -186,9 +186,15 @@ class ProductionProcessIT {
         return took;
     }
 
+    /**
+     * A drain shorter than the shipped 5 s ({@code quarkus.shutdown.delay}): the step call in flight outlasts it and
+     * must still finish, within the shutdown timeout.
+     */
+    static final Map<String, String> SHORT_DRAIN = Map.of("quarkus.shutdown.delay", "PT1S");
+
     @Test
     void letsAStepCallInFlightFinishOnSigterm() throws Exception {
-        try (Replica service = app.launch().withFakes().devMode().start()) {
+        try (Replica service = app.launch().withFakes().devMode().setAll(SHORT_DRAIN).start()) {
             String mediaId = PackagedFixture.newId("sig");
             // no step waits for Ittybit any more; a slow Ittybit answer keeps the create step in flight
             FakeIttybit.Script script = FakeIttybit.script(mediaId, Branch.HLS_PACKAGE.kind());
@@ -232,7 +238,7 @@ class ProductionProcessIT {
         // lands in one of them
         FakeIttybit.script(mediaId, hls).readsBeforeEnd = 3;
         ExecutorEmulator.Outage outage = new ExecutorEmulator.Outage();
-        try (Replica service = app.launch().withFakes().devMode().start()) {
+        try (Replica service = app.launch().withFakes().devMode().setAll(SHORT_DRAIN).start()) {
             PackagedFixture.Upload upload = PackagedFixture.upload(service, mediaId);
             ExecutorEmulator emulator = PackagedFixture.fanout(service.serveUrl())
                     .connectionRetryDelay(Duration.ofSeconds(1)).timeScale(0.5).beforeCall(outage::hold);
