@@ -15,8 +15,8 @@ import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Branch progress rows. Each write is one statement after its record's row lock ({@link #lockingTheRecord}): the
- * changes of one record are numbered in commit order (V10), and every transaction that writes a branch takes the
+ * Branch progress rows. Each write is one statement that first takes its record's row lock ({@link #RECORD_LOCKED}):
+ * the changes of one record are numbered in commit order (V10), and every transaction that writes a branch takes the
  * record's row before the branch's, so none waits for another the other way round.
  */
 @ApplicationScoped
@@ -24,36 +24,46 @@ import io.smallrye.mutiny.Uni;
 public class BranchRepository implements PanacheRepositoryBase<MediaBranch, MediaBranch.Key> {
 
     /**
+     * The record's row lock, taken before the branch's row in the statement that writes it: the order every branch
+     * write follows (the trigger that numbers a branch's change takes the record's row too, V10, in the same mode;
+     * an upsert's trigger would take it before the branch's row, an update's after, so without this two attempts at
+     * one branch could deadlock). A locking CTE is never inlined: it runs before the write reads any branch row.
+     */
+    private static final String RECORD_LOCKED = "with record as (select id from media where id = :media "
+            + "for no key update) ";
+
+    /**
      * Records an attempt to create the task of {@code generation}. The recorded generation only moves forward, so a
      * late attempt of an older generation never takes it back. False, and nothing recorded, when the media record is
      * cancelled or missing (checked in the same statement).
      */
     public Uni<Boolean> started(String mediaId, String name, int generation) {
-        return lockingTheRecord(mediaId).chain(() -> getSession()).chain(session -> session.createNativeQuery(
-                "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
-                        + "select cast(:media as varchar), cast(:name as varchar), :running, 1, cast(:generation as int), "
-                        + "now() where exists "
-                        + "(select 1 from media where id = :media and status <> :cancelled) "
-                        + "on conflict (media_id, name) do update set status = :running, "
-                        + "attempts = media_branch.attempts + 1, "
-                        + "key_generation = greatest(media_branch.key_generation, :generation), "
-                        + "started_at = coalesce(media_branch.started_at, now()), updated_at = now()")
-                .setParameter("media", mediaId).setParameter("name", name).setParameter("generation", generation)
-                .setParameter("running", BranchStatus.RUNNING.value())
-                .setParameter("cancelled", MediaStatus.CANCELLED.value())
-                .executeUpdate()).map(rows -> rows > 0);
+        return branchWrite(RECORD_LOCKED
+                + "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
+                + "select cast(:media as varchar), cast(:name as varchar), :running, 1, cast(:generation as int), "
+                + "now() from record where exists (select 1 from media where id = :media and status <> :cancelled) "
+                + "on conflict (media_id, name) do update set status = :running, "
+                + "attempts = media_branch.attempts + 1, "
+                + "key_generation = greatest(media_branch.key_generation, :generation), "
+                + "started_at = coalesce(media_branch.started_at, now()), updated_at = now()",
+                "media", mediaId, "name", name, "generation", generation,
+                        "running", BranchStatus.RUNNING.value(), "cancelled", MediaStatus.CANCELLED.value())
+                .map(rows -> rows > 0);
     }
 
     public Uni<Integer> taskCreated(String mediaId, String name, String taskId) {
-        return lockingTheRecord(mediaId).chain(() -> update(
-                "taskId = ?1, updatedAt = current_timestamp where mediaId = ?2 and name = ?3", taskId, mediaId, name));
+        return branchWrite(RECORD_LOCKED + "update media_branch set task_id = cast(:task as varchar), "
+                + "updated_at = now() where media_id = (select id from record) and name = :name",
+                "media", mediaId, "name", name, "task", taskId);
     }
 
     /** Records the branch's output; emits how long the branch took since its first task was created. */
     public Uni<Duration> completed(String mediaId, String name, String taskId, String outputUrl) {
-        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, taskId = ?2, outputUrl = ?3, error = null, "
-                + "errorCode = null, updatedAt = current_timestamp where mediaId = ?4 and name = ?5",
-                BranchStatus.COMPLETED, taskId, outputUrl, mediaId, name))
+        return branchWrite(RECORD_LOCKED + "update media_branch set status = :status, "
+                + "task_id = cast(:task as varchar), output_url = cast(:output as text), error = null, "
+                + "error_code = null, updated_at = now() where media_id = (select id from record) and name = :name",
+                "media", mediaId, "name", name, "status", BranchStatus.COMPLETED.value(), "task", taskId,
+                        "output", outputUrl)
                 .chain(() -> sinceStart(mediaId, name));
     }
 
@@ -64,34 +74,35 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
      */
     public Uni<Duration> taskEnded(String mediaId, String name, int generation, String error, FailureCode errorCode,
             boolean lastGeneration) {
-        return lockingTheRecord(mediaId).chain(() -> getSession()).chain(session -> session.createNativeQuery(
-                "update media_branch set status = :status, error = :error, error_code = :code, updated_at = now(), "
-                        + "key_generation = case when key_generation = :generation and not :last "
-                        + "then :generation + 1 else key_generation end "
-                        + "where media_id = :media and name = :name")
-                .setParameter("status", (lastGeneration ? BranchStatus.FAILED : BranchStatus.RETRYING).value())
-                .setParameter("error", error).setParameter("code", errorCode.code()).setParameter("generation", generation)
-                .setParameter("last", lastGeneration).setParameter("media", mediaId).setParameter("name", name)
-                .executeUpdate())
+        return branchWrite(RECORD_LOCKED + "update media_branch set status = :status, error = cast(:error as text), "
+                + "error_code = :code, updated_at = now(), "
+                + "key_generation = case when key_generation = :generation and not :last "
+                + "then :generation + 1 else key_generation end "
+                + "where media_id = (select id from record) and name = :name",
+                "media", mediaId, "name", name,
+                        "status", (lastGeneration ? BranchStatus.FAILED : BranchStatus.RETRYING).value(),
+                        "error", error, "code", errorCode.code(), "generation", generation, "last", lastGeneration)
                 .chain(() -> sinceStart(mediaId, name));
     }
 
     /** Records a failed attempt: {@code retrying}, or {@code failed} when no attempt will follow. */
     public Uni<Integer> failed(String mediaId, String name, String error, FailureCode errorCode, boolean fin) {
-        return lockingTheRecord(mediaId).chain(() -> update("status = ?1, error = ?2, errorCode = ?3, "
-                + "updatedAt = current_timestamp where mediaId = ?4 and name = ?5", fin ? BranchStatus.FAILED : BranchStatus.RETRYING, error, errorCode,
-                mediaId, name));
+        return branchWrite(RECORD_LOCKED + "update media_branch set status = :status, error = cast(:error as text), "
+                + "error_code = :code, updated_at = now() where media_id = (select id from record) and name = :name",
+                "media", mediaId, "name", name,
+                        "status", (fin ? BranchStatus.FAILED : BranchStatus.RETRYING).value(), "error", error,
+                        "code", errorCode.code());
     }
 
-    /**
-     * Takes the record's row lock for the rest of the transaction, before the branch's row: the order every branch
-     * write follows (the trigger that numbers a branch's change takes the record's row too, V10; an upsert's takes
-     * it before the branch's row, an update's after, so without this two attempts at one branch could deadlock).
-     */
-    private Uni<Void> lockingTheRecord(String mediaId) {
-        return getSession().chain(session -> session.createSelectionQuery("select m.id from Media m where m.id = :id",
-                String.class).setParameter("id", mediaId)
-                .setLockMode(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).getResultList()).replaceWithVoid();
+    /** One branch write: its statement, with its parameters as name, value pairs (a value may be null); its rows. */
+    private Uni<Integer> branchWrite(String sql, Object... parameters) {
+        return getSession().chain(session -> {
+            var query = session.createNativeQuery(sql);
+            for (int i = 0; i < parameters.length; i += 2) {
+                query.setParameter((String) parameters[i], parameters[i + 1]);
+            }
+            return query.executeUpdate();
+        });
     }
 
     public Uni<List<MediaBranch>> forMedia(String mediaId) {
