@@ -66,6 +66,14 @@ public final class MediaFixture {
 
     // ids and bodies
 
+    /** A JDBC connection to the profile's database, as the application's own (for locks held from outside). */
+    public static java.sql.Connection database() throws java.sql.SQLException {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        return java.sql.DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+    }
+
     /** A new media id, {@code prefix_} and 12 random hex digits. */
     public static String newId(String prefix) {
         return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);

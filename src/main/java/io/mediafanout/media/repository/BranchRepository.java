@@ -28,8 +28,12 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
      * write follows (the trigger that numbers a branch's change takes the record's row too, V10, in the same mode;
      * an upsert's trigger would take it before the branch's row, an update's after, so without this two attempts at
      * one branch could deadlock). A locking CTE is never inlined: it runs before the write reads any branch row.
+     * What the statement checks of the record it reads from this row: a row locked after a wait is its newest
+     * version, whereas any other read of the record in the statement sees it as it was when the statement began.
+     * (The branch row an update writes was inserted by its branch's {@link #started}, committed before the update
+     * began: visible to it.)
      */
-    private static final String RECORD_LOCKED = "with record as (select id from media where id = :media "
+    private static final String RECORD_LOCKED = "with record as (select id, status from media where id = :media "
             + "for no key update) ";
 
     /**
@@ -41,7 +45,7 @@ public class BranchRepository implements PanacheRepositoryBase<MediaBranch, Medi
         return branchWrite(RECORD_LOCKED
                 + "insert into media_branch (media_id, name, status, attempts, key_generation, started_at) "
                 + "select cast(:media as varchar), cast(:name as varchar), :running, 1, cast(:generation as int), "
-                + "now() from record where exists (select 1 from media where id = :media and status <> :cancelled) "
+                + "now() from record where record.status <> :cancelled "
                 + "on conflict (media_id, name) do update set status = :running, "
                 + "attempts = media_branch.attempts + 1, "
                 + "key_generation = greatest(media_branch.key_generation, :generation), "

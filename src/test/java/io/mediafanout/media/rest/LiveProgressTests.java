@@ -159,10 +159,7 @@ class LiveProgressTests {
     }
 
     private static java.sql.Connection database() throws java.sql.SQLException {
-        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-        return java.sql.DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+        return MediaFixture.database();
     }
 
     /** Opens the stream; its messages land in {@code into} as they arrive; the future ends with the stream. */

@@ -164,6 +164,44 @@ class CancelTests {
         assertThat(media(id).getString("status")).isEqualTo("cancelled");
     }
 
+    /**
+     * The cancel commits while the branches' first steps wait for the record's row (the cancel holds it): each step
+     * reads the record as the cancel left it, not as it was when its statement began, and creates no task.
+     */
+    @Test
+    void aCancelCommittedWhileTheFirstStepsWaitForTheRecordCreatesNoTask() throws Exception {
+        String id = newId();
+        JsonNode uploaded = upload(id);
+        try (java.sql.Connection cancel = MediaFixture.database(); java.sql.Connection watch = MediaFixture.database();
+                var waiting = watch.prepareStatement("select count(*) from pg_stat_activity where datname = "
+                        + "current_database() and wait_event_type = 'Lock' and query ilike '%media_branch%'")) {
+            cancel.setAutoCommit(false);
+            try (var update = cancel.prepareStatement("update media set status = 'cancelled', updated_at = now() "
+                    + "where id = ?")) {
+                update.setString(1, id);
+                assertThat(update.executeUpdate()).isEqualTo(1);
+            }
+            CompletableFuture<ExecutorEmulator.Run> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return fixture().emulator(FN, 3).runEvent(uploaded);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await("a branch's first step waiting for the record").atMost(Duration.ofSeconds(30)).until(() -> {
+                try (var rows = waiting.executeQuery()) {
+                    return rows.next() && rows.getInt(1) > 0;
+                }
+            });
+            cancel.commit();
+
+            ExecutorEmulator.Run done = run.get(60, TimeUnit.SECONDS);
+            assertThat(done.status()).isEqualTo("failed");
+            assertThat(done.output().path("message").asText()).startsWith("media " + id + " was cancelled: ");
+        }
+        assertThat(FakeIttybit.requests(id)).as("Ittybit calls").isEmpty();
+    }
+
     @Test
     void aRecordCancelledWhileItsBranchWaitsOutARateLimitGetsNoTaskWhenTheCreateIsTriedAgain() throws Exception {
         String id = newId();
