@@ -84,8 +84,9 @@ public class LiveStreamAccess {
 
     /** The header, else the query parameter for clients that cannot set headers (as {@link MediaResource#events}). */
     private static String lastEventId(ContainerRequestContext request) {
-        String header = request.getHeaderString("Last-Event-ID");
-        return header != null ? header : request.getUriInfo().getQueryParameters().getFirst("lastEventId");
+        String header = request.getHeaderString(MediaResource.LAST_EVENT_ID_HEADER);
+        return header != null ? header
+                : request.getUriInfo().getQueryParameters().getFirst(MediaResource.LAST_EVENT_ID_PARAMETER);
     }
 
     static RestResponse<Problem> full(LiveMedia.TooManyStreamsException full) {

@@ -104,6 +104,9 @@ public class MediaResource {
     static final String EVENT_STREAM_DOC = "A text/event-stream: each message has `event: media`, `id:` the record's "
             + "version and `data:` the record as JSON (a MediaResponse, as GET /media/{id} returns it); comment lines "
             + "(`: keep-alive`) keep the connection open";
+    /** Where a client resuming a record's stream names the last message it has: the header, else the query. */
+    static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
+    static final String LAST_EVENT_ID_PARAMETER = "lastEventId";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -270,8 +273,8 @@ public class MediaResource {
     @APIResponse(responseCode = "401", description = "No credentials, or a stream token that is invalid, expired or for "
             + "another record")
     public Multi<OutboundSseEvent> events(@PathParam("id") String id,
-            @Parameter(description = "The last message id the client has: resume after it") @HeaderParam("Last-Event-ID") String lastEventId,
-            @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdQuery,
+            @Parameter(description = "The last message id the client has: resume after it") @HeaderParam(LAST_EVENT_ID_HEADER) String lastEventId,
+            @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam(LAST_EVENT_ID_PARAMETER) String lastEventIdQuery,
             @Context Sse sse) {
         Caller caller = callers.of(identity);
         long lastSeen = LiveMedia.lastSeen(lastEventId != null ? lastEventId : lastEventIdQuery);
