@@ -22,9 +22,14 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
-/** Scenario W in cloud mode: the signed discovery of {@code durable-branches} gets the same ops, signed (72). */
+/**
+ * Scenario W in cloud mode: the signed discovery of {@code durable-branches} gets the same ops, signed (72). Served by
+ * the app of {@link CloudModeBenchRunTests} (bench mode in cloud mode): its
+ * other functions change no answer to a call of {@code durable-branches}, and no introspection is replayed here (the
+ * one that counts functions is {@link DurableTranscriptTests}'), so one application serves both classes.
+ */
 @QuarkusTest
-@TestProfile(DurableReferenceProfile.Cloud.class)
+@TestProfile(BenchModeProfile.Cloud.class)
 class CloudDurableTranscriptTests {
 
     @TestHTTPResource("/api/inngest")

@@ -1,6 +1,5 @@
 package io.mediafanout.inngest;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -13,15 +12,5 @@ public class DurableReferenceProfile extends BenchModeProfile {
     protected Map<String, String> extra() {
         return Map.of("quarkus.arc.exclude-types",
                 "io.mediafanout.bench.BenchFunction,io.mediafanout.bench.RepeatDemoFunction");
-    }
-
-    /** The same in cloud mode, with the signing key of the cloud transcripts. */
-    public static class Cloud extends DurableReferenceProfile {
-        @Override
-        protected Map<String, String> extra() {
-            Map<String, String> config = new HashMap<>(super.extra());
-            config.putAll(new BenchModeProfile.Cloud().extra());
-            return config;
-        }
     }
 }
