@@ -1,13 +1,19 @@
 package io.mediafanout.inngest;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * The SDK's resolved settings: mode (dev or cloud), base URLs and keys, following the precedence rules of the
@@ -33,6 +39,7 @@ public class InngestEnvironment {
     private final boolean dev;
     private final String apiBaseUrl;
     private final String eventApiBaseUrl;
+    private final List<String> settingProblems;
 
     public InngestEnvironment(InngestConfig config) {
         this.config = config;
@@ -46,25 +53,44 @@ public class InngestEnvironment {
         this.eventApiBaseUrl = (config.eventApiBaseUrl().or(config::baseUrl).or(() -> devUrl)
                 .orElse(modeDefault != null ? modeDefault : CLOUD_EVENT_API));
         boolean production = LaunchMode.current() == LaunchMode.NORMAL;
-        if (dev && production && !config.allowDevModeInProd()) {
-            throw new IllegalStateException("INNGEST_DEV is set in the production profile: dev mode sends to a local "
-                    + "dev server and verifies no signature without INNGEST_SIGNING_KEY. Unset INNGEST_DEV, or set "
+        List<String> problems = new ArrayList<>();
+        if (production && dev && !config.allowDevModeInProd()) {
+            problems.add("INNGEST_DEV is set in the production profile: dev mode sends to a local dev server and "
+                    + "verifies no signature without INNGEST_SIGNING_KEY. Unset INNGEST_DEV, or set "
                     + "INNGEST_ALLOW_DEV_MODE_IN_PROD=true if this is on purpose");
         }
-        if (!dev && production && config.signingKey().isPresent() && config.serveOrigin().isEmpty()) {
-            throw new IllegalStateException("INNGEST_SERVE_ORIGIN is not set: in cloud mode the app registers only "
-                    + "the origin it is configured with (e.g. https://service.example.com), never a request's Host");
+        if (production && !dev && config.signingKey().isEmpty()) {
+            problems.add("Inngest is in cloud mode but INNGEST_SIGNING_KEY is not set: set INNGEST_SIGNING_KEY (and "
+                    + "INNGEST_SIGNING_KEY_FALLBACK while rotating), or INNGEST_DEV=1 to run against an Inngest dev "
+                    + "server");
         }
+        if (production && !dev && config.serveOrigin().isEmpty()) {
+            problems.add("INNGEST_SERVE_ORIGIN is not set: in cloud mode the app registers only the origin it is "
+                    + "configured with (e.g. https://service.example.com), never a request's Host");
+        }
+        this.settingProblems = List.copyOf(problems);
         if (dev) {
             Log.infof("Inngest SDK in dev mode (API %s): %s", apiBaseUrl, config.signingKey().isPresent()
                     ? "requests must be signed with INNGEST_SIGNING_KEY" : "signatures are not verified");
-        } else if (config.signingKey().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
-            throw new IllegalStateException("Inngest is in cloud mode but INNGEST_SIGNING_KEY is not set: set "
-                    + "INNGEST_SIGNING_KEY (and INNGEST_SIGNING_KEY_FALLBACK while rotating), or INNGEST_DEV=1 to "
-                    + "run against an Inngest dev server");
-        } else if (config.signingKey().isEmpty()) {
+        } else if (config.signingKey().isEmpty() && !production) {
             Log.error("Inngest SDK in cloud mode but INNGEST_SIGNING_KEY is not set: every request to the serve "
                     + "endpoint will be refused. Set INNGEST_SIGNING_KEY, or INNGEST_DEV=1 for local development.");
+        }
+    }
+
+    /**
+     * What in the SDK's settings the production profile cannot run with (dev mode not allowed, cloud mode without a
+     * signing key or a serve origin), each with the setting to change; empty otherwise. The application reports these
+     * beside its own problems, all at once, in a start-up observer of priority {@code PLATFORM_BEFORE}; an application
+     * that does not is refused by {@link #refuseToStartWithBadSettings} just after.
+     */
+    public List<String> settingProblems() {
+        return settingProblems;
+    }
+
+    void refuseToStartWithBadSettings(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 1) StartupEvent start) {
+        if (!settingProblems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", settingProblems));
         }
     }
 

@@ -38,77 +38,74 @@ class ProductionProcessIT {
 
     /**
      * Settings under which the jar must refuse to start, each launched as a pod runs it (the shipped JVM options:
-     * C1 only, a quicker start), all together before the tests; each exits on its own and its test checks how.
+     * C1 only, a quicker start), both together before the tests; each exits on its own, naming every setting that
+     * stopped it, and each test checks the one it is about: a production start in cloud mode with no secret set at
+     * all, and one in dev mode (not allowed in production) with bad per-branch settings in its environment.
      */
-    static Replica withoutSigningKey;
-    static Replica devModeNotAllowed;
-    static Replica withoutServeOrigin;
-    static Replica withoutApiKeysOrIdentityProvider;
-    static Replica withoutIttybitKey;
-    static Replica badHouseStyleInTheEnvironment;
-    static Replica badRetryPolicyInTheEnvironment;
+    static Replica withNothingSetInCloudMode;
+    static Replica inDevModeWithBadBranchSettings;
 
     @BeforeAll
     static void launchTheRefusalsTogether() throws Exception {
-        String ittybitUrl = new FakeIttybit().start().get("quarkus.rest-client.ittybit.url");
-        withoutSigningKey = app.launch().asPod(256).set("media.ittybit.api-key", "k")
-                .set("quarkus.rest-client.ittybit.url", ittybitUrl).launch();
-        devModeNotAllowed = app.launch().asPod(256).set("inngest.dev", "1").set("media.ittybit.api-key", "k").launch();
-        withoutServeOrigin = app.launch().asPod(256).set("inngest.dev", "0")
-                .set("inngest.signing-key", "signkey-prod-" + "ab".repeat(32)).set("inngest.event-key", "e")
-                .set("media.ittybit.api-key", "k").launch();
-        withoutApiKeysOrIdentityProvider = app.launch().asPod(256).withFakes().devMode().set("media.api.keys", "")
+        withNothingSetInCloudMode = app.launch().asPod(256).set("inngest.dev", "0").set("media.api.keys", "")
                 .launch();
-        withoutIttybitKey = app.launch().asPod(256).devMode().launch();
         // per-branch settings are keyed by branch id, whose dashes an environment variable's name cannot tell apart
-        // from the dots: these two show that a Deployment's variables still reach them
-        badHouseStyleInTheEnvironment = app.launch().asPod(256).withFakes().devMode()
-                .env("MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT", "bmp").launch();
-        badRetryPolicyInTheEnvironment = app.launch().asPod(256).withFakes().devMode()
-                .env("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES", "-1").launch();
-        for (Replica refusal : List.of(withoutSigningKey, devModeNotAllowed, withoutServeOrigin,
-                withoutApiKeysOrIdentityProvider, withoutIttybitKey, badHouseStyleInTheEnvironment,
-                badRetryPolicyInTheEnvironment)) {
+        // from the dots: the Deployment's variables still reach them
+        inDevModeWithBadBranchSettings = app.launch().asPod(256).withFakes().set("inngest.dev", "1")
+                .env("MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT", "bmp").env("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES", "-1")
+                .launch();
+        for (Replica refusal : List.of(withNothingSetInCloudMode, inDevModeWithBadBranchSettings)) {
             refusal.process().waitFor(60, TimeUnit.SECONDS); // each test checks its own
         }
     }
 
     @Test
     void refusesToStartInCloudModeWithoutASigningKey() throws Exception {
-        assertRefusedToStart(withoutSigningKey, "INNGEST_SIGNING_KEY is not set");
+        assertRefusedToStart(withNothingSetInCloudMode, "INNGEST_SIGNING_KEY is not set");
     }
 
     @Test
     void refusesToStartInDevModeUnlessDevModeIsAllowedInProduction() throws Exception {
-        assertRefusedToStart(devModeNotAllowed, "INNGEST_DEV is set in the production profile",
+        assertRefusedToStart(inDevModeWithBadBranchSettings, "INNGEST_DEV is set in the production profile",
                 "INNGEST_ALLOW_DEV_MODE_IN_PROD");
     }
 
     @Test
     void refusesToStartInCloudModeWithoutAServeOrigin() throws Exception {
-        assertRefusedToStart(withoutServeOrigin, "INNGEST_SERVE_ORIGIN is not set");
+        assertRefusedToStart(withNothingSetInCloudMode, "INNGEST_SERVE_ORIGIN is not set");
+    }
+
+    @Test
+    void refusesToStartInCloudModeWithoutAnEventKey() throws Exception {
+        assertRefusedToStart(withNothingSetInCloudMode, "INNGEST_EVENT_KEY is not set");
     }
 
     @Test
     void refusesToStartWithoutMediaApiKeysOrAnIdentityProvider() throws Exception {
-        assertRefusedToStart(withoutApiKeysOrIdentityProvider, "MEDIA_API_KEYS is not set",
-                "QUARKUS_OIDC_AUTH_SERVER_URL");
+        assertRefusedToStart(withNothingSetInCloudMode, "MEDIA_API_KEYS is not set", "QUARKUS_OIDC_AUTH_SERVER_URL");
     }
 
     @Test
     void refusesToStartWithoutAnIttybitKey() throws Exception {
-        assertRefusedToStart(withoutIttybitKey, "ITTYBIT_API_KEY is not set");
+        assertRefusedToStart(withNothingSetInCloudMode, "ITTYBIT_API_KEY is not set");
     }
 
     @Test
     void readsEachBranchsHouseStyleFromItsEnvironmentVariable() throws Exception {
-        assertRefusedToStart(badHouseStyleInTheEnvironment, "invalid setting media.outputs.poster-image.format",
+        assertRefusedToStart(inDevModeWithBadBranchSettings, "invalid setting media.outputs.poster-image.format",
                 "webp, jpeg, png, avif");
     }
 
     @Test
     void readsEachBranchsRetryPolicyFromItsEnvironmentVariable() throws Exception {
-        assertRefusedToStart(badRetryPolicyInTheEnvironment, "media.ittybit.poster-image.retry.max-retries", "is -1");
+        assertRefusedToStart(inDevModeWithBadBranchSettings, "media.ittybit.poster-image.retry.max-retries", "is -1");
+    }
+
+    /** Every setting that stops a start is named in the one message it exits with, not one per failed start. */
+    @Test
+    void namesEverySettingThatStopsTheStartInOneMessage() throws Exception {
+        assertRefusedToStart(withNothingSetInCloudMode, "5 settings prevent the start: 1) ", " 5) ");
+        assertRefusedToStart(inDevModeWithBadBranchSettings, "3 settings prevent the start: 1) ", " 3) ");
     }
 
     /** The jar exits (within 60 s of its launch) with an error whose log says {@code reasons}. */

@@ -229,6 +229,11 @@ public interface MediaConfig {
          */
         Optional<java.util.List<String>> keys();
 
+        /** Whether at least one key is configured (blank entries are none). */
+        default boolean hasKeys() {
+            return keys().orElse(java.util.List.of()).stream().anyMatch(key -> !key.isBlank());
+        }
+
         /** Requests per second each key may make on average. */
         @WithDefault("20")
         int rateLimitPerSecond();

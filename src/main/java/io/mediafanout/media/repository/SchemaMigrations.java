@@ -54,8 +54,11 @@ public class SchemaMigrations {
         this.flyway = flyway;
     }
 
-    /** First of the start-up observers: nothing reads or writes the database before the schema is current. */
-    void atStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
+    /**
+     * First of the start-up observers but the settings checks (priority {@code PLATFORM_BEFORE}: a pod refused for its
+     * settings changes no schema): nothing reads or writes the database before the schema is current.
+     */
+    void atStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 1) StartupEvent start) {
         atStart = migrate();
     }
 

@@ -33,17 +33,28 @@ import io.mediafanout.media.domain.Upload.InvalidUploadException;
 public class OutputOptions {
 
     private final Outputs defaults;
+    /** What in the settings is wrong, or null: {@link #defaults()} reports it, first at start. */
+    private final String badSetting;
 
     /**
      * The settings ({@link MediaConfig#outputs()}) are looked up by the names the {@link Branch} table gives them, so
      * that environment variables such as {@code MEDIA_OUTPUTS_POSTER_IMAGE_TIME} are found too; a setting that names
-     * no option of its branch stops the start.
+     * no option of its branch, or a bad value, stops the start ({@code RequiredSettings} calls {@link #defaults()},
+     * beside the other settings checks).
      */
     public OutputOptions(MediaConfig settings, Config config) {
-        for (Branch branch : Branch.values()) {
-            refuseUnknown(branch, settings.outputs().get(branch.id()).options().keySet());
+        Outputs built = null;
+        String bad = null;
+        try {
+            for (Branch branch : Branch.values()) {
+                refuseUnknown(branch, settings.outputs().get(branch.id()).options().keySet());
+            }
+            built = defaults(config);
+        } catch (IllegalStateException e) {
+            bad = e.getMessage();
         }
-        this.defaults = defaults(config);
+        this.defaults = built;
+        this.badSetting = bad;
     }
 
     private static void refuseUnknown(Branch branch, Set<String> written) {
@@ -56,8 +67,11 @@ public class OutputOptions {
         }
     }
 
-    /** Every branch with the configured options. */
+    /** Every branch with the configured options; an {@link IllegalStateException} when a setting is wrong. */
     public Outputs defaults() {
+        if (badSetting != null) {
+            throw new IllegalStateException(badSetting);
+        }
         return defaults;
     }
 

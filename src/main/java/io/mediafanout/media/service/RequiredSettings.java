@@ -1,9 +1,17 @@
 package io.mediafanout.media.service;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.mediafanout.inngest.InngestEnvironment;
+import io.mediafanout.media.config.ConfigSwitches;
 import io.mediafanout.media.config.MediaConfig;
 import io.mediafanout.media.service.callbacks.CallbackUrls;
 import io.mediafanout.media.service.pipeline.BranchFlow;
@@ -12,28 +20,64 @@ import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * The service refuses to start with settings it cannot work with. Each rule lives with the settings it checks (the
+ * The service refuses to start with settings it cannot work with, and names every such setting at once: whoever
+ * deploys it fixes them in one go instead of one per failed start. Each rule lives with the settings it checks (the
  * {@code check} methods of {@link MediaConfig}'s groups, {@link OutputOptions} for the output defaults,
- * {@link BranchFlow} for the steps a run may take); this runs
- * them at start, with what they need: the launch mode, the callback URL rules, and the Inngest mode (in production
- * cloud mode the event key is required: uploads, webhooks and the media events are sent with it).
+ * {@link BranchFlow} for the steps a run may take, {@link InngestEnvironment#settingProblems()} for the SDK's); this
+ * runs them first of the start-up observers (before the schema migrations: a pod that cannot start changes nothing),
+ * with what they need: the launch mode, the callback URL rules, and the Inngest mode (in production cloud mode the
+ * event key is required: uploads, webhooks and the media events are sent with it). In production the media API needs
+ * API keys or an identity provider.
  */
 @Singleton
 public class RequiredSettings {
 
-    void check(@Observes StartupEvent start, MediaConfig config, InngestEnvironment inngest, CallbackUrls callbackUrls,
-            OutputOptions outputs) {
+    private final boolean oidc;
+
+    RequiredSettings(@ConfigProperty(name = ConfigSwitches.OIDC_ENABLED, defaultValue = "false") boolean oidc) {
+        this.oidc = oidc;
+    }
+
+    void check(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start, MediaConfig config,
+            InngestEnvironment inngest, CallbackUrls callbackUrls, OutputOptions outputs) {
         boolean production = LaunchMode.current() == LaunchMode.NORMAL;
-        outputs.defaults(); // built (and checked) now: a bad media.outputs.* setting stops the start
-        config.callbacks().check(url -> callbackUrls.parse(url, "MEDIA_CALLBACKS_DEFAULT_URL"));
-        config.ittybit().check(production);
-        config.owners().check();
-        config.live().check();
-        BranchFlow.checkStepBudget(config.ittybit().poll().maxReads(), config.ittybit().rateLimit().maxWaits());
-        FanoutFunction.throttle(config);
+        List<String> problems = new ArrayList<>(inngest.settingProblems());
+        collect(problems, outputs::defaults); // built (and checked) now: a bad media.outputs.* setting stops the start
+        collect(problems, () -> config.callbacks().check(url -> callbackUrls.parse(url, "MEDIA_CALLBACKS_DEFAULT_URL")));
+        collect(problems, () -> config.ittybit().check(production));
+        collect(problems, () -> config.owners().check());
+        collect(problems, () -> config.live().check());
+        collect(problems, () -> BranchFlow.checkStepBudget(config.ittybit().poll().maxReads(),
+                config.ittybit().rateLimit().maxWaits()));
+        collect(problems, () -> FanoutFunction.throttle(config));
         if (production && !inngest.isDev() && inngest.eventKey().isEmpty()) {
-            throw new IllegalStateException("INNGEST_EVENT_KEY is not set: uploads, Ittybit webhooks and the "
-                    + "media/ready, media/failed and media/cancelled events are sent to Inngest with it (or set INNGEST_DEV=1 locally)");
+            problems.add("INNGEST_EVENT_KEY is not set: uploads, Ittybit webhooks and the media/ready, media/failed "
+                    + "and media/cancelled events are sent to Inngest with it (or set INNGEST_DEV=1 locally)");
+        }
+        if (production && !config.api().hasKeys() && !oidc) {
+            problems.add("MEDIA_API_KEYS is not set and no identity provider is configured: in production the media "
+                    + "API needs at least one API key (MEDIA_API_KEYS) or OIDC access tokens "
+                    + "(QUARKUS_OIDC_AUTH_SERVER_URL); see README, 'Calling the media API'");
+        }
+        if (problems.size() == 1) {
+            throw new IllegalStateException(problems.get(0));
+        }
+        if (!problems.isEmpty()) {
+            StringBuilder message = new StringBuilder(problems.size() + " settings prevent the start:");
+            for (int i = 0; i < problems.size(); i++) {
+                message.append(' ').append(i + 1).append(") ").append(problems.get(i));
+                message.append(i + 1 < problems.size() ? ";" : "");
+            }
+            throw new IllegalStateException(message.toString());
+        }
+    }
+
+    /** Runs a check and keeps the problem it reports (its first), so that the others still run. */
+    private static void collect(List<String> problems, Runnable check) {
+        try {
+            check.run();
+        } catch (IllegalStateException problem) {
+            problems.add(problem.getMessage());
         }
     }
 }

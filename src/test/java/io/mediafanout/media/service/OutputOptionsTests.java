@@ -53,10 +53,10 @@ class OutputOptionsTests {
 
     @Test
     void aHouseStyleOutsideTheRulesStopsTheServiceAtStart() {
-        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.gif-preview.end", "60")))
+        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.gif-preview.end", "60")).defaults())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("media.outputs.gif-preview.end");
-        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.poster-image.format", "bmp")))
+        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.poster-image.format", "bmp")).defaults())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("media.outputs.poster-image.format");
     }
@@ -144,7 +144,7 @@ class OutputOptionsTests {
 
     @Test
     void aSettingThatNamesNoOptionOfItsBranchStopsTheServiceAtStart() {
-        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.poster-image.tme", "3")))
+        assertThatThrownBy(() -> TestOutputs.options(Map.of("media.outputs.poster-image.tme", "3")).defaults())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("media.outputs.poster-image.tme").hasMessageContaining("time, width, format");
     }
