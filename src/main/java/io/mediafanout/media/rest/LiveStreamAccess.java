@@ -65,7 +65,9 @@ public class LiveStreamAccess {
                 // without a role that may read, the security checks answer (401, 403): nothing is looked up
                 .chain(identity -> !identity.hasRole(ApiKeys.READ) && !identity.hasRole(ApiKeys.ADMIN)
                         ? Uni.createFrom().nullItem()
-                        : refused(callers.of(identity), id, LiveMedia.lastSeen(lastEventId(request))));
+                        : refused(callers.of(identity), id, MediaResource.lastSeen(
+                                request.getHeaderString(MediaResource.LAST_EVENT_ID_HEADER), request.getUriInfo()
+                                        .getQueryParameters().getFirst(MediaResource.LAST_EVENT_ID_PARAMETER))));
     }
 
     /**
@@ -80,13 +82,6 @@ public class LiveStreamAccess {
                     }
                     return LiveMedia.seenToTheEnd(details, lastSeen) ? RestResponse.noContent() : null;
                 }));
-    }
-
-    /** The header, else the query parameter for clients that cannot set headers (as {@link MediaResource#events}). */
-    private static String lastEventId(ContainerRequestContext request) {
-        String header = request.getHeaderString(MediaResource.LAST_EVENT_ID_HEADER);
-        return header != null ? header
-                : request.getUriInfo().getQueryParameters().getFirst(MediaResource.LAST_EVENT_ID_PARAMETER);
     }
 
     static RestResponse<Problem> full(LiveMedia.TooManyStreamsException full) {
