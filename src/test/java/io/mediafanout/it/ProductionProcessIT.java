@@ -40,8 +40,10 @@ class ProductionProcessIT {
      * Settings under which the jar must refuse to start, each launched as a pod runs it (the shipped JVM options:
      * C1 only, a quicker start), both together before the tests; each exits on its own, naming every setting that
      * stopped it, and each test checks the one it is about: a production start in cloud mode with no secret set at
-     * all, and one in dev mode (not allowed in production) with bad per-branch settings in its environment.
+     * all, and one in dev mode (not allowed in production) with a malformed API key and bad per-branch settings in its
+     * environment.
      */
+    static final String MALFORMED_API_KEY = "ci:" + "ab".repeat(32) + ":media-write";
     static Replica withNothingSetInCloudMode;
     static Replica inDevModeWithBadBranchSettings;
 
@@ -52,7 +54,7 @@ class ProductionProcessIT {
         // per-branch settings are keyed by branch id, whose dashes an environment variable's name cannot tell apart
         // from the dots: the Deployment's variables still reach them
         inDevModeWithBadBranchSettings = app.launch().asPod(256).withFakes().set("inngest.dev", "1")
-                .env("MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT", "bmp").env("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES", "-1")
+                .set("media.api.keys", MALFORMED_API_KEY).env("MEDIA_OUTPUTS_POSTER_IMAGE_FORMAT", "bmp").env("MEDIA_ITTYBIT_POSTER_IMAGE_RETRY_MAX_RETRIES", "-1")
                 .launch();
         for (Replica refusal : List.of(withNothingSetInCloudMode, inDevModeWithBadBranchSettings)) {
             refusal.process().waitFor(60, TimeUnit.SECONDS); // each test checks its own
@@ -91,6 +93,12 @@ class ProductionProcessIT {
     }
 
     @Test
+    void refusesToStartWithAMalformedApiKeyWithoutEchoingIt() throws Exception {
+        assertRefusedToStart(inDevModeWithBadBranchSettings, "MEDIA_API_KEYS has an entry that is not");
+        assertThat(inDevModeWithBadBranchSettings.logText()).doesNotContain(MALFORMED_API_KEY);
+    }
+
+    @Test
     void readsEachBranchsHouseStyleFromItsEnvironmentVariable() throws Exception {
         assertRefusedToStart(inDevModeWithBadBranchSettings, "invalid setting media.outputs.poster-image.format",
                 "webp, jpeg, png, avif");
@@ -105,7 +113,7 @@ class ProductionProcessIT {
     @Test
     void namesEverySettingThatStopsTheStartInOneMessage() throws Exception {
         assertRefusedToStart(withNothingSetInCloudMode, "5 settings prevent the start: 1) ", " 5) ");
-        assertRefusedToStart(inDevModeWithBadBranchSettings, "3 settings prevent the start: 1) ", " 3) ");
+        assertRefusedToStart(inDevModeWithBadBranchSettings, "4 settings prevent the start: 1) ", " 4) ");
     }
 
     /** The jar exits (within 60 s of its launch) with an error whose log says {@code reasons}. */

@@ -229,11 +229,6 @@ public interface MediaConfig {
          */
         Optional<java.util.List<String>> keys();
 
-        /** Whether at least one key is configured (blank entries are none). */
-        default boolean hasKeys() {
-            return keys().orElse(java.util.List.of()).stream().anyMatch(key -> !key.isBlank());
-        }
-
         /** Requests per second each key may make on average. */
         @WithDefault("20")
         int rateLimitPerSecond();
@@ -301,18 +296,28 @@ public interface MediaConfig {
 
         /**
          * In production an API key; every branch's retry policy ({@code media.ittybit.<branch>.retry.*}) and the poll
-         * settings valid.
+         * settings valid: one check each, so that start-up names every problem among them at once.
          */
-        default void check(boolean production) {
-            if (production && apiKey().isEmpty()) {
-                throw new IllegalStateException("ITTYBIT_API_KEY is not set: the pipeline cannot create Ittybit tasks "
-                        + "without it (set ITTYBIT_API_KEY, and ITTYBIT_API_URL for an Ittybit-compatible server)");
-            }
-            poll().check();
-            rateLimit().check();
+        default java.util.List<Runnable> checks(boolean production) {
+            java.util.List<Runnable> checks = new java.util.ArrayList<>();
+            checks.add(() -> {
+                if (production && apiKey().isEmpty()) {
+                    throw new IllegalStateException("ITTYBIT_API_KEY is not set: the pipeline cannot create Ittybit "
+                            + "tasks without it (set ITTYBIT_API_KEY, and ITTYBIT_API_URL for an Ittybit-compatible "
+                            + "server)");
+                }
+            });
+            checks.add(() -> poll().check());
+            checks.add(() -> rateLimit().check());
             for (Branch branch : Branch.values()) {
-                retry(branch).check("media.ittybit." + branch.id() + ".retry.");
+                checks.add(() -> retry(branch).check("media.ittybit." + branch.id() + ".retry."));
             }
+            return checks;
+        }
+
+        /** All of {@link #checks}, in turn: the first problem stops it. */
+        default void check(boolean production) {
+            checks(production).forEach(Runnable::run);
         }
     }
 

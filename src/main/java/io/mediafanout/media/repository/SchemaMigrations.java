@@ -55,10 +55,11 @@ public class SchemaMigrations {
     }
 
     /**
-     * First of the start-up observers but the settings checks (priority {@code PLATFORM_BEFORE}: a pod refused for its
-     * settings changes no schema): nothing reads or writes the database before the schema is current.
+     * First of the start-up observers but the settings checks (the application's at {@code PLATFORM_BEFORE}, the
+     * Inngest SDK's at {@code PLATFORM_BEFORE + 1}: a pod refused for its settings changes no schema): nothing reads or
+     * writes the database before the schema is current.
      */
-    void atStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 1) StartupEvent start) {
+    void atStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 2) StartupEvent start) {
         atStart = migrate();
     }
 

@@ -107,14 +107,6 @@ public class MediaResource {
     /** Where a client resuming a record's stream names the last message it has: the header, else the query. */
     static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
     static final String LAST_EVENT_ID_PARAMETER = "lastEventId";
-
-    /**
-     * The version a resuming client has seen: the {@code Last-Event-ID} header, else the query parameter (clients that
-     * cannot set headers); read by the stream's route and, before it, by {@link LiveStreamAccess}'s 204.
-     */
-    static long lastSeen(String header, String query) {
-        return LiveMedia.lastSeen(header != null ? header : query);
-    }
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -288,6 +280,14 @@ public class MediaResource {
         long lastSeen = lastSeen(lastEventId, lastEventIdQuery);
         // LiveStreamAccess has shown the record exists and is the caller's (a 404 otherwise, before the stream)
         return live.watch(id, caller, lastSeen).map(message -> event(message, sse));
+    }
+
+    /**
+     * The version a resuming client has seen: the {@code Last-Event-ID} header, else the query parameter (clients that
+     * cannot set headers); read by {@link #events} and, before it, by {@link LiveStreamAccess}'s 204.
+     */
+    static long lastSeen(String header, String query) {
+        return LiveMedia.lastSeen(header != null ? header : query);
     }
 
     /** A stream token: the URL that opens the record's stream with it, the token alone, and when it expires. */

@@ -6,6 +6,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.mediafanout.media.config.ConfigSwitches;
+import io.mediafanout.media.service.SettingsCheck;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
@@ -13,11 +14,11 @@ import io.quarkus.runtime.StartupEvent;
 /**
  * Who may call the media API: holders of an API key ({@link ApiKeys}), and, where an identity provider is configured
  * ({@code QUARKUS_OIDC_AUTH_SERVER_URL}, see {@link ConfigSwitches}), holders of one of its access tokens. Production
- * refuses to start with neither ({@code RequiredSettings}); dev and test mode with neither leave the API open, and say
- * so.
+ * refuses to start with neither (a {@link SettingsCheck}: named with every other bad setting); dev and test mode with
+ * neither leave the API open, and say so.
  */
 @Singleton
-public class MediaApiAccess {
+public class MediaApiAccess implements SettingsCheck {
 
     private final ApiKeys keys;
     private final boolean oidc;
@@ -28,6 +29,15 @@ public class MediaApiAccess {
         this.keys = keys;
         this.oidc = oidc;
         this.open = keys.isEmpty() && !oidc && LaunchMode.current() != LaunchMode.NORMAL;
+    }
+
+    @Override
+    public void check(boolean production) {
+        if (production && keys.isEmpty() && !oidc) {
+            throw new IllegalStateException("MEDIA_API_KEYS is not set and no identity provider is configured: in "
+                    + "production the media API needs at least one API key (MEDIA_API_KEYS) or OIDC access tokens "
+                    + "(QUARKUS_OIDC_AUTH_SERVER_URL); see README, 'Calling the media API'");
+        }
     }
 
     void announce(@Observes StartupEvent start) {

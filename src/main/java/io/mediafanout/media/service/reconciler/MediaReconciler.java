@@ -63,8 +63,8 @@ public class MediaReconciler {
         this.config = config.reconciler();
     }
 
+    /** Warns when records of slow runs would be marked abandoned (its settings are checked by RequiredSettings). */
     void check(@Observes StartupEvent start, BranchFlow branches) {
-        config.check();
         Duration longest = branches.longestWait();
         if (config.maxAge().compareTo(longest) < 0) {
             Log.warnf("media.reconciler.max-age (%s) is shorter than the longest a run may wait for Ittybit with these "
