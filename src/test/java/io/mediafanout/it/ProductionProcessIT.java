@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,7 +33,7 @@ import io.mediafanout.testing.RecordingHttpServer;
  */
 class ProductionProcessIT {
 
-    /** The database; each test starts the jar with settings of its own. */
+    /** The database; each test starts the jar with settings of its own, or reads the start they share. */
     @RegisterExtension
     static final PackagedApp app = PackagedApp.create();
 
@@ -47,8 +48,25 @@ class ProductionProcessIT {
     static Replica withNothingSetInCloudMode;
     static Replica inDevModeWithBadBranchSettings;
 
+    /**
+     * A start as production configures it beyond the keys, launched with the refusals: on a new database, an identity
+     * provider's access tokens instead of API keys, spans sent to an OTLP collector. Three tests read it (the
+     * migration, the tokens, the spans): one start instead of three.
+     */
+    static RecordingHttpServer collector;
+    static Map<String, String> newDatabase;
+    static Replica configured;
+
     @BeforeAll
-    static void launchTheRefusalsTogether() throws Exception {
+    static void launchTheRefusalsAndAConfiguredStartTogether() throws Exception {
+        collector = new RecordingHttpServer().route("POST", "/", request -> new RecordingHttpServer.Reply(200, "",
+                Map.of()));
+        newDatabase = app.newDatabase();
+        configured = app.launch().withFakes().devMode().setAll(newDatabase)
+                .set("media.api.keys", "").setAll(FakeOidcProvider.settings())
+                .set("quarkus.otel.exporter.otlp.traces.endpoint", collector.url())
+                .set("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf")
+                .set("quarkus.otel.bsp.schedule.delay", "PT0.2S").launch();
         withNothingSetInCloudMode = app.launch().asPod(256).set("inngest.dev", "0").set("media.api.keys", "")
                 .launch();
         // per-branch settings are keyed by branch id, whose dashes an environment variable's name cannot tell apart
@@ -58,6 +76,14 @@ class ProductionProcessIT {
                 .launch();
         for (Replica refusal : List.of(withNothingSetInCloudMode, inDevModeWithBadBranchSettings)) {
             refusal.process().waitFor(60, TimeUnit.SECONDS); // each test checks its own
+        }
+        configured.awaitReady();
+    }
+
+    @AfterAll
+    static void stopTheCollector() {
+        if (collector != null) {
+            collector.close();
         }
     }
 
@@ -128,24 +154,19 @@ class ProductionProcessIT {
      */
     @Test
     void exportsItsSpansOverOtlpWhenACollectorIsConfigured() throws Exception {
-        try (RecordingHttpServer collector = new RecordingHttpServer()
-                .route("POST", "/", request -> new RecordingHttpServer.Reply(200, "", Map.of()));
-                Replica service = app.launch().withFakes().devMode()
-                        .set("quarkus.otel.exporter.otlp.traces.endpoint", collector.url())
-                        .set("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf")
-                        .set("quarkus.otel.bsp.schedule.delay", "PT0.2S").start()) {
-            assertThat(service.get("/media?limit=1").statusCode()).isEqualTo(200);
-            // batches leave on a schedule: spans of the start (database, scheduler) may come in a batch of their own
-            PackagedFixture.await("the request's span is exported; log: " + service.log(), Duration.ofSeconds(20),
-                    () -> !collector.received(r -> r.path().equals("/v1/traces") && r.body().contains("/media"))
-                            .isEmpty());
-            assertThat(collector.received(r -> r.path().equals("/v1/traces"))).as("log: " + service.log())
-                    .isNotEmpty().allSatisfy(r -> {
-                        assertThat(r.header("content-type")).isEqualTo("application/x-protobuf");
-                        assertThat(r.body()).contains("media-fanout");
-                    })
-                    .anySatisfy(r -> assertThat(r.body()).as("the request's span").contains("/media"));
-        }
+        String token = FakeOidcProvider.token().subject("ops").roles("media:read").authorization();
+        assertThat(configured.send(configured.request("/media?limit=1").header("Authorization", token)).statusCode())
+                .as("log: " + configured.log()).isEqualTo(200);
+        // batches leave on a schedule: spans of the start (database, scheduler) may come in a batch of their own
+        PackagedFixture.await("the request's span is exported; log: " + configured.log(), Duration.ofSeconds(20),
+                () -> !collector.received(r -> r.path().equals("/v1/traces") && r.body().contains("/media"))
+                        .isEmpty());
+        assertThat(collector.received(r -> r.path().equals("/v1/traces"))).as("log: " + configured.log())
+                .isNotEmpty().allSatisfy(r -> {
+                    assertThat(r.header("content-type")).isEqualTo("application/x-protobuf");
+                    assertThat(r.body()).contains("media-fanout");
+                })
+                .anySatisfy(r -> assertThat(r.body()).as("the request's span").contains("/media"));
     }
 
     /**
@@ -154,15 +175,12 @@ class ProductionProcessIT {
      */
     @Test
     void startsWithAnIdentityProviderAndNoApiKeys() throws Exception {
-        try (Replica service = app.launch().withFakes().devMode().set("media.api.keys", "")
-                .setAll(FakeOidcProvider.settings()).start()) {
-            String token = FakeOidcProvider.token().subject("ops").roles("media:read").authorization();
-            assertThat(service.send(service.request("/media?limit=1").header("Authorization", token)).statusCode())
-                    .as("log: " + service.log()).isEqualTo(200);
-            assertThat(service.get("/media?limit=1").statusCode()).isEqualTo(401);
-            assertThat(service.send(service.request("/media?limit=1")).statusCode()).isEqualTo(401);
-            assertThat(service.logText()).contains("OIDC access tokens accepted").doesNotContain(token.substring(7));
-        }
+        String token = FakeOidcProvider.token().subject("ops").roles("media:read").authorization();
+        assertThat(configured.send(configured.request("/media?limit=1").header("Authorization", token)).statusCode())
+                .as("log: " + configured.log()).isEqualTo(200);
+        assertThat(configured.get("/media?limit=1").statusCode()).isEqualTo(401);
+        assertThat(configured.send(configured.request("/media?limit=1")).statusCode()).isEqualTo(401);
+        assertThat(configured.logText()).contains("OIDC access tokens accepted").doesNotContain(token.substring(7));
     }
 
     /**
@@ -171,15 +189,10 @@ class ProductionProcessIT {
      */
     @Test
     void migratesANewDatabaseAndSkipsFlywayOnTheNextStart() throws Exception {
-        Map<String, String> database = app.newDatabase();
-        for (String expected : List.of("migrating with Flyway", "Database schema is current")) {
-            try (Replica service = app.launch().withFakes().devMode().setAll(database).start()) {
-                String log = service.logText();
-                assertThat(log).as("log: " + service.log()).contains(expected);
-                if (expected.startsWith("Database schema is current")) {
-                    assertThat(log).doesNotContain("org.flywaydb");
-                }
-            }
+        assertThat(configured.logText()).as("log: " + configured.log()).contains("migrating with Flyway");
+        try (Replica next = app.launch().withFakes().devMode().setAll(newDatabase).start()) {
+            assertThat(next.logText()).as("log: " + next.log()).contains("Database schema is current")
+                    .doesNotContain("org.flywaydb");
         }
     }
 

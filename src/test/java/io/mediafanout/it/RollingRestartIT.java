@@ -30,6 +30,9 @@ import io.mediafanout.testing.RoundRobinProxy;
  * {@code quarkus.shutdown.delay}, then finishes what it accepted) no call from Inngest and no upload is refused, cut or
  * answered 5xx; every run completes with one Ittybit task per branch. Without the delay
  * ({@code -Drolling.delay=PT0S}) the pod stops listening once its calls are done, inside the endpoints' lag.
+ * <p>
+ * Both tests run on the same two replicas, started before them (whichever test comes first, the other finds two
+ * ready pods behind the Service, as after any rollout or outage): two starts fewer in {@code verify}.
  */
 class RollingRestartIT {
 
@@ -49,7 +52,7 @@ class RollingRestartIT {
             .set("media.reconciler.every", "off")
             .set("media.api.rate-limit-per-second", "1000").set("media.api.rate-limit-burst", "1000")
             .setAll(DELAY == null ? Map.of() : Map.of("quarkus.shutdown.delay", DELAY))
-            .asPod(256);
+            .asPod(256).startBeforeAll(2);
 
     @Test
     void replicasRestartedInTurnWithUploadsInFlightFailNoCall() throws Exception {
@@ -61,7 +64,7 @@ class RollingRestartIT {
             PackagedFixture.branches().forEach(
                     branch -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(Duration.ofSeconds(4)));
         }
-        List<Replica> replicas = app.launch().start(2);
+        List<Replica> replicas = app.replicas();
         try (RoundRobinProxy service = RoundRobinProxy.service(replicas.stream().map(Replica::port).toList())) {
             Map<String, JsonNode> uploaded = PackagedFixture.uploadAll(service.url("/"), mediaIds);
             ExecutorEmulator.resetConcurrency();
@@ -176,7 +179,7 @@ class RollingRestartIT {
             PackagedFixture.branches().forEach(
                     branch -> FakeIttybit.script(mediaId, branch.kind()).completeAfter(Duration.ofSeconds(2)));
         }
-        List<Replica> replicas = app.launch().start(2);
+        List<Replica> replicas = app.replicas();
         try (RoundRobinProxy service = RoundRobinProxy.service(replicas.stream().map(Replica::port).toList())) {
             Map<String, JsonNode> uploaded = PackagedFixture.uploadAll(service.url("/"), mediaIds);
             ExecutorEmulator.resetConcurrency();
