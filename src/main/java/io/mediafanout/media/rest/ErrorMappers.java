@@ -203,7 +203,11 @@ public class ErrorMappers {
         return Problem.of(ProblemType.BAD_REQUEST, "the request body could not be read").response();
     }
 
-    /** A stream past a cap that filled between {@link LiveStreamAccess}'s check and its start: the same answer. */
+    /**
+     * A stream past a cap ({@link MediaResource}'s place for it, taken before the stream starts, for streams that
+     * passed {@link LiveStreamAccess}'s check together), or a lookup refused by a pod with too many records to read:
+     * the same answer as that check's.
+     */
     @ServerExceptionMapper
     public RestResponse<Problem> tooManyStreams(LiveMedia.TooManyStreamsException e) {
         return LiveStreamAccess.full(e);

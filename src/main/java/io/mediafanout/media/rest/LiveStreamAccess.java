@@ -48,7 +48,7 @@ public class LiveStreamAccess {
         }
         if (resource.getMethodName().equals("allEvents")) {
             String status = request.getUriInfo().getQueryParameters().getFirst("status");
-            if (status != null && !status.isBlank() && MediaStatus.of(status).isEmpty()) {
+            if (status != null && MediaStatus.of(status).isEmpty()) {
                 return Uni.createFrom().item(Problem.invalid("status", "status must be one of " + MediaStatus.all())
                         .response());
             }

@@ -59,6 +59,7 @@ import io.mediafanout.media.service.pipeline.MediaRecords;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 /** Uploads and media records. */
 @Path("/media")
@@ -93,6 +94,11 @@ public class MediaResource {
     /** A page of records, newest first. */
     public record MediaPage(List<MediaResponse> items, int limit) {
     }
+
+    /** A stream's 429: the caller's rate, or its streams on one replica (no stream starts either way). */
+    static final String STREAMS_429 = "Too many requests with this key or token subject, or the owner already has "
+            + "MEDIA_LIVE_MAX_STREAMS_PER_OWNER streams open on this replica (too_many_streams); no stream starts: see "
+            + "Retry-After";
 
     static final String UPLOAD_EXAMPLE = "{\"sourceUrl\": \"https://uploads.example/vid_1.mp4\", \"mediaId\": \"vid_1\", "
             + "\"branches\": [\"hls-package\", \"poster-image\"], \"options\": {\"poster-image\": {\"time\": 5, "
@@ -265,6 +271,7 @@ public class MediaResource {
     @APIResponse(responseCode = "204", description = "Resumed (Last-Event-ID) at the record's terminal state: nothing "
             + "more will come; an EventSource stops reconnecting")
     @APIResponse(responseCode = "404", description = "No such record (or another owner's); no stream starts")
+    @APIResponse(responseCode = "429", description = STREAMS_429)
     @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After")
     @Parameter(name = StreamTokenAuthenticationMechanism.PARAMETER, in = ParameterIn.QUERY,
             schema = @Schema(type = SchemaType.STRING), description = "A stream "
@@ -275,11 +282,22 @@ public class MediaResource {
     public Multi<OutboundSseEvent> events(@PathParam("id") String id,
             @Parameter(description = "The last message id the client has: resume after it") @HeaderParam(LAST_EVENT_ID_HEADER) String lastEventId,
             @Parameter(description = "Last-Event-ID, for clients that cannot set headers") @QueryParam(LAST_EVENT_ID_PARAMETER) String lastEventIdQuery,
-            @Context Sse sse) {
-        Caller caller = callers.of(identity);
+            @Context Sse sse, @Context RoutingContext request) {
         long lastSeen = lastSeen(lastEventId, lastEventIdQuery);
         // LiveStreamAccess has shown the record exists and is the caller's (a 404 otherwise, before the stream)
-        return live.watch(id, caller, lastSeen).map(message -> event(message, sse));
+        return live.watch(id, placeFor(request), lastSeen).map(message -> event(message, sse));
+    }
+
+    /**
+     * The caller's place for one more stream on this pod, taken before the stream's status line is written: past a
+     * cap, {@link LiveMedia.TooManyStreamsException} is the answer (a 429 or 503, {@link ErrorMappers}), also for
+     * streams that passed {@link LiveStreamAccess}'s check together. Given back when the request ends unless a
+     * stream holds it.
+     */
+    private LiveMedia.Place placeFor(RoutingContext request) {
+        LiveMedia.Place place = live.takePlace(callers.of(identity));
+        request.addEndHandler(ended -> place.giveBackUnlessStreaming());
+        return place;
     }
 
     /**
@@ -343,15 +361,15 @@ public class MediaResource {
     @APIResponse(responseCode = "200", description = EVENT_STREAM_DOC, content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "400", description = "An unknown status")
+    @APIResponse(responseCode = "429", description = STREAMS_429)
     @APIResponse(responseCode = "503", description = "This replica has its most streams open: see Retry-After")
     public Multi<OutboundSseEvent> allEvents(
             @Parameter(description = "Only records in this status", schema = @Schema(implementation = MediaStatus.class))
             @QueryParam("status") String status,
-            @Context Sse sse) {
-        Caller caller = callers.of(identity);
+            @Context Sse sse, @Context RoutingContext request) {
         // checked before the stream started (LiveStreamAccess): a status named here is one of MediaStatus
-        Optional<MediaStatus> only = Optional.ofNullable(status).filter(s -> !s.isBlank()).flatMap(MediaStatus::of);
-        return live.watchAll(caller, only).map(message -> event(message, sse));
+        Optional<MediaStatus> only = Optional.ofNullable(status).flatMap(MediaStatus::of);
+        return live.watchAll(callers.of(identity), placeFor(request), only).map(message -> event(message, sse));
     }
 
     /** A state as {@code event: media}, its version as the id; a heartbeat as a comment line. */

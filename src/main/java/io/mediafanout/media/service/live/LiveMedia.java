@@ -302,12 +302,16 @@ public class LiveMedia {
      * answer can be a status; {@link #watch} enforces the caps again).
      */
     public java.util.Optional<TooManyStreamsException> noRoomFor(Caller caller) {
+        return capMet(owner(caller));
+    }
+
+    /** The cap one more stream of {@code owner}'s would go past: the pod's first, then the owner's. */
+    private java.util.Optional<TooManyStreamsException> capMet(String owner) {
         if (open.get() >= maxStreams) {
             return java.util.Optional.of(new TooManyStreamsException("this replica has " + maxStreams
                     + " streams open (media.live.max-streams); try again", false));
         }
-        Integer mine = perOwner.get(owner(caller));
-        if (mine != null && mine >= config.maxStreamsPerOwner()) {
+        if (perOwner.getOrDefault(owner, 0) >= config.maxStreamsPerOwner()) {
             return java.util.Optional.of(new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
                     + " streams open on this replica (media.live.max-streams-per-owner)", true));
         }
@@ -341,17 +345,15 @@ public class LiveMedia {
 
     /**
      * The record's states from now on: its current one (unless the client has seen it: {@code lastSeen}), then one
-     * per change, ending after a terminal one. Fails with {@link TooManyStreamsException} past a cap, before anything
-     * is read. The caller has already been shown the record exists and is theirs.
+     * per change, ending after a terminal one. The stream holds {@code place} until it ends. The caller has already
+     * been shown the record exists and is theirs.
      */
-    public Multi<Message> watch(String id, Caller caller, long lastSeen) {
-        // counted when subscribed, uncounted when it ends: a stream never subscribed (its client gone) holds nothing
-        return Multi.createFrom().deferred(() -> watching(id, caller, lastSeen));
-    }
-
-    private Multi<Message> watching(String id, Caller caller, long lastSeen) {
-        String mine = takeStream(caller);
+    public Multi<Message> watch(String id, Place place, long lastSeen) {
         return Multi.createFrom().<Message>emitter(emitter -> {
+            if (!place.startStreaming()) {
+                emitter.complete(); // its request ended before the stream started: the place is given back
+                return;
+            }
             Watcher watcher = new Watcher(id, emitter, lastSeen);
             // registered before the first read: a change committed meanwhile is read again, never lost; added and
             // removed atomically per record, so that the last watcher leaving never drops one joining meanwhile
@@ -362,38 +364,76 @@ public class LiveMedia {
             });
             emitter.onTermination(() -> {
                 watchers.computeIfPresent(id, (k, set) -> set.remove(watcher) && set.isEmpty() ? null : set);
-                release(mine);
+                place.endStreaming();
             });
             read(id);
         }, BackPressureStrategy.LATEST);
     }
 
-    /** Counts one more stream of {@code caller}'s, or fails past a cap; returns whose it is counted as. */
-    private String takeStream(Caller caller) {
-        if (open.incrementAndGet() > maxStreams) {
-            open.decrementAndGet();
-            throw new TooManyStreamsException("this replica has " + maxStreams
-                    + " streams open (media.live.max-streams); try again", false);
+    /**
+     * A place for one more stream of {@code caller}'s on this pod, taken before the stream's status line is written:
+     * past a cap it fails with {@link TooManyStreamsException}, which is then the answer (checked and counted in one
+     * step, so that streams opening together never get past a cap). The stream started with it holds it until it
+     * ends; the request's end gives it back if no stream took it ({@link Place#giveBackUnlessStreaming}).
+     */
+    public Place takePlace(Caller caller) {
+        return new Place(takeStream(caller));
+    }
+
+    /** A stream's place among the pod's and its owner's ({@link #takePlace}): taken, streaming, then given back. */
+    public final class Place {
+        private static final int TAKEN = 0;
+        private static final int STREAMING = 1;
+        private static final int GIVEN_BACK = 2;
+        private final String owner;
+        private final AtomicInteger state = new AtomicInteger(TAKEN);
+
+        private Place(String owner) {
+            this.owner = owner;
         }
+
+        private boolean startStreaming() {
+            return state.compareAndSet(TAKEN, STREAMING);
+        }
+
+        private void endStreaming() {
+            if (state.compareAndSet(STREAMING, GIVEN_BACK)) {
+                release(owner);
+            }
+        }
+
+        /** The request ended (answered, or its client gone): the place is free again unless a stream holds it. */
+        public void giveBackUnlessStreaming() {
+            if (state.compareAndSet(TAKEN, GIVEN_BACK)) {
+                release(owner);
+            }
+        }
+    }
+
+    /**
+     * Counts one more stream of {@code caller}'s, or fails past a cap; returns whose it is counted as. Checked and
+     * counted under one lock (streams open and end far less often than they send), so that streams opening together
+     * get the answer of the cap they meet: the owner's a 429, the pod's a 503.
+     */
+    private String takeStream(Caller caller) {
         String mine = owner(caller);
-        boolean[] over = { false };
-        perOwner.compute(mine, (owner, streams) -> {
-            int now = streams == null ? 1 : streams + 1;
-            over[0] = now > config.maxStreamsPerOwner();
-            return over[0] ? streams : Integer.valueOf(now);
-        });
-        if (over[0]) {
-            open.decrementAndGet();
-            throw new TooManyStreamsException("you have " + config.maxStreamsPerOwner()
-                    + " streams open on this replica (media.live.max-streams-per-owner)", true);
+        synchronized (perOwner) {
+            java.util.Optional<TooManyStreamsException> full = capMet(mine);
+            if (full.isPresent()) {
+                throw full.get();
+            }
+            perOwner.merge(mine, 1, Integer::sum);
+            open.incrementAndGet();
         }
         return mine;
     }
 
     /** A stream of {@code owner}'s ended: the owner's count goes with its last one. */
     private void release(String owner) {
-        perOwner.computeIfPresent(owner, (k, streams) -> streams <= 1 ? null : streams - 1);
-        open.decrementAndGet();
+        synchronized (perOwner) {
+            perOwner.computeIfPresent(owner, (k, streams) -> streams <= 1 ? null : streams - 1);
+            open.decrementAndGet();
+        }
     }
 
     /** Whose streams a caller's are counted as: its owner's; all admins' together. */
@@ -405,20 +445,19 @@ public class LiveMedia {
      * The changes of every record {@code caller} may see ({@code status}: only those in it), from now on, one message
      * per change; it ends only where it may have missed a change: after a lost {@code LISTEN} connection is back
      * ({@link #endLists}), and when a reader is too slow for {@link #LIST_BACKLOG} pending changes (it reconnects and
-     * reads the records it missed with {@code GET /media}).
+     * reads the records it missed with {@code GET /media}). The stream holds {@code place} until it ends.
      */
-    public Multi<Message> watchAll(Caller caller, java.util.Optional<MediaStatus> status) {
-        return Multi.createFrom().deferred(() -> watchingAll(caller, status));
-    }
-
-    private Multi<Message> watchingAll(Caller caller, java.util.Optional<MediaStatus> status) {
-        String mine = takeStream(caller);
+    public Multi<Message> watchAll(Caller caller, Place place, java.util.Optional<MediaStatus> status) {
         return Multi.createFrom().<Message>emitter(emitter -> {
+            if (!place.startStreaming()) {
+                emitter.complete(); // its request ended before the stream started: the place is given back
+                return;
+            }
             ListWatcher watcher = new ListWatcher(caller, status, emitter);
             lists.add(watcher);
             emitter.onTermination(() -> {
                 lists.remove(watcher);
-                release(mine);
+                place.endStreaming();
             });
         }, BackPressureStrategy.BUFFER)
                 .onOverflow().buffer(LIST_BACKLOG);

@@ -101,6 +101,70 @@ class OwnershipTests {
 
     private static final java.net.http.HttpClient STREAMS = java.net.http.HttpClient.newHttpClient();
 
+    /**
+     * Streams opened at the same moment (a page's tabs, clients reconnecting to a replica after a drain) all pass the
+     * check before any of them is counted: the place each takes before its stream starts keeps the cap, so each
+     * answer is a stream with its first message or a problem (429, or 503 from a pod busy opening as many streams as
+     * it may have), never a stream that starts and ends empty.
+     */
+    @Test
+    void streamsOpenedTogetherPastTheOwnersCapGetA429NeverAnEmptyStream() throws Exception {
+        String alices = newId();
+        as(ALICE).body(upload("https://uploads.example/alice-tabs.mp4", alices)).post("/media").then().statusCode(202);
+        List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<java.util.stream.Stream<String>>>> opening =
+                java.util.stream.IntStream.range(0, 6).mapToObj(i -> STREAMS.sendAsync(java.net.http.HttpRequest
+                        .newBuilder(base.resolve("media/" + alices + "/events")).header("Authorization", "Bearer " + ALICE)
+                        .header("Accept", "text/event-stream").build(), java.net.http.HttpResponse.BodyHandlers.ofLines()))
+                        .toList();
+        List<java.net.http.HttpResponse<java.util.stream.Stream<String>>> answers = new java.util.ArrayList<>();
+        try {
+            for (var answer : opening) {
+                answers.add(answer.get(30, TimeUnit.SECONDS));
+            }
+            List<String> outcomes = new java.util.ArrayList<>();
+            List<String> bodies = new java.util.ArrayList<>();
+            for (var answer : answers) {
+                var lines = answer.body().iterator();
+                if (answer.statusCode() == 200) {
+                    String first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return lines.hasNext() ? lines.next() : "(ended empty)";
+                        } catch (java.io.UncheckedIOException cut) {
+                            return "(cut: " + cut.getMessage() + ")";
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+                    // a message's first line: its id or its event name
+                    outcomes.add(first.startsWith("id:") || first.startsWith("event:") ? "stream" : "200 " + first);
+                } else {
+                    String body = String.join("", (Iterable<String>) () -> lines);
+                    bodies.add(body);
+                    outcomes.add(answer.statusCode() + (answer.headers().firstValue("Content-Type").orElse("")
+                            .startsWith("application/problem+json") ? " problem" : " not a problem")
+                            + (answer.headers().firstValue("Retry-After").isPresent() ? " Retry-After" : "")
+                            + (body.contains("too_many_streams")
+                                    ? " too_many_streams" : ""));
+                }
+            }
+            // refused: past alice's cap (429), or while the pod looks up as many streams as its cap of 3 (503)
+            assertThat(outcomes).as("each answer; refusals: " + bodies).allMatch(outcome -> outcome.equals("stream")
+                    || outcome.equals("429 problem Retry-After too_many_streams")
+                    || outcome.equals("503 problem Retry-After"));
+            assertThat(outcomes).filteredOn("stream"::equals).as("streams within alice's cap of 2").hasSizeBetween(1, 2);
+        } finally {
+            answers.stream().filter(answer -> answer.statusCode() == 200).forEach(answer -> answer.body().close());
+        }
+        // every place is free again: those of the refused requests at once, the streams' once closed
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            List<java.net.http.HttpResponse<java.util.stream.Stream<String>>> again = List.of(openStream(ALICE, alices),
+                    openStream(ALICE, alices));
+            try {
+                assertThat(again).allSatisfy(r -> assertThat(r.statusCode()).as("alice's places").isEqualTo(200));
+            } finally {
+                again.stream().filter(r -> r.statusCode() == 200).forEach(r -> r.body().close());
+            }
+        });
+    }
+
     @Test
     void streamsPastTheOwnersCapAre429AndPastThePodsAre503BeforeAnyStreamAndAClosedStreamFreesItsPlace()
             throws Exception {
