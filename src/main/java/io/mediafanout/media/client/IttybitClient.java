@@ -296,8 +296,9 @@ public class IttybitClient {
     }
 
     /**
-     * A {@code Retry-After} header (seconds or an HTTP date) as a wait, from none to {@link #LONGEST_READ_WAIT};
-     * empty when absent or unreadable.
+     * A {@code Retry-After} header (delay-seconds, or an HTTP date in any of the three forms RFC 9110 has recipients
+     * accept) as a wait, from none to {@link #LONGEST_READ_WAIT}; empty when absent or unreadable (a sign or a
+     * fraction is not delay-seconds).
      */
     public static Optional<Duration> retryAfter(String header) {
         if (header == null || header.isBlank()) {
@@ -305,22 +306,40 @@ public class IttybitClient {
         }
         String text = header.trim();
         Duration wait;
-        try {
-            wait = Duration.ofSeconds(Long.parseLong(text));
-        } catch (NumberFormatException notSeconds) {
-            if (text.chars().allMatch(Character::isDigit)) {
+        if (text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            try {
+                wait = Duration.ofSeconds(Long.parseLong(text));
+            } catch (NumberFormatException tooMany) {
                 return Optional.of(LONGEST_READ_WAIT); // too many seconds for a long: longer than any cap
             }
-            try {
-                Instant at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                wait = Duration.between(Instant.now(), at);
-            } catch (Exception unparsable) {
+        } else {
+            Optional<Instant> at = HTTP_DATES.stream().flatMap(format -> {
+                try {
+                    return java.util.stream.Stream.of(ZonedDateTime.parse(text, format).toInstant());
+                } catch (java.time.DateTimeException notThisForm) {
+                    return java.util.stream.Stream.empty();
+                }
+            }).findFirst();
+            if (at.isEmpty()) {
                 return Optional.empty();
             }
+            wait = Duration.between(Instant.now(), at.get());
         }
         return Optional.of(wait.isNegative() ? Duration.ZERO : wait.compareTo(LONGEST_READ_WAIT) > 0
                 ? LONGEST_READ_WAIT : wait);
     }
+
+    /**
+     * HTTP dates (RFC 9110 5.6.7): IMF-fixdate ({@code Sun, 06 Nov 1994 08:49:37 GMT}), and the obsolete RFC 850
+     * ({@code Sunday, 06-Nov-94 08:49:37 GMT}, a two-digit year read within 1970-2069) and asctime
+     * ({@code Sun Nov  6 08:49:37 1994}, UTC) forms.
+     */
+    private static final java.util.List<DateTimeFormatter> HTTP_DATES = java.util.List.of(
+            DateTimeFormatter.RFC_1123_DATE_TIME,
+            new java.time.format.DateTimeFormatterBuilder().appendPattern("EEEE, dd-MMM-")
+                    .appendValueReduced(java.time.temporal.ChronoField.YEAR, 2, 2, 1970)
+                    .appendPattern(" HH:mm:ss zzz").toFormatter(Locale.US),
+            DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(java.time.ZoneOffset.UTC));
 
     /** What went wrong with a call that got no answer, in words fit for an error message: no class names. */
     public static String networkReason(Throwable failure) {

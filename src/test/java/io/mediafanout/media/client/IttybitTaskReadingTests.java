@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,6 +69,24 @@ class IttybitTaskReadingTests {
         assertThat(IttybitClient.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).hasValue(Duration.ZERO);
         assertThat(IttybitClient.retryAfter("soon")).isEmpty();
         assertThat(IttybitClient.retryAfter(null)).isEmpty();
+    }
+
+    /** RFC 9110 has recipients accept the obsolete date forms too; a sign or a fraction is not delay-seconds. */
+    @Test
+    void readsRetryAfterInEveryHttpDateFormAndRefusesSignedSeconds() {
+        java.time.ZonedDateTime soon = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(30)
+                .withNano(0);
+        for (String form : List.of("EEE, dd MMM yyyy HH:mm:ss 'GMT'", "EEEE, dd-MMM-yy HH:mm:ss 'GMT'",
+                "EEE MMM ppd HH:mm:ss yyyy")) {
+            String date = java.time.format.DateTimeFormatter.ofPattern(form, java.util.Locale.US).format(soon);
+            assertThat(IttybitClient.retryAfter(date)).as(date).hasValueSatisfying(wait -> assertThat(wait)
+                    .isBetween(Duration.ofSeconds(25), Duration.ofSeconds(30)));
+        }
+        assertThat(IttybitClient.retryAfter("Sunday, 06-Nov-94 08:49:37 GMT")).as("in the past").hasValue(Duration.ZERO);
+        assertThat(IttybitClient.retryAfter("Sun Nov  6 08:49:37 1994")).as("in the past").hasValue(Duration.ZERO);
+        assertThat(IttybitClient.retryAfter("-5")).isEmpty();
+        assertThat(IttybitClient.retryAfter("+5")).isEmpty();
+        assertThat(IttybitClient.askedToWait(503, "-1")).as("an ordinary failure").isEmpty();
     }
 
     @Test

@@ -460,7 +460,10 @@ public class LiveMedia {
                 place.endStreaming();
             });
         }, BackPressureStrategy.BUFFER)
-                .onOverflow().buffer(LIST_BACKLOG);
+                .onOverflow().buffer(LIST_BACKLOG)
+                // a reader that far behind: its stream ends as a stream ends (the client reconnects and reads what
+                // it missed with GET /media), not cut as a failure
+                .onFailure(io.smallrye.mutiny.subscription.BackPressureFailure.class).recoverWithCompletion();
     }
 
     /** Changes a stream of all records may have pending for a slow reader before it is ended. */

@@ -310,10 +310,12 @@ class FanoutPipelineTests {
         assertThat(media(mediaId).getString("status")).isEqualTo("ready");
     }
 
-    @Test
-    void aRateLimitedReadIsWaitedOutByInngestAndTheSameTaskIsReadAgain() throws Exception {
+    /** A read answered 429, or 503 with Retry-After, as a create is. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = { 429, 503 })
+    void aRateLimitedReadIsWaitedOutByInngestAndTheSameTaskIsReadAgain(int status) throws Exception {
         String mediaId = newMediaId();
-        FakeIttybit.Script script = FakeIttybit.script(mediaId, "video").readFaults(503);
+        FakeIttybit.Script script = FakeIttybit.script(mediaId, "video").readFaults(status);
         script.retryAfterOn503 = true;
         script.retryAfter = "2";
         ExecutorEmulator.Run run = run(mediaId);
