@@ -2,7 +2,6 @@ package io.mediafanout.media.config;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -493,15 +492,6 @@ public interface MediaConfig {
             if (maxWait().compareTo(Duration.ofSeconds(1)) < 0 || maxWait().compareTo(Duration.ofHours(12)) > 0) {
                 throw invalid("media.ittybit.rate-limit.max-wait", maxWait(), "it must be from 1 second to 12 hours "
                         + "(with its spread a wait must stay within the day Ittybit keeps an idempotency key)");
-            }
-            // a create that timed out may have made its task: every create tried again after it, whatever waits came
-            // between, must still find that task by its key
-            Duration longestWait = maxWait().plus(Collections.max(List.of(maxWait().dividedBy(2), Duration.ofSeconds(1))));
-            Duration allWaits = longestWait.multipliedBy(maxWaits());
-            if (allWaits.compareTo(Duration.ofHours(24)) > 0) {
-                throw invalid("media.ittybit.rate-limit.max-wait", maxWait(), "with media.ittybit.rate-limit.max-waits "
-                        + maxWaits() + " a branch's waits could last " + allWaits + " with their spread; together they "
-                        + "must stay within the day Ittybit keeps an idempotency key (fewer or shorter waits)");
             }
             double rate = createsPerSecond();
             if (Double.isNaN(rate) || (rate != 0 && (rate < 0.001 || rate > 100_000))) {

@@ -101,6 +101,18 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                 });
     }
 
+    /**
+     * Up to {@code limit} ids of records changed after version {@code since} (their row's or a branch's): what live
+     * progress reads again after its notices were lost. Not indexed: it runs only when a replica's {@code LISTEN}
+     * connection comes back.
+     */
+    public Uni<List<String>> changedSince(long since, int limit) {
+        return getSession().chain(session -> session.createNativeQuery(
+                "select id from media where version > :since union select media_id from media_branch "
+                        + "where version > :since limit :limit", String.class)
+                .setParameter("since", since).setParameter("limit", limit).getResultList());
+    }
+
     /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
     public Uni<Void> eventSent(String id, int round) {
         return getSession().chain(session -> session.createNativeQuery(

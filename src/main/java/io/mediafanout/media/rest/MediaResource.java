@@ -355,9 +355,10 @@ public class MediaResource {
             summary = "The changes of all the caller's records as they happen (server-sent events)",
             description = "One message per change of any of the caller's records (every record for media:admin), "
                     + "optionally only those in one status: event media, id the record's version, data the record. "
-                    + "It ends only where it may have missed a change (a reader far behind, the replica's notices "
-                    + "from the database lost and back). It starts with the changes from now on (no resume: read what was "
-                    + "missed with GET /media).")
+                    + "When the replica's notices from the database were lost and are back, every record changed "
+                    + "meanwhile comes. It ends only where it would fall 256 changes behind (a reader that slow, or more "
+                    + "records changed while the notices were lost). It starts with the changes from now on (no "
+                    + "resume: after it ended, read what was missed with GET /media).")
     @APIResponse(responseCode = "200", description = EVENT_STREAM_DOC, content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "400", description = "An unknown status")

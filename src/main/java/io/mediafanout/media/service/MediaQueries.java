@@ -76,6 +76,12 @@ public class MediaQueries {
                 .map(r -> new Details(r.media(), r.branches(), outputs(r.media()))).toList());
     }
 
+    /** Up to {@code limit} ids of records changed after version {@code since} (live progress' re-sync). */
+    @WithSession
+    public Uni<List<String>> changedSince(long since, int limit) {
+        return media.changedSince(since, limit);
+    }
+
     private Uni<List<Details>> withTheirBranches(List<Media> records) {
         if (records.isEmpty()) {
             return Uni.createFrom().item(List.<Details>of());

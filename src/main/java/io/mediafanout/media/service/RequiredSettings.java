@@ -47,6 +47,8 @@ public class RequiredSettings {
         collect(problems, () -> config.live().check());
         collect(problems, () -> BranchFlow.checkStepBudget(config.ittybit().poll().maxReads(),
                 config.ittybit().rateLimit().maxWaits()));
+        collect(problems, () -> BranchFlow.checkWaitsWithinTheKeysDay(config.ittybit().rateLimit().maxWait(),
+                config.ittybit().rateLimit().maxWaits()));
         collect(problems, () -> FanoutFunction.throttle(config));
         collect(problems, () -> config.reconciler().check());
         // a bean whose settings are bad may fail as it is built: each is built inside its check

@@ -305,6 +305,40 @@ class LiveProgressTests {
         assertThat(messages).last().satisfies(m -> assertThat(m.data().path("status").asText()).isEqualTo("ready"));
     }
 
+    /**
+     * The stream of all records when its replica's notices were lost: a record uploaded while the {@code LISTEN}
+     * connection was down (its notice lost) still comes, read again from the database once the connection is back,
+     * and the stream goes on: a record uploaded after that comes too.
+     */
+    @Test
+    void theStreamOfAllRecordsGetsWhatChangedWhileTheListenConnectionWasLostAndGoesOn() throws Exception {
+        MediaFixture fixture = MediaFixture.of(serveUrl);
+        double before = liveStreams();
+        CompletableFuture<HttpResponse<Stream<String>>> open = HTTP.sendAsync(HttpRequest.newBuilder(
+                base.resolve("media/events")).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> liveStreams() > before);
+        HttpResponse<Stream<String>> response = open.get(30, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (Stream<String> lines = response.body()) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> terminateListenConnections() > 0);
+            String whileDown = MediaFixture.newId("live");
+            String after = MediaFixture.newId("live");
+            fixture.upload(whileDown); // the connection comes back a second later: this notice is lost
+            java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            CompletableFuture<Message> last = CompletableFuture.supplyAsync(() -> read(lines, m -> {
+                seen.add(m.data().path("id").asText());
+                return m.data().path("id").asText().equals(after);
+            }));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains(whileDown));
+
+            fixture.upload(after);
+            assertThat(last.get(30, TimeUnit.SECONDS).data().path("status").asText()).as("the stream goes on")
+                    .isEqualTo("processing");
+        }
+    }
+
     @Test
     void theStreamOfAllRecordsCarriesARecordsChangeInTheStatusAskedForAndGoesOn() throws Exception {
         MediaFixture fixture = MediaFixture.of(serveUrl);

@@ -42,8 +42,9 @@ import io.vertx.pgclient.pubsub.PgSubscriber;
  * Live progress: the changes of watched records, on any replica. Every change of a record or a branch notifies
  * {@value #CHANNEL} after commit (triggers, {@code V9__live_changes.sql}, numbered in commit order by
  * {@code V10__live_versions_in_commit_order.sql}); each pod listens on one connection of its
- * own ({@link PgSubscriber}, re-established when lost, and then every watched record is read again, so that no change
- * is missed), reads a changed record once however many streams watch it, and hands the new state to each watcher. A
+ * own ({@link PgSubscriber}, re-established when lost, and then every watched record is read again, and every record
+ * changed meanwhile for the streams of all records, so that no change is missed), reads a changed record once however
+ * many streams watch it, and hands the new state to each watcher. A
  * watcher keeps at most one state it has not sent (a slow reader skips intermediate versions, never the last), so its
  * memory does not grow with the changes. Streams are capped per pod and per owner ({@code media.live.*}).
  */
@@ -57,6 +58,15 @@ public class LiveMedia {
     static final String CHANNEL = "media_changes";
     /** Reads every watched record again, as after a lost connection (and as a safety net), this often. */
     private static final Duration RESYNC_EVERY = Duration.ofSeconds(30);
+    /**
+     * How long a change may hold its number before it commits, at most: after a lost {@code LISTEN} connection, the
+     * streams of all records are given every record changed after the highest version this pod had read this long
+     * before its last notice (a change takes its number once its locks are held, in a statement that commits at once:
+     * milliseconds).
+     */
+    private static final Duration RESYNC_MARGIN = Duration.ofSeconds(10);
+    /** Marks of the highest version read, at most one a second, this many kept. */
+    private static final int MARKS = 120;
 
     /** What a stream carries: a record's state ({@link Change}) or a {@link Heartbeat}. */
     public sealed interface Message permits Change, Heartbeat {
@@ -153,6 +163,15 @@ public class LiveMedia {
     private volatile PgSubscriber subscriber;
     private volatile long resyncTimer = -1;
     private volatile long heartbeatTimer = -1;
+    private volatile long markTimer = -1;
+    /** The highest version of any record this pod has read. */
+    private final AtomicLong highestRead = new AtomicLong();
+    /** When the last notice came: the {@code LISTEN} connection was alive then. */
+    private volatile long lastNoticeNanos = System.nanoTime();
+    /** Guarded by itself: when each mark was taken, and {@link #highestRead} then ({@link #markVersions}). */
+    private final long[] markNanos = new long[MARKS];
+    private final long[] markVersions = new long[MARKS];
+    private int marksTaken;
 
     public LiveMedia(MediaQueries queries, MediaConfig config, Vertx vertx,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
@@ -190,6 +209,7 @@ public class LiveMedia {
                 .setPassword(password));
         resyncTimer = vertx.setPeriodic(RESYNC_EVERY.toMillis(), ignored -> resync());
         heartbeatTimer = vertx.setPeriodic(config.keepAlive().toMillis(), ignored -> heartbeat());
+        markTimer = vertx.setPeriodic(1_000, ignored -> mark());
     }
 
     /**
@@ -202,14 +222,14 @@ public class LiveMedia {
                 .reconnectPolicy(retries -> 1_000L); // forever, a second apart
         listening.channel(CHANNEL)
                 .handler(this::changed)
-                // (re)subscribed: what changed while the connection was lost is read again; a stream of all records
-                // has no set of records to read again, so it ends (the subscriber reconnects on its own and calls
-                // no close handler meanwhile: this is where a lost connection shows)
+                // (re)subscribed: what changed while the connection was lost is read again: every watched record,
+                // and for the streams of all records every record changed since (the subscriber reconnects on its
+                // own and calls no close handler meanwhile: this is where a lost connection shows)
                 .subscribeHandler(ignored -> {
                     if (listened.getAndSet(true)) {
                         Log.warn("Live progress: the LISTEN connection to PostgreSQL was lost and is back; watched "
-                                + "records are read again, streams of all records end");
-                        endLists();
+                                + "records and the records changed meanwhile are read again");
+                        resyncLists();
                     }
                     resync();
                 });
@@ -256,10 +276,65 @@ public class LiveMedia {
     }
 
     /**
-     * Ends every stream of all records: after a lost {@code LISTEN} connection they may have missed changes, and
-     * cannot be read again as a record's stream is; their clients reconnect and read what they missed with
-     * {@code GET /media}, as after falling too far behind ({@link #LIST_BACKLOG}).
+     * After a lost {@code LISTEN} connection: the streams of all records are given every record changed since (their
+     * notices may be lost), read as any change is (a record they were given at that version is not sent again). Past
+     * {@link #LIST_BACKLOG} such records, or when they cannot be found, the streams end instead, as for a reader that
+     * far behind: their clients reconnect and read what they missed with {@code GET /media}.
      */
+    private void resyncLists() {
+        if (lists.isEmpty()) {
+            return;
+        }
+        long since = readBy(lastNoticeNanos - RESYNC_MARGIN.toNanos());
+        onNewContext(() -> queries.changedSince(since, LIST_BACKLOG + 1).subscribe().with(ids -> {
+            if (ids.size() > LIST_BACKLOG) {
+                Log.warnf("Live progress: over %d records changed while the LISTEN connection was lost; the streams "
+                        + "of all records end (their clients read them with GET /media)", LIST_BACKLOG);
+                endLists();
+            } else {
+                ids.forEach(this::read);
+            }
+        }, failure -> {
+            Log.warnf("Live progress: the records changed while the LISTEN connection was lost could not be read (%s); "
+                    + "the streams of all records end (their clients read them with GET /media)", failure.getMessage());
+            endLists();
+        }));
+    }
+
+    /**
+     * Marks the highest version read now (a timer's, once a second), when it grew since the last mark: a mark holds
+     * until the next, so a quiet pod's marks reach back as far as its last changes.
+     */
+    private void mark() {
+        synchronized (markNanos) {
+            long version = highestRead.get();
+            if (marksTaken > 0 && markVersions[(marksTaken - 1) % MARKS] == version) {
+                return;
+            }
+            int slot = marksTaken++ % MARKS;
+            markNanos[slot] = System.nanoTime();
+            markVersions[slot] = version;
+        }
+    }
+
+    /** The highest version this pod had read at {@code nanos}, as its newest mark by then shows; 0 without one. */
+    private long readBy(long nanos) {
+        synchronized (markNanos) {
+            long version = 0;
+            long markedAt = 0;
+            boolean found = false;
+            for (int slot = 0; slot < Math.min(marksTaken, MARKS); slot++) {
+                if (markNanos[slot] - nanos <= 0 && (!found || markNanos[slot] - markedAt > 0)) {
+                    found = true;
+                    markedAt = markNanos[slot];
+                    version = markVersions[slot];
+                }
+            }
+            return version;
+        }
+    }
+
+    /** Ends every stream of all records (shutdown; a re-sync they could not take). */
     private void endLists() {
         lists.forEach(list -> list.emitter.complete());
     }
@@ -271,6 +346,9 @@ public class LiveMedia {
         }
         if (heartbeatTimer >= 0) {
             vertx.cancelTimer(heartbeatTimer);
+        }
+        if (markTimer >= 0) {
+            vertx.cancelTimer(markTimer);
         }
         endAll(); // any left (no shutdown delay): they end cleanly, clients reconnect with Last-Event-ID
         PgSubscriber listening = subscriber;
@@ -299,7 +377,7 @@ public class LiveMedia {
 
     /**
      * Why {@code caller} may not open one more stream on this pod now (checked before a stream starts, so that the
-     * answer can be a status; {@link #watch} enforces the caps again).
+     * answer can be a status; {@link #takePlace} enforces the caps again, counting the stream).
      */
     public java.util.Optional<TooManyStreamsException> noRoomFor(Caller caller) {
         return capMet(owner(caller));
@@ -443,9 +521,9 @@ public class LiveMedia {
 
     /**
      * The changes of every record {@code caller} may see ({@code status}: only those in it), from now on, one message
-     * per change; it ends only where it may have missed a change: after a lost {@code LISTEN} connection is back
-     * ({@link #endLists}), and when a reader is too slow for {@link #LIST_BACKLOG} pending changes (it reconnects and
-     * reads the records it missed with {@code GET /media}). The stream holds {@code place} until it ends.
+     * per change, and after a lost {@code LISTEN} connection every record changed meanwhile ({@link #resyncLists});
+     * it ends only where it would fall {@link #LIST_BACKLOG} changes behind: a reader that slow, or more records changed
+     * while the connection was lost (it reconnects and reads the records it missed with {@code GET /media}). The stream holds {@code place} until it ends.
      */
     public Multi<Message> watchAll(Caller caller, Place place, java.util.Optional<MediaStatus> status) {
         return Multi.createFrom().<Message>emitter(emitter -> {
@@ -471,6 +549,7 @@ public class LiveMedia {
 
     /** A notice: the record changed (committed). */
     private void changed(String id) {
+        lastNoticeNanos = System.nanoTime();
         if (watchers.containsKey(id) || !lists.isEmpty()) {
             read(id);
         }
@@ -591,9 +670,7 @@ public class LiveMedia {
     private void readNow(List<String> batch, Map<String, List<UniEmitter<? super MediaQueries.Details>>> answering) {
         long started = System.nanoTime();
         long read = readsBegun.incrementAndGet();
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(ignored -> queries.details(batch).subscribe().with(found -> {
+        onNewContext(() -> queries.details(batch).subscribe().with(found -> {
             try {
                 Map<String, MediaQueries.Details> byId = new java.util.HashMap<>();
                 found.forEach(details -> {
@@ -613,6 +690,13 @@ public class LiveMedia {
             lookingUp.addAndGet(-answering.values().stream().mapToInt(List::size).sum());
             readDone(batch);
         }));
+    }
+
+    /** Runs {@code work} on a new duplicated context of its own, where a Hibernate Reactive session may be opened. */
+    private void onNewContext(Runnable work) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(ignored -> work.run());
     }
 
     /**
@@ -643,6 +727,7 @@ public class LiveMedia {
     private final AtomicLong readsBegun = new AtomicLong();
 
     private void deliver(String id, Change change, long read) {
+        highestRead.accumulateAndGet(change.version(), Math::max);
         Set<Watcher> set = watchers.get(id);
         if (set != null) {
             set.forEach(watcher -> watcher.offer(change, read));
