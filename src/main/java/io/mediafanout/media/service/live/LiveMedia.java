@@ -523,7 +523,8 @@ public class LiveMedia {
      * The changes of every record {@code caller} may see ({@code status}: only those in it), from now on, one message
      * per change, and after a lost {@code LISTEN} connection every record changed meanwhile ({@link #resyncLists});
      * it ends only where it would fall {@link #LIST_BACKLOG} changes behind: a reader that slow, or more records changed
-     * while the connection was lost (it reconnects and reads the records it missed with {@code GET /media}). The stream holds {@code place} until it ends.
+     * while the connection was lost (it reconnects and reads the records it missed with {@code GET /media}). The
+     * stream holds {@code place} until it ends.
      */
     public Multi<Message> watchAll(Caller caller, Place place, java.util.Optional<MediaStatus> status) {
         return Multi.createFrom().<Message>emitter(emitter -> {
