@@ -115,14 +115,23 @@ class RollingRestartIT {
             uploader.setDaemon(true);
             uploader.start();
             List<String> restarts = new ArrayList<>();
-            for (Replica replica : replicas) {
-                int doneBefore = runs.size();
-                service.leave(replica.port(), ENDPOINT_LAG);
-                Duration exit = replica.terminate();
-                replica.relaunch().awaitReady();
-                service.join(replica.port());
-                restarts.add(String.format("replica %d: exited %.1f s after SIGTERM (%d runs done before)",
-                        replica.port(), exit.toMillis() / 1000.0, doneBefore));
+            try {
+                for (Replica replica : replicas) {
+                    int doneBefore = runs.size();
+                    service.leave(replica.port(), ENDPOINT_LAG);
+                    Duration exit = replica.terminate();
+                    replica.relaunch().awaitReady();
+                    service.join(replica.port());
+                    restarts.add(String.format("replica %d: exited %.1f s after SIGTERM (%d runs done before)",
+                            replica.port(), exit.toMillis() / 1000.0, doneBefore));
+                }
+            } finally {
+                // the other test runs on these replicas: a restart that failed here leaves it two ready ones
+                for (Replica replica : replicas) {
+                    if (!replica.isAlive()) {
+                        replica.relaunch().awaitReady();
+                    }
+                }
             }
 
             restarting.set(false);

@@ -113,6 +113,13 @@ public class MediaRepository implements PanacheRepositoryBase<Media, String> {
                 .setParameter("since", since).setParameter("limit", limit).getResultList());
     }
 
+    /** The last version the change numbering gave ({@code media_change_seq}, V9): every later change is above it. */
+    public Uni<Long> lastVersion() {
+        return getSession().chain(session -> session.createNativeQuery(
+                "select case when is_called then last_value else last_value - 1 end from media_change_seq", Long.class)
+                .getSingleResult());
+    }
+
     /** Inngest accepted the {@code video/uploaded} event of the record's round {@code round}. */
     public Uni<Void> eventSent(String id, int round) {
         return getSession().chain(session -> session.createNativeQuery(

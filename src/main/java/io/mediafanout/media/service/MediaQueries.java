@@ -82,6 +82,12 @@ public class MediaQueries {
         return media.changedSince(since, limit);
     }
 
+    /** The last version the change numbering gave (live progress' re-sync floor). */
+    @WithSession
+    public Uni<Long> lastVersion() {
+        return media.lastVersion();
+    }
+
     private Uni<List<Details>> withTheirBranches(List<Media> records) {
         if (records.isEmpty()) {
             return Uni.createFrom().item(List.<Details>of());

@@ -145,6 +145,15 @@ class LiveProgressTests {
     }
 
     /** Ends the service's LISTEN connection from the server's side, as a database failover or a proxy would. */
+    /** The LISTEN connections the pods hold now. */
+    private static int listenConnections() throws Exception {
+        try (java.sql.Connection c = database(); java.sql.ResultSet rows = c.createStatement().executeQuery(
+                "select count(*) from pg_stat_activity where query ilike 'LISTEN%media_changes%'")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
     private static int terminateListenConnections() throws Exception {
         var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(
@@ -321,17 +330,25 @@ class LiveProgressTests {
         HttpResponse<Stream<String>> response = open.get(30, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
         try (Stream<String> lines = response.body()) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> terminateListenConnections() > 0);
-            String whileDown = MediaFixture.newId("live");
             String after = MediaFixture.newId("live");
-            fixture.upload(whileDown); // the connection comes back a second later: this notice is lost
+            // a record uploaded while no LISTEN connection exists (it comes back a second later): its notice is lost
+            String whileDown = null;
+            for (int attempt = 0; attempt < 5 && whileDown == null; attempt++) {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> terminateListenConnections() > 0);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> listenConnections() == 0);
+                String id = MediaFixture.newId("live");
+                fixture.upload(id);
+                whileDown = listenConnections() == 0 ? id : null;
+            }
+            assertThat(whileDown).as("a record uploaded while no LISTEN connection existed").isNotNull();
+            String lost = whileDown;
             java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
             CompletableFuture<Message> last = CompletableFuture.supplyAsync(() -> read(lines, m -> {
                 seen.add(m.data().path("id").asText());
                 return m.data().path("id").asText().equals(after);
             }));
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains(whileDown));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains(lost));
 
             fixture.upload(after);
             assertThat(last.get(30, TimeUnit.SECONDS).data().path("status").asText()).as("the stream goes on")

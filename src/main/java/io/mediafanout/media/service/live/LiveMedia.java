@@ -60,13 +60,14 @@ public class LiveMedia {
     private static final Duration RESYNC_EVERY = Duration.ofSeconds(30);
     /**
      * How long a change may hold its number before it commits, at most: after a lost {@code LISTEN} connection, the
-     * streams of all records are given every record changed after the highest version this pod had read this long
-     * before its last notice (a change takes its number once its locks are held, in a statement that commits at once:
-     * milliseconds).
+     * streams of all records are given every record changed after the highest version known to this pod this long
+     * before its last notice. A branch's or a record's change takes its number once its row locks are held and commits
+     * at once; an upload's insert waits after it for its owner's admission lock, held by one admission at a time per
+     * replica (milliseconds each): a minute is far above either.
      */
-    private static final Duration RESYNC_MARGIN = Duration.ofSeconds(10);
-    /** Marks of the highest version read, at most one a second, this many kept. */
-    private static final int MARKS = 120;
+    private static final Duration RESYNC_MARGIN = Duration.ofMinutes(1);
+    /** Marks of the highest version known, at most one a second, this many kept. */
+    private static final int MARKS = 180;
 
     /** What a stream carries: a record's state ({@link Change}) or a {@link Heartbeat}. */
     public sealed interface Message permits Change, Heartbeat {
@@ -164,8 +165,13 @@ public class LiveMedia {
     private volatile long resyncTimer = -1;
     private volatile long heartbeatTimer = -1;
     private volatile long markTimer = -1;
-    /** The highest version of any record this pod has read. */
+    /**
+     * The highest version known to this pod: of any record it read, or the numbering's own when the first stream of
+     * all records opened (a pod that watched nothing before knows no version).
+     */
     private final AtomicLong highestRead = new AtomicLong();
+    /** The numbering's version when the streams of all records open now began (-1 until read): their re-sync's floor. */
+    private volatile long listsBegan = -1;
     /** When the last notice came: the {@code LISTEN} connection was alive then. */
     private volatile long lastNoticeNanos = System.nanoTime();
     /** Guarded by itself: when each mark was taken, and {@link #highestRead} then ({@link #markVersions}). */
@@ -285,7 +291,7 @@ public class LiveMedia {
         if (lists.isEmpty()) {
             return;
         }
-        long since = readBy(lastNoticeNanos - RESYNC_MARGIN.toNanos());
+        long since = readBy(lastNoticeNanos - RESYNC_MARGIN.toNanos()).orElse(Math.max(0, listsBegan));
         onNewContext(() -> queries.changedSince(since, LIST_BACKLOG + 1).subscribe().with(ids -> {
             if (ids.size() > LIST_BACKLOG) {
                 Log.warnf("Live progress: over %d records changed while the LISTEN connection was lost; the streams "
@@ -317,8 +323,11 @@ public class LiveMedia {
         }
     }
 
-    /** The highest version this pod had read at {@code nanos}, as its newest mark by then shows; 0 without one. */
-    private long readBy(long nanos) {
+    /**
+     * The highest version known to this pod at {@code nanos}, as its newest mark by then shows; none without one (a
+     * stream of all records opened since: the version the numbering had then, {@link #listsBegan}, is the floor).
+     */
+    private java.util.OptionalLong readBy(long nanos) {
         synchronized (markNanos) {
             long version = 0;
             long markedAt = 0;
@@ -330,8 +339,19 @@ public class LiveMedia {
                     version = markVersions[slot];
                 }
             }
-            return version;
+            return found ? java.util.OptionalLong.of(version) : java.util.OptionalLong.empty();
         }
+    }
+
+    /**
+     * The first stream of all records opened (none were open): the numbering's version now is where their re-sync
+     * starts at the earliest, and a version this pod knows from now on (one query, then marked).
+     */
+    private void listsBegin() {
+        onNewContext(() -> queries.lastVersion().subscribe().with(version -> {
+            listsBegan = version;
+            highestRead.accumulateAndGet(version, Math::max);
+        }, failure -> Log.debugf("Live progress: the numbering's version could not be read (%s)", failure.getMessage())));
     }
 
     /** Ends every stream of all records (shutdown; a re-sync they could not take). */
@@ -533,7 +553,11 @@ public class LiveMedia {
                 return;
             }
             ListWatcher watcher = new ListWatcher(caller, status, emitter);
+            boolean first = lists.isEmpty();
             lists.add(watcher);
+            if (first) {
+                listsBegin();
+            }
             emitter.onTermination(() -> {
                 lists.remove(watcher);
                 place.endStreaming();
@@ -687,6 +711,10 @@ public class LiveMedia {
         }, failure -> {
             Log.warnf("Live progress: reading %d media record(s) failed (%s); the next change or resync reads them "
                     + "again", batch.size(), failure.getMessage());
+            if (!lists.isEmpty()) {
+                // a resync reads the watched records again, not those only the streams of all records wait for
+                vertx.setTimer(1_000, ignored -> batch.forEach(this::read));
+            }
             answering.forEach((id, waiting) -> waiting.forEach(emitter -> emitter.fail(failure)));
             lookingUp.addAndGet(-answering.values().stream().mapToInt(List::size).sum());
             readDone(batch);

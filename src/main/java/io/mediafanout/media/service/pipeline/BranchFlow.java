@@ -70,19 +70,22 @@ public class BranchFlow {
 
     /** How long Ittybit keeps an {@code Idempotency-Key} (../shared/ittybit/API.md §4). */
     static final Duration IDEMPOTENCY_KEY_KEPT = Duration.ofHours(24);
+    /** Of that day, what a branch's rate-limit waits may take: an hour is left for its steps and Inngest's queue. */
+    static final Duration WAITS_WITHIN_THE_KEYS_DAY = IDEMPOTENCY_KEY_KEPT.minusHours(1);
 
     /**
      * Refuses {@code media.ittybit.rate-limit.max-wait} and {@code max-waits} whose waits, all at their longest
-     * ({@link RateLimitWaits#longest}), could outlast the day Ittybit keeps an idempotency key: a create that timed
-     * out may have made its task, and the create tried again after every wait that follows must still find it.
+     * ({@link RateLimitWaits#longest}), could outlast the day Ittybit keeps an idempotency key, less an hour for the
+     * steps themselves: a create that timed out may have made its task, and the create tried again after every wait
+     * that follows must still find it.
      */
     public static void checkWaitsWithinTheKeysDay(Duration maxWait, int maxWaits) {
         Duration all = RateLimitWaits.longest(maxWait).multipliedBy(maxWaits);
-        if (all.compareTo(IDEMPOTENCY_KEY_KEPT) > 0) {
+        if (all.compareTo(WAITS_WITHIN_THE_KEYS_DAY) > 0) {
             throw MediaConfig.invalid("media.ittybit.rate-limit.max-wait", maxWait, "with "
                     + "media.ittybit.rate-limit.max-waits=" + maxWaits + " a branch's waits could last " + all
-                    + ", past the day Ittybit keeps an idempotency key, after which a create tried again could make a "
-                    + "second task; lower one of them");
+                    + ", over " + WAITS_WITHIN_THE_KEYS_DAY.toHours() + " h of the day Ittybit keeps an idempotency key, "
+                    + "after which a create tried again could make a second task; lower one of them");
         }
     }
 
