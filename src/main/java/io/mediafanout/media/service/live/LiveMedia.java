@@ -472,11 +472,19 @@ public class LiveMedia {
      * A place for one more stream of {@code caller}'s on this pod, taken before the stream's status line is written:
      * past a cap it fails with {@link TooManyStreamsException}, which is then the answer (checked and counted in one
      * step, so that streams opening together never get past a cap). The stream started with it holds it until it
-     * ends; the request's end gives it back if no stream took it ({@link Place#giveBackUnlessStreaming}).
+     * ends; the request's end gives it back if no stream took it ({@link Place#giveBackUnlessStreaming}), and so does
+     * {@link #UNCLAIMED_PLACE} later.
      */
     public Place takePlace(Caller caller) {
-        return new Place(takeStream(caller));
+        Place place = new Place(takeStream(caller));
+        // should the request's end never tell (a path that sets no end handler, a client gone before its stream was
+        // subscribed), a place no stream took is given back all the same: a stream starts within milliseconds
+        vertx.setTimer(UNCLAIMED_PLACE.toMillis(), ignored -> place.giveBackUnlessStreaming());
+        return place;
     }
+
+    /** How long a place no stream took is kept at most. */
+    static final Duration UNCLAIMED_PLACE = Duration.ofSeconds(30);
 
     /** A stream's place among the pod's and its owner's ({@link #takePlace}): taken, streaming, then given back. */
     public final class Place {
